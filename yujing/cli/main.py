@@ -1,0 +1,397 @@
+"""The ``yujing`` command: each command parses its options, calls one library function and
+renders the result with rich. Errors the library raises on purpose (:class:`YujingError`)
+print as one message and exit 1; Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from yujing.errors import YujingError
+from yujing.model import Term
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TermType(click.ParamType):
+    name = "学期"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Term:
+        if isinstance(value, Term):
+            return value
+        try:
+            return Term.parse(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+TERM = TermType()
+
+
+def handle_errors(func: F) -> F:
+    """Turn the library's errors into one message and an exit code, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except YujingError as exc:
+            err_console.print(f"[bold red]错误：[/]{exc}", markup=True, soft_wrap=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            err_console.print("已中断。已完成的部分均已保存，重新运行同一命令即可继续。")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar fed by the library's ``progress(done, total)`` callback."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="工作区目录（默认：当前目录或其上级中含 yujing.toml 的目录）。",
+)
+@click.version_option(package_name="yujing")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None) -> None:
+    """yujing 学业预警：成绩导入 → 预警名单 → 通知书 → 扫描归档 → 档案检查。"""
+    ctx.obj = {"workspace": workspace}
+
+
+def open_workspace(ctx: click.Context) -> Any:
+    from yujing.workspace import Workspace
+
+    ws = Workspace.find(ctx.obj.get("workspace"))
+    ctx.call_on_close(ws.close)
+    return ws
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--policy",
+    required=True,
+    help="内置规则名（anshan、lanzhou-life、xinglin、beihai、njmec-mech）或规则文件路径。",
+)
+@click.option("--school", required=True, help="学校/学院名称，印在名单和通知书上。")
+@handle_errors
+def init(directory: Path, policy: str, school: str) -> None:
+    """新建工作区 DIRECTORY。"""
+    from yujing.workspace import Workspace
+
+    ws = Workspace.init(directory, policy=policy, school=school)
+    console.print(f"已创建工作区 [bold]{ws.root}[/]（{ws.school}，规则：{ws.policy.name}）")
+    console.print(f"  配置      {ws.root / 'yujing.toml'}")
+    console.print(f"  预警规则  {ws.root / 'policy.toml'}（可修改阈值）")
+    console.print(f"  登记库    {ws.root / 'registry.sqlite'}")
+    console.print(f"  档案      {ws.archive_dir}/")
+    ws.close()
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["roster", "grades", "plan", "flags", "levels"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--skip-bad-rows", is_flag=True, help="跳过无法读取的行，只导入其余各行。")
+@click.option("--term", type=TERM, help="预警等级名单所属学期（名单没有学年/学期列时必填）。")
+@click.pass_context
+@handle_errors
+def import_(
+    ctx: click.Context, kind: str, files: tuple[Path, ...], skip_bad_rows: bool, term: Term | None
+) -> None:
+    """导入 KIND 文件（.xlsx 或 .csv；UTF-8、GBK 自动识别）：
+    roster 学生名单，grades 成绩，plan 培养方案学分，flags 学生标记，levels 预警等级名单。"""
+    ws = open_workspace(ctx)
+    for path in files:
+        report = ws.import_file(kind, path, skip_bad_rows=skip_bad_rows, term=term)
+        console.print(
+            f"[bold]{path.name}[/]（{report.encoding}）：{report.rows} 行 → 新增 {report.inserted}，"
+            f"更新 {report.updated}，未变 {report.unchanged}"
+            + (f"，[yellow]跳过 {len(report.skipped)} 行[/]" if report.skipped else "")
+        )
+        for bad in report.skipped[:10]:
+            console.print(f"  [yellow]跳过[/] {bad}")
+        if len(report.skipped) > 10:
+            console.print(f"  … 另有 {len(report.skipped) - 10} 行被跳过")
+        for key, column, old, new in report.changes[:10]:
+            console.print(f"  更新 {key.replace(chr(31), '/')}：{column} {old!r} → {new!r}")
+        if len(report.changes) > 10:
+            console.print(f"  … 另有 {len(report.changes) - 10} 处更新（均已记录）")
+
+
+# -- assess ---------------------------------------------------------------------------------
+
+
+@cli.command("assess")
+@click.option("--term", type=TERM, required=True, help="评估学期，如 2024-2025-1。")
+@click.option("--policy", help="不用工作区时：内置规则名或规则文件。")
+@click.option("--grades", type=click.Path(dir_okay=False, path_type=Path), help="成绩文件。")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="学生名单。")
+@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), help="培养方案学分。")
+@click.option("--flags", type=click.Path(dir_okay=False, path_type=Path), help="学生标记。")
+@click.option("--levels", type=click.Path(dir_okay=False, path_type=Path), help="预警等级名单。")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出 .csv 或 .xlsx（不用工作区时必填）。",
+)
+@click.option("--skip-bad-rows", is_flag=True, help="跳过无法读取的行。")
+@click.pass_context
+@handle_errors
+def assess_cmd(
+    ctx: click.Context,
+    term: Term,
+    policy: str | None,
+    grades: Path | None,
+    roster: Path | None,
+    plan: Path | None,
+    flags: Path | None,
+    levels: Path | None,
+    output: Path | None,
+    skip_bad_rows: bool,
+) -> None:
+    """计算 TERM 学期的预警名单。
+
+    在工作区中：保存为草稿名单并写出 .xlsx。给出 --policy 时不用工作区，直接读文件、写 --output。
+    """
+    if policy is None:
+        if any(v is not None for v in (grades, roster, plan, flags, levels, output)):
+            raise click.UsageError(
+                "--grades/--roster/--output 等只用于不带工作区的评估，需同时给出 --policy。"
+            )
+        ws = open_workspace(ctx)
+        with progress_bar("评估") as progress:
+            report = ws.assess(term, progress=progress)
+        _render_list(report)
+        return
+    from yujing.policies import load_policy
+    from yujing.warnlist import assess_files
+
+    missing = [
+        name
+        for name, v in (("--grades", grades), ("--roster", roster), ("--output", output))
+        if v is None
+    ]
+    if missing:
+        raise click.UsageError(f"不带工作区评估时需要 {' '.join(missing)}。")
+    assert grades is not None and roster is not None and output is not None
+    with progress_bar("评估") as progress:
+        result = assess_files(
+            load_policy(policy),
+            term,
+            grades=grades,
+            roster=roster,
+            output=output,
+            plan=plan,
+            flags=flags,
+            levels=levels,
+            skip_bad_rows=skip_bad_rows,
+            progress=progress,
+        )
+    a = result.assessment
+    counts = "，".join(f"{k} {v}" for k, v in a.count_by_level().items())
+    console.print(
+        f"{term}（{a.policy.school}）：评估 {a.assessed_count} 人，预警 {len(a.warned)} 人（{counts}）"
+    )
+    for parsed in result.inputs:
+        if parsed.bad_rows:
+            console.print(f"  [yellow]{parsed.path.name} 跳过 {len(parsed.bad_rows)} 行[/]")
+    if result.unrostered:
+        console.print(f"  [yellow]{len(result.unrostered)} 人有成绩但不在学生名单中[/]")
+    console.print(f"名单：{result.output}")
+
+
+def _render_list(report: Any) -> None:
+    status = {"draft": "草稿", "frozen": "已冻结"}.get(report.status, report.status)
+    counts = report.count_by_level()
+    console.print(
+        f"[bold]{report.term}[/] {report.policy.title}名单（{status}）：评估 {report.assessed_count} 人，"
+        f"预警 [bold]{len(report.warned)}[/] 人"
+    )
+    level_table = Table("预警等级", "人数", show_edge=False)
+    for level, n in counts.items():
+        level_table.add_row(level, str(n))
+    console.print(level_table)
+    by_class = report.count_by_class()
+    if by_class:
+        class_table = Table("学院", "班级", *counts.keys(), "合计", show_edge=False)
+        for (college, cls), cell in by_class.items():
+            class_table.add_row(
+                college, cls, *(str(cell.get(lv, 0)) for lv in counts), str(sum(cell.values()))
+            )
+        console.print(class_table)
+    changes = report.count_by_change()
+    if changes:
+        console.print("较上学期：" + "，".join(f"{k} {v}" for k, v in changes.items() if k))
+    if report.previous_source:
+        console.print(f"对比名单：{report.previous_source}")
+    if report.not_assessed:
+        console.print(
+            f"[yellow]名单中 {len(report.not_assessed)} 人无成绩记录，未评估[/]（见名单文件“未评估”表）"
+        )
+    if report.unrostered:
+        console.print(
+            f"[yellow]{len(report.unrostered)} 人有成绩但不在学生名单中[/]："
+            + "、".join(report.unrostered[:10])
+        )
+    console.print(f"名单文件：{report.xlsx}")
+
+
+# -- list -----------------------------------------------------------------------------------
+
+
+@cli.group("list")
+def list_group() -> None:
+    """查看、核查（异议）与冻结预警名单。"""
+
+
+@list_group.command("show")
+@click.option("--term", type=TERM, required=True)
+@click.option("--all", "show_all", is_flag=True, help="逐人列出（默认只显示统计）。")
+@click.pass_context
+@handle_errors
+def list_show(ctx: click.Context, term: Term, show_all: bool) -> None:
+    """显示 TERM 学期的名单。"""
+    ws = open_workspace(ctx)
+    report = ws.report(term)
+    _render_list(report)
+    if show_all:
+        table = Table("学号", "姓名", "班级", "预警等级", "较上学期", "预警原因")
+        for r in report.rows:
+            table.add_row(
+                r.student_id,
+                r.name,
+                r.class_name,
+                r.level or "—",
+                r.change,
+                r.objection or r.reason,
+            )
+        console.print(table)
+
+
+@list_group.command("objection")
+@click.argument("student_id")
+@click.option("--term", type=TERM, required=True)
+@click.option("--reason", required=True, help="学生提出的异议。")
+@click.option(
+    "--outcome",
+    required=True,
+    type=click.Choice(["corrected", "removed", "upheld"]),
+    help="处理结果：corrected 更正等级，removed 移出名单，upheld 维持原判。",
+)
+@click.option("--level", help="更正后的等级（outcome 为 corrected 时）。")
+@click.option("--note", default="", help="备注（如核查人、依据）。")
+@click.pass_context
+@handle_errors
+def list_objection(
+    ctx: click.Context,
+    student_id: str,
+    term: Term,
+    reason: str,
+    outcome: str,
+    level: str | None,
+    note: str,
+) -> None:
+    """登记学生 STUDENT_ID 对名单的异议及处理结果。"""
+    ws = open_workspace(ctx)
+    row = ws.object(term, student_id, reason=reason, outcome=outcome, level=level, note=note)
+    console.print(f"已登记：{row.student_id} {row.name} — {row.objection}")
+
+
+@list_group.command("freeze")
+@click.option("--term", type=TERM, required=True)
+@click.pass_context
+@handle_errors
+def list_freeze(ctx: click.Context, term: Term) -> None:
+    """冻结 TERM 学期的名单：通知书将按冻结名单打印。"""
+    ws = open_workspace(ctx)
+    report = ws.freeze(term)
+    console.print(f"{term} 名单已冻结：{len(report.warned)} 人。")
+    console.print(f"名单文件：{report.xlsx}")
+
+
+# -- policy ---------------------------------------------------------------------------------
+
+
+@cli.group("policy")
+def policy_group() -> None:
+    """查看和检查预警规则文件。"""
+
+
+@policy_group.command("list")
+def policy_list() -> None:
+    """列出内置规则。"""
+    from yujing.policies import BUILTIN_NAMES, load_policy
+
+    for name in BUILTIN_NAMES:
+        p = load_policy(name)
+        console.print(f"{name:14} {p.school}：{'、'.join(p.level_names)}")
+
+
+@policy_group.command("check")
+@click.argument("name_or_file")
+@handle_errors
+def policy_check(name_or_file: str) -> None:
+    """检查规则文件是否有效，并列出其等级和条件。"""
+    from yujing.policies import load_policy
+
+    p = load_policy(name_or_file)
+    console.print(f"[green]有效[/]：{p.name}（{p.school}）")
+    for level in p.levels:
+        conds = "；或 ".join(
+            f"{c.metric}{'[' + '、'.join(sorted(c.params)) + ']' if c.params else ''} {c.op} {c.value}"
+            if c.metric != "imported_level"
+            else "教务系统导入的等级"
+            for c in level.criteria
+        )
+        console.print(f"  {level.name}：{conds}")
+    if p.history:
+        keep = "，且 ".join(f"{c.metric} {c.op} {c.value}" for c in p.history.keep_while)
+        console.print(f"  警示期：未达条件时保持原等级，直至不再满足 {keep}")
+
+
+def main() -> None:
+    cli(prog_name="yujing")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""One student's figures at one term, and the metrics that policy criteria compare.
+
+:class:`StudentData` bundles what the imports hold about a student; :func:`figures_at`
+computes :class:`Figures` at a term; :data:`METRICS` names every quantity a policy file may
+use in a criterion, with the sentence that explains it in a 预警原因.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from yujing.engine.courses import CourseResult, Outcome, course_results, fmt_decimal, gpa
+from yujing.model import Attempt, ImportedLevel, Student, Term
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class StudentData:
+    """Everything imported about one student: roster entry, attempts, flags, imported levels."""
+
+    student: Student
+    attempts: tuple[Attempt, ...] = ()
+    flags: frozenset[tuple[Term, str]] = frozenset()
+    imported: Mapping[Term, ImportedLevel] = field(default_factory=dict)
+
+    def row_terms(self, upto: Term) -> list[Term]:
+        """Terms ≤ ``upto`` in which the student has grade rows, ascending."""
+        return sorted({a.term for a in self.attempts if a.term <= upto})
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A student's figures at term ``term`` (rows of terms ≤ term only)."""
+
+    term: Term
+    courses: tuple[CourseResult, ...]
+    term_credits: Decimal
+    term_failed_credits: Decimal
+    term_course_count: int
+    cumulative_failed_credits: Decimal
+    earned_credits: Decimal
+    gpa: Decimal | None
+    term_gpa: Decimal | None
+    previous_term: Term | None
+    previous_term_gpa: Decimal | None
+    term_remarks: tuple[tuple[str, str], ...]
+    flags: frozenset[str]
+    required_credits: Decimal | None
+    imported: ImportedLevel | None
+
+    @property
+    def failed_courses(self) -> tuple[CourseResult, ...]:
+        return tuple(c for c in self.courses if c.outcome is Outcome.FAILED)
+
+    @property
+    def failed_after_makeup(self) -> tuple[CourseResult, ...]:
+        return tuple(c for c in self.courses if c.failed_after_makeup)
+
+    @property
+    def failed_first_exam_in_term(self) -> tuple[CourseResult, ...]:
+        return tuple(c for c in self.courses if self.term in c.failed_first_exam_terms)
+
+    @property
+    def term_failed_percent(self) -> Fraction | None:
+        if self.term_course_count == 0 or self.term_credits == 0:
+            return None
+        return Fraction(self.term_failed_credits) * 100 / Fraction(self.term_credits)
+
+    @property
+    def term_gpa_drop(self) -> Decimal | None:
+        if self.term_gpa is None or self.previous_term_gpa is None:
+            return None
+        return self.previous_term_gpa - self.term_gpa
+
+    @property
+    def credit_shortfall(self) -> Decimal | None:
+        if self.required_credits is None:
+            return None
+        return self.required_credits - self.earned_credits
+
+    def to_json(self) -> dict[str, object]:
+        """The figures as plain JSON values (kept with each list entry)."""
+
+        def d(v: Decimal | None) -> str | None:
+            return None if v is None else fmt_decimal(v)
+
+        pct = self.term_failed_percent
+        return {
+            "term_credits": d(self.term_credits),
+            "term_failed_credits": d(self.term_failed_credits),
+            "term_failed_percent": None if pct is None else fmt_percent(pct),
+            "cumulative_failed_credits": d(self.cumulative_failed_credits),
+            "earned_credits": d(self.earned_credits),
+            "gpa": d(self.gpa),
+            "term_gpa": d(self.term_gpa),
+            "previous_term_gpa": d(self.previous_term_gpa),
+            "failed_courses": [[c.code, c.name, d(c.credits)] for c in self.failed_courses],
+            "failed_after_makeup": len(self.failed_after_makeup),
+            "failed_first_exam_in_term": len(self.failed_first_exam_in_term),
+            "required_credits": d(self.required_credits),
+        }
+
+
+def figures_at(
+    data: StudentData,
+    term: Term,
+    *,
+    required_credits: Decimal | None = None,
+    with_previous: bool = True,
+) -> Figures:
+    """Compute a student's figures at ``term``; ``with_previous=False`` skips the previous
+    term's GPA (only the GPA-drop criterion needs it)."""
+    courses = course_results(data.attempts, term)
+    in_term = [c for c in courses if c.term == term]
+    term_credits = sum((c.credits for c in in_term), _ZERO)
+    term_failed = sum((c.credits for c in in_term if c.outcome is Outcome.FAILED), _ZERO)
+    cumulative_failed = sum((c.credits for c in courses if c.outcome is Outcome.FAILED), _ZERO)
+    earned = sum((c.credits for c in courses if c.outcome is Outcome.PASSED), _ZERO)
+    earlier_terms = {c.term for c in courses if c.term < term}
+    previous = max(earlier_terms) if earlier_terms else None
+    previous_gpa = None
+    if previous is not None and with_previous:
+        at_previous = course_results(data.attempts, previous)
+        previous_gpa = gpa(c for c in at_previous if c.term == previous)
+    remarks = tuple(
+        (a.remark, a.course_name or a.course_code)
+        for a in data.attempts
+        if a.term == term and a.remark
+    )
+    return Figures(
+        term=term,
+        courses=tuple(courses),
+        term_credits=term_credits,
+        term_failed_credits=term_failed,
+        term_course_count=len(in_term),
+        cumulative_failed_credits=cumulative_failed,
+        earned_credits=earned,
+        gpa=gpa(courses),
+        term_gpa=gpa(in_term),
+        previous_term=previous,
+        previous_term_gpa=previous_gpa,
+        term_remarks=remarks,
+        flags=frozenset(f for t, f in data.flags if t == term),
+        required_credits=required_credits,
+        imported=data.imported.get(term),
+    )
+
+
+def fmt_percent(value: Fraction) -> str:
+    """22.5, 25, 33.3: a percentage rounded half-up to one decimal, trailing zero dropped."""
+    dec = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+    return fmt_decimal(dec)
+
+
+def _courses_text(courses: tuple[CourseResult, ...]) -> str:
+    return "、".join(c.label() for c in sorted(courses, key=lambda c: (c.term, c.code)))
+
+
+MetricValue = Decimal | Fraction | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A quantity a criterion compares (指标), and how a 预警原因 states it."""
+
+    name: str
+    title: str
+    value: Callable[[Figures, frozenset[str]], MetricValue]
+    describe: Callable[[Figures, frozenset[str]], str]
+    params: str = ""
+    """Name of the list parameter the metric takes (``remarks`` / ``flags``), if any."""
+
+
+def _d(v: Decimal | None) -> str:
+    return "无" if v is None else fmt_decimal(v)
+
+
+def _describe_term_failed(f: Figures, _: frozenset[str]) -> str:
+    pct = f.term_failed_percent
+    pct_text = f"({fmt_percent(pct)}%)" if pct is not None else ""
+    return (
+        f"本学期未通过 {fmt_decimal(f.term_failed_credits)}/{fmt_decimal(f.term_credits)} "
+        f"学分{pct_text}"
+    )
+
+
+def _describe_cumulative(f: Figures, _: frozenset[str]) -> str:
+    text = f"累计未通过 {fmt_decimal(f.cumulative_failed_credits)} 学分"
+    if f.failed_courses:
+        text += "：" + _courses_text(f.failed_courses)
+    return text
+
+
+def _remark_count(f: Figures, remarks: frozenset[str]) -> Decimal:
+    return Decimal(sum(1 for r, _ in f.term_remarks if r in remarks))
+
+
+def _describe_remarks(f: Figures, remarks: frozenset[str]) -> str:
+    hits = [(r, c) for r, c in f.term_remarks if r in remarks]
+    return "本学期" + "、".join(f"{c}{r}" for r, c in hits)
+
+
+def _describe_flags(f: Figures, flags: frozenset[str]) -> str:
+    hits = sorted(f.flags & flags)
+    return "本学期有" + "、".join(hits) + "记录"
+
+
+def _describe_drop(f: Figures, _: frozenset[str]) -> str:
+    return (
+        f"本学期学分绩点 {_d(f.term_gpa)}，较上学期 {_d(f.previous_term_gpa)} "
+        f"下降 {_d(f.term_gpa_drop)}"
+    )
+
+
+def _describe_shortfall(f: Figures, _: frozenset[str]) -> str:
+    return (
+        f"累计取得 {fmt_decimal(f.earned_credits)} 学分，培养方案要求 {_d(f.required_credits)} "
+        f"学分，差 {_d(f.credit_shortfall)} 学分"
+    )
+
+
+def _describe_imported(f: Figures, _: frozenset[str]) -> str:
+    if f.imported is None:
+        return ""
+    return f.imported.reason or f"教务系统预警名单：{f.imported.level}"
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "term_failed_credit_percent",
+            "本学期未通过学分占本学期所选学分的百分比",
+            lambda f, _: f.term_failed_percent,
+            _describe_term_failed,
+        ),
+        Metric(
+            "term_failed_credits",
+            "本学期未通过学分",
+            lambda f, _: f.term_failed_credits if f.term_course_count else None,
+            _describe_term_failed,
+        ),
+        Metric(
+            "cumulative_failed_credits",
+            "累计未通过学分",
+            lambda f, _: f.cumulative_failed_credits,
+            _describe_cumulative,
+        ),
+        Metric(
+            "earned_credits",
+            "累计取得学分",
+            lambda f, _: f.earned_credits,
+            lambda f, _: f"累计取得 {fmt_decimal(f.earned_credits)} 学分",
+        ),
+        Metric("gpa", "平均学分绩点", lambda f, _: f.gpa, lambda f, _: f"平均学分绩点 {_d(f.gpa)}"),
+        Metric(
+            "term_gpa",
+            "本学期学分绩点",
+            lambda f, _: f.term_gpa,
+            lambda f, _: f"本学期学分绩点 {_d(f.term_gpa)}",
+        ),
+        Metric(
+            "term_gpa_drop", "学分绩点较上学期下降", lambda f, _: f.term_gpa_drop, _describe_drop
+        ),
+        Metric(
+            "failed_courses",
+            "累计不及格课程门数",
+            lambda f, _: Decimal(len(f.failed_courses)),
+            lambda f, _: (
+                f"累计不及格课程 {len(f.failed_courses)} 门：" + _courses_text(f.failed_courses)
+            ),
+        ),
+        Metric(
+            "failed_after_makeup_courses",
+            "补考后仍不及格课程门数",
+            lambda f, _: Decimal(len(f.failed_after_makeup)),
+            lambda f, _: (
+                f"经补考未通过 {len(f.failed_after_makeup)} 门："
+                + _courses_text(f.failed_after_makeup)
+            ),
+        ),
+        Metric(
+            "failed_first_exam_courses_in_term",
+            "本学期正考不及格课程门数",
+            lambda f, _: Decimal(len(f.failed_first_exam_in_term)),
+            lambda f, _: (
+                f"本学期正考不及格 {len(f.failed_first_exam_in_term)} 门："
+                + _courses_text(f.failed_first_exam_in_term)
+            ),
+        ),
+        Metric(
+            "credit_shortfall",
+            "累计取得学分少于培养方案规定数",
+            lambda f, _: f.credit_shortfall,
+            _describe_shortfall,
+        ),
+        Metric(
+            "remarks_in_term",
+            "本学期带指定成绩备注（如旷考）的记录数",
+            _remark_count,
+            _describe_remarks,
+            params="remarks",
+        ),
+        Metric(
+            "flags_in_term",
+            "本学期的指定标记（如旷课、纪律处分）数",
+            lambda f, flags: Decimal(len(f.flags & flags)),
+            _describe_flags,
+            params="flags",
+        ),
+        Metric(
+            "imported_level",
+            "教务系统导出的预警等级",
+            lambda f, _: None,  # compared by level name, see Criterion.holds
+            _describe_imported,
+        ),
+    )
+}

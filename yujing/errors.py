@@ -1,0 +1,99 @@
+"""Every error yujing raises on purpose.
+
+The CLI catches :class:`YujingError` and prints its message (in Chinese, naming the file, row,
+key or student concerned and what to do); anything else is a bug and keeps its traceback.
+Third-party errors (openpyxl, sqlite3, tomllib, jinja2, zxing) are wrapped where they are met,
+with ``raise … from exc``, so the cause is kept for debugging.
+
+Tree::
+
+    YujingError
+    ├── WorkspaceError            工作区: missing, already there, config unreadable
+    ├── InputError                输入文件
+    │   ├── UnreadableFileError   file missing, not a table, undecodable text, broken xlsx
+    │   ├── MissingColumnsError   required headers absent
+    │   └── BadRowsError          rows that cannot be read (carries every BadRow)
+    ├── PolicyError               policy file invalid (names the key)
+    ├── AssessmentError           data cannot be assessed (e.g. no 培养方案 for a major)
+    ├── ListStateError            warning list in the wrong state (frozen, absent, …)
+    ├── OutputError               a file cannot be written (disk full, no permission)
+    └── RegistryError             the SQLite registry failed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class YujingError(Exception):
+    """Base of every error raised on purpose; ``str()`` is the user-facing message."""
+
+
+class WorkspaceError(YujingError):
+    """The workspace (工作区) is missing, exists already, or its config is unreadable."""
+
+
+class InputError(YujingError):
+    """An input file (成绩、名单、培养方案…) cannot be used."""
+
+
+class UnreadableFileError(InputError):
+    """The file is missing, is not .csv/.xlsx, or its bytes cannot be decoded."""
+
+
+class MissingColumnsError(InputError):
+    """Required headers are absent."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One input row that cannot be read: where it is, what is wrong, what to do."""
+
+    file: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        col = f"，列「{self.column}」" if self.column else ""
+        val = f"，值「{self.value}」" if self.value != "" else ""
+        return f"{self.file} 第 {self.row} 行{col}{val}：{self.reason}"
+
+
+class BadRowsError(InputError):
+    """Rows that cannot be read; nothing was imported."""
+
+    def __init__(self, file: str, bad_rows: Sequence[BadRow], *, total_rows: int) -> None:
+        self.file = file
+        self.bad_rows = tuple(bad_rows)
+        self.total_rows = total_rows
+        shown = "\n".join(f"  {b}" for b in self.bad_rows[:20])
+        more = len(self.bad_rows) - 20
+        tail = f"\n  … 另有 {more} 行有误" if more > 0 else ""
+        super().__init__(
+            f"{file}：{len(self.bad_rows)} 行无法读取（共 {total_rows} 行），未导入任何数据。\n"
+            f"{shown}{tail}\n"
+            "请在原文件中改正这些行后重新导入，或加 --skip-bad-rows 跳过它们只导入其余各行。"
+        )
+
+
+class PolicyError(YujingError):
+    """A policy file (预警规则) is invalid; the message names the key."""
+
+
+class AssessmentError(YujingError):
+    """The data cannot be assessed under the policy (e.g. no 培养方案 rows for a major)."""
+
+
+class ListStateError(YujingError):
+    """The warning list (预警名单) is not in the state the command needs."""
+
+
+class OutputError(YujingError):
+    """An output file cannot be written."""
+
+
+class RegistryError(YujingError):
+    """The SQLite registry (登记库) failed."""

@@ -1,0 +1,164 @@
+"""Domain values read from the imports: terms, students, exam attempts, plan rows, flags.
+
+All are frozen dataclasses; credits and scores are kept as :class:`~decimal.Decimal` or text,
+never floats (5% of 20 credits must be exactly 1 credit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+_TERM_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*[-—–]\s*([123])\s*$")
+_YEAR_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*(?:学年)?\s*$")
+_SEMESTER_WORDS = {
+    "1": 1, "2": 2, "3": 3, "一": 1, "二": 2, "三": 3,
+    "第一学期": 1, "第二学期": 2, "第三学期": 3, "第1学期": 1, "第2学期": 2, "第3学期": 3,
+    "秋": 1, "春": 2, "夏": 3, "短学期": 3, "小学期": 3,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    """A term (学期): school year starting ``start_year``, ``semester`` 1, 2 or 3 (short summer).
+
+    Orders by school year, then semester (1 < 2 < 3). Written ``2024-2025-1``.
+    """
+
+    start_year: int
+    semester: int
+
+    @classmethod
+    def parse(cls, text: str) -> Term:
+        """Parse ``2024-2025-1``; raise ``ValueError`` with a Chinese message otherwise."""
+        m = _TERM_RE.match(text or "")
+        if not m or int(m.group(2)) != int(m.group(1)) + 1:
+            raise ValueError(f"学期「{text}」格式应为 2024-2025-1（学年-学期，学期为 1、2 或 3）")
+        return cls(int(m.group(1)), int(m.group(3)))
+
+    @classmethod
+    def from_columns(cls, year: str, semester: str) -> Term:
+        """Build from the export's 学年 (``2024-2025``) and 学期 (``1``) columns."""
+        m = _YEAR_RE.match(year or "")
+        if not m or int(m.group(2)) != int(m.group(1)) + 1:
+            raise ValueError(f"学年「{year}」格式应为 2024-2025")
+        sem = _SEMESTER_WORDS.get((semester or "").strip())
+        if sem is None:
+            raise ValueError(f"学期「{semester}」应为 1、2 或 3")
+        return cls(int(m.group(1)), sem)
+
+    @classmethod
+    def from_key(cls, key: int) -> Term:
+        return cls(key // 10, key % 10)
+
+    @property
+    def key(self) -> int:
+        """Sortable integer, e.g. 20241 for 2024-2025-1."""
+        return self.start_year * 10 + self.semester
+
+    @property
+    def school_year(self) -> str:
+        return f"{self.start_year}-{self.start_year + 1}"
+
+    def previous_regular(self) -> Term:
+        """The regular term before this one (short summer terms skipped): the previous list's term."""
+        if self.semester == 1:
+            return Term(self.start_year - 1, 2)
+        return Term(self.start_year, 1) if self.semester == 2 else Term(self.start_year, 2)
+
+    def label(self) -> str:
+        """``2024-2025学年第1学期``, as forms print it."""
+        return f"{self.school_year}学年第{self.semester}学期"
+
+    def __str__(self) -> str:
+        return f"{self.school_year}-{self.semester}"
+
+
+class AttemptKind(StrEnum):
+    """考试性质: the kind of an exam attempt."""
+
+    NORMAL = "正常考试"
+    MAKEUP = "补考"
+    RETAKE = "重修"
+
+    @classmethod
+    def parse(cls, text: str) -> AttemptKind:
+        """Variants count by their start (正考, 补考一, 重修二); 缓考 is the deferred first exam."""
+        t = (text or "").strip()
+        if t.startswith(("正常", "正考", "缓考", "初考", "首考")):
+            return cls.NORMAL
+        if t.startswith("补考"):
+            return cls.MAKEUP
+        if t.startswith("重修"):
+            return cls.RETAKE
+        raise ValueError("考试性质应为 正常考试、补考 或 重修（及其变体，如 补考一、重修二）")
+
+
+@dataclass(frozen=True)
+class Student:
+    """A roster entry (学生名单)."""
+
+    student_id: str
+    name: str
+    gender: str = ""
+    college: str = ""
+    major: str = ""
+    grade: str = ""
+    class_name: str = ""
+    parent_name: str = ""
+    parent_phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    counsellor: str = ""
+    class_teacher: str = ""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One exam attempt (one row of the grade export, 成绩记录)."""
+
+    student_id: str
+    term: Term
+    course_code: str
+    course_name: str
+    credits: Decimal
+    kind: AttemptKind
+    score: str
+    remark: str = ""
+    kind_text: str = ""
+    student_name: str = ""
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """培养方案: credits a 年级 + 专业 must take in one term (应修学分)."""
+
+    grade: str
+    major: str
+    term: Term
+    credits: Decimal
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A per-term mark (标记): 旷课, 学习态度, 延长学习年限, 纪律处分 or 休学."""
+
+    student_id: str
+    term: Term
+    flag: str
+
+
+FLAG_NAMES = ("旷课", "学习态度", "延长学习年限", "纪律处分", "休学")
+
+
+@dataclass(frozen=True)
+class ImportedLevel:
+    """A level taken from the 教务 system's own warning list (导入的预警等级)."""
+
+    student_id: str
+    term: Term
+    level: str
+    reason: str = ""
+    name: str = ""

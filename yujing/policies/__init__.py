@@ -1,0 +1,268 @@
+"""Warning policies (预警规则) as data: one TOML file per institution.
+
+A policy names its levels, most severe first, each with the criteria (any of which puts a
+student at that level), and optional history rules (lanzhou-life's 解除). The built-in
+files sit beside this module; a user copies one, changes a threshold, and points the
+workspace at the copy. :func:`load_policy` validates every key and raises
+:class:`~yujing.errors.PolicyError` naming the key that is wrong.
+
+Criterion syntax (``levels[i].criteria`` is a list of inline tables)::
+
+    { metric = "term_failed_credit_percent", op = ">=", value = 25 }
+    { metric = "remarks_in_term", remarks = ["旷考"] }          # op/value default: >= 1
+    { metric = "flags_in_term", flags = ["纪律处分"] }
+    { metric = "imported_level" }                               # level from the 教务 list
+
+Chinese thresholds: 达到/以上/及以上 → ``>=``; 不足/低于/少于 → ``<``.
+"""
+
+from __future__ import annotations
+
+import operator
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from yujing.engine.courses import KNOWN_REMARKS
+from yujing.engine.figures import METRICS, Figures
+from yujing.errors import PolicyError
+from yujing.model import FLAG_NAMES
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+}
+INPUTS = ("plan", "flags", "levels")
+BUILTIN_NAMES = ("anshan", "lanzhou-life", "xinglin", "beihai", "njmec-mech")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One condition of a level (预警标准之一)."""
+
+    metric: str
+    op: str = ">="
+    value: Decimal = Decimal(1)
+    params: frozenset[str] = frozenset()
+
+    def measure(self, figures: Figures) -> Decimal | Fraction | None:
+        return METRICS[self.metric].value(figures, self.params)
+
+    def holds(self, figures: Figures, level_name: str) -> bool:
+        if self.metric == "imported_level":
+            return figures.imported is not None and figures.imported.level == level_name
+        measured = self.measure(figures)
+        if measured is None:
+            return False
+        return OPERATORS[self.op](Fraction(measured), Fraction(self.value))
+
+    def describe(self, figures: Figures) -> str:
+        return METRICS[self.metric].describe(figures, self.params)
+
+
+@dataclass(frozen=True)
+class Level:
+    """A warning level (预警等级); ``name`` is the exact string lists and forms print."""
+
+    name: str
+    criteria: tuple[Criterion, ...]
+    color: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class History:
+    """Carry-over (警示期): a student warned earlier who meets no condition now keeps the
+    earlier level while every ``keep_while`` criterion holds, and is released (解除) after."""
+
+    keep_while: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A school's warning rules."""
+
+    name: str
+    school: str
+    title: str
+    source: str
+    levels: tuple[Level, ...]
+    requires: frozenset[str]
+    history: History | None
+    path: Path | None = None
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        return tuple(level.name for level in self.levels)
+
+    def severity(self, level_name: str) -> int:
+        """Higher is more severe; unknown names rank below every level."""
+        names = self.level_names
+        return len(names) - names.index(level_name) if level_name in names else 0
+
+    def level(self, name: str) -> Level:
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise PolicyError(
+            f"规则「{self.name}」没有等级「{name}」；可用等级：{'、'.join(self.level_names)}"
+        )
+
+    def uses(self, metric: str) -> bool:
+        return any(c.metric == metric for level in self.levels for c in level.criteria)
+
+
+def builtin_policy_path(name: str) -> Path:
+    return Path(str(resources.files("yujing.policies").joinpath(f"{name}.toml")))
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load a built-in policy by name (``anshan``) or a policy file by path."""
+    text = str(name_or_path)
+    if text in BUILTIN_NAMES:
+        path = builtin_policy_path(text)
+    else:
+        path = Path(name_or_path)
+        if not path.exists():
+            raise PolicyError(
+                f"找不到预警规则「{text}」。内置规则：{'、'.join(BUILTIN_NAMES)}；"
+                "或给出规则文件（.toml）的路径。"
+            )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"规则文件 {path} 不是有效的 TOML：{exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"无法读取规则文件 {path}：{exc}") from exc
+    return parse_policy(data, path)
+
+
+def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
+    """Validate the parsed TOML of a policy file."""
+    where = f"规则文件 {path}" if path else "规则"
+    _check_keys(data, {"policy", "levels", "history"}, "", where)
+    head = _table(data, "policy", where)
+    _check_keys(head, {"name", "school", "title", "source", "requires"}, "policy.", where)
+    name = _text(head, "name", "policy.", where)
+    requires = head.get("requires", [])
+    if not isinstance(requires, list) or any(r not in INPUTS for r in requires):
+        raise PolicyError(f"{where}：键 policy.requires 应为列表，元素取自 {', '.join(INPUTS)}")
+    raw_levels = data.get("levels")
+    if not isinstance(raw_levels, list) or not raw_levels:
+        raise PolicyError(f"{where}：缺少 [[levels]]（至少一个预警等级，最严重的在前）")
+    levels = tuple(_parse_level(raw, i, where) for i, raw in enumerate(raw_levels))
+    names = [lv.name for lv in levels]
+    for n in names:
+        if names.count(n) > 1:
+            raise PolicyError(f"{where}：等级名称「{n}」重复（键 levels[].name）")
+    history = None
+    if "history" in data:
+        raw_history = _table(data, "history", where)
+        _check_keys(raw_history, {"keep_while"}, "history.", where)
+        keep = raw_history.get("keep_while")
+        if not isinstance(keep, list) or not keep:
+            raise PolicyError(f"{where}：键 history.keep_while 应为非空的条件列表")
+        history = History(
+            tuple(
+                _parse_criterion(c, f"history.keep_while[{j}]", where) for j, c in enumerate(keep)
+            )
+        )
+    return Policy(
+        name=name,
+        school=_text(head, "school", "policy.", where),
+        title=str(head.get("title", "学业预警")),
+        source=str(head.get("source", "")),
+        levels=levels,
+        requires=frozenset(requires),
+        history=history,
+        path=path,
+    )
+
+
+def _parse_level(raw: object, i: int, where: str) -> Level:
+    key = f"levels[{i}]"
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}：键 {key} 应为表（[[levels]]）")
+    _check_keys(raw, {"name", "color", "description", "criteria"}, f"{key}.", where)
+    name = _text(raw, "name", f"{key}.", where)
+    crits = raw.get("criteria")
+    if not isinstance(crits, list) or not crits:
+        raise PolicyError(f"{where}：键 {key}.criteria 应为非空的条件列表（等级「{name}」）")
+    return Level(
+        name=name,
+        criteria=tuple(
+            _parse_criterion(c, f"{key}.criteria[{j}]", where) for j, c in enumerate(crits)
+        ),
+        color=str(raw.get("color", "")),
+        description=str(raw.get("description", "")),
+    )
+
+
+def _parse_criterion(raw: object, key: str, where: str) -> Criterion:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}：键 {key} 应为 {{ metric = …, op = …, value = … }}")
+    _check_keys(raw, {"metric", "op", "value", "remarks", "flags"}, f"{key}.", where)
+    metric_name = raw.get("metric")
+    if metric_name not in METRICS:
+        raise PolicyError(
+            f"{where}：键 {key}.metric 的值「{metric_name}」不是已知指标；"
+            f"可用指标：{', '.join(METRICS)}"
+        )
+    metric = METRICS[metric_name]
+    op = raw.get("op", ">=")
+    if op not in OPERATORS:
+        raise PolicyError(f"{where}：键 {key}.op 的值「{op}」无效；应为 {' '.join(OPERATORS)}")
+    value_raw = raw.get("value", 1)
+    if isinstance(value_raw, bool) or not isinstance(value_raw, int | float | str):
+        raise PolicyError(f"{where}：键 {key}.value 应为数字")
+    try:
+        value = Decimal(str(value_raw))
+    except InvalidOperation:
+        raise PolicyError(f"{where}：键 {key}.value 的值「{value_raw}」不是数字") from None
+    if not value.is_finite():
+        raise PolicyError(f"{where}：键 {key}.value 的值「{value_raw}」不是数字")
+    params: frozenset[str] = frozenset()
+    allowed = {"remarks": KNOWN_REMARKS, "flags": frozenset(FLAG_NAMES)}
+    for pkey, choices in allowed.items():
+        if pkey in raw:
+            if metric.params != pkey:
+                raise PolicyError(f"{where}：键 {key}.{pkey} 不适用于指标 {metric_name}")
+            vals = raw[pkey]
+            if not isinstance(vals, list) or not vals or any(v not in choices for v in vals):
+                raise PolicyError(
+                    f"{where}：键 {key}.{pkey} 应为非空列表，元素取自 {'、'.join(sorted(choices))}"
+                )
+            params = frozenset(vals)
+    if metric.params and not params:
+        raise PolicyError(f"{where}：指标 {metric_name} 需要键 {key}.{metric.params}")
+    return Criterion(metric=metric_name, op=op, value=value, params=params)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], prefix: str, where: str) -> None:
+    for k in table:
+        if k not in allowed:
+            raise PolicyError(
+                f"{where}：未知的键 {prefix}{k}；此处可用的键：{', '.join(sorted(allowed))}"
+            )
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise PolicyError(f"{where}：缺少表 [{key}]")
+    return value
+
+
+def _text(table: Mapping[str, Any], key: str, prefix: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PolicyError(f"{where}：键 {prefix}{key} 应为非空文字")
+    return value

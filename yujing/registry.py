@@ -1,0 +1,523 @@
+"""The workspace's SQLite registry (登记库), through sqlite-utils.
+
+Tables: ``students``, ``grades``, ``plan``, ``flags``, ``imported_levels`` (the imports, each
+keyed by the record's identity), ``imports`` and ``changes`` (what every import did),
+``lists`` and ``list_entries`` (warning lists per term, draft or frozen), ``objections``
+(学生核查异议), ``events`` (the log of every action). sqlite3 errors are wrapped in
+:class:`~yujing.errors.RegistryError`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from yujing.errors import RegistryError
+from yujing.model import Attempt, AttemptKind, Flag, ImportedLevel, PlanRow, Student, Term
+
+KEY_SEP = "\x1f"
+RECORD_TABLES = {
+    "roster": "students",
+    "grades": "grades",
+    "plan": "plan",
+    "flags": "flags",
+    "levels": "imported_levels",
+}
+
+
+def now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def record_row(record: Any, key: tuple[str, ...]) -> dict[str, Any]:
+    """A record as a registry row (Decimals and terms as text)."""
+    row: dict[str, Any] = {"key": KEY_SEP.join(key)}
+    if isinstance(record, Attempt):
+        row.update(
+            student_id=record.student_id,
+            term=str(record.term),
+            term_key=record.term.key,
+            course_code=record.course_code,
+            course_name=record.course_name,
+            credits=str(record.credits),
+            kind=record.kind.value,
+            kind_text=record.kind_text,
+            student_name=record.student_name,
+            score=record.score,
+            remark=record.remark,
+        )
+    elif isinstance(record, Student):
+        row.update(record.__dict__)
+    elif isinstance(record, PlanRow):
+        row.update(
+            grade=record.grade,
+            major=record.major,
+            term=str(record.term),
+            term_key=record.term.key,
+            credits=str(record.credits),
+        )
+    elif isinstance(record, Flag):
+        row.update(student_id=record.student_id, term=str(record.term), flag=record.flag)
+    elif isinstance(record, ImportedLevel):
+        row.update(
+            student_id=record.student_id,
+            term=str(record.term),
+            level=record.level,
+            reason=record.reason,
+            name=record.name,
+        )
+    else:  # pragma: no cover - programming error
+        raise TypeError(type(record))
+    return row
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What storing one file's records did."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    changes: tuple[tuple[str, str, str, str], ...]
+    """(key, column, old, new) for every changed value."""
+
+
+@dataclass(frozen=True)
+class SavedList:
+    """A stored warning list (预警名单) of one term."""
+
+    term: Term
+    policy: str
+    status: str
+    assessed_count: int
+    created_at: str
+    frozen_at: str | None
+    entries: tuple[dict[str, Any], ...]
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == "frozen"
+
+    @property
+    def warned(self) -> tuple[dict[str, Any], ...]:
+        return tuple(e for e in self.entries if e["level"])
+
+    def levels(self) -> dict[str, str]:
+        return {e["student_id"]: e["level"] for e in self.warned}
+
+
+class Registry:
+    """The registry of one workspace."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            conn = sqlite3.connect(path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self.db = sqlite_utils.Database(conn)
+            self._ensure_schema()
+        except sqlite3.Error as exc:
+            raise RegistryError(f"无法打开登记库 {path}：{exc}") from exc
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: everything inside lands, or nothing does. ``BEGIN IMMEDIATE``
+        takes the write lock first, so two processes never interleave; sqlite-utils' own
+        ``atomic()`` blocks inside become savepoints."""
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise RegistryError(f"登记库正被占用或无法写入（{self.path}）：{exc}") from exc
+        try:
+            yield
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.rollback()
+            raise RegistryError(f"登记库写入失败（{self.path}）：{exc}") from exc
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def _ensure_schema(self) -> None:
+        db = self.db
+        text, integer = str, int
+        specs: dict[str, dict[str, type]] = {
+            "students": {"key": text, **{k: text for k in Student.__dataclass_fields__}},
+            "grades": {
+                "key": text,
+                "student_id": text,
+                "term": text,
+                "term_key": integer,
+                "course_code": text,
+                "course_name": text,
+                "credits": text,
+                "kind": text,
+                "kind_text": text,
+                "student_name": text,
+                "score": text,
+                "remark": text,
+            },
+            "plan": {
+                "key": text,
+                "grade": text,
+                "major": text,
+                "term": text,
+                "term_key": integer,
+                "credits": text,
+            },
+            "flags": {"key": text, "student_id": text, "term": text, "flag": text},
+            "imported_levels": {
+                "key": text,
+                "student_id": text,
+                "term": text,
+                "level": text,
+                "reason": text,
+                "name": text,
+            },
+        }
+        for name, columns in specs.items():
+            if not db[name].exists():
+                db.create_table(name, columns, pk="key")
+        if not db["grades"].exists() or "idx_grades_student" not in {
+            i.name for i in db.table("grades").indexes
+        }:
+            db.table("grades").create_index(
+                ["student_id"], index_name="idx_grades_student", if_not_exists=True
+            )
+        tables: dict[str, tuple[dict[str, type], Any]] = {
+            "imports": (
+                {
+                    "id": integer,
+                    "kind": text,
+                    "file": text,
+                    "sha256": text,
+                    "encoding": text,
+                    "rows": integer,
+                    "inserted": integer,
+                    "updated": integer,
+                    "unchanged": integer,
+                    "skipped": integer,
+                    "at": text,
+                },
+                "id",
+            ),
+            "changes": (
+                {
+                    "id": integer,
+                    "import_id": integer,
+                    "tbl": text,
+                    "key": text,
+                    "column": text,
+                    "old": text,
+                    "new": text,
+                },
+                "id",
+            ),
+            "lists": (
+                {
+                    "term": text,
+                    "policy": text,
+                    "status": text,
+                    "assessed_count": integer,
+                    "created_at": text,
+                    "updated_at": text,
+                    "frozen_at": text,
+                },
+                "term",
+            ),
+            "list_entries": (
+                {
+                    "term": text,
+                    "student_id": text,
+                    "seq": integer,
+                    "name": text,
+                    "gender": text,
+                    "college": text,
+                    "major": text,
+                    "grade": text,
+                    "class_name": text,
+                    "level": text,
+                    "reason": text,
+                    "change": text,
+                    "previous_level": text,
+                    "carried_from": text,
+                    "objection": text,
+                    "figures": text,
+                },
+                ("term", "student_id"),
+            ),
+            "objections": (
+                {
+                    "id": integer,
+                    "term": text,
+                    "student_id": text,
+                    "reason": text,
+                    "outcome": text,
+                    "level": text,
+                    "note": text,
+                    "at": text,
+                },
+                "id",
+            ),
+            "events": (
+                {
+                    "id": integer,
+                    "at": text,
+                    "action": text,
+                    "term": text,
+                    "student_id": text,
+                    "detail": text,
+                },
+                "id",
+            ),
+        }
+        for name, (columns, pk) in tables.items():
+            if not db[name].exists():
+                db.create_table(name, columns, pk=pk)
+
+    # -- events ------------------------------------------------------------------------
+
+    def log(self, action: str, detail: str = "", *, term: str = "", student_id: str = "") -> None:
+        """Append to the event log (操作日志)."""
+        self.db.table("events").insert(
+            {
+                "at": now(),
+                "action": action,
+                "term": term,
+                "student_id": student_id,
+                "detail": detail,
+            }
+        )
+
+    def events(self, action: str | None = None) -> list[dict[str, Any]]:
+        where, args = ("action = ?", [action]) if action else (None, None)
+        return list(self.db.table("events").rows_where(where, args, order_by="id"))
+
+    # -- imports -----------------------------------------------------------------------
+
+    def store(self, kind: str, rows: Sequence[dict[str, Any]]) -> StoreResult:
+        """Insert new rows, update changed ones (recording each change), skip the same."""
+        table = self.db.table(RECORD_TABLES[kind])
+        if table.count == 0:
+            table.insert_all(rows, batch_size=2000)
+            return StoreResult(len(rows), 0, 0, ())
+        columns = [c for c in table.columns_dict if c != "key"]
+        existing: dict[str, tuple[Any, ...]] = {}
+        keys = [r["key"] for r in rows]
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            cur = self.db.execute(
+                f"select key, {', '.join(f'[{c}]' for c in columns)} from [{table.name}] "
+                f"where key in ({marks})",
+                chunk,
+            )
+            for r in cur:
+                existing[r[0]] = tuple(r[1:])
+        new_rows, changed_rows = [], []
+        changes: list[tuple[str, str, str, str]] = []
+        for row in rows:
+            old = existing.get(row["key"])
+            if old is None:
+                new_rows.append(row)
+                continue
+            diffs = [
+                (row["key"], c, _text(o), _text(row.get(c)))
+                for c, o in zip(columns, old, strict=True)
+                if _text(o) != _text(row.get(c))
+            ]
+            if diffs:
+                changed_rows.append(row)
+                changes.extend(diffs)
+        if new_rows:
+            table.insert_all(new_rows, batch_size=2000)
+        if changed_rows:
+            table.upsert_all(changed_rows, pk="key", batch_size=2000)
+        unchanged = len(rows) - len(new_rows) - len(changed_rows)
+        return StoreResult(len(new_rows), len(changed_rows), unchanged, tuple(changes))
+
+    def record_import(
+        self, values: Mapping[str, Any], changes: Iterable[tuple[str, ...]], tbl: str
+    ) -> int:
+        self.db.table("imports").insert(dict(values))
+        import_id = int(self.db.execute("select max(id) from imports").fetchone()[0])
+        self.db.table("changes").insert_all(
+            (
+                {
+                    "import_id": import_id,
+                    "tbl": tbl,
+                    "key": k.replace(KEY_SEP, "/"),
+                    "column": c,
+                    "old": o,
+                    "new": n,
+                }
+                for k, c, o, n in changes
+            ),
+            batch_size=2000,
+        )
+        return import_id
+
+    def changes(self) -> list[dict[str, Any]]:
+        return list(self.db.table("changes").rows_where(order_by="id"))
+
+    def imports(self) -> list[dict[str, Any]]:
+        return list(self.db.table("imports").rows_where(order_by="id"))
+
+    # -- reading records -----------------------------------------------------------------
+
+    def students(self) -> dict[str, Student]:
+        fields = list(Student.__dataclass_fields__)
+        return {
+            r["student_id"]: Student(**{f: r[f] or "" for f in fields})
+            for r in self.db.table("students").rows
+        }
+
+    def attempts(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, list[Attempt]]:
+        """All grade rows, grouped by 学号."""
+        out: dict[str, list[Attempt]] = {}
+        terms: dict[int, Term] = {}
+        kinds = {k.value: k for k in AttemptKind}
+        decimals: dict[str, Decimal] = {}
+        total = self.db.table("grades").count
+        cur = self.db.execute(
+            "select student_id, term_key, course_code, course_name, credits, kind, score, "
+            "remark, kind_text, student_name from grades order by student_id, term_key"
+        )
+        for i, (sid, tkey, code, name, credits, kind, score, remark, kind_text, sname) in enumerate(
+            cur, start=1
+        ):
+            term = terms.get(tkey)
+            if term is None:
+                term = terms[tkey] = Term.from_key(tkey)
+            dec = decimals.get(credits)
+            if dec is None:
+                dec = decimals[credits] = Decimal(credits)
+            out.setdefault(sid, []).append(
+                Attempt(
+                    sid,
+                    term,
+                    code,
+                    name or "",
+                    dec,
+                    kinds[kind],
+                    score or "",
+                    remark or "",
+                    kind_text or "",
+                    sname or "",
+                )
+            )
+            if progress is not None and i % 100_000 == 0:
+                progress(i, total)
+        return out
+
+    def plan(self) -> list[PlanRow]:
+        return [
+            PlanRow(r["grade"], r["major"], Term.parse(r["term"]), Decimal(r["credits"]))
+            for r in self.db.table("plan").rows
+        ]
+
+    def flags(self) -> list[Flag]:
+        return [
+            Flag(r["student_id"], Term.parse(r["term"]), r["flag"])
+            for r in self.db.table("flags").rows
+        ]
+
+    def imported_levels(self) -> list[ImportedLevel]:
+        return [
+            ImportedLevel(
+                r["student_id"],
+                Term.parse(r["term"]),
+                r["level"],
+                r["reason"] or "",
+                r["name"] or "",
+            )
+            for r in self.db.table("imported_levels").rows
+        ]
+
+    def known_terms(self) -> list[Term]:
+        rows = self.db.execute("select distinct term_key from grades order by term_key")
+        return [Term.from_key(r[0]) for r in rows]
+
+    # -- lists -----------------------------------------------------------------------------
+
+    def saved_list(self, term: Term) -> SavedList | None:
+        try:
+            head = self.db.table("lists").get(str(term))
+        except sqlite_utils.db.NotFoundError:
+            return None
+        entries = tuple(
+            self.db.table("list_entries").rows_where("term = ?", [str(term)], order_by="seq")
+        )
+        return SavedList(
+            term,
+            head["policy"],
+            head["status"],
+            head["assessed_count"],
+            head["created_at"],
+            head["frozen_at"],
+            entries,
+        )
+
+    def replace_list(
+        self, term: Term, policy: str, assessed_count: int, entries: Sequence[dict[str, Any]]
+    ) -> None:
+        """Store the draft list of ``term`` (caller holds a transaction)."""
+        t = str(term)
+        old = self.saved_list(term)
+        self.db.table("list_entries").delete_where("term = ?", [t])
+        self.db.table("list_entries").insert_all(
+            ({"term": t, "seq": i, **e} for i, e in enumerate(entries, start=1)),
+            batch_size=2000,
+        )
+        self.db.table("lists").upsert(
+            {
+                "term": t,
+                "policy": policy,
+                "status": "draft",
+                "assessed_count": assessed_count,
+                "created_at": old.created_at if old else now(),
+                "updated_at": now(),
+                "frozen_at": None,
+            },
+            pk="term",
+        )
+
+    def update_entry(self, term: Term, student_id: str, values: Mapping[str, Any]) -> None:
+        self.db.table("list_entries").update((str(term), student_id), dict(values))
+
+    def set_frozen(self, term: Term) -> None:
+        self.db.table("lists").update(str(term), {"status": "frozen", "frozen_at": now()})
+
+    def objections(self, term: Term) -> list[dict[str, Any]]:
+        return list(self.db.table("objections").rows_where("term = ?", [str(term)], order_by="id"))
+
+    def add_objection(self, values: Mapping[str, Any]) -> None:
+        self.db.table("objections").insert({**values, "at": now()})
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,417 @@
+"""The workspace (工作区): one folder per college and school year, holding
+
+- ``yujing.toml``      the readable config (school, policy file);
+- ``policy.toml``      the policy, copied from a built-in one so thresholds can be edited;
+- ``registry.sqlite``  the registry (imports, lists, objections, the event log);
+- ``lists/``           the warning lists as .xlsx;
+- ``archive/``         one folder per student (一生一档).
+
+:class:`Workspace` is the library API every CLI command calls.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from yujing.engine.assess import NotAssessed, Progress, assess
+from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceError
+from yujing.files import atomic_write, sha256_file
+from yujing.importing import KINDS, checked, parse_file, record_key
+from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
+from yujing.model import Term
+from yujing.policies import BUILTIN_NAMES, Policy, builtin_policy_path, load_policy
+from yujing.registry import RECORD_TABLES, Registry, SavedList, record_row
+from yujing.warnlist import population, previous_levels, unrostered
+
+CONFIG_NAME = "yujing.toml"
+REGISTRY_NAME = "registry.sqlite"
+POLICY_COPY = "policy.toml"
+ENV_VAR = "YUJING_WORKSPACE"
+OUTCOMES = {"corrected": "更正", "removed": "移出", "upheld": "维持"}
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What ``yujing import KIND FILE`` did."""
+
+    kind: str
+    file: Path
+    encoding: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    skipped: tuple[Any, ...]
+    changes: tuple[tuple[str, str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class ListReport:
+    """A warning list as stored, with what the CLI shows about it."""
+
+    term: Term
+    policy: Policy
+    status: str
+    rows: tuple[ListRow, ...]
+    xlsx: Path
+    assessed_count: int
+    previous_source: str = ""
+    not_assessed: tuple[NotAssessed, ...] = ()
+    unrostered: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def warned(self) -> tuple[ListRow, ...]:
+        return tuple(r for r in self.rows if r.warned)
+
+    def count_by_level(self) -> dict[str, int]:
+        c = Counter(r.level for r in self.warned)
+        return {lv: c.get(lv, 0) for lv in self.policy.level_names}
+
+    def count_by_class(self) -> dict[tuple[str, str], dict[str, int]]:
+        out: dict[tuple[str, str], dict[str, int]] = {}
+        for r in self.warned:
+            cell = out.setdefault((r.college, r.class_name), {})
+            cell[r.level] = cell.get(r.level, 0) + 1
+        return dict(sorted(out.items()))
+
+    def count_by_change(self) -> dict[str, int]:
+        return dict(Counter(r.change for r in self.rows))
+
+
+class Workspace:
+    """An opened workspace."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.config = _read_config(self.root / CONFIG_NAME)
+        self._registry: Registry | None = None
+        self._policy: Policy | None = None
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, root: Path, *, policy: str, school: str) -> Workspace:
+        """Create a workspace at ``root`` with a copy of ``policy`` (built-in name or file)."""
+        root = Path(root)
+        if (root / CONFIG_NAME).exists():
+            raise WorkspaceError(f"{root} 已是 yujing 工作区（有 {CONFIG_NAME}），未做改动。")
+        if not school.strip():
+            raise WorkspaceError("学校/学院名称（--school）不能为空。")
+        source = builtin_policy_path(policy) if policy in BUILTIN_NAMES else Path(policy)
+        loaded = load_policy(policy)  # validates before anything is written
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            for sub in ("archive", "lists"):
+                (root / sub).mkdir(exist_ok=True)
+            shutil.copyfile(source, root / POLICY_COPY)
+        except OSError as exc:
+            raise WorkspaceError(f"无法创建工作区 {root}：{exc.strerror}") from exc
+        config = (
+            "# yujing 工作区配置（可用文本编辑器修改）\n"
+            "[workspace]\n"
+            f"school = {_toml_str(school.strip())}\n"
+            f"# 预警规则文件：由内置规则「{loaded.name}」复制而来，可直接修改其中的阈值\n"
+            f"policy = {_toml_str(POLICY_COPY)}\n"
+            f"policy_origin = {_toml_str(loaded.name)}\n"
+            f"created = {_toml_str(datetime.now().isoformat(timespec='seconds'))}\n"
+        )
+        with atomic_write(root / CONFIG_NAME, "w", encoding="utf-8") as fh:
+            fh.write(config)
+        ws = cls(root)
+        ws.registry.log("init", f"school={school.strip()} policy={loaded.name}")
+        return ws
+
+    @classmethod
+    def find(cls, explicit: Path | None = None, start: Path | None = None) -> Workspace:
+        """``explicit`` (``--workspace``), else ``$YUJING_WORKSPACE``, else the current folder
+        or the nearest parent holding ``yujing.toml``."""
+        if explicit is None and os.environ.get(ENV_VAR):
+            explicit = Path(os.environ[ENV_VAR])
+        if explicit is not None:
+            if not (explicit / CONFIG_NAME).exists():
+                raise WorkspaceError(
+                    f"{explicit} 不是 yujing 工作区（没有 {CONFIG_NAME}）。"
+                    "请先运行 yujing init DIR --policy NAME --school 名称。"
+                )
+            return cls(explicit)
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / CONFIG_NAME).exists():
+                return cls(folder)
+        raise WorkspaceError(
+            f"当前目录 {here} 不在 yujing 工作区内。请进入工作区目录，或用 --workspace DIR 指明，"
+            "或先运行 yujing init DIR --policy NAME --school 名称。"
+        )
+
+    @property
+    def school(self) -> str:
+        return str(self.config.get("school", ""))
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = Registry(self.root / REGISTRY_NAME)
+        return self._registry
+
+    @property
+    def policy(self) -> Policy:
+        if self._policy is None:
+            path = self.root / str(self.config.get("policy", POLICY_COPY))
+            if not path.exists():
+                raise PolicyError(f"工作区的预警规则文件 {path} 不存在（见 {CONFIG_NAME}）。")
+            self._policy = load_policy(path)
+        return self._policy
+
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def lists_dir(self) -> Path:
+        return self.root / "lists"
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        kind: str,
+        path: Path,
+        *,
+        skip_bad_rows: bool = False,
+        term: Term | None = None,
+    ) -> ImportReport:
+        """Import one file of ``kind``; all of it or nothing (unless bad rows are skipped)."""
+        if kind not in KINDS:
+            raise InputError(f"未知的导入类型「{kind}」；可用：{'、'.join(KINDS)}")
+        level_names = self.policy.level_names if kind == "levels" else None
+        parsed = checked(
+            parse_file(kind, path, term=term, level_names=level_names), skip_bad_rows=skip_bad_rows
+        )
+        rows = [record_row(r, record_key(r)) for r in parsed.records]
+        registry = self.registry
+        with registry.transaction():
+            result = registry.store(kind, rows)
+            registry.record_import(
+                {
+                    "kind": kind,
+                    "file": str(Path(path).resolve()),
+                    "sha256": sha256_file(path),
+                    "encoding": parsed.encoding,
+                    "rows": parsed.total_rows,
+                    "inserted": result.inserted,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "skipped": len(parsed.bad_rows),
+                    "at": datetime.now().isoformat(timespec="seconds"),
+                },
+                result.changes,
+                RECORD_TABLES[kind],
+            )
+            registry.log(
+                "import",
+                f"{kind} {Path(path).name}: 新增 {result.inserted}，更新 {result.updated}，"
+                f"未变 {result.unchanged}，跳过 {len(parsed.bad_rows)}",
+            )
+        return ImportReport(
+            kind,
+            Path(path),
+            parsed.encoding,
+            parsed.total_rows,
+            result.inserted,
+            result.updated,
+            result.unchanged,
+            parsed.bad_rows,
+            result.changes,
+        )
+
+    # -- the warning list ----------------------------------------------------------------
+
+    def list_path(self, term: Term) -> Path:
+        return self.lists_dir / f"{term} {self.policy.title}名单.xlsx"
+
+    def assess(self, term: Term, *, progress: Progress | None = None) -> ListReport:
+        """Compute and store the draft list of ``term`` (objections already recorded for it
+        are applied again) and write it as .xlsx."""
+        registry = self.registry
+        saved = registry.saved_list(term)
+        if saved is not None and saved.frozen:
+            raise ListStateError(
+                f"{term} 的名单已于 {saved.frozen_at} 冻结，不能重新生成。"
+                "冻结后的更正请通过作废并补发通知书完成。"
+            )
+        policy = self.policy
+        for needed in sorted(policy.requires):
+            if registry.db.table(RECORD_TABLES[needed]).count == 0:
+                raise ListStateError(
+                    f"规则「{policy.name}」需要先导入{KINDS[needed].title}："
+                    f"yujing import {needed} FILE"
+                )
+        if (
+            registry.db.table("grades").count == 0
+            and registry.db.table("imported_levels").count == 0
+        ):
+            raise ListStateError("还没有导入成绩。请先运行 yujing import grades FILE。")
+        roster = registry.students()
+        people = population(
+            roster, registry.attempts(), registry.flags(), registry.imported_levels()
+        )
+        plan = registry.plan()
+        result = assess(policy, term, people, plan=plan, progress=progress)
+        previous_term = term.previous_regular()
+        previous_saved = registry.saved_list(previous_term)
+        if previous_saved is not None:
+            previous = previous_saved.levels()
+            source = f"{previous_term} 已{'冻结' if previous_saved.frozen else '保存'}的名单"
+        else:
+            previous = previous_levels(policy, term, people, plan)
+            source = f"按成绩推算的 {previous_term} 名单" if previous else "无（首次评估）"
+        rows = apply_objections(
+            list_rows(result, previous, roster), registry.objections(term), policy
+        )
+        with registry.transaction():
+            registry.replace_list(
+                term, policy.name, result.assessed_count, [r.to_entry() for r in rows]
+            )
+            counts = Counter(r.level for r in rows if r.warned)
+            registry.log(
+                "assess",
+                f"policy={policy.name} " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())),
+                term=str(term),
+            )
+        xlsx = write_xlsx(
+            self.list_path(term),
+            rows,
+            policy,
+            term,
+            status="草稿",
+            not_assessed=result.not_assessed,
+        )
+        return ListReport(
+            term,
+            policy,
+            "draft",
+            tuple(rows),
+            xlsx,
+            result.assessed_count,
+            source,
+            result.not_assessed,
+            tuple(unrostered(roster, people)),
+        )
+
+    def saved(self, term: Term) -> SavedList:
+        saved = self.registry.saved_list(term)
+        if saved is None:
+            raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
+        return saved
+
+    def report(self, term: Term) -> ListReport:
+        saved = self.saved(term)
+        rows = tuple(ListRow.from_entry(e) for e in saved.entries)
+        return ListReport(
+            term, self.policy, saved.status, rows, self.list_path(term), saved.assessed_count
+        )
+
+    def object(
+        self,
+        term: Term,
+        student_id: str,
+        *,
+        reason: str,
+        outcome: str,
+        level: str | None = None,
+        note: str = "",
+    ) -> ListRow:
+        """Record a student's objection (学生核查异议) and its outcome, and update the draft."""
+        saved = self.saved(term)
+        if saved.frozen:
+            raise ListStateError(f"{term} 的名单已冻结，不能再登记异议。")
+        if outcome not in OUTCOMES:
+            raise InputError(f"处理结果应为 {'、'.join(OUTCOMES)} 之一（更正/移出/维持）。")
+        if not reason.strip():
+            raise InputError("请用 --reason 写明学生提出的异议。")
+        entry = next((e for e in saved.entries if e["student_id"] == student_id), None)
+        if entry is None or not entry["level"]:
+            raise ListStateError(f"学号 {student_id} 不在 {term} 的预警名单上。")
+        if outcome == "corrected":
+            if not level:
+                raise InputError("处理结果为 corrected（更正）时请用 --level 给出更正后的等级。")
+            self.policy.level(level)
+        elif level:
+            raise InputError("只有处理结果为 corrected（更正）时才能给出 --level。")
+        registry = self.registry
+        objection = {
+            "term": str(term),
+            "student_id": student_id,
+            "reason": reason.strip(),
+            "outcome": outcome,
+            "level": level or "",
+            "note": note,
+        }
+        row = ListRow.from_entry(entry)
+        (updated,) = apply_objections([row], [objection], self.policy)
+        with registry.transaction():
+            registry.add_objection(objection)
+            registry.update_entry(term, student_id, updated.to_entry())
+            registry.log(
+                "objection",
+                f"{OUTCOMES[outcome]}：{reason.strip()}"
+                + (f" → {level}" if level else "")
+                + (f"（{note}）" if note else ""),
+                term=str(term),
+                student_id=student_id,
+            )
+        self._rewrite_xlsx(term)
+        return updated
+
+    def freeze(self, term: Term) -> ListReport:
+        """Fix the list notices are printed from (冻结); it cannot change afterwards."""
+        saved = self.saved(term)
+        if saved.frozen:
+            raise ListStateError(f"{term} 的名单已于 {saved.frozen_at} 冻结。")
+        registry = self.registry
+        with registry.transaction():
+            registry.set_frozen(term)
+            registry.log("freeze", f"{len(saved.warned)} 人", term=str(term))
+        self._rewrite_xlsx(term)
+        return self.report(term)
+
+    def _rewrite_xlsx(self, term: Term) -> None:
+        saved = self.saved(term)
+        rows = [ListRow.from_entry(e) for e in saved.entries]
+        write_xlsx(
+            self.list_path(term),
+            rows,
+            self.policy,
+            term,
+            status="已冻结" if saved.frozen else "草稿",
+        )
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise WorkspaceError(f"{path.parent} 不是 yujing 工作区（没有 {CONFIG_NAME}）。") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"工作区配置 {path} 无法解析：{exc}") from exc
+    section = data.get("workspace")
+    if not isinstance(section, dict):
+        raise WorkspaceError(f"工作区配置 {path} 缺少 [workspace] 表。")
+    return section
