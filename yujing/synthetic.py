@@ -573,7 +573,7 @@ def _make_students(spec: SampleSpec, rng: random.Random) -> list[_Student]:
     if not students:
         return students
     # 转专业/转入 students: 学号 issued by another college, starting with 0 (e.g. 0222040199).
-    n_transfer = min(5, max(1, len(students) // 60))
+    n_transfer = min(5, max(2, len(students) // 60), len(students))
     for j, st in enumerate(rng.sample(students, n_transfer)):
         st.sid = f"0{st.cohort % 100:02d}2{_COLLEGE_CODE}{st.class_no % 100:02d}{99 - j:02d}"
         st.roster[0] = st.sid

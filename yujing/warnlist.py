@@ -16,7 +16,7 @@ from pathlib import Path
 from yujing.engine.assess import Assessment, Progress, assess
 from yujing.engine.figures import StudentData
 from yujing.errors import InputError
-from yujing.importing import ParsedFile, checked, parse_file
+from yujing.importing import ParsedFile, checked, parse_file, record_key
 from yujing.lists import ListRow, list_rows, write_csv, write_xlsx
 from yujing.model import Attempt, Flag, ImportedLevel, PlanRow, Student, Term
 from yujing.policies import Policy
@@ -96,7 +96,7 @@ def assess_files(
     policy: Policy,
     term: Term,
     *,
-    grades: Path,
+    grades: Sequence[Path],
     roster: Path,
     output: Path,
     plan: Path | None = None,
@@ -105,16 +105,17 @@ def assess_files(
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
 ) -> FileAssessment:
-    """Assess straight from files and write the list (``.csv`` or ``.xlsx``)."""
+    """Assess straight from files (one or more grade exports) and write the list (``.csv`` or
+    ``.xlsx``)."""
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
         raise InputError(f"输出文件 {output.name} 应以 .csv 或 .xlsx 结尾。")
     for needed in sorted(policy.requires):
         if {"plan": plan, "flags": flags, "levels": levels}[needed] is None:
             raise InputError(f"规则「{policy.name}」需要 --{needed} 文件。")
-    parsed_grades = checked(parse_file("grades", grades), skip_bad_rows=skip_bad_rows)
+    parsed_grades = [checked(parse_file("grades", g), skip_bad_rows=skip_bad_rows) for g in grades]
     parsed_roster = checked(parse_file("roster", roster), skip_bad_rows=skip_bad_rows)
-    inputs = [parsed_grades, parsed_roster]
+    inputs = [*parsed_grades, parsed_roster]
     plan_rows: list[PlanRow] = []
     flag_rows: list[Flag] = []
     level_rows: list[ImportedLevel] = []
@@ -131,8 +132,11 @@ def assess_files(
         )
         level_rows, inputs = list(lv.records), [*inputs, lv]
     students = {s.student_id: s for s in parsed_roster.records}
+    attempts: dict[tuple[str, ...], Attempt] = {}
+    for parsed in parsed_grades:  # the same row in two exports counts once; the later file wins
+        attempts.update((record_key(a), a) for a in parsed.records)
     by_student: dict[str, list[Attempt]] = {}
-    for a in parsed_grades.records:
+    for a in attempts.values():
         by_student.setdefault(a.student_id, []).append(a)
     people = population(students, by_student, flag_rows, level_rows)
     result = assess(policy, term, people, plan=plan_rows, progress=progress)

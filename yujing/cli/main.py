@@ -163,7 +163,12 @@ def import_(
 @cli.command("assess")
 @click.option("--term", type=TERM, required=True, help="评估学期，如 2024-2025-1。")
 @click.option("--policy", help="不用工作区时：内置规则名或规则文件。")
-@click.option("--grades", type=click.Path(dir_okay=False, path_type=Path), help="成绩文件。")
+@click.option(
+    "--grades",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="成绩文件（可多次给出，如每学期一个）。",
+)
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="学生名单。")
 @click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), help="培养方案学分。")
 @click.option("--flags", type=click.Path(dir_okay=False, path_type=Path), help="学生标记。")
@@ -181,7 +186,7 @@ def assess_cmd(
     ctx: click.Context,
     term: Term,
     policy: str | None,
-    grades: Path | None,
+    grades: tuple[Path, ...],
     roster: Path | None,
     plan: Path | None,
     flags: Path | None,
@@ -194,7 +199,7 @@ def assess_cmd(
     在工作区中：保存为草稿名单并写出 .xlsx。给出 --policy 时不用工作区，直接读文件、写 --output。
     """
     if policy is None:
-        if any(v is not None for v in (grades, roster, plan, flags, levels, output)):
+        if grades or any(v is not None for v in (roster, plan, flags, levels, output)):
             raise click.UsageError(
                 "--grades/--roster/--output 等只用于不带工作区的评估，需同时给出 --policy。"
             )
@@ -208,12 +213,12 @@ def assess_cmd(
 
     missing = [
         name
-        for name, v in (("--grades", grades), ("--roster", roster), ("--output", output))
+        for name, v in (("--grades", grades or None), ("--roster", roster), ("--output", output))
         if v is None
     ]
     if missing:
         raise click.UsageError(f"不带工作区评估时需要 {' '.join(missing)}。")
-    assert grades is not None and roster is not None and output is not None
+    assert roster is not None and output is not None
     with progress_bar("评估") as progress:
         result = assess_files(
             load_policy(policy),
