@@ -133,7 +133,7 @@ def test_list_xlsx_has_the_seed_layout_and_statistics(anshan_ws: Workspace) -> N
     assert stats["红色预警"] == 1 and stats["合计"] == 5 and stats["解除"] == 1
     released = list(wb["解除名单"].iter_rows(min_row=2, values_only=True))
     assert released[0][:2] == ("2023010102", "林芳")
-    assert list(wb["未评估"].iter_rows(min_row=2, values_only=True))[0][0] == "2023010106"
+    assert next(wb["未评估"].iter_rows(min_row=2, values_only=True))[0] == "2023010106"
 
 
 def test_objections_then_freeze(anshan_ws: Workspace) -> None:
@@ -164,7 +164,7 @@ def test_objections_then_freeze(anshan_ws: Workspace) -> None:
     assert frozen.status == "frozen" and len(frozen.warned) == 4
     ws_title = load_workbook(frozen.xlsx)["预警名单"]["A2"].value
     assert ws_title.startswith("状态：已冻结")
-    with pytest.raises(ListStateError, match="已于 .* 冻结"):
+    with pytest.raises(ListStateError, match=r"已于 .* 冻结"):
         anshan_ws.assess(TERM)
     with pytest.raises(ListStateError, match="已冻结"):
         anshan_ws.object(TERM, "2023010101", reason="x", outcome="upheld")
