@@ -1,0 +1,242 @@
+"""Every CLI command through click's runner, including its error exits."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import BAD_ROWS, PREV_GBK, ROSTER_XLSX, THIS_BOM
+
+from yujing.cli.main import cli
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> Result:
+    """Invoke the CLI as a user would (in ``cwd`` if given); exceptions are not swallowed, so a
+    traceback fails the test."""
+    argv = [str(a) for a in args]
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return CliRunner().invoke(cli, argv, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    result = run("init", root, "--policy", "anshan", "--school", "鞍山师范学院")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_init_then_import_assess_show_objection_freeze(ws: Path) -> None:
+    r = run("-w", ws, "import", "roster", ROSTER_XLSX)
+    assert r.exit_code == 0 and "新增 8" in r.output
+    r = run("-w", ws, "import", "grades", PREV_GBK, THIS_BOM)
+    assert r.exit_code == 0, r.output
+    assert "gb18030" in r.output and "utf-8-sig" in r.output
+    r = run("-w", ws, "import", "grades", THIS_BOM)
+    assert "新增 0，更新 0" in r.output
+
+    r = run("-w", ws, "assess", "--term", "2024-2025-1")
+    assert r.exit_code == 0, r.output
+    assert "预警 5 人" in r.output
+    assert "机械2302" in r.output  # counts per class
+    assert "降级 1" in r.output and "解除 1" in r.output
+    assert (ws / "lists" / "2024-2025-1 学业预警名单.xlsx").exists()
+
+    r = run("-w", ws, "list", "show", "--term", "2024-2025-1", "--all")
+    assert r.exit_code == 0 and "2023010104" in r.output
+
+    r = run(
+        "-w",
+        ws,
+        "list",
+        "objection",
+        "2023010104",
+        "--term",
+        "2024-2025-1",
+        "--reason",
+        "旷考录入错误",
+        "--outcome",
+        "corrected",
+        "--level",
+        "橙色预警",
+    )
+    assert r.exit_code == 0 and "更正为橙色预警" in r.output
+
+    r = run("-w", ws, "list", "freeze", "--term", "2024-2025-1")
+    assert r.exit_code == 0 and "已冻结：5 人" in r.output
+
+    r = run("-w", ws, "assess", "--term", "2024-2025-1")
+    assert r.exit_code == 1 and "冻结" in r.output and "Traceback" not in r.output
+
+
+def test_workspace_found_from_current_folder(ws: Path) -> None:
+    r = run("import", "roster", ROSTER_XLSX, cwd=ws / "archive")
+    assert r.exit_code == 0, r.output
+
+
+def test_error_exits(tmp_path: Path, ws: Path) -> None:
+    r = run("import", "roster", ROSTER_XLSX, cwd=tmp_path)
+    assert r.exit_code == 1 and "不在 yujing 工作区内" in r.output
+
+    r = run("-w", ws, "import", "grades", BAD_ROWS)
+    assert r.exit_code == 1
+    assert "第 3 行，列「考试性质」，值「期中」" in r.output and "--skip-bad-rows" in r.output
+    r = run("-w", ws, "import", "grades", BAD_ROWS, "--skip-bad-rows")
+    assert r.exit_code == 0 and "跳过 5 行" in r.output
+
+    r = run("-w", ws, "import", "grades", tmp_path / "missing.csv")
+    assert r.exit_code == 1 and "找不到文件" in r.output
+
+    r = run("-w", ws, "assess", "--term", "2024-2025")
+    assert r.exit_code == 2 and "2024-2025-1" in r.output
+
+    r = run("-w", ws, "list", "freeze", "--term", "2030-2031-1")
+    assert r.exit_code == 1 and "还没有名单" in r.output
+
+    r = run(
+        "-w",
+        ws,
+        "list",
+        "objection",
+        "2023010101",
+        "--term",
+        "2024-2025-1",
+        "--reason",
+        "x",
+        "--outcome",
+        "upheld",
+    )
+    assert r.exit_code == 1 and "还没有名单" in r.output
+
+    r = run("init", ws, "--policy", "anshan", "--school", "x")
+    assert r.exit_code == 1 and "已是 yujing 工作区" in r.output
+
+
+def test_file_only_assess_writes_bom_csv(tmp_path: Path) -> None:
+    out = tmp_path / "list.csv"
+    r = run(
+        "assess",
+        "--policy",
+        "anshan",
+        "--term",
+        "2024-2025-1",
+        "--grades",
+        PREV_GBK,
+        "--grades",
+        THIS_BOM,
+        "--roster",
+        ROSTER_XLSX,
+        "--output",
+        out,
+    )
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    got = {row["学号"]: (row["预警等级"], row["较上学期"]) for row in rows}
+    assert got == {
+        "2023010101": ("橙色预警", "新增"),
+        "2023010103": ("黄色预警", "降级"),
+        "2023010104": ("红色预警", "新增"),
+        "2023010107": ("黄色预警", "持续"),
+        "2023010108": ("橙色预警", "升级"),
+    }
+    assert all(row["预警原因"] for row in rows)
+
+
+def test_file_only_assess_xlsx_and_errors(tmp_path: Path) -> None:
+    out = tmp_path / "list.xlsx"
+    r = run(
+        "assess",
+        "--policy",
+        "anshan",
+        "--term",
+        "2024-2025-1",
+        "--grades",
+        THIS_BOM,
+        "--roster",
+        ROSTER_XLSX,
+        "-o",
+        out,
+    )
+    assert r.exit_code == 0 and out.exists()
+
+    r = run("assess", "--policy", "anshan", "--term", "2024-2025-1", "--grades", THIS_BOM)
+    assert r.exit_code == 2 and "--roster" in r.output and "--output" in r.output
+
+    r = run(
+        "assess",
+        "--policy",
+        "xinglin",
+        "--term",
+        "2024-2025-1",
+        "--grades",
+        THIS_BOM,
+        "--roster",
+        ROSTER_XLSX,
+        "-o",
+        out,
+    )
+    assert r.exit_code == 1 and "--plan" in r.output
+
+    r = run(
+        "assess",
+        "--policy",
+        "anshan",
+        "--term",
+        "2024-2025-1",
+        "--grades",
+        THIS_BOM,
+        "--roster",
+        ROSTER_XLSX,
+        "-o",
+        tmp_path / "list.pdf",
+    )
+    assert r.exit_code == 1 and ".csv 或 .xlsx" in r.output
+
+    r = run("assess", "--term", "2024-2025-1", "--grades", THIS_BOM, cwd=tmp_path)
+    assert r.exit_code == 2 and "--policy" in r.output
+
+
+def test_policy_list_and_check(tmp_path: Path) -> None:
+    r = run("policy", "list")
+    assert r.exit_code == 0
+    for name in ("anshan", "lanzhou-life", "xinglin", "beihai", "njmec-mech"):
+        assert name in r.output
+    r = run("policy", "check", "lanzhou-life")
+    assert r.exit_code == 0 and "书面警示" in r.output and "警示期" in r.output
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[policy]\nname = "x"\nschool = "y"\n[[levels]]\nname = "红色预警"\n'
+        'criteria = [ { metric = "gpa", op = "=>", value = 2 } ]\n',
+        encoding="utf-8",
+    )
+    r = run("policy", "check", bad)
+    assert r.exit_code == 1 and "levels[0].criteria[0].op" in r.output
+
+    bad.write_text('[policy]\nname = "x"\nschool = "y"\nthreshold = 3\n', encoding="utf-8")
+    r = run("policy", "check", bad)
+    assert r.exit_code == 1 and "policy.threshold" in r.output
+
+
+def test_levels_import_needs_a_term(tmp_path: Path) -> None:
+    root = tmp_path / "nj"
+    assert run("init", root, "--policy", "njmec-mech", "--school", "南京机电").exit_code == 0
+    levels = tmp_path / "levels.csv"
+    levels.write_text(
+        "学号,姓名,预警等级\n001,张三,红色预警\n002,李四,紫色预警\n", encoding="utf-8-sig"
+    )
+    r = run("-w", root, "import", "levels", levels)
+    assert r.exit_code == 1 and "--term" in r.output and "紫色预警" in r.output
+    r = run("-w", root, "import", "levels", levels, "--term", "2024-2025-1", "--skip-bad-rows")
+    assert r.exit_code == 0 and "新增 1" in r.output
+    r = run("-w", root, "assess", "--term", "2024-2025-1")
+    assert r.exit_code == 0 and "预警 1 人" in r.output
