@@ -8,6 +8,8 @@ cannot be read, naming file, row, column, value and reason. Nothing here touches
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -156,9 +158,18 @@ def parse_file(
     bad: list[BadRow] = []
     total = 0
     seen: dict[tuple[str, ...], tuple[int, Any]] = {}
+    keys = tuple(c.key for c in index)
+    positions = tuple(index.values())
+    width = max(positions) + 1
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else None
     for row_number, cells in table.iter_rows():
+        if len(cells) < width:
+            cells = [*cells, *([""] * (width - len(cells)))]
+        picked = pick(cells) if pick is not None else (cells[positions[0]],)
+        values = dict(zip(keys, map(str.strip, picked), strict=True))
+        if not any(values.values()):
+            continue
         total += 1
-        values = {c.key: cells[i] for c, i in index.items()}
         try:
             record = parse_row(values)
         except _RowError as err:
@@ -252,14 +263,20 @@ def _required(values: dict[str, str], key: str, what: str) -> str:
 
 
 def _decimal(values: dict[str, str], key: str, what: str) -> Decimal:
-    text = values.get(key, "").strip()
+    text = values.get(key, "")
+    value = _non_negative(text)
+    if value is None:
+        raise _RowError(key, text, f"{what}应为不小于 0 的数字")
+    return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _non_negative(text: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise _RowError(key, text, f"{what}应为不小于 0 的数字") from None
-    if not value.is_finite() or value < 0:
-        raise _RowError(key, text, f"{what}应为不小于 0 的数字")
-    return value
+        return None
+    return value if value.is_finite() and value >= 0 else None
 
 
 def _clean_id(text: str) -> str:

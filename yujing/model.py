@@ -6,10 +6,12 @@ never floats (5% of 20 credits must be exactly 1 credit).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 _TERM_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*[-—–]\s*([123])\s*$")
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*(?:学年)?\s*$")
@@ -20,11 +22,12 @@ _SEMESTER_WORDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, order=True)
-class Term:
+class Term(NamedTuple):
     """A term (学期): school year starting ``start_year``, ``semester`` 1, 2 or 3 (short summer).
 
-    Orders by school year, then semester (1 < 2 < 3). Written ``2024-2025-1``.
+    Orders by school year, then semester (1 < 2 < 3). Written ``2024-2025-1``. A NamedTuple
+    rather than a frozen dataclass: terms are compared millions of times per assessment and
+    tuple comparison runs in C (the dataclass's generated ``__le__`` cost seconds).
     """
 
     start_year: int
@@ -41,6 +44,10 @@ class Term:
     @classmethod
     def from_columns(cls, year: str, semester: str) -> Term:
         """Build from the export's 学年 (``2024-2025``) and 学期 (``1``) columns."""
+        return _term_from_columns(year, semester)
+
+    @classmethod
+    def _from_columns(cls, year: str, semester: str) -> Term:
         m = _YEAR_RE.match(year or "")
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
             raise ValueError(f"学年「{year}」格式应为 2024-2025")
@@ -73,7 +80,18 @@ class Term:
         return f"{self.school_year}学年第{self.semester}学期"
 
     def __str__(self) -> str:
-        return f"{self.school_year}-{self.semester}"
+        return _term_text(self.start_year, self.semester)
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_text(start_year: int, semester: int) -> str:
+    return f"{start_year}-{start_year + 1}-{semester}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_from_columns(year: str, semester: str) -> Term:
+    # An export has a handful of distinct (学年, 学期) pairs over a million rows.
+    return Term._from_columns(year, semester)
 
 
 class AttemptKind(StrEnum):
@@ -86,6 +104,10 @@ class AttemptKind(StrEnum):
     @classmethod
     def parse(cls, text: str) -> AttemptKind:
         """Variants count by their start (正考, 补考一, 重修二); 缓考 is the deferred first exam."""
+        return _attempt_kind(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> AttemptKind:
         t = (text or "").strip()
         if t.startswith(("正常", "正考", "缓考", "初考", "首考")):
             return cls.NORMAL
@@ -94,6 +116,11 @@ class AttemptKind(StrEnum):
         if t.startswith("重修"):
             return cls.RETAKE
         raise ValueError("考试性质应为 正常考试、补考 或 重修（及其变体，如 补考一、重修二）")
+
+
+@functools.lru_cache(maxsize=1024)
+def _attempt_kind(text: str) -> AttemptKind:
+    return AttemptKind._parse(text)
 
 
 @dataclass(frozen=True)
@@ -115,9 +142,13 @@ class Student:
     class_teacher: str = ""
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One exam attempt (one row of the grade export, 成绩记录)."""
+class Attempt(NamedTuple):
+    """One exam attempt (one row of the grade export, 成绩记录).
+
+    A NamedTuple, not a frozen dataclass: a million of them are made per import and per
+    assessment, and a frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field)
+    made that several seconds slower.
+    """
 
     student_id: str
     term: Term

@@ -124,6 +124,7 @@ class Registry:
             conn = sqlite3.connect(path, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes of the app
             self.db = sqlite_utils.Database(conn)
             self._ensure_schema()
         except sqlite3.Error as exc:
@@ -310,23 +311,14 @@ class Registry:
     # -- imports -----------------------------------------------------------------------
 
     def store(self, kind: str, rows: Sequence[dict[str, Any]]) -> StoreResult:
-        """Insert new rows, update changed ones (recording each change), skip the same."""
+        """Insert new rows, update changed ones (recording each change), skip the same.
+
+        Bulk rows go through ``executemany`` on sqlite-utils' connection: its ``insert_all``
+        took 39 s for 1.3 million grade rows here, ``executemany`` a few seconds.
+        """
         table = self.db.table(RECORD_TABLES[kind])
-        if table.count == 0:
-            table.insert_all(rows, batch_size=2000)
-            return StoreResult(len(rows), 0, 0, ())
         columns = [c for c in table.columns_dict if c != "key"]
-        existing: dict[str, tuple[Any, ...]] = {}
-        keys = [r["key"] for r in rows]
-        for chunk in _chunks(keys, 500):
-            marks = ",".join("?" * len(chunk))
-            cur = self.db.execute(
-                f"select key, {', '.join(f'[{c}]' for c in columns)} from [{table.name}] "
-                f"where key in ({marks})",
-                chunk,
-            )
-            for r in cur:
-                existing[r[0]] = tuple(r[1:])
+        existing = self._existing(table.name, columns, [r["key"] for r in rows])
         new_rows, changed_rows = [], []
         changes: list[tuple[str, str, str, str]] = []
         for row in rows:
@@ -342,12 +334,38 @@ class Registry:
             if diffs:
                 changed_rows.append(row)
                 changes.extend(diffs)
+        names = ["key", *columns]
+        fields = ", ".join(f"[{c}]" for c in names)
+        values = ", ".join("?" * len(names))
         if new_rows:
-            table.insert_all(new_rows, batch_size=2000)
+            self.db.conn.executemany(
+                f"insert into [{table.name}] ({fields}) values ({values})",
+                (tuple(r.get(c) for c in names) for r in new_rows),
+            )
         if changed_rows:
-            table.upsert_all(changed_rows, pk="key", batch_size=2000)
+            self.db.conn.executemany(
+                f"replace into [{table.name}] ({fields}) values ({values})",
+                (tuple(r.get(c) for c in names) for r in changed_rows),
+            )
         unchanged = len(rows) - len(new_rows) - len(changed_rows)
         return StoreResult(len(new_rows), len(changed_rows), unchanged, tuple(changes))
+
+    def _existing(
+        self, table: str, columns: Sequence[str], keys: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """Stored values of ``keys`` (a full scan when the file covers much of the table)."""
+        select = f"select key, {', '.join(f'[{c}]' for c in columns)} from [{table}]"
+        count = self.db.table(table).count
+        if count == 0:
+            return {}
+        if len(keys) * 4 >= count:
+            wanted = set(keys)
+            return {r[0]: tuple(r[1:]) for r in self.db.execute(select) if r[0] in wanted}
+        out: dict[str, tuple[Any, ...]] = {}
+        for chunk in _chunks(keys, 500):
+            cur = self.db.execute(f"{select} where key in ({','.join('?' * len(chunk))})", chunk)
+            out.update((r[0], tuple(r[1:])) for r in cur)
+        return out
 
     def record_import(
         self, values: Mapping[str, Any], changes: Iterable[tuple[str, ...]], tbl: str

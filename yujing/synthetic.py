@@ -1114,3 +1114,11 @@ def write_grades_csv(path: Path, spec: SampleSpec) -> int:
         for i in range(len(gen.terms)):
             writer.writerows(gen.iter_term(i))
     return gen.row_count
+
+
+def write_roster_csv(path: Path, spec: SampleSpec) -> int:
+    """Write the roster of ``spec`` as UTF-8-with-BOM CSV (for large specs, where the .xlsx of
+    :func:`write_sample` would be slow); return the number of students."""
+    gen = _Generator(spec)
+    _write_csv(path, "utf-8-sig", ROSTER_HEADERS, (s.roster for s in gen.students))
+    return len(gen.students)

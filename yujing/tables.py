@@ -36,13 +36,12 @@ class Table:
     def name(self) -> str:
         return self.path.name
 
-    def iter_rows(self) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """Yield ``(row_number, cells)`` for each non-empty data row, cells padded to the header."""
-        width = len(self.header)
+    def iter_rows(self) -> Iterator[tuple[int, Sequence[str]]]:
+        """Yield ``(row_number, cells)`` for each non-empty data row. Cells are as read (not
+        stripped); a short row has fewer cells than the header."""
         for offset, raw in enumerate(self._rows, start=self.header_row + 1):
-            cells = tuple(raw[:width]) + ("",) * (width - len(raw))
-            if any(c for c in cells):
-                yield offset, cells
+            if any(raw):
+                yield offset, raw
 
     def __len__(self) -> int:
         return sum(1 for _ in self.iter_rows())
@@ -106,7 +105,7 @@ def _read_csv(path: Path, known: frozenset[str]) -> Table:
     text, encoding = decode_text(path.read_bytes(), path.name)
     delimiter = _sniff_delimiter(text)
     try:
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         raise UnreadableFileError(f"{path.name}：CSV 格式有误（{exc}）。") from exc
     header_index = _find_header(rows, known)

@@ -16,6 +16,7 @@ from pathlib import Path
 from yujing.engine.assess import Assessment, Progress, assess
 from yujing.engine.figures import StudentData
 from yujing.errors import InputError
+from yujing.files import bulk
 from yujing.importing import ParsedFile, checked, parse_file, record_key
 from yujing.lists import ListRow, list_rows, write_csv, write_xlsx
 from yujing.model import Attempt, Flag, ImportedLevel, PlanRow, Student, Term
@@ -92,6 +93,7 @@ class FileAssessment:
     unrostered: tuple[str, ...]
 
 
+@bulk()
 def assess_files(
     policy: Policy,
     term: Term,

@@ -22,7 +22,7 @@ from typing import Any
 
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceError
-from yujing.files import atomic_write, sha256_file
+from yujing.files import atomic_write, bulk, sha256_file
 from yujing.importing import KINDS, checked, parse_file, record_key
 from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
 from yujing.model import Term
@@ -185,6 +185,7 @@ class Workspace:
 
     # -- imports ---------------------------------------------------------------------------
 
+    @bulk()
     def import_file(
         self,
         kind: str,
@@ -264,6 +265,11 @@ class Workspace:
             and registry.db.table("imported_levels").count == 0
         ):
             raise ListStateError("还没有导入成绩。请先运行 yujing import grades FILE。")
+        return self._assess(term, progress)
+
+    @bulk()
+    def _assess(self, term: Term, progress: Progress | None) -> ListReport:
+        registry, policy = self.registry, self.policy
         roster = registry.students()
         people = population(
             roster, registry.attempts(), registry.flags(), registry.imported_levels()

@@ -7,10 +7,11 @@ GPA, …) are computed over the rows of terms ≤ the assessed term. Pure functi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from yujing.model import Attempt, AttemptKind, Term
 
@@ -40,6 +41,7 @@ class Outcome(StrEnum):
     PENDING = "待定"
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_score(text: str) -> Decimal | str | None:
     """A score cell as a number 0–100, a grade word, or ``None`` when empty.
 
@@ -63,14 +65,19 @@ def parse_score(text: str) -> Decimal | str | None:
 
 def attempt_result(attempt: Attempt) -> tuple[Outcome, Decimal | None]:
     """Outcome and grade point (绩点) of one attempt, before the make-up cap."""
-    remark = attempt.remark
+    return _result(attempt.remark, attempt.score)
+
+
+@functools.lru_cache(maxsize=16384)
+def _result(remark: str, score_text: str) -> tuple[Outcome, Decimal | None]:
+    # Depends on (remark, score) only: a few thousand distinct pairs over a million rows.
     if remark in FAILING_REMARKS:
         return Outcome.FAILED, Decimal(0)
     if remark == DEFERRED_REMARK:
         return Outcome.PENDING, None
     if remark == EXEMPT_REMARK:
         return Outcome.PASSED, None
-    score = parse_score(attempt.score)
+    score = parse_score(score_text)
     if score is None:
         # Importer refuses these rows; treated as no result if one slips through.
         return Outcome.PENDING, None
@@ -83,9 +90,11 @@ def attempt_result(attempt: Attempt) -> tuple[Outcome, Decimal | None]:
     return Outcome.FAILED, Decimal(0)
 
 
-@dataclass(frozen=True)
-class CourseResult:
-    """One course (课程) of one student as it stands at the assessed term."""
+class CourseResult(NamedTuple):
+    """One course (课程) of one student as it stands at the assessed term.
+
+    A NamedTuple for speed (half a million are made per assessment of 30,000 students).
+    """
 
     code: str
     name: str
@@ -110,7 +119,27 @@ def course_results(attempts: Iterable[Attempt], upto: Term) -> list[CourseResult
     return [_course(code, rows) for code, rows in by_code.items()]
 
 
+_NO_TERMS: frozenset[Term] = frozenset()
+_NORMAL, _MAKEUP = AttemptKind.NORMAL, AttemptKind.MAKEUP
+
+
 def _course(code: str, rows: Sequence[Attempt]) -> CourseResult:
+    if len(rows) == 1:  # most courses: one attempt
+        a = rows[0]
+        outcome, point = _result(a.remark, a.score)
+        failed = outcome is Outcome.FAILED
+        if a.kind is _MAKEUP and point is not None and not failed:
+            point = min(point, MAKEUP_POINT_CAP)
+        return CourseResult(
+            code,
+            a.course_name or code,
+            a.term,
+            a.credits,
+            outcome,
+            point if (point is not None or not failed) else None,
+            failed and a.kind is _MAKEUP,
+            frozenset((a.term,)) if failed and a.kind is _NORMAL else _NO_TERMS,
+        )
     normal = [a for a in rows if a.kind is AttemptKind.NORMAL]
     first = min(normal or rows, key=lambda a: a.term)
     passed_points: list[Decimal | None] = []

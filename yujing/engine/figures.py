@@ -26,6 +26,17 @@ class StudentData:
     attempts: tuple[Attempt, ...] = ()
     flags: frozenset[tuple[Term, str]] = frozenset()
     imported: Mapping[Term, ImportedLevel] = field(default_factory=dict)
+    _courses: dict[Term, tuple[CourseResult, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def courses_at(self, term: Term) -> tuple[CourseResult, ...]:
+        """The student's courses as they stand at ``term`` (memoised: an assessment asks for
+        the same term several times — the term, its previous term, last term's list)."""
+        found = self._courses.get(term)
+        if found is None:
+            found = self._courses[term] = tuple(course_results(self.attempts, term))
+        return found
 
     def row_terms(self, upto: Term) -> list[Term]:
         """Terms ≤ ``upto`` in which the student has grade rows, ascending."""
@@ -114,7 +125,7 @@ def figures_at(
 ) -> Figures:
     """Compute a student's figures at ``term``; ``with_previous=False`` skips the previous
     term's GPA (only the GPA-drop criterion needs it)."""
-    courses = course_results(data.attempts, term)
+    courses = data.courses_at(term)
     in_term = [c for c in courses if c.term == term]
     term_credits = sum((c.credits for c in in_term), _ZERO)
     term_failed = sum((c.credits for c in in_term if c.outcome is Outcome.FAILED), _ZERO)
@@ -124,7 +135,7 @@ def figures_at(
     previous = max(earlier_terms) if earlier_terms else None
     previous_gpa = None
     if previous is not None and with_previous:
-        at_previous = course_results(data.attempts, previous)
+        at_previous = data.courses_at(previous)
         previous_gpa = gpa(c for c in at_previous if c.term == previous)
     remarks = tuple(
         (a.remark, a.course_name or a.course_code)
@@ -133,7 +144,7 @@ def figures_at(
     )
     return Figures(
         term=term,
-        courses=tuple(courses),
+        courses=courses,
         term_credits=term_credits,
         term_failed_credits=term_failed,
         term_course_count=len(in_term),

@@ -62,7 +62,9 @@ class Criterion:
         measured = self.measure(figures)
         if measured is None:
             return False
-        return OPERATORS[self.op](Fraction(measured), Fraction(self.value))
+        if isinstance(measured, Fraction):  # exact percentages
+            return OPERATORS[self.op](measured, Fraction(self.value))
+        return OPERATORS[self.op](measured, self.value)
 
     def describe(self, figures: Figures) -> str:
         return METRICS[self.metric].describe(figures, self.params)
