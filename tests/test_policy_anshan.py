@@ -460,7 +460,7 @@ def test_reason_absence_flag_and_drop():
     assert w is not None and w.level == RED
     # term GPA (19 × 2.5) / 20 = 2.375 → 2.38 … against 3.5 a drop of 1.12
     assert w.reason == (
-        "本学期军事理论旷考；本学期有旷课记录；本学期学分绩点 2.38，较上学期 3.5 下降 1.12；"
+        "本学期军事理论旷考；本学期有旷课记录；本学期学分绩点 2.38，较上学期 3.50 下降 1.12；"
         "本学期未通过 1/20 学分(5%)"
     )
 
@@ -469,8 +469,8 @@ def test_reason_gpa_only():
     rows = [*passes(T4, "15", score="70", prefix="A"), (T4, "B", "5", "69.8", "正常考试")]
     w = warned("anshan", T4, student(rows))
     assert w is not None and w.level == ORANGE
-    # GPA 2.00 (from 1.995) is printed by fmt_decimal, which drops the trailing zeros
-    assert w.reason == "平均学分绩点 2"
+    # GPA 2.00 (from 1.995) is printed with two decimals, as a transcript prints it
+    assert w.reason == "平均学分绩点 2.00"
 
 
 # -- end to end through the files ----------------------------------------------------------
@@ -540,8 +540,8 @@ def test_file_reasons_and_figures(anshan_list):
     )
     assert rows["2023010106"]["预警原因"] == "本学期军事理论旷考；本学期未通过 1/20 学分(5%)"
     assert rows["2023010107"]["预警原因"] == "本学期有学习态度记录"
-    assert rows["2023010108"]["预警原因"] == "平均学分绩点 2"
-    assert rows["2023010110"]["预警原因"] == "本学期学分绩点 2.5，较上学期 3.5 下降 1"
+    assert rows["2023010108"]["预警原因"] == "平均学分绩点 2.00"
+    assert rows["2023010110"]["预警原因"] == "本学期学分绩点 2.50，较上学期 3.50 下降 1.00"
 
 
 def test_file_changes_against_the_previous_term(anshan_list):

@@ -16,6 +16,7 @@ from yujing.engine.courses import CourseResult, Outcome, course_results, fmt_dec
 from yujing.model import Attempt, ImportedLevel, Student, Term
 
 _ZERO = Decimal(0)
+_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,11 @@ class Figures:
             "term_failed_percent": None if pct is None else fmt_percent(pct),
             "cumulative_failed_credits": d(self.cumulative_failed_credits),
             "earned_credits": d(self.earned_credits),
-            "gpa": d(self.gpa),
-            "term_gpa": d(self.term_gpa),
-            "previous_term_gpa": d(self.previous_term_gpa),
+            "gpa": None if self.gpa is None else _g(self.gpa),
+            "term_gpa": None if self.term_gpa is None else _g(self.term_gpa),
+            "previous_term_gpa": None
+            if self.previous_term_gpa is None
+            else _g(self.previous_term_gpa),
             "failed_courses": [[c.code, c.name, d(c.credits)] for c in self.failed_courses],
             "failed_after_makeup": len(self.failed_after_makeup),
             "failed_first_exam_in_term": len(self.failed_first_exam_in_term),
@@ -188,6 +191,11 @@ class Metric:
     """Name of the list parameter the metric takes (``remarks`` / ``flags``), if any."""
 
 
+def _g(v: Decimal | None) -> str:
+    """A GPA as a transcript prints it: two decimals (2.00, 1.00)."""
+    return "无" if v is None else format(v.quantize(_CENT), "f")
+
+
 def _d(v: Decimal | None) -> str:
     return "无" if v is None else fmt_decimal(v)
 
@@ -224,8 +232,8 @@ def _describe_flags(f: Figures, flags: frozenset[str]) -> str:
 
 def _describe_drop(f: Figures, _: frozenset[str]) -> str:
     return (
-        f"本学期学分绩点 {_d(f.term_gpa)}，较上学期 {_d(f.previous_term_gpa)} "
-        f"下降 {_d(f.term_gpa_drop)}"
+        f"本学期学分绩点 {_g(f.term_gpa)}，较上学期 {_g(f.previous_term_gpa)} "
+        f"下降 {_g(f.term_gpa_drop)}"
     )
 
 
@@ -269,12 +277,12 @@ METRICS: dict[str, Metric] = {
             lambda f, _: f.earned_credits,
             lambda f, _: f"累计取得 {fmt_decimal(f.earned_credits)} 学分",
         ),
-        Metric("gpa", "平均学分绩点", lambda f, _: f.gpa, lambda f, _: f"平均学分绩点 {_d(f.gpa)}"),
+        Metric("gpa", "平均学分绩点", lambda f, _: f.gpa, lambda f, _: f"平均学分绩点 {_g(f.gpa)}"),
         Metric(
             "term_gpa",
             "本学期学分绩点",
             lambda f, _: f.term_gpa,
-            lambda f, _: f"本学期学分绩点 {_d(f.term_gpa)}",
+            lambda f, _: f"本学期学分绩点 {_g(f.term_gpa)}",
         ),
         Metric(
             "term_gpa_drop", "学分绩点较上学期下降", lambda f, _: f.term_gpa_drop, _describe_drop
