@@ -1,0 +1,139 @@
+"""Word templates (.docx, docxtpl/Jinja2) of the annexed forms (附件) listed in ``yujing/forms``.
+
+One template per form at ``yujing/templates/<policy>/<form id>.docx``. The files are built by
+``python -m yujing.templates.build`` (python-docx, deterministic bytes); edit ``build.py`` and
+rebuild rather than editing a .docx by hand (a school may still restyle a copy in Word/WPS: every
+paragraph carries a named style, ``YJ Title``, ``YJ Body``, ``YJ Cell`` …).
+
+Layout: A4 portrait, 20 mm margins; every part (联) of a form is one page, in the seed's order;
+parts 2… start with an empty ``YJ Page`` paragraph that has *page break before* (no manual
+``w:br`` page breaks, so looping over students never leaves a blank last page). Each part's
+first element is a borderless header table: annex label | title (and, where the seed puts it
+there, 第 N 号) | the part's QR code. The templates never end with a page break.
+
+Per-student template context (the contract; a template uses no other name)
+-----------------------------------------------------------------------------
+A per-student template describes ONE student; the generator wraps the body in its own loop.
+
+``school``            学校名称, e.g. "鞍山师范学院"
+``college``           the student's 学院/系部/学部
+``term_label``        "2024-2025学年第1学期"; ``year_from`` "2024", ``year_to`` "2025",
+                      ``semester`` "1"
+``student``           object with ``.student_id .name .gender .college .major .grade`` (年级,
+                      e.g. "2022") ``.class_name .parent_name .parent_phone .address .postcode
+                      .counsellor .class_teacher`` (all strings, may be "")
+``level``             the level name, e.g. "红色预警"
+``box``               dict level name → "☑" or "☐" (``{{ box["红色预警"] }}``); ``box_other`` is
+                      "☑"/"☐" for "其他" (xinglin 家长联: 可能会 □降级 □退学 □其他)
+``reason``            预警原因 sentence
+``failed_courses``    list of objects with ``.name`` and ``.credits`` (strings)
+``failed_course_count``  string; ``failed_credits`` cumulative failed credits, string
+``earned_credits``, ``required_credits``, ``shortfall``, ``gpa``   strings, may be ""
+``serial``            "000123" — printed as ``第 {{ serial }} 号`` exactly once per part
+``qr``                dict part id → docxtpl ``InlineImage`` (``{{ qr.stub }}``, ``{{ qr.record }}``
+                      …: the part ids of the form in ``yujing/forms/<policy>.toml``); one per part,
+                      in the part's top-right corner. Suggested width ``Mm(22)``.
+``issue_date``        object with ``.year .month .day`` strings (blank strings leave room for
+                      hand filling)
+``counsellor_phone``  辅导员联系电话 (may be "")
+
+Parents' phone numbers are printed only where a seed form asks for them (xinglin 家长联存根,
+njmec-mech 家长谈话记录表). Render with ``autoescape=True`` (names may hold ``&`` or ``<``).
+
+Summary / list template context (``per`` = "class" | "college" | "term")
+-------------------------------------------------------------------------
+``school``, ``college``, ``term_label`` as above, and ``rows``: a list of objects with
+``.seq .student_id .name .gender .grade .major .class_name .level .reason .result`` (all
+strings, may be ""; ``result`` is beihai's 处理结果). The rows fill a ``{%tr for r in rows %}``
+table row; a list template has one part and no QR code or serial number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATES_DIR = Path(__file__).resolve().parent
+
+STUDENT_ATTRS: frozenset[str] = frozenset(
+    {
+        "student_id",
+        "name",
+        "gender",
+        "college",
+        "major",
+        "grade",
+        "class_name",
+        "parent_name",
+        "parent_phone",
+        "address",
+        "postcode",
+        "counsellor",
+        "class_teacher",
+    }
+)
+COURSE_ATTRS: frozenset[str] = frozenset({"name", "credits"})
+DATE_ATTRS: frozenset[str] = frozenset({"year", "month", "day"})
+
+# Top-level names a per-student template may use.
+STUDENT_CONTEXT: frozenset[str] = frozenset(
+    {
+        "school",
+        "college",
+        "term_label",
+        "year_from",
+        "year_to",
+        "semester",
+        "student",
+        "level",
+        "box",
+        "box_other",
+        "reason",
+        "failed_courses",
+        "failed_course_count",
+        "failed_credits",
+        "earned_credits",
+        "required_credits",
+        "shortfall",
+        "gpa",
+        "serial",
+        "qr",
+        "issue_date",
+        "counsellor_phone",
+    }
+)
+
+ROW_ATTRS: frozenset[str] = frozenset(
+    {
+        "seq",
+        "student_id",
+        "name",
+        "gender",
+        "grade",
+        "major",
+        "class_name",
+        "level",
+        "reason",
+        "result",
+    }
+)
+# Top-level names a summary/list template may use.
+SUMMARY_CONTEXT: frozenset[str] = frozenset({"school", "college", "term_label", "rows"})
+
+
+def field_names(summary: bool) -> frozenset[str]:
+    """Every value a :class:`yujing.forms.FieldSpec` ``name`` may take (besides "")."""
+    if summary:
+        return frozenset({"school", "college", "term_label"} | {f"rows.{a}" for a in ROW_ATTRS})
+    plain = STUDENT_CONTEXT - {"student", "issue_date", "failed_courses", "qr"}
+    return frozenset(
+        plain
+        | {f"student.{a}" for a in STUDENT_ATTRS}
+        | {f"issue_date.{a}" for a in DATE_ATTRS}
+        | {"issue_date", "failed_courses"}
+        | {f"failed_courses.{a}" for a in COURSE_ATTRS}
+    )
+
+
+def template_path(relative: str) -> Path:
+    """The absolute path of a template named relative to ``yujing/templates/``."""
+    return TEMPLATES_DIR / relative
