@@ -201,3 +201,12 @@ def test_assess_needs_grades_and_required_inputs(tmp_path: Path) -> None:
     ws.import_file("grades", PREV_GBK)
     assert ws.assess(PREV_TERM).warned
     ws.close()
+
+
+def test_import_and_assess_report_progress(anshan_ws: Workspace) -> None:
+    calls: list[tuple[int, int]] = []
+    anshan_ws.import_file("grades", THIS_BOM, progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] == calls[-1][1] == 52
+    calls.clear()
+    anshan_ws.assess(TERM, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (8, 8)

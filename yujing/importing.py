@@ -145,6 +145,7 @@ def parse_file(
     *,
     term: Term | None = None,
     level_names: Iterable[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ParsedFile:
     """Read and parse ``path`` as ``kind``. ``term`` is the term of a levels list without
     学年/学期 columns; ``level_names`` restricts the levels a levels list may name."""
@@ -162,7 +163,10 @@ def parse_file(
     positions = tuple(index.values())
     width = max(positions) + 1
     pick = operator.itemgetter(*positions) if len(positions) > 1 else None
+    size = table.size
     for row_number, cells in table.iter_rows():
+        if progress is not None and row_number % 50_000 == 0:
+            progress(row_number - table.header_row, size)
         if len(cells) < width:
             cells = [*cells, *([""] * (width - len(cells)))]
         picked = pick(cells) if pick is not None else (cells[positions[0]],)
@@ -200,6 +204,8 @@ def parse_file(
         seen[key] = (row_number, record)
         records.append(record)
         numbers.append(row_number)
+    if progress is not None:
+        progress(size, size)
     return ParsedFile(
         kind, table.path, table.encoding, tuple(records), tuple(numbers), tuple(bad), total
     )

@@ -43,6 +43,11 @@ class Table:
             if any(raw):
                 yield offset, raw
 
+    @property
+    def size(self) -> int:
+        """Data rows, empty ones included (for progress bars)."""
+        return len(self._rows)
+
     def __len__(self) -> int:
         return sum(1 for _ in self.iter_rows())
 

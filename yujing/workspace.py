@@ -193,13 +193,15 @@ class Workspace:
         *,
         skip_bad_rows: bool = False,
         term: Term | None = None,
+        progress: Progress | None = None,
     ) -> ImportReport:
         """Import one file of ``kind``; all of it or nothing (unless bad rows are skipped)."""
         if kind not in KINDS:
             raise InputError(f"未知的导入类型「{kind}」；可用：{'、'.join(KINDS)}")
         level_names = self.policy.level_names if kind == "levels" else None
         parsed = checked(
-            parse_file(kind, path, term=term, level_names=level_names), skip_bad_rows=skip_bad_rows
+            parse_file(kind, path, term=term, level_names=level_names, progress=progress),
+            skip_bad_rows=skip_bad_rows,
         )
         rows = [record_row(r, record_key(r)) for r in parsed.records]
         registry = self.registry

@@ -141,7 +141,10 @@ def import_(
     roster 学生名单，grades 成绩，plan 培养方案学分，flags 学生标记，levels 预警等级名单。"""
     ws = open_workspace(ctx)
     for path in files:
-        report = ws.import_file(kind, path, skip_bad_rows=skip_bad_rows, term=term)
+        with progress_bar(f"读取 {path.name}") as progress:
+            report = ws.import_file(
+                kind, path, skip_bad_rows=skip_bad_rows, term=term, progress=progress
+            )
         console.print(
             f"[bold]{path.name}[/]（{report.encoding}）：{report.rows} 行 → 新增 {report.inserted}，"
             f"更新 {report.updated}，未变 {report.unchanged}"
