@@ -289,6 +289,53 @@ class Registry:
         for name, (columns, pk) in tables.items():
             if not db[name].exists():
                 db.create_table(name, columns, pk=pk)
+        # Serials (编号): AUTOINCREMENT so a number is never handed out again, even after a void.
+        db.execute(
+            "create table if not exists serials (serial integer primary key autoincrement, "
+            "term text not null, student_id text not null, batch text not null, "
+            "status text not null default 'active', void_reason text, created_at text, "
+            "voided_at text)"
+        )
+        db.execute(
+            "create unique index if not exists idx_serials_active on serials(term, student_id) "
+            "where status = 'active'"
+        )
+        extra: dict[str, tuple[dict[str, type], Any]] = {
+            "batches": (
+                {
+                    "id": text,
+                    "term": text,
+                    "kind": text,
+                    "status": text,
+                    "filters": text,
+                    "students": integer,
+                    "pages": integer,
+                    "created_at": text,
+                    "completed_at": text,
+                    "note": text,
+                },
+                "id",
+            ),
+            "issued_parts": (
+                {
+                    "id": integer,
+                    "serial": integer,
+                    "batch": text,
+                    "form": text,
+                    "form_title": text,
+                    "part": text,
+                    "part_title": text,
+                    "payload": text,
+                    "file": text,
+                    "sha256": text,
+                    "at": text,
+                },
+                "id",
+            ),
+        }
+        for name, (columns, pk) in extra.items():
+            if not db[name].exists():
+                db.create_table(name, columns, pk=pk)
 
     # -- events ------------------------------------------------------------------------
 
@@ -526,6 +573,71 @@ class Registry:
 
     def add_objection(self, values: Mapping[str, Any]) -> None:
         self.db.table("objections").insert({**values, "at": now()})
+
+    # -- serials, batches, issued parts ------------------------------------------------------
+
+    def allocate_serials(
+        self, term: Term, student_ids: Sequence[str], batch: str
+    ) -> dict[str, int]:
+        """Give each student without an active serial for ``term`` a new one (caller holds a
+        transaction: BEGIN IMMEDIATE makes two concurrent runs take turns)."""
+        active = self.active_serials(term)
+        out: dict[str, int] = {}
+        for sid in student_ids:
+            if sid in active:
+                continue
+            cur = self.db.execute(
+                "insert into serials (term, student_id, batch, status, created_at) "
+                "values (?, ?, ?, 'active', ?)",
+                [str(term), sid, batch, now()],
+            )
+            out[sid] = int(cur.lastrowid or 0)
+        return out
+
+    def active_serials(self, term: Term) -> dict[str, int]:
+        rows = self.db.execute(
+            "select student_id, serial from serials where term = ? and status = 'active'",
+            [str(term)],
+        )
+        return {sid: serial for sid, serial in rows}
+
+    def serial(self, serial: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from serials where serial = ?", [serial]))
+        return rows[0] if rows else None
+
+    def serials_of_batch(self, batch: str) -> dict[str, int]:
+        rows = self.db.execute(
+            "select student_id, serial from serials where batch = ? and status = 'active'",
+            [batch],
+        )
+        return {sid: serial for sid, serial in rows}
+
+    def void_serial(self, serial: int, reason: str) -> None:
+        self.db.execute(
+            "update serials set status = 'voided', void_reason = ?, voided_at = ? where serial = ?",
+            [reason, now(), serial],
+        )
+
+    def batches(self, term: Term | None = None) -> list[dict[str, Any]]:
+        where, args = ("term = ?", [str(term)]) if term else (None, None)
+        return list(self.db.table("batches").rows_where(where, args, order_by="created_at, id"))
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.db.table("batches").get(batch_id))
+        except sqlite_utils.db.NotFoundError:
+            return None
+
+    def save_batch(self, values: Mapping[str, Any]) -> None:
+        self.db.table("batches").upsert(dict(values), pk="id")
+
+    def replace_issued_parts(self, batch: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.db.table("issued_parts").delete_where("batch = ?", [batch])
+        self.db.table("issued_parts").insert_all([{**r, "at": now()} for r in rows])
+
+    def issued_parts(self, serial: int | None = None) -> list[dict[str, Any]]:
+        where, args = ("serial = ?", [serial]) if serial is not None else (None, None)
+        return list(self.db.table("issued_parts").rows_where(where, args, order_by="id"))
 
 
 def _text(value: Any) -> str:

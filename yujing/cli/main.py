@@ -357,6 +357,82 @@ def list_freeze(ctx: click.Context, term: Term) -> None:
     console.print(f"名单文件：{report.xlsx}")
 
 
+# -- print batches --------------------------------------------------------------------------
+
+
+def _render_batch(result: Any) -> None:
+    head = "补完未完成的批次" if result.resumed else "批次"
+    console.print(f"{head} [bold]{result.batch}[/]：{len(result.students)} 人")
+    by_class: dict[tuple[str, str], int] = {}
+    for s in result.students:
+        by_class[(s.college, s.class_name)] = by_class.get((s.college, s.class_name), 0) + 1
+    for (college, cls), n in sorted(by_class.items()):
+        console.print(f"  {college} {cls}：{n} 人")
+    if result.pdf is not None:
+        console.print(f"打印文件：{result.pdf}（{result.pages} 页）")
+        if result.archived:
+            console.print(f"已归档发出的通知书 {result.archived} 份（archive/<学号>-<姓名>/）")
+    else:
+        console.print(f"[yellow]{result.missing}[/]")
+        console.print(f"已生成 Word 文件：{result.folder / 'docx'}/")
+    for note in result.notes:
+        console.print(f"[yellow]注意：{note}[/]")
+
+
+@cli.command("issue")
+@click.option("--term", type=TERM, required=True, help="学期（名单须已冻结）。")
+@click.option("--class", "classes", multiple=True, help="只发某班（可多次给出）。")
+@click.option("--level", "levels", multiple=True, help="只发某等级（可多次给出）。")
+@click.pass_context
+@handle_errors
+def issue_cmd(
+    ctx: click.Context, term: Term, classes: tuple[str, ...], levels: tuple[str, ...]
+) -> None:
+    """为冻结名单发放编号，打印全部通知书与记录表（每联带编号和二维码），并归档发出的副本。"""
+    from yujing.generator.batch import issue
+
+    ws = open_workspace(ctx)
+    with progress_bar("生成") as progress:
+        results = issue(ws, term, classes=classes, levels=levels, progress=progress)
+    if not results:
+        console.print(f"{term} 名单上符合条件的学生都已发放编号，没有新的通知书要打印。")
+        console.print("重印某一份请用 yujing reprint 编号；作废请用 yujing void 编号 --reason …")
+    for result in results:
+        _render_batch(result)
+
+
+@cli.command("reprint")
+@click.argument("serial", type=int)
+@click.pass_context
+@handle_errors
+def reprint_cmd(ctx: click.Context, serial: int) -> None:
+    """按原编号重印 SERIAL 的全部材料（同一编号、同样的二维码）。"""
+    from yujing.generator.batch import reprint
+
+    ws = open_workspace(ctx)
+    with progress_bar("重印") as progress:
+        result = reprint(ws, serial, progress=progress)
+    _render_batch(result)
+
+
+@cli.command("void")
+@click.argument("serial", type=int)
+@click.option("--reason", required=True, help="作废原因。")
+@click.pass_context
+@handle_errors
+def void_cmd(ctx: click.Context, serial: int, reason: str) -> None:
+    """作废编号 SERIAL：其二维码扫描时将被拒收；下次 issue 为该生发放新编号。"""
+    from yujing.generator.batch import void
+    from yujing.qr import format_serial
+
+    ws = open_workspace(ctx)
+    row = void(ws, serial, reason)
+    console.print(
+        f"已作废 第 {format_serial(serial)} 号（{row['student_id']}，{row['term']}）：{reason}"
+    )
+    console.print(f"为该生补发新编号：yujing issue --term {row['term']}")
+
+
 # -- policy ---------------------------------------------------------------------------------
 
 

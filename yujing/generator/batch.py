@@ -1,0 +1,542 @@
+"""Print batches (打印批次): serials for the frozen list, every form and part rendered, one
+``print.pdf`` sorted by 学院 / 班级 / 学号 with a cover sheet per class, and a copy of what was
+issued filed into each student's archive folder.
+
+:func:`issue` is the entry point; :func:`reprint` and :func:`void` act on one serial.
+Crash safety: serials are allocated (and the batch recorded as ``allocated``) in one
+transaction before anything is rendered; every file is written under a temporary name and
+renamed into place; the batch is marked ``complete`` last. A batch left ``allocated`` by a
+crash or Ctrl-C is rendered again, whole, by the next ``issue`` of its term, with the same
+serials. Runs of ``issue`` in one workspace take turns (a lock file), and serial allocation is
+a ``BEGIN IMMEDIATE`` transaction, so no serial is ever handed out twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from yujing.archive import safe_name, student_folder
+from yujing.errors import InputError, ListStateError
+from yujing.files import sha256_file
+from yujing.forms import FormSpec, forms_for_level, load_forms
+from yujing.generator.context import part_payloads, student_context
+from yujing.generator.cover import Cover, CoverLine, write_cover
+from yujing.generator.render import ChunkTask, StudentDoc, chunked, run_chunk
+from yujing.model import Student, Term
+from yujing.qr import format_serial, load_or_create_secret
+from yujing.registry import now
+
+Progress = Callable[[int, int], None]
+CHUNK = 50
+"""Students per rendered .docx: large enough to amortise template loading, small enough that
+docx image bookkeeping (quadratic in images per document) stays cheap; measured in bench/."""
+_SERIAL_RE = re.compile(r"第\s*(\d{6,})\s*号")
+
+
+@dataclass(frozen=True)
+class IssuedStudent:
+    """One student of a batch: serial and the forms printed for them."""
+
+    student_id: str
+    name: str
+    college: str
+    class_name: str
+    level: str
+    serial: int
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`issue` (or :func:`reprint`) produced for one batch."""
+
+    batch: str
+    folder: Path
+    students: tuple[IssuedStudent, ...]
+    docx: tuple[Path, ...]
+    pdf: Path | None
+    pages: int
+    archived: int
+    resumed: bool = False
+    missing: str = ""
+    """Why no PDF was made (LibreOffice absent), with how to install it; empty otherwise."""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def issue(
+    ws: Any,
+    term: Term,
+    *,
+    classes: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    progress: Progress | None = None,
+    converter: Any = "auto",
+) -> list[BatchResult]:
+    """Issue the notices of the frozen list of ``term`` (optionally only some classes/levels).
+
+    Returns one result per batch rendered: first any batch of this term left incomplete (a
+    crash, Ctrl-C, or made while LibreOffice was missing), then the new batch, if any student
+    matching the filters has no active serial yet.
+    """
+    saved = ws.saved(term)
+    if not saved.frozen:
+        raise ListStateError(
+            f"{term} 的名单尚未冻结。请先核查名单，再运行 yujing list freeze --term {term}。"
+        )
+    policy = ws.policy
+    for level in levels:
+        policy.level(level)
+    entries = [
+        e
+        for e in saved.warned
+        if (not classes or e["class_name"] in classes) and (not levels or e["level"] in levels)
+    ]
+    if classes and not any(e["class_name"] in classes for e in saved.warned):
+        known = sorted({e["class_name"] for e in saved.warned})
+        raise InputError(f"名单中没有班级 {'、'.join(classes)}；名单中的班级：{'、'.join(known)}")
+    conv = _converter(converter)
+    results: list[BatchResult] = []
+    with _issue_lock(ws.root):
+        registry = ws.registry
+        for batch in registry.batches(term):
+            if batch["kind"] == "issue" and (
+                batch["status"] == "allocated" or (batch["status"] == "docx-only" and conv)
+            ):
+                serials = registry.serials_of_batch(batch["id"])
+                if serials:
+                    results.append(
+                        _render(
+                            ws,
+                            term,
+                            batch["id"],
+                            serials,
+                            saved.entries,
+                            conv,
+                            progress,
+                            resumed=True,
+                        )
+                    )
+        with registry.transaction():
+            taken = registry.active_serials(term)
+            todo = [e["student_id"] for e in entries if e["student_id"] not in taken]
+            if todo:
+                batch_id = f"{term}-{len(registry.batches(term)) + 1:03d}"
+                serials = registry.allocate_serials(term, todo, batch_id)
+                registry.save_batch(
+                    {
+                        "id": batch_id,
+                        "term": str(term),
+                        "kind": "issue",
+                        "status": "allocated",
+                        "filters": f"classes={','.join(classes)} levels={','.join(levels)}",
+                        "students": len(serials),
+                        "pages": 0,
+                        "created_at": now(),
+                        "completed_at": None,
+                        "note": "",
+                    }
+                )
+                registry.log("issue-allocate", f"{batch_id}: {len(serials)} 个编号", term=str(term))
+        if todo:
+            results.append(_render(ws, term, batch_id, serials, saved.entries, conv, progress))
+    return results
+
+
+def reprint(
+    ws: Any, serial: int, *, progress: Progress | None = None, converter: Any = "auto"
+) -> BatchResult:
+    """Print serial ``serial`` again: the same number and the same codes, into a new folder."""
+    row = ws.registry.serial(serial)
+    if row is None:
+        raise InputError(f"没有编号 {format_serial(serial)}。")
+    if row["status"] != "active":
+        raise ListStateError(
+            f"编号 {format_serial(serial)} 已作废（{row['void_reason']}），不能重印；"
+            f"请运行 yujing issue --term {row['term']} 为该生发放新编号。"
+        )
+    term = Term.parse(row["term"])
+    saved = ws.saved(term)
+    n = sum(1 for b in ws.registry.batches(term) if b["kind"] == "reprint") + 1
+    batch_id = f"{term}-R{n:03d}-{format_serial(serial)}"
+    with ws.registry.transaction():
+        ws.registry.save_batch(
+            {
+                "id": batch_id,
+                "term": str(term),
+                "kind": "reprint",
+                "status": "allocated",
+                "filters": f"serial={serial}",
+                "students": 1,
+                "pages": 0,
+                "created_at": now(),
+                "completed_at": None,
+                "note": "",
+            }
+        )
+        ws.registry.log("reprint", f"{batch_id}", term=str(term), student_id=row["student_id"])
+    return _render(
+        ws,
+        term,
+        batch_id,
+        {row["student_id"]: serial},
+        saved.entries,
+        _converter(converter),
+        progress,
+        archive=False,
+    )
+
+
+def void(ws: Any, serial: int, reason: str) -> dict[str, Any]:
+    """Void serial ``serial`` (作废): its codes are refused when scanned, and the next ``issue``
+    of its term gives the student a new serial."""
+    if not reason.strip():
+        raise InputError("请用 --reason 写明作废原因。")
+    registry = ws.registry
+    row = registry.serial(serial)
+    if row is None:
+        raise InputError(f"没有编号 {format_serial(serial)}。")
+    if row["status"] != "active":
+        raise ListStateError(f"编号 {format_serial(serial)} 已于 {row['voided_at']} 作废。")
+    with registry.transaction():
+        registry.void_serial(serial, reason.strip())
+        registry.log(
+            "void",
+            f"{format_serial(serial)}：{reason.strip()}",
+            term=row["term"],
+            student_id=row["student_id"],
+        )
+    return {**row, "status": "voided", "void_reason": reason.strip()}
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _converter(converter: Any) -> Any:
+    if converter != "auto":
+        return converter
+    from yujing.generator.pdf import find_converter
+
+    return find_converter()
+
+
+@contextlib.contextmanager
+def _issue_lock(root: Path) -> Iterator[None]:
+    """One ``issue`` at a time per workspace (others wait), so a batch is rendered once."""
+    path = root / "batches" / ".issue.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: serial allocation is still atomic
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    student: Student
+    entry: Mapping[str, Any]
+    serial: int
+    forms: tuple[FormSpec, ...]
+
+
+def _render(
+    ws: Any,
+    term: Term,
+    batch_id: str,
+    serials: Mapping[str, int],
+    entries: Sequence[Mapping[str, Any]],
+    converter: Any,
+    progress: Progress | None,
+    *,
+    resumed: bool = False,
+    archive: bool = True,
+) -> BatchResult:
+    policy = ws.policy
+    roster = ws.registry.students()
+    by_id = {e["student_id"]: e for e in entries}
+    secret = load_or_create_secret(ws.root)
+    issued_on = date.today()
+    all_forms = load_forms(policy.name)
+    planned: list[_Planned] = []
+    for sid, serial in serials.items():
+        entry = by_id.get(sid)
+        if entry is None or not entry["level"]:
+            continue
+        student = roster.get(sid) or Student(
+            sid,
+            entry.get("name") or "",
+            college=entry.get("college") or "",
+            major=entry.get("major") or "",
+            grade=entry.get("grade") or "",
+            class_name=entry.get("class_name") or "",
+        )
+        planned.append(
+            _Planned(student, entry, serial, forms_for_level(policy.name, entry["level"]))
+        )
+    planned.sort(key=lambda p: (p.student.college, p.student.class_name, p.student.student_id))
+
+    folder = ws.root / "batches" / batch_id
+    docx_dir = folder / "docx"
+    tasks: list[ChunkTask] = []
+    for form in (f for f in all_forms if f.per_student):
+        docs = [
+            StudentDoc(
+                student_context(
+                    school=ws.school,
+                    policy=policy,
+                    term=term,
+                    entry=p.entry,
+                    student=p.student,
+                    serial=p.serial,
+                    issued=issued_on,
+                ),
+                part_payloads(secret, form, p.serial),
+            )
+            for p in planned
+            if form in p.forms
+        ]
+        for i, chunk in enumerate(chunked(docs, CHUNK), start=1):
+            tasks.append(
+                ChunkTask(form.template_path, tuple(chunk), docx_dir / f"{form.id}-{i:03d}.docx")
+            )
+    classes = _classes(planned)
+    covers = [
+        write_cover(
+            _cover(ws, policy, term, batch_id, key, group), docx_dir / f"cover-{i:03d}.docx"
+        )
+        for i, (key, group) in enumerate(classes, start=1)
+    ]
+    total = len(tasks) * 2 + len(planned) + 1
+    done = 0
+
+    def tick(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(min(done, total), total)
+
+    rendered = _run_tasks(tasks, tick)
+    _write_batch_list(folder / "名单.xlsx", planned, policy, term)
+    notes: list[str] = []
+    pdf_path: Path | None = None
+    pages = 0
+    archived = 0
+    parts_rows: list[dict[str, Any]] = []
+    if converter is None:
+        from yujing.generator.pdf import MISSING_MESSAGE
+
+        status, missing = "docx-only", MISSING_MESSAGE
+        for p in planned:
+            for form in p.forms:
+                parts_rows += _part_rows(secret, batch_id, p.serial, form, "", "")
+        tick(len(tasks) + len(planned))
+    else:
+        from yujing.generator.pdf import convert_to_pdf, join_pdfs, page_texts
+
+        missing = ""
+        pdf_dir = folder / "pdf"
+        pdfs = convert_to_pdf(converter, [*rendered, *covers], pdf_dir, progress=lambda d, t: None)
+        tick(len(tasks))
+        form_pdfs = pdfs[: len(rendered)]
+        cover_pdfs = pdfs[len(rendered) :]
+        pages_of: dict[tuple[str, int], list[tuple[Path, int]]] = {}
+        for task, pdf in zip(tasks, form_pdfs, strict=True):
+            form_id = Path(task.out).stem.rsplit("-", 1)[0]
+            for serial, index in _pages_by_serial(page_texts(pdf), pdf):
+                pages_of.setdefault((form_id, serial), []).append((pdf, index))
+        order: list[tuple[Path, list[int] | None]] = []
+        for (_key, group), cover_pdf in zip(classes, cover_pdfs, strict=True):
+            order.append((cover_pdf, None))
+            for p in group:
+                for form in p.forms:
+                    for pdf, index in pages_of.get((form.id, p.serial), []):
+                        order.append((pdf, [index]))
+        pdf_path = folder / "print.pdf"
+        pages = join_pdfs(order, pdf_path)
+        for p in planned:
+            term_dir = student_folder(ws.archive_dir, p.student.student_id, p.student.name) / str(
+                term
+            )
+            for form in p.forms:
+                found = pages_of.get((form.id, p.serial), [])
+                if not found:
+                    notes.append(f"{p.student.student_id} 的《{form.title}》在 PDF 中找不到编号页")
+                    continue
+                target = term_dir / safe_name(f"{format_serial(p.serial)} {form.title}（发出）.pdf")
+                if archive:
+                    join_pdfs([(pdf, [index]) for pdf, index in found], target)
+                    archived += 1
+                    rel, digest = str(target.relative_to(ws.root)), sha256_file(target)
+                else:
+                    rel, digest = "", ""
+                parts_rows += _part_rows(secret, batch_id, p.serial, form, rel, digest)
+            tick()
+        status = "complete"
+    with ws.registry.transaction():
+        ws.registry.replace_issued_parts(batch_id, parts_rows)
+        ws.registry.save_batch(
+            {
+                **(ws.registry.batch(batch_id) or {}),
+                "id": batch_id,
+                "status": status,
+                "pages": pages,
+                "completed_at": now(),
+                "note": "; ".join(notes),
+            }
+        )
+        ws.registry.log(
+            "issue", f"{batch_id}: {len(planned)} 人，{pages} 页，{status}", term=str(term)
+        )
+    tick()
+    issued = tuple(
+        IssuedStudent(
+            p.student.student_id,
+            p.student.name,
+            p.student.college,
+            p.student.class_name,
+            p.entry["level"],
+            p.serial,
+            tuple(f.title for f in p.forms),
+        )
+        for p in planned
+    )
+    return BatchResult(
+        batch_id,
+        folder,
+        issued,
+        tuple(rendered),
+        pdf_path,
+        pages,
+        archived,
+        resumed,
+        missing,
+        tuple(notes),
+    )
+
+
+def _part_rows(
+    secret: bytes, batch: str, serial: int, form: FormSpec, file: str, digest: str
+) -> list[dict[str, Any]]:
+    payloads = part_payloads(secret, form, serial)
+    return [
+        {
+            "serial": serial,
+            "batch": batch,
+            "form": form.id,
+            "form_title": form.title,
+            "part": part.code,
+            "part_title": part.title,
+            "payload": payloads[part.id],
+            "file": file,
+            "sha256": digest,
+        }
+        for part in form.parts
+    ]
+
+
+def _run_tasks(tasks: Sequence[ChunkTask], tick: Callable[[int], None]) -> list[Path]:
+    """Render chunks, in two worker processes when there is more than one chunk."""
+    if len(tasks) <= 1 or os.environ.get("YUJING_WORKERS") == "1":
+        out = []
+        for task in tasks:
+            out.append(run_chunk(task))
+            tick(1)
+        return out
+    workers = min(len(tasks), int(os.environ.get("YUJING_WORKERS", "2")))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = []
+        for path in pool.map(run_chunk, tasks):
+            results.append(path)
+            tick(1)
+    return results
+
+
+def _pages_by_serial(texts: Sequence[str], pdf: Path) -> list[tuple[int, int]]:
+    """(serial, page index) for each page; a page without 第 N 号 (a part that ran over a page)
+    belongs to the serial of the page before it."""
+    out: list[tuple[int, int]] = []
+    current: int | None = None
+    for index, text in enumerate(texts):
+        m = _SERIAL_RE.search(text.replace(" ", ""))
+        if m:
+            current = int(m.group(1))
+        if current is not None:
+            out.append((current, index))
+    return out
+
+
+def _classes(planned: Sequence[_Planned]) -> list[tuple[tuple[str, str], list[_Planned]]]:
+    groups: dict[tuple[str, str], list[_Planned]] = {}
+    for p in planned:
+        groups.setdefault((p.student.college, p.student.class_name), []).append(p)
+    return list(groups.items())
+
+
+def _cover(
+    ws: Any, policy: Any, term: Term, batch: str, key: tuple[str, str], group: Sequence[_Planned]
+) -> Cover:
+    college, class_name = key
+    first = group[0].student
+    return Cover(
+        title=f"{ws.school} {term.label()} {policy.title}材料发放单",
+        college=college or ws.school,
+        class_name=class_name or "（未分班）",
+        class_teacher=first.class_teacher,
+        counsellor=first.counsellor,
+        batch=batch,
+        lines=tuple(
+            CoverLine(
+                p.student.student_id,
+                p.student.name,
+                p.entry["level"],
+                format_serial(p.serial),
+                "、".join(f.title for f in p.forms),
+                sum(len(f.parts) for f in p.forms),
+            )
+            for p in group
+        ),
+    )
+
+
+def _write_batch_list(path: Path, planned: Sequence[_Planned], policy: Any, term: Term) -> None:
+    from openpyxl import Workbook
+
+    from yujing.files import atomic_write
+
+    wb = Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.title = "发放名单"
+    sheet.append(["序号", "学院", "班级", "学号", "姓名", "预警等级", "编号", "材料", "页数"])
+    for i, p in enumerate(planned, start=1):
+        sheet.append(
+            [
+                i,
+                p.student.college,
+                p.student.class_name,
+                p.student.student_id,
+                p.student.name,
+                p.entry["level"],
+                format_serial(p.serial),
+                "、".join(f.title for f in p.forms),
+                sum(len(f.parts) for f in p.forms),
+            ]
+        )
+    for col, width in zip("ABCDEFGHI", (6, 14, 12, 13, 10, 12, 10, 60, 6), strict=True):
+        sheet.column_dimensions[col].width = width
+    with atomic_write(path, "wb") as fh:
+        wb.save(fh)

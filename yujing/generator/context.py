@@ -1,0 +1,80 @@
+"""Template contexts: what a form prints for one student (see the contract in
+:mod:`yujing.templates`), built from the frozen list entry, the roster and the serial."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from yujing.forms import FormSpec
+from yujing.model import Student, Term
+from yujing.policies import Policy
+from yujing.qr import format_serial, make_payload
+
+STUDENT_FIELDS = (
+    "student_id", "name", "gender", "college", "major", "grade", "class_name", "parent_name",
+    "parent_phone", "address", "postcode", "counsellor", "class_teacher",
+)  # fmt: skip
+
+
+def student_context(
+    *,
+    school: str,
+    policy: Policy,
+    term: Term,
+    entry: Mapping[str, Any],
+    student: Student,
+    serial: int,
+    issued: date,
+) -> dict[str, Any]:
+    """The per-student context (without QR images) for any form of ``policy``."""
+    figures = json.loads(entry.get("figures") or "{}")
+    level = entry["level"]
+    failed = [
+        SimpleNamespace(name=name or code, credits=credits or "")
+        for code, name, credits in figures.get("failed_courses", [])
+    ]
+
+    def fig(key: str) -> str:
+        value = figures.get(key)
+        return "" if value is None else str(value)
+
+    required, earned = fig("required_credits"), fig("earned_credits")
+    shortfall = ""
+    if required and earned:
+        from decimal import Decimal
+
+        shortfall = format((Decimal(required) - Decimal(earned)).normalize(), "f")
+    return {
+        "school": school,
+        "college": student.college or entry.get("college") or school,
+        "term_label": term.label(),
+        "year_from": str(term.start_year),
+        "year_to": str(term.start_year + 1),
+        "semester": str(term.semester),
+        "student": SimpleNamespace(**{f: getattr(student, f) or "" for f in STUDENT_FIELDS}),
+        "level": level,
+        "box": {name: ("☑" if name == level else "☐") for name in policy.level_names},
+        "box_other": "☐",
+        "reason": entry.get("reason") or "",
+        "failed_courses": failed,
+        "failed_course_count": str(len(failed)),
+        "failed_credits": fig("cumulative_failed_credits"),
+        "earned_credits": earned,
+        "required_credits": required,
+        "shortfall": shortfall,
+        "gpa": fig("gpa"),
+        "serial": format_serial(serial),
+        "issue_date": SimpleNamespace(
+            year=str(issued.year), month=str(issued.month), day=str(issued.day)
+        ),
+        "counsellor_phone": "",
+    }
+
+
+def part_payloads(secret: bytes, form: FormSpec, serial: int) -> dict[str, str]:
+    """Part id → QR payload for ``form`` of ``serial``."""
+    return {part.id: make_payload(secret, serial, part.code) for part in form.parts}

@@ -1,0 +1,132 @@
+"""The cover sheet (发放单) that heads each class's pile in a print batch: who receives it,
+which students, which forms and parts, and a line to sign for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from yujing.files import atomic_write
+
+
+@dataclass(frozen=True)
+class CoverLine:
+    """One student on a cover sheet."""
+
+    student_id: str
+    name: str
+    level: str
+    serial: str
+    forms: str
+    pages: int
+
+
+@dataclass(frozen=True)
+class Cover:
+    """One class's cover sheet."""
+
+    title: str
+    college: str
+    class_name: str
+    class_teacher: str
+    counsellor: str
+    batch: str
+    lines: tuple[CoverLine, ...]
+
+
+def _font(run: object, name: str, size: float, bold: bool = False) -> None:
+    r = run  # python-docx Run
+    r.font.size = Pt(size)  # type: ignore[attr-defined]
+    r.font.bold = bold  # type: ignore[attr-defined]
+    r.font.name = "Times New Roman"  # type: ignore[attr-defined]
+    fonts = r._element.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def write_cover(cover: Cover, out: Path) -> Path:
+    """A one-class cover sheet as .docx (A4, 宋体; the table continues on further pages if the
+    class is large)."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(18))
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(p.add_run(cover.title), "黑体", 16, bold=True)
+    meta = doc.add_paragraph()
+    _font(
+        meta.add_run(
+            f"学院：{cover.college}    班级：{cover.class_name}    班主任：{cover.class_teacher or '        '}"
+            f"    辅导员：{cover.counsellor or '        '}"
+        ),
+        "宋体",
+        11,
+    )
+    meta2 = doc.add_paragraph()
+    _font(
+        meta2.add_run(
+            f"批次：{cover.batch}    共 {len(cover.lines)} 人，"
+            f"{sum(line.pages for line in cover.lines)} 页"
+        ),
+        "宋体",
+        11,
+    )
+    table = doc.add_table(rows=1, cols=6)
+    table.style = "Table Grid"
+    for cell, text in zip(
+        table.rows[0].cells, ("序号", "学号", "姓名", "预警等级", "编号", "材料"), strict=True
+    ):
+        cell.text = ""
+        _font(cell.paragraphs[0].add_run(text), "黑体", 10.5, bold=True)
+    for i, line in enumerate(cover.lines, start=1):
+        cells = table.add_row().cells
+        values = (
+            str(i),
+            line.student_id,
+            line.name,
+            line.level,
+            f"第 {line.serial} 号",
+            line.forms,
+        )
+        for cell, text in zip(cells, values, strict=True):
+            cell.text = ""
+            _font(cell.paragraphs[0].add_run(text), "宋体", 10)
+    widths = (Mm(12), Mm(26), Mm(20), Mm(22), Mm(26), Mm(68))
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # sets w:gridCol, which LibreOffice and WPS follow
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    doc.add_paragraph()
+    sign = doc.add_paragraph()
+    _font(
+        sign.add_run("领取人（签字）：                    领取日期：      年    月    日"),
+        "宋体",
+        11,
+    )
+    note = doc.add_paragraph()
+    _font(
+        note.add_run(
+            "请按编号逐一发放；需交回的联（存根、回执、记录表）签字后统一交回，扫描归档。"
+        ),
+        "宋体",
+        9,
+    )
+    with atomic_write(out, "wb") as fh:
+        doc.save(fh)
+    return out
+
+
+def cover_lines_pages(lines: Sequence[CoverLine]) -> int:
+    return sum(line.pages for line in lines)

@@ -1,0 +1,147 @@
+"""Rendering many students into one .docx per form and chunk (the DOCX stage of a batch).
+
+A form's template describes ONE student (see :mod:`yujing.templates`). For a batch the body of
+the template is wrapped, before rendering, in::
+
+    {%p for d in docs %}{%p with school=d.school, … %}
+      [page break before, except for the first student]
+      …the template's body…
+    {%p endwith %}{%p endfor %}
+
+so one docxtpl render fills a whole chunk of students (≈ 100), instead of loading, rendering
+and saving one document per student (the naive loop, ≈ 36 documents/s on one core here).
+A school's edited template keeps working: the wrapping is done on the loaded XML, not on the
+file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from jinja2 import TemplateError
+
+from yujing.errors import OutputError
+from yujing.files import atomic_write
+from yujing.qr import qr_png
+from yujing.templates import STUDENT_CONTEXT
+
+QR_WIDTH_MM = 22
+_W = nsdecls("w")
+
+
+@dataclass(frozen=True)
+class StudentDoc:
+    """One student's filled-in form: the template context without images, and the QR payload
+    of each part (by part id). Picklable, so chunks render in worker processes."""
+
+    context: dict[str, Any]
+    qr: dict[str, str]
+
+
+def _tag_paragraph(tag: str) -> Any:
+    return parse_xml(f'<w:p {_W}><w:r><w:t xml:space="preserve">{tag}</w:t></w:r></w:p>')
+
+
+def _page_break_paragraph() -> Any:
+    return parse_xml(
+        f"<w:p {_W}><w:pPr><w:pageBreakBefore/>"
+        '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+        '<w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>'
+    )
+
+
+def wrap_in_loop(tpl: DocxTemplate) -> None:
+    """Wrap the loaded template's body in the per-student loop (in place)."""
+    tpl.init_docx()
+    body = tpl.docx.element.body
+    children = [c for c in body.iterchildren() if c.tag != qn("w:sectPr")]
+    names = ", ".join(f"{n}=d.{n}" for n in sorted(STUDENT_CONTEXT))
+    head = [
+        _tag_paragraph("{%p for d in docs %}"),
+        _tag_paragraph(f"{{%p with {names} %}}"),
+        _tag_paragraph("{%p if not loop.first %}"),
+        _page_break_paragraph(),
+        _tag_paragraph("{%p endif %}"),
+    ]
+    tail = [_tag_paragraph("{%p endwith %}"), _tag_paragraph("{%p endfor %}")]
+    first = children[0] if children else None
+    for element in head:
+        if first is not None:
+            first.addprevious(element)
+        else:
+            body.append(element)
+    anchor = children[-1] if children else head[-1]
+    for element in reversed(tail):
+        anchor.addnext(element)
+
+
+def render_chunk(template: Path, docs: Sequence[StudentDoc], out: Path) -> Path:
+    """Render ``docs`` (one student each) through ``template`` into ``out`` (atomically)."""
+    try:
+        tpl = DocxTemplate(str(template))
+        wrap_in_loop(tpl)
+        contexts = []
+        for doc in docs:
+            ctx = dict(doc.context)
+            ctx["qr"] = {
+                part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
+                for part, payload in doc.qr.items()
+            }
+            contexts.append(ctx)
+        tpl.render({"docs": contexts}, autoescape=True)
+    except TemplateError as exc:
+        raise OutputError(
+            f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
+        ) from exc
+    with atomic_write(out, "wb") as fh:
+        tpl.save(fh)
+    return out
+
+
+def render_summary(template: Path, context: dict[str, Any], out: Path) -> Path:
+    """Render a list/summary form (one document, rows in a table)."""
+    try:
+        tpl = DocxTemplate(str(template))
+        tpl.render(context, autoescape=True)
+    except TemplateError as exc:
+        raise OutputError(f"模板 {template} 无法填写：{exc}") from exc
+    with atomic_write(out, "wb") as fh:
+        tpl.save(fh)
+    return out
+
+
+def render_one(template: Path, doc: StudentDoc, out: Path) -> Path:
+    """The naive way (one template load, render and save per student): the benchmark's
+    baseline, and reprints of a single serial."""
+    return render_chunk(template, [doc], out)
+
+
+def _stream(png: bytes) -> Any:
+    import io
+
+    return io.BytesIO(png)
+
+
+def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One .docx to render: a form's template and a chunk of students."""
+
+    template: Path
+    docs: tuple[StudentDoc, ...]
+    out: Path
+
+
+def run_chunk(task: ChunkTask) -> Path:
+    """Worker entry point (module-level so a process pool can pickle it)."""
+    return render_chunk(task.template, task.docs, task.out)

@@ -1,0 +1,142 @@
+"""QR codes on printed parts (联): an opaque, signed, short reference — no name, 学号 or phone.
+
+Payload (upper-case alphanumerics, so the QR uses its dense alphanumeric mode)::
+
+    YJ1.000123.N1.7KQ2M4XA
+    │   │      │  └ check: HMAC-SHA256(workspace secret, "YJ1.000123.N1"), 8 base32 chars
+    │   │      └ part code (two chars, from yujing/forms/<policy>.toml)
+    │   └ serial (第 N 号), six digits or more
+    └ prefix and format version
+
+A mistyped, foreign (another workspace's secret) or altered code fails the check and is
+refused by :func:`verify`. :func:`qr_png` draws the code with error correction Q and a quiet
+zone of four modules; printed at 22 mm a module is ≈ 0.67 mm, about 4 pixels at 150 dpi.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import io
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+PREFIX = "YJ1"
+SERIAL_DIGITS = 6
+CHECK_CHARS = 8
+_PAYLOAD_RE = re.compile(r"^YJ1\.(\d{6,9})\.([A-Z][0-9])\.([A-Z2-7]{8})$")
+SECRET_NAME = "secret.key"
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """A verified code: the serial (编号) and the part code it names."""
+
+    serial: int
+    part: str
+
+    @property
+    def serial_text(self) -> str:
+        return format_serial(self.serial)
+
+
+class Rejection(StrEnum):
+    """Why a scanned code is refused (shown in the review queue)."""
+
+    FOREIGN = "不是本系统的二维码"
+    MALFORMED = "二维码格式不对（可能被截断或识别错误）"
+    FORGED = "二维码校验失败（被改动或来自其他工作区）"
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The result of :func:`verify`: ``ref`` when the code is ours and intact, else why not."""
+
+    payload: str
+    ref: PartRef | None
+    rejection: Rejection | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.ref is not None
+
+
+def format_serial(serial: int) -> str:
+    """``123`` → ``000123`` (as printed in 第 N 号)."""
+    return f"{serial:0{SERIAL_DIGITS}d}"
+
+
+def _check(secret: bytes, body: str) -> str:
+    digest = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii")[:CHECK_CHARS]
+
+
+def make_payload(secret: bytes, serial: int, part: str) -> str:
+    """The payload printed on part ``part`` of serial ``serial``."""
+    if not re.fullmatch(r"[A-Z][0-9]", part):
+        raise ValueError(f"part code {part!r} must be a letter and a digit")
+    body = f"{PREFIX}.{format_serial(serial)}.{part}"
+    return f"{body}.{_check(secret, body)}"
+
+
+def verify(secret: bytes, payload: str) -> Verified:
+    """Check a decoded payload against the workspace secret."""
+    text = payload.strip()
+    if not text.startswith(PREFIX + "."):
+        return Verified(payload, None, Rejection.FOREIGN)
+    m = _PAYLOAD_RE.match(text)
+    if m is None:
+        return Verified(payload, None, Rejection.MALFORMED)
+    body = text.rsplit(".", 1)[0]
+    if not hmac.compare_digest(_check(secret, body), m.group(3)):
+        return Verified(payload, None, Rejection.FORGED)
+    return Verified(payload, PartRef(int(m.group(1)), m.group(2)))
+
+
+def qr_png(payload: str, *, box_size: int = 8) -> bytes:
+    """The code as a 1-bit PNG (error correction Q, quiet zone 4 modules).
+
+    The mask pattern is fixed and the image drawn from the module matrix with Pillow: 0.7 ms
+    a code instead of 2.7 ms for qrcode's own mask search and image factory (a batch of 2,000
+    students prints ≈ 10,000 codes). Any mask decodes; the choice only tunes appearance.
+    """
+    import qrcode
+    from PIL import Image
+    from qrcode.constants import ERROR_CORRECT_Q
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=4, mask_pattern=2)
+    code.add_data(payload.upper())
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    n = len(matrix)
+    image = Image.new("1", (n, n))
+    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    image = image.resize((n * box_size, n * box_size), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def load_or_create_secret(workspace_root: Path) -> bytes:
+    """The workspace's signing secret (``secret.key``, created on first use, mode 600)."""
+    path = workspace_root / SECRET_NAME
+    if path.exists():
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    fd, name = tempfile.mkstemp(prefix=".secret.", dir=workspace_root)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_bytes(32).hex() + "\n")
+        os.chmod(tmp, 0o600)
+        with contextlib.suppress(FileExistsError):  # another process made it first: keep theirs
+            path.hardlink_to(tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
