@@ -240,3 +240,30 @@ def test_levels_import_needs_a_term(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "新增 1" in r.output
     r = run("-w", root, "assess", "--term", "2024-2025-1")
     assert r.exit_code == 0 and "预警 1 人" in r.output
+
+
+def test_issue_reprint_void_through_the_cli(ws: Path) -> None:
+    run("-w", ws, "import", "roster", ROSTER_XLSX)
+    run("-w", ws, "import", "grades", PREV_GBK, THIS_BOM)
+    run("-w", ws, "assess", "--term", "2024-2025-1")
+    r = run("-w", ws, "issue", "--term", "2024-2025-1")
+    assert r.exit_code == 1 and "尚未冻结" in r.output
+    run("-w", ws, "list", "freeze", "--term", "2024-2025-1")
+    r = run("-w", ws, "issue", "--term", "2024-2025-1", "--level", "红色预警")
+    assert r.exit_code == 0, r.output
+    assert "批次 2024-2025-1-001：1 人" in r.output
+    assert ("打印文件" in r.output) or ("apt-get install" in r.output)
+    r = run("-w", ws, "issue", "--term", "2024-2025-1", "--level", "红色预警")
+    assert r.exit_code == 0 and "都已发放编号" in r.output
+    r = run("-w", ws, "issue", "--term", "2024-2025-1", "--class", "火星2401")
+    assert r.exit_code == 1 and "没有班级" in r.output
+    r = run("-w", ws, "void", "1", "--reason", "通知书遗失")
+    assert r.exit_code == 0 and "已作废 第 000001 号" in r.output
+    r = run("-w", ws, "void", "1", "--reason", "again")
+    assert r.exit_code == 1 and "已于" in r.output
+    r = run("-w", ws, "reprint", "1")
+    assert r.exit_code == 1 and "已作废" in r.output
+    r = run("-w", ws, "reprint", "77")
+    assert r.exit_code == 1 and "没有编号 000077" in r.output
+    r = run("-w", ws, "issue", "--term", "2024-2025-1", "--level", "红色预警")
+    assert r.exit_code == 0 and "批次 2024-2025-1-002：1 人" in r.output
