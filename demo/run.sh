@@ -33,6 +33,16 @@ $Y -w "$WS" list objection "$first" --term 2024-2025-1 \
   --reason "认为补考成绩未录入" --outcome upheld --note "经教务系统核实，补考成绩已录入"
 $Y -w "$WS" list freeze --term 2024-2025-1
 
+step "6. 打印批次：每名学生的全部材料，每联带编号和二维码，按班级排好，发出的副本归档"
+$Y -w "$WS" issue --term 2024-2025-1
+
 step "完成"
 echo "工作区：$WS/"
 echo "本学期预警名单：$(ls "$WS"/lists/2024-2025-1*.xlsx)"
+pdf=$(ls "$WS"/batches/*/print.pdf 2>/dev/null | head -1 || true)
+if [ -n "$pdf" ]; then
+  echo "打印文件：$pdf"
+else
+  echo "（未安装 LibreOffice，只生成了 Word 文件：$WS/batches/*/docx/）"
+fi
+echo "学生档案：$WS/archive/"

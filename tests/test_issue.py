@@ -192,3 +192,10 @@ def test_filters_are_checked(frozen_ws: Workspace) -> None:
         issue(frozen_ws, TERM, levels=["紫色预警"], converter=None)
     (result,) = issue(frozen_ws, TERM, levels=["红色预警"], converter=None)
     assert [s.student_id for s in result.students] == ["2023010104"]
+
+
+def test_pages_without_a_serial_belong_to_the_page_before() -> None:
+    from yujing.generator.batch import _pages_by_serial
+
+    texts = ["学业预警通知书 第 000001 号", "（续）谈话内容", "第 000002 号", "第000003号"]
+    assert _pages_by_serial(texts) == [(1, 0), (1, 1), (2, 2), (3, 3)]

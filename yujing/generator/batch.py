@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -69,6 +70,10 @@ class BatchResult:
     missing: str = ""
     """Why no PDF was made (LibreOffice absent), with how to install it; empty otherwise."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    timings: tuple[tuple[str, float], ...] = ()
+    """Seconds per stage: docx, pdf, assemble (print.pdf and archive copies)."""
+    documents: int = 0
+    """Student-form documents rendered (one form of one student, all its parts)."""
 
 
 def issue(
@@ -329,7 +334,9 @@ def _render(
         if progress is not None:
             progress(min(done, total), total)
 
+    clock = time.perf_counter()
     rendered = _run_tasks(tasks, tick)
+    timings = [("docx", time.perf_counter() - clock)]
     _write_batch_list(folder / "名单.xlsx", planned, policy, term)
     notes: list[str] = []
     pdf_path: Path | None = None
@@ -345,18 +352,21 @@ def _render(
                 parts_rows += _part_rows(secret, batch_id, p.serial, form, "", "")
         tick(len(tasks) + len(planned))
     else:
-        from yujing.generator.pdf import convert_to_pdf, join_pdfs, page_texts
+        from yujing.generator.pdf import convert_to_pdf, join_pdfs
 
         missing = ""
         pdf_dir = folder / "pdf"
+        clock = time.perf_counter()
         pdfs = convert_to_pdf(converter, [*rendered, *covers], pdf_dir, progress=lambda d, t: None)
+        timings.append(("pdf", time.perf_counter() - clock))
+        clock = time.perf_counter()
         tick(len(tasks))
         form_pdfs = pdfs[: len(rendered)]
         cover_pdfs = pdfs[len(rendered) :]
         pages_of: dict[tuple[str, int], list[tuple[Path, int]]] = {}
         for task, pdf in zip(tasks, form_pdfs, strict=True):
             form_id = Path(task.out).stem.rsplit("-", 1)[0]
-            for serial, index in _pages_by_serial(page_texts(pdf), pdf):
+            for serial, index in _chunk_pages(task, pdf):
                 pages_of.setdefault((form_id, serial), []).append((pdf, index))
         order: list[tuple[Path, list[int] | None]] = []
         for (_key, group), cover_pdf in zip(classes, cover_pdfs, strict=True):
@@ -386,6 +396,7 @@ def _render(
                 parts_rows += _part_rows(secret, batch_id, p.serial, form, rel, digest)
             tick()
         status = "complete"
+        timings.append(("assemble", time.perf_counter() - clock))
     with ws.registry.transaction():
         ws.registry.replace_issued_parts(batch_id, parts_rows)
         ws.registry.save_batch(
@@ -425,6 +436,8 @@ def _render(
         resumed,
         missing,
         tuple(notes),
+        tuple(timings),
+        sum(len(t.docs) for t in tasks),
     )
 
 
@@ -465,7 +478,23 @@ def _run_tasks(tasks: Sequence[ChunkTask], tick: Callable[[int], None]) -> list[
     return results
 
 
-def _pages_by_serial(texts: Sequence[str], pdf: Path) -> list[tuple[int, int]]:
+def _chunk_pages(task: ChunkTask, pdf: Path) -> list[tuple[int, int]]:
+    """(serial, page index) of every page of a converted chunk. When the PDF has one page per
+    part, as the templates are laid out, pages follow the documents in order; otherwise (a part
+    ran over its page) each page is placed by the 第 N 号 printed on it."""
+    from yujing.generator.pdf import page_count, page_texts
+
+    expected = [(int(doc.context["serial"]), len(doc.qr)) for doc in task.docs]
+    if page_count(pdf) == sum(n for _, n in expected):
+        out, index = [], 0
+        for serial, n in expected:
+            out += [(serial, index + k) for k in range(n)]
+            index += n
+        return out
+    return _pages_by_serial(page_texts(pdf))
+
+
+def _pages_by_serial(texts: Sequence[str]) -> list[tuple[int, int]]:
     """(serial, page index) for each page; a page without 第 N 号 (a part that ran over a page)
     belongs to the serial of the page before it."""
     out: list[tuple[int, int]] = []

@@ -48,31 +48,50 @@ def student_context(
         from decimal import Decimal
 
         shortfall = format((Decimal(required) - Decimal(earned)).normalize(), "f")
-    return {
-        "school": school,
-        "college": student.college or entry.get("college") or school,
-        "term_label": term.label(),
-        "year_from": str(term.start_year),
-        "year_to": str(term.start_year + 1),
-        "semester": str(term.semester),
-        "student": SimpleNamespace(**{f: getattr(student, f) or "" for f in STUDENT_FIELDS}),
-        "level": level,
-        "box": {name: ("☑" if name == level else "☐") for name in policy.level_names},
-        "box_other": "☐",
-        "reason": entry.get("reason") or "",
-        "failed_courses": failed,
-        "failed_course_count": str(len(failed)),
-        "failed_credits": fig("cumulative_failed_credits"),
-        "earned_credits": earned,
-        "required_credits": required,
-        "shortfall": shortfall,
-        "gpa": fig("gpa"),
-        "serial": format_serial(serial),
-        "issue_date": SimpleNamespace(
-            year=str(issued.year), month=str(issued.month), day=str(issued.day)
-        ),
-        "counsellor_phone": "",
-    }
+    return clean(
+        {
+            "school": school,
+            "college": student.college or entry.get("college") or school,
+            "term_label": term.label(),
+            "year_from": str(term.start_year),
+            "year_to": str(term.start_year + 1),
+            "semester": str(term.semester),
+            "student": SimpleNamespace(**{f: getattr(student, f) or "" for f in STUDENT_FIELDS}),
+            "level": level,
+            "box": {name: ("☑" if name == level else "☐") for name in policy.level_names},
+            "box_other": "☐",
+            "reason": entry.get("reason") or "",
+            "failed_courses": failed,
+            "failed_course_count": str(len(failed)),
+            "failed_credits": fig("cumulative_failed_credits"),
+            "earned_credits": earned,
+            "required_credits": required,
+            "shortfall": shortfall,
+            "gpa": fig("gpa"),
+            "serial": format_serial(serial),
+            "issue_date": SimpleNamespace(
+                year=str(issued.year), month=str(issued.month), day=str(issued.day)
+            ),
+            "counsellor_phone": "",
+        }
+    )
+
+
+_CONTROL = str.maketrans({c: " " for c in "\n\r\t\a\f\v"})
+
+
+def clean(value: Any) -> Any:
+    """Replace line breaks, tabs and other control characters by spaces in every string of a
+    context (they come from spreadsheets and would break the rendered XML or its layout)."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL)
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{k: clean(v) for k, v in vars(value).items()})
+    return value
 
 
 def part_payloads(secret: bytes, form: FormSpec, serial: int) -> dict[str, str]:
