@@ -357,7 +357,13 @@ def _render(
         missing = ""
         pdf_dir = folder / "pdf"
         clock = time.perf_counter()
-        pdfs = convert_to_pdf(converter, [*rendered, *covers], pdf_dir, progress=lambda d, t: None)
+        base = done
+
+        def converted(d: int, t: int) -> None:
+            if progress is not None:
+                progress(min(base + d * len(tasks) // max(t, 1), total), total)
+
+        pdfs = convert_to_pdf(converter, [*rendered, *covers], pdf_dir, progress=converted)
         timings.append(("pdf", time.perf_counter() - clock))
         clock = time.perf_counter()
         tick(len(tasks))
@@ -376,7 +382,8 @@ def _render(
                     for pdf, index in pages_of.get((form.id, p.serial), []):
                         order.append((pdf, [index]))
         pdf_path = folder / "print.pdf"
-        pages = join_pdfs(order, pdf_path)
+        readers: dict[Path, Any] = {}
+        pages = join_pdfs(order, pdf_path, readers=readers)
         for p in planned:
             term_dir = student_folder(ws.archive_dir, p.student.student_id, p.student.name) / str(
                 term
@@ -388,7 +395,7 @@ def _render(
                     continue
                 target = term_dir / safe_name(f"{format_serial(p.serial)} {form.title}（发出）.pdf")
                 if archive:
-                    join_pdfs([(pdf, [index]) for pdf, index in found], target)
+                    join_pdfs([(pdf, [index]) for pdf, index in found], target, readers=readers)
                     archived += 1
                     rel, digest = str(target.relative_to(ws.root)), sha256_file(target)
                 else:

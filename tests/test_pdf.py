@@ -1,0 +1,432 @@
+"""Tests of yujing.generator.pdf: LibreOffice conversion, fonts, joining and reading PDFs.
+
+The LibreOffice tests are skipped (with the reason) when soffice is not installed; the tests of
+MISSING_MESSAGE, of find_converter() without soffice and of the pure-pypdf helpers always run.
+(A module-level ``pytest.skip`` would skip those too, so the LibreOffice tests carry a marker.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from yujing.errors import OutputError
+from yujing.generator.pdf import (
+    FONTS_CONF,
+    MISSING_MESSAGE,
+    ConversionError,
+    Converter,
+    convert_to_pdf,
+    find_converter,
+    join_pdfs,
+    page_count,
+    page_texts,
+)
+
+CONVERTER = find_converter()
+requires_lo = pytest.mark.skipif(
+    CONVERTER is None,
+    reason="LibreOffice (soffice) is not installed: "
+    "apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai",
+)
+
+SONG_TEXT = "宋体正文学业预警通知书"
+HEI_TEXT = "黑体标题学业预警"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _add_run(document: docx.document.Document, text: str, east_asia: str) -> None:
+    run = document.add_paragraph().add_run(text)
+    run.font.name = "Times New Roman"
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asia)
+
+
+def make_docx(path: Path, pages: int, fonts: tuple[str, ...], tag: str) -> Path:
+    """A .docx of ``pages`` pages; page p carries "<tag>第 00000p 号" and a run per font (the
+    first font also for the serial line)."""
+    document = docx.Document()
+    for p in range(pages):
+        _add_run(document, f"{tag}第 {p:06d} 号", fonts[0])
+        for font in fonts:
+            _add_run(document, SONG_TEXT if font == "宋体" else HEI_TEXT, font)
+        if p < pages - 1:
+            document.add_page_break()
+    document.save(str(path))
+    return path
+
+
+def pdf_font_names(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
+    return [line.split()[0] for line in out.stdout.splitlines()[2:] if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Without LibreOffice
+
+
+def test_missing_message_names_the_install_command() -> None:
+    assert (
+        "apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai"
+        in MISSING_MESSAGE
+    )
+    assert "PDF" in MISSING_MESSAGE
+    assert "YUJING_SOFFICE" in MISSING_MESSAGE
+
+
+def test_find_converter_none_without_soffice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("YUJING_SOFFICE", raising=False)
+    assert find_converter() is None
+    monkeypatch.setenv("YUJING_SOFFICE", str(tmp_path / "no-such-soffice"))
+    assert find_converter() is None
+
+
+def test_find_converter_uses_yujing_soffice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.name != "posix":
+        pytest.skip("uses a shell script as a stand-in for soffice")
+    fake = tmp_path / "bin" / "my-soffice"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'LibreOffice 9.9.9.9 test'\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("YUJING_SOFFICE", str(fake))
+    found = find_converter()
+    assert found is not None
+    assert found.soffice == fake.resolve()
+    assert found.version == "LibreOffice 9.9.9.9 test"
+
+
+@pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig (fc-match) not installed")
+@pytest.mark.parametrize(
+    ("family", "expected"),
+    [
+        ("宋体", "Noto Serif CJK SC"),
+        ("SimSun", "Noto Serif CJK SC"),
+        ("NSimSun", "Noto Serif CJK SC"),
+        ("宋体-简", "Noto Serif CJK SC"),
+        ("黑体", "Noto Sans CJK SC"),
+        ("SimHei", "Noto Sans CJK SC"),
+        ("微软雅黑", "Noto Sans CJK SC"),
+        ("Microsoft YaHei", "Noto Sans CJK SC"),
+        ("仿宋", "Noto Serif CJK SC"),
+        ("FangSong", "Noto Serif CJK SC"),
+        ("仿宋_GB2312", "Noto Serif CJK SC"),
+        ("楷体", "AR PL UKai CN"),
+        ("KaiTi", "AR PL UKai CN"),
+        ("楷体_GB2312", "AR PL UKai CN"),
+        ("Times New Roman", "Liberation Serif"),
+        ("Arial", "Liberation Sans"),
+        ("Courier", "Liberation Mono"),
+    ],
+)
+def test_fontconfig_aliases(family: str, expected: str) -> None:
+    available = subprocess.run(
+        ["fc-list", ":", "family"], capture_output=True, text=True, check=True
+    ).stdout
+    if expected not in available:
+        pytest.skip(f"font {expected} not installed")
+    env = dict(os.environ, FONTCONFIG_FILE=str(FONTS_CONF))
+    out = subprocess.run(
+        ["fc-match", "-f", "%{family}", family], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert expected in out.split(",")
+
+
+def test_duplicate_stems_are_refused_before_starting(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = make_docx(tmp_path / "a" / "same.docx", 1, ("宋体",), "A")
+    two = make_docx(tmp_path / "b" / "same.docx", 1, ("宋体",), "B")
+    dummy = Converter(soffice=tmp_path / "no-soffice", fontconfig=None, version="")
+    with pytest.raises(ConversionError, match=r"same\.pdf"):
+        convert_to_pdf(dummy, [one, two], tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_random_bytes_refused_before_starting(tmp_path: Path) -> None:
+    bad = tmp_path / "x.docx"
+    bad.write_bytes(os.urandom(2000))
+    dummy = Converter(soffice=tmp_path / "no-soffice", fontconfig=None, version="")
+    with pytest.raises(OutputError, match=r"x\.docx"):
+        convert_to_pdf(dummy, [bad], tmp_path / "out")
+
+
+def test_page_count_of_a_non_pdf_raises_output_error(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    with pytest.raises(OutputError, match=r"broken\.pdf"):
+        page_count(bad)
+    with pytest.raises(OutputError, match=r"missing\.pdf"):
+        page_texts(tmp_path / "missing.pdf")
+
+
+# A stand-in for soffice (POSIX sh): copies $FAKE_PDF to <outdir>/<stem>.pdf for each file in
+# order, sleeping $FAKE_DELAY seconds after each; files whose name starts with "bad" produce
+# nothing (as LibreOffice does with a file it cannot load, still exiting 0).
+FAKE_SOFFICE = """#!/bin/sh
+echo $$ > "$FAKE_PIDFILE"
+out=""
+files=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) echo "LibreOffice 0.0 fake"; exit 0 ;;
+    --outdir) out="$2"; shift 2 ;;
+    --convert-to) shift 2 ;;
+    -*) shift ;;
+    *) files="$files $1"; shift ;;
+  esac
+done
+for f in $files; do
+  b=$(basename "$f" .docx)
+  case "$b" in bad*) ;; *) cp "$FAKE_PDF" "$out/$b.pdf" ;; esac
+  sleep "$FAKE_DELAY"
+done
+"""
+
+
+@pytest.fixture
+def fake_converter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Converter:
+    if os.name != "posix":
+        pytest.skip("the stand-in for soffice is a shell script")
+    from pypdf import PdfWriter
+
+    script = tmp_path / "fake" / "soffice"
+    script.parent.mkdir()
+    script.write_text(FAKE_SOFFICE, encoding="utf-8")
+    script.chmod(0o755)
+    pdf = tmp_path / "fake" / "one.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with open(pdf, "wb") as fh:
+        writer.write(fh)
+    monkeypatch.setenv("FAKE_PDF", str(pdf))
+    monkeypatch.setenv("FAKE_DELAY", "0")
+    monkeypatch.setenv("FAKE_PIDFILE", str(tmp_path / "fake" / "pid"))
+    return Converter(soffice=script, fontconfig=None, version="fake")
+
+
+def _zip_docx(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    return path
+
+
+def test_progress_is_reported_per_file_during_a_call(
+    fake_converter: Converter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_DELAY", "1.2")
+    src = tmp_path / "src"
+    src.mkdir()
+    files = [_zip_docx(src / f"f{i}.docx") for i in range(3)]
+    calls: list[tuple[int, int]] = []
+    out = convert_to_pdf(
+        fake_converter,
+        files,
+        tmp_path / "out",
+        processes=1,
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert out == [tmp_path / "out" / f"f{i}.pdf" for i in range(3)]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["f0.pdf", "f1.pdf", "f2.pdf"]
+
+
+def test_missing_output_names_the_docx_and_keeps_the_others(
+    fake_converter: Converter, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    files = [_zip_docx(src / n) for n in ("a.docx", "bad-1.docx", "c.docx", "d.docx")]
+    with pytest.raises(ConversionError, match=r"bad-1\.docx") as info:
+        convert_to_pdf(fake_converter, files, tmp_path / "out", processes=2)
+    assert info.value.files == (files[1].resolve(),)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.pdf", "c.pdf", "d.pdf"]
+
+
+def test_timeout_kills_the_call_and_cleans_up(
+    fake_converter: Converter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("FAKE_DELAY", "60")
+    src = tmp_path / "src"
+    src.mkdir()
+    files = [_zip_docx(src / "first.docx"), _zip_docx(src / "second.docx")]
+    t = time.monotonic()
+    with pytest.raises(ConversionError, match=r"second\.docx") as info:
+        convert_to_pdf(fake_converter, files, tmp_path / "out", processes=1, timeout=1.5)
+    assert time.monotonic() - t < 20
+    # first.pdf exists but no later PDF had appeared: it is not known to be complete, so it is
+    # not placed; both files are named
+    assert info.value.files == (files[0].resolve(), files[1].resolve())
+    assert list((tmp_path / "out").iterdir()) == []
+    pid = int((tmp_path / "fake" / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# With LibreOffice
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """song.docx (1 page, 宋体), hei.docx (2 pages, 黑体), mixed.docx (3 pages, both)."""
+    if CONVERTER is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    src = tmp_path_factory.mktemp("docx")
+    files = [
+        make_docx(src / "song.docx", 1, ("宋体",), "S"),
+        make_docx(src / "hei.docx", 2, ("黑体",), "H"),
+        make_docx(src / "mixed.docx", 3, ("宋体", "黑体"), "M"),
+    ]
+    out_dir = tmp_path_factory.mktemp("pdf")
+    calls: list[tuple[int, int]] = []
+    pdfs = convert_to_pdf(
+        CONVERTER, files, out_dir, processes=2, progress=lambda d, t: calls.append((d, t))
+    )
+    return {"pdfs": pdfs, "out_dir": out_dir, "calls": calls, "files": files}
+
+
+@requires_lo
+def test_convert_three_files_in_two_processes(converted: dict[str, object]) -> None:
+    pdfs = converted["pdfs"]
+    out_dir = converted["out_dir"]
+    assert isinstance(pdfs, list) and isinstance(out_dir, Path)
+    assert pdfs == [out_dir / "song.pdf", out_dir / "hei.pdf", out_dir / "mixed.pdf"]
+    assert [page_count(p) for p in pdfs] == [1, 2, 3]
+    assert all(p.stat().st_size > 0 for p in pdfs)
+    # only the PDFs: the staging folder is gone
+    assert sorted(p.name for p in out_dir.iterdir()) == ["hei.pdf", "mixed.pdf", "song.pdf"]
+    calls = converted["calls"]
+    assert isinstance(calls, list)
+    assert calls[0] == (0, 3) and calls[-1] == (3, 3)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+@requires_lo
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) missing")
+def test_song_prints_serif_and_hei_prints_sans(converted: dict[str, object]) -> None:
+    pdfs = converted["pdfs"]
+    assert isinstance(pdfs, list)
+    song, hei, _ = pdfs
+    song_fonts = pdf_font_names(song)
+    hei_fonts = pdf_font_names(hei)
+    assert any("NotoSerifCJK" in f for f in song_fonts), song_fonts
+    assert not any("NotoSansCJK" in f for f in song_fonts), song_fonts
+    assert any("NotoSansCJK" in f for f in hei_fonts), hei_fonts
+    assert not any("NotoSerifCJK" in f for f in hei_fonts), hei_fonts
+
+
+@requires_lo
+def test_page_texts_find_the_chinese_text(converted: dict[str, object]) -> None:
+    pdfs = converted["pdfs"]
+    assert isinstance(pdfs, list)
+    texts = [_squash(t) for t in page_texts(pdfs[2])]
+    assert len(texts) == 3
+    for p, text in enumerate(texts):
+        assert f"M第{p:06d}号" in text
+        assert SONG_TEXT in text and HEI_TEXT in text
+
+
+@requires_lo
+def test_join_selected_pages_in_order(converted: dict[str, object], tmp_path: Path) -> None:
+    pdfs = converted["pdfs"]
+    assert isinstance(pdfs, list)
+    song, hei, mixed = pdfs
+    out = tmp_path / "joined" / "all.pdf"
+    n = join_pdfs([(mixed, [2, 0]), (song, None), (hei, [1]), (mixed, [1])], out)
+    assert n == 5 == page_count(out)
+    marks = [re.search(r"([SHM])第(\d{6})号", _squash(t)) for t in page_texts(out)]
+    assert [m.group(1) + m.group(2)[-1] for m in marks if m] == ["M2", "M0", "S0", "H1", "M1"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["all.pdf"]
+
+
+@requires_lo
+def test_join_bad_page_index_writes_nothing(converted: dict[str, object], tmp_path: Path) -> None:
+    pdfs = converted["pdfs"]
+    assert isinstance(pdfs, list)
+    out = tmp_path / "bad.pdf"
+    with pytest.raises(OutputError, match=r"song\.pdf"):
+        join_pdfs([(pdfs[0], [0, 1])], out)
+    assert list(tmp_path.iterdir()) == []
+
+
+@requires_lo
+def test_corrupt_docx_raises_and_leaves_only_finished_pdfs(tmp_path: Path) -> None:
+    assert CONVERTER is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    good = make_docx(src / "good.docx", 1, ("宋体",), "G")
+    # a zip, so it passes the quick check, but no Word document: LibreOffice cannot load it
+    bad = src / "x.docx"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("word/document.xml", os.urandom(500))
+    out_dir = tmp_path / "out"
+    with pytest.raises(OutputError, match=r"x\.docx") as info:
+        convert_to_pdf(CONVERTER, [good, bad], out_dir, processes=2)
+    assert isinstance(info.value, ConversionError)
+    assert info.value.files == (bad.resolve(),)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["good.pdf"]
+    assert page_count(out_dir / "good.pdf") == 1
+
+
+@requires_lo
+def test_random_bytes_docx_raises(tmp_path: Path) -> None:
+    assert CONVERTER is not None
+    bad = tmp_path / "x.docx"
+    bad.write_bytes(os.urandom(3000))
+    out_dir = tmp_path / "out"
+    with pytest.raises(OutputError, match=r"x\.docx"):
+        convert_to_pdf(CONVERTER, [bad], out_dir)
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []
+
+
+@requires_lo
+def test_timeout_raises_and_cleans_up(tmp_path: Path) -> None:
+    assert CONVERTER is not None
+    doc = make_docx(tmp_path / "slow.docx", 1, ("宋体",), "T")
+    out_dir = tmp_path / "out"
+    with pytest.raises(OutputError, match=r"slow\.docx"):
+        convert_to_pdf(CONVERTER, [doc], out_dir, timeout=0.05)
+    assert list(out_dir.iterdir()) == []
+
+
+@requires_lo
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+def test_anshan_notice_two_pages_and_readable_qr(tmp_path: Path) -> None:
+    assert CONVERTER is not None
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    from yujing.forms import load_forms
+    from yujing.templates.sample import SAMPLE_SERIAL, render
+
+    form = next(f for f in load_forms("anshan") if f.id == "notice")
+    docx_path = render(form, None, tmp_path / "anshan-notice.docx")
+    (pdf,) = convert_to_pdf(CONVERTER, [docx_path], tmp_path / "pdf")
+    assert page_count(pdf) == len(form.parts) == 2  # one page per part, nothing spills
+    texts = [_squash(t) for t in page_texts(pdf)]
+    assert all(f"第{SAMPLE_SERIAL}号" in t for t in texts)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
+    (png,) = tmp_path.glob("p-*.png")
+    codes = zxingcpp.read_barcodes(Image.open(png), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [c.text for c in codes] == [f"YJ1-ANSHAN-{form.parts[0].code}-{SAMPLE_SERIAL}"]

@@ -1,0 +1,548 @@
+"""PDF output: .docx → PDF with LibreOffice headless, and joining/reading PDFs with pypdf.
+
+LibreOffice is an optional, external program. :func:`find_converter` looks for it (``soffice`` or
+``libreoffice`` on PATH, or the path in ``$YUJING_SOFFICE``) and returns ``None`` when it is
+absent; the caller then prints :data:`MISSING_MESSAGE` and keeps the .docx files.
+
+How the conversion is run (see docs/engineering-notes.md):
+
+* every LibreOffice start costs 1–1.6 s, so one ``soffice --convert-to pdf`` call converts
+  several files; a large document converts super-linearly, so the generator gives chunks of
+  ≈ 100 students per .docx and :func:`join_pdfs` joins the PDFs afterwards;
+* ``processes`` instances run at once, each with its own temporary profile
+  (``-env:UserInstallation=…``): with a shared profile the second call is handed to the first
+  instance, or fails silently;
+* LibreOffice exits 0 even when a file could not be loaded, so every expected PDF is checked;
+  the import filter is forced to Word 2007–365 so that a damaged file is not silently imported
+  as plain text (it would otherwise be "converted" into pages of garbage);
+* the Windows font names of the templates (宋体, 黑体, 仿宋, Times New Roman …) are mapped to
+  installed free faces by ``fonts.conf`` beside this module, passed with ``FONTCONFIG_FILE`` to
+  the LibreOffice processes only (without it Debian prints 宋体 with a sans face);
+* PDFs appear atomically: LibreOffice writes into a hidden temporary folder inside ``out_dir``
+  and each finished, non-empty PDF is renamed into place; the folder is always removed.
+
+Library code never prints: progress goes through a ``progress(done, total)`` callback, called
+from the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+
+from yujing.errors import OutputError
+from yujing.files import atomic_write
+
+__all__ = [
+    "MISSING_MESSAGE",
+    "ConversionError",
+    "Converter",
+    "convert_to_pdf",
+    "find_converter",
+    "join_pdfs",
+    "page_count",
+    "page_texts",
+]
+
+FONTS_CONF = Path(__file__).resolve().with_name("fonts.conf")
+ENV_SOFFICE = "YUJING_SOFFICE"
+# Files per LibreOffice call: enough to amortise the start (1–1.6 s), few enough that one call
+# stays well inside the timeout with ≈ 100-student chunks and a crash loses little work.
+MAX_FILES_PER_CALL = 20
+POLL_SECONDS = 0.5  # how often a running call's output folder is looked at (progress)
+# Word 2007–365 import filter: a damaged .docx fails to load instead of being read as text.
+DOCX_FILTER = "MS Word 2007 XML"
+
+MISSING_MESSAGE = (
+    "未找到 LibreOffice（soffice），无法生成 PDF；已生成的 Word 文件（.docx）不受影响，"
+    "可用 Word/WPS 打开后打印或另存为 PDF。\n"
+    "如需直接生成 PDF，请安装 LibreOffice 及中文字体：\n"
+    "  Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai\n"
+    "  Windows/macOS：从 LibreOffice 官网（https://zh-cn.libreoffice.org/）下载安装，"
+    f"然后把 soffice 所在目录加入 PATH，或设置环境变量 {ENV_SOFFICE} 为 soffice 的完整路径。"
+)
+
+
+class ConversionError(OutputError):
+    """LibreOffice did not produce the PDF of one or more .docx files (``files``)."""
+
+    def __init__(self, message: str, files: Sequence[Path] = ()) -> None:
+        super().__init__(message)
+        self.files = tuple(files)
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A LibreOffice installation found on this machine."""
+
+    soffice: Path  # the LibreOffice executable found
+    fontconfig: Path | None  # the fontconfig file passed via FONTCONFIG_FILE (None: no fontconfig)
+    version: str  # e.g. "LibreOffice 7.4.7.2 40(Build:2)", "" when it could not be asked
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding LibreOffice
+
+
+def _uses_fontconfig() -> bool:
+    """LibreOffice uses fontconfig on Linux and the BSDs, not on Windows or macOS."""
+    if sys.platform in ("win32", "cygwin", "darwin"):
+        return False
+    return ctypes.util.find_library("fontconfig") is not None or Path("/etc/fonts").is_dir()
+
+
+def _soffice_version(soffice: Path) -> str:
+    try:
+        done = subprocess.run(
+            [str(soffice), "--version"],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def find_converter() -> Converter | None:
+    """soffice/libreoffice on PATH (or ``$YUJING_SOFFICE``); ``None`` when absent."""
+    found: str | None = None
+    configured = os.environ.get(ENV_SOFFICE, "").strip()
+    if configured:
+        path = Path(configured).expanduser()
+        if path.is_file() and os.access(path, os.X_OK):
+            found = str(path)
+        else:
+            found = shutil.which(configured)
+    else:
+        for name in ("soffice", "libreoffice"):
+            found = shutil.which(name)
+            if found:
+                break
+    if not found:
+        return None
+    soffice = Path(found).resolve()
+    fontconfig = FONTS_CONF if _uses_fontconfig() and FONTS_CONF.is_file() else None
+    return Converter(soffice=soffice, fontconfig=fontconfig, version=_soffice_version(soffice))
+
+
+# ---------------------------------------------------------------------------------------------
+# Converting
+
+
+def _groups(files: Sequence[Path], processes: int) -> list[list[int]]:
+    """Indices of ``files`` split into at most ``processes`` groups of about equal size in bytes
+    (largest first onto the lightest group), each group kept in input order."""
+    sizes = []
+    for i, f in enumerate(files):
+        try:
+            sizes.append((f.stat().st_size, i))
+        except OSError:
+            sizes.append((0, i))
+    count = max(1, min(processes, len(files)))
+    groups: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for size, i in sorted(sizes, key=lambda s: (-s[0], s[1])):
+        g = loads.index(min(loads))
+        groups[g].append(i)
+        loads[g] += max(size, 1)
+    return [sorted(g) for g in groups if g]
+
+
+def _check_input(docx: Path) -> None:
+    if not docx.is_file():
+        raise ConversionError(
+            f"找不到要转换为 PDF 的文件 {docx}。请重新生成 Word 文件后再试。", [docx]
+        )
+    if docx.suffix.lower() != ".docx":
+        raise ConversionError(
+            f"{docx} 不是 Word 文件（.docx），不能转换为 PDF。请只给出生成的 .docx 文件。", [docx]
+        )
+    try:
+        ok = zipfile.is_zipfile(docx)
+    except OSError as exc:
+        raise ConversionError(
+            f"无法读取 {docx}：{exc.strerror}。请检查文件权限后再试。", [docx]
+        ) from exc
+    if not ok:
+        raise ConversionError(
+            f"{docx} 已损坏（不是有效的 Word 文件），无法转换为 PDF。请删除该文件并重新生成后再试。",
+            [docx],
+        )
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Stop soffice and the soffice.bin it started (the launcher is only the parent)."""
+    if proc.poll() is not None:
+        return
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                ["taskkill", "/T", "/F", "/PID", str(proc.pid)],
+                capture_output=True,
+                timeout=30,
+            )
+    with contextlib.suppress(OSError):
+        proc.kill()
+    with contextlib.suppress(subprocess.SubprocessError):
+        proc.wait(timeout=30)
+
+
+@dataclass
+class _Batch:
+    indices: list[int]
+    error: str = ""  # "" = LibreOffice ran to the end; else why it did not
+    stderr: str = ""
+
+
+class _Runner:
+    """Runs the LibreOffice calls of the worker threads; can stop them all."""
+
+    def __init__(self, converter: Converter, stage: Path, timeout: float) -> None:
+        self.converter = converter
+        self.stage = stage
+        self.timeout = timeout
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen[bytes]] = set()
+        env = dict(os.environ)
+        if converter.fontconfig is not None:
+            env["FONTCONFIG_FILE"] = str(converter.fontconfig)
+        self.env = env
+
+    def run(
+        self, profile: Path, files: Sequence[Path], on_ready: Callable[[int], None]
+    ) -> tuple[str, str]:
+        """One ``soffice --convert-to pdf`` call; returns (error, stderr tail).
+
+        LibreOffice converts the files in the given order: while it runs, ``on_ready(k)`` is
+        called for file ``k`` once its PDF exists and the PDF of a later file has appeared (so
+        the caller can report progress per file, not per call).
+        """
+        cmd = [
+            str(self.converter.soffice),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--nodefault",
+            "--norestore",
+            "--nolockcheck",
+            f"--infilter={DOCX_FILTER}",
+            "--convert-to",
+            "pdf:writer_pdf_Export",
+            "--outdir",
+            str(self.stage),
+            *(str(f) for f in files),
+        ]
+        with self.lock:
+            if self.stop.is_set():
+                return "stopped", ""
+            try:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    env=self.env,
+                    start_new_session=True,  # POSIX: a timeout can kill soffice.bin too
+                )
+            except OSError as exc:
+                return f"无法启动 LibreOffice（{self.converter.soffice}）：{exc.strerror}", ""
+            self.running.add(proc)
+        outputs = [self.stage / f"{f.stem}.pdf" for f in files]
+        deadline = time.monotonic() + self.timeout
+        seen = 0  # outputs[:seen] are finished (or were skipped by LibreOffice)
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                try:
+                    _, err = proc.communicate(timeout=max(0.01, min(POLL_SECONDS, left)))
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        _kill_tree(proc)
+                        return "timeout", ""
+                latest = max(
+                    (j for j in range(seen, len(outputs)) if outputs[j].exists()), default=0
+                )
+                for k in range(seen, latest):
+                    if outputs[k].exists():
+                        on_ready(k)
+                seen = max(seen, latest)
+        finally:
+            with self.lock:
+                self.running.discard(proc)
+        tail = err.decode("utf-8", "replace").strip()[-500:] if err else ""
+        if self.stop.is_set() and proc.returncode != 0:
+            return "stopped", tail
+        return "", tail
+
+    def kill_all(self) -> None:
+        self.stop.set()
+        with self.lock:
+            procs = list(self.running)
+        for proc in procs:
+            _kill_tree(proc)
+
+
+def convert_to_pdf(
+    converter: Converter,
+    docx_files: Sequence[Path],
+    out_dir: Path,
+    *,
+    processes: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+    timeout: float = 600,
+) -> list[Path]:
+    """Convert each .docx to ``out_dir/<stem>.pdf`` with ``processes`` LibreOffice instances.
+
+    The files are split into ``processes`` groups (about equal in bytes); each group is
+    converted by its own LibreOffice instance, with its own temporary profile, at most
+    :data:`MAX_FILES_PER_CALL` files per start. ``timeout`` applies to each LibreOffice call.
+    PDFs appear atomically. Returns the PDF paths in input order.
+
+    Raises :class:`ConversionError` (an :class:`OutputError`) naming the .docx when its PDF is
+    missing or empty after conversion, when a call times out, or when an input is not a .docx;
+    PDFs finished before the failure are kept, nothing half-written is left in ``out_dir``.
+    """
+    files = [Path(f).resolve() for f in docx_files]
+    out_dir = Path(out_dir)
+    total = len(files)
+    if total == 0:
+        return []
+    stems: dict[str, Path] = {}
+    for f in files:
+        _check_input(f)
+        other = stems.setdefault(f.stem, f)
+        if other != f:
+            raise ConversionError(
+                f"{other} 和 {f} 会转换成同名的 PDF（{f.stem}.pdf），请改名后再试。", [other, f]
+            )
+    targets = [out_dir / f"{f.stem}.pdf" for f in files]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".yujing-pdf-", dir=out_dir))
+    except OSError as exc:
+        raise OutputError(
+            f"无法在 {out_dir} 中写入 PDF：{exc.strerror}。请检查目录权限和磁盘空间。"
+        ) from exc
+    profiles = Path(tempfile.mkdtemp(prefix="yujing-lo-"))
+    runner = _Runner(converter, stage, timeout)
+    groups = _groups(files, processes)
+    results: queue.Queue[_Batch | None] = queue.Queue()
+
+    def worker(n: int, group: list[int]) -> None:
+        profile = profiles / f"profile-{n}"
+        try:
+            for start in range(0, len(group), MAX_FILES_PER_CALL):
+                if runner.stop.is_set():
+                    break
+                batch = group[start : start + MAX_FILES_PER_CALL]
+                ready: set[int] = set()
+
+                def on_ready(k: int, batch: list[int] = batch, ready: set[int] = ready) -> None:
+                    ready.add(k)
+                    results.put(_Batch([batch[k]]))
+
+                error, tail = runner.run(profile, [files[i] for i in batch], on_ready)
+                rest = [i for k, i in enumerate(batch) if k not in ready]
+                results.put(_Batch(rest, error, tail))
+                if error:
+                    break
+        except BaseException as exc:  # pragma: no cover - reported to the calling thread
+            results.put(_Batch([], f"{type(exc).__name__}: {exc}"))
+        finally:
+            results.put(None)
+
+    threads = [
+        threading.Thread(target=worker, args=(n, g), name=f"yujing-soffice-{n}", daemon=True)
+        for n, g in enumerate(groups)
+    ]
+    done = 0
+    failures: list[ConversionError] = []
+    try:
+        if progress:
+            progress(0, total)
+        for t in threads:
+            t.start()
+        finished = 0
+        while finished < len(threads):
+            batch = results.get()
+            if batch is None:
+                finished += 1
+                continue
+            if batch.error == "stopped":  # not converted: another batch failed first
+                continue
+            error = _place(batch, files, stage, targets, timeout, converter)
+            if error is not None:
+                failures.append(error)
+                runner.stop.set()  # let running calls finish, start no new ones
+                continue
+            done += len(batch.indices)
+            if progress and batch.indices:
+                progress(done, total)
+    except BaseException:
+        runner.kill_all()
+        raise
+    finally:
+        runner.stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(profiles, ignore_errors=True)
+    if failures:
+        if len(failures) == 1:
+            raise failures[0]
+        bad = [f for e in failures for f in e.files]
+        text = "\n".join(f"  {e}" for e in failures)
+        raise ConversionError(f"{len(bad)} 个文件未能转换为 PDF：\n{text}", bad)
+    return targets
+
+
+def _place(
+    batch: _Batch,
+    files: Sequence[Path],
+    stage: Path,
+    targets: Sequence[Path],
+    timeout: float,
+    converter: Converter,
+) -> ConversionError | None:
+    """Move the batch's finished PDFs into place; the error for those that are missing."""
+    if not batch.indices and batch.error in ("", "timeout"):
+        return None  # every PDF of the call was already placed
+    names = "、".join(files[i].name for i in batch.indices)
+    if batch.error == "timeout":
+        return ConversionError(
+            f"LibreOffice 转换 {names} 超过 {timeout:.0f} 秒仍未完成，已中止。"
+            "请减少每个文件的学生数（分块更小），或加大超时时间后重试。",
+            [files[i] for i in batch.indices],
+        )
+    if batch.error:
+        return ConversionError(
+            f"转换 {names or 'PDF'} 时出错：{batch.error}。请检查 LibreOffice 安装后重试。",
+            [files[i] for i in batch.indices],
+        )
+    missing: list[Path] = []
+    for i in batch.indices:
+        made = stage / f"{files[i].stem}.pdf"
+        try:
+            ok = made.is_file() and made.stat().st_size > 0
+            if ok:
+                with open(made, "rb") as fh:
+                    ok = fh.read(5) == b"%PDF-"
+            if ok:
+                os.replace(made, targets[i])
+                continue
+        except OSError as exc:
+            return ConversionError(
+                f"无法写入 {targets[i]}：{exc.strerror}。请检查目录权限和磁盘空间。", [files[i]]
+            )
+        missing.append(files[i])
+    if not missing:
+        return None
+    said = [line for line in batch.stderr.splitlines() if "rror" in line]
+    detail = f"（LibreOffice：{said[-1].strip()}）" if said else ""
+    listed = "、".join(str(f) for f in missing)
+    return ConversionError(
+        f"LibreOffice 未能把 {listed} 转换为 PDF{detail}。文件可能已损坏或不是 Word 文件："
+        f"请用 Word/WPS 打开检查，或重新生成后再试（LibreOffice：{converter.soffice}）。",
+        missing,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Joining and reading
+
+
+def _reader(pdf: Path) -> PdfReader:
+    try:
+        return PdfReader(pdf)
+    except FileNotFoundError as exc:
+        raise OutputError(f"找不到 PDF 文件 {pdf}。请重新生成后再试。") from exc
+    except OSError as exc:
+        raise OutputError(f"无法读取 PDF 文件 {pdf}：{exc.strerror}。") from exc
+    except (PyPdfError, ValueError) as exc:
+        raise OutputError(f"PDF 文件 {pdf} 已损坏，无法读取：{exc}。请重新生成后再试。") from exc
+
+
+def join_pdfs(
+    parts: Sequence[tuple[Path, Sequence[int] | None]],
+    output: Path,
+    *,
+    readers: dict[Path, PdfReader] | None = None,
+) -> int:
+    """Write one PDF made of the given pages (``None`` = every page of that file, else 0-based
+    page indices in the given order), atomically; return its page count.
+
+    Pages are added by reference, so resources (fonts, the QR images) shared by the pages of
+    one source file are written once. Pass the same ``readers`` dict to many calls that take
+    pages from the same files (a batch's archive copies) so each file is parsed once.
+    """
+    writer = PdfWriter()
+    readers = {} if readers is None else readers
+    try:
+        for path, pages in parts:
+            key = Path(path).resolve()
+            reader = readers.get(key)
+            if reader is None:
+                reader = readers[key] = _reader(Path(path))
+            n = len(reader.pages)
+            indices = range(n) if pages is None else pages
+            for i in indices:
+                if not 0 <= i < n:
+                    raise OutputError(
+                        f"{path} 只有 {n} 页，没有第 {i + 1} 页（页码从 0 起为 {i}）。"
+                        "请重新生成该 PDF 后再合并。"
+                    )
+                writer.add_page(reader.pages[i])
+        count = len(writer.pages)
+        with atomic_write(Path(output), "wb") as fh:
+            writer.write(fh)
+    except (PyPdfError, ValueError, KeyError) as exc:
+        raise OutputError(
+            f"合并 PDF 到 {output} 时出错：{exc}。请重新生成各部分 PDF 后再试。"
+        ) from exc
+    except OSError as exc:
+        raise OutputError(f"无法写入 {output}：{exc.strerror}。请检查目录权限和磁盘空间。") from exc
+    return count
+
+
+def page_count(pdf: Path) -> int:
+    """The number of pages of ``pdf``."""
+    reader = _reader(Path(pdf))
+    try:
+        return len(reader.pages)
+    except (PyPdfError, ValueError, KeyError) as exc:
+        raise OutputError(f"PDF 文件 {pdf} 已损坏，无法读取页数：{exc}。") from exc
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """The text of each page of ``pdf`` (pypdf), e.g. to find which pages carry "第 000123 号"."""
+    reader = _reader(Path(pdf))
+    try:
+        return [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError) as exc:
+        raise OutputError(f"无法读取 PDF 文件 {pdf} 的文字：{exc}。请重新生成后再试。") from exc
