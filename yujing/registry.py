@@ -333,9 +333,89 @@ class Registry:
                 "id",
             ),
         }
-        for name, (columns, pk) in extra.items():
+        scans: dict[str, tuple[dict[str, type], Any]] = {
+            "scan_sources": (
+                {
+                    "sha256": text,
+                    "name": text,
+                    "path": text,
+                    "size": integer,
+                    "pages": integer,
+                    "status": text,
+                    "first_seen": text,
+                    "last_seen": text,
+                },
+                "sha256",
+            ),
+            "scan_pages": (
+                {
+                    "source_sha": text,
+                    "page": integer,
+                    "source_name": text,
+                    "result": text,
+                    "reason": text,
+                    "serial": integer,
+                    "part": text,
+                    "file": text,
+                    "signed": integer,
+                    "at": text,
+                },
+                ("source_sha", "page"),
+            ),
+            "archive_files": (
+                {
+                    "id": integer,
+                    "student_id": text,
+                    "term": text,
+                    "serial": integer,
+                    "form": text,
+                    "part": text,
+                    "title": text,
+                    "kind": text,
+                    "path": text,
+                    "sha256": text,
+                    "version": integer,
+                    "source_name": text,
+                    "source_sha": text,
+                    "source_pages": text,
+                    "signed": integer,
+                    "at": text,
+                },
+                "id",
+            ),
+            "review_items": (
+                {
+                    "id": integer,
+                    "source_sha": text,
+                    "source_name": text,
+                    "page": integer,
+                    "file": text,
+                    "reason": text,
+                    "codes": text,
+                    "status": text,
+                    "assigned_serial": integer,
+                    "assigned_part": text,
+                    "assigned_at": text,
+                    "at": text,
+                },
+                "id",
+            ),
+        }
+        for name, (columns, pk) in {**extra, **scans}.items():
             if not db[name].exists():
                 db.create_table(name, columns, pk=pk)
+        every = {**specs, **{n: c for n, (c, _) in {**tables, **extra, **scans}.items()}}
+        for name, columns in every.items():
+            self._add_missing_columns(name, columns)
+
+    def _add_missing_columns(self, name: str, columns: Mapping[str, type]) -> None:
+        """Migrate a registry made by an earlier version: add the columns it lacks (new
+        columns are always nullable, so old rows stay valid)."""
+        table = self.db.table(name)
+        have = table.columns_dict
+        for column, kind in columns.items():
+            if column not in have:
+                table.add_column(column, kind)
 
     # -- events ------------------------------------------------------------------------
 
@@ -638,6 +718,62 @@ class Registry:
     def issued_parts(self, serial: int | None = None) -> list[dict[str, Any]]:
         where, args = ("serial = ?", [serial]) if serial is not None else (None, None)
         return list(self.db.table("issued_parts").rows_where(where, args, order_by="id"))
+
+    # -- scans -------------------------------------------------------------------------------
+
+    def scan_source(self, sha256: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.db.table("scan_sources").get(sha256))
+        except sqlite_utils.db.NotFoundError:
+            return None
+
+    def save_scan_source(self, values: Mapping[str, Any]) -> None:
+        self.db.table("scan_sources").upsert(dict(values), pk="sha256")
+
+    def scanned_pages(self, sha256: str) -> set[int]:
+        rows = self.db.execute("select page from scan_pages where source_sha = ?", [sha256])
+        return {r[0] for r in rows}
+
+    def record_scan_page(self, values: Mapping[str, Any]) -> None:
+        self.db.table("scan_pages").upsert(dict(values), pk=("source_sha", "page"))
+
+    def scan_pages(self) -> list[dict[str, Any]]:
+        return list(self.db.table("scan_pages").rows_where(order_by="at, source_name, page"))
+
+    def record_archive_file(self, values: Mapping[str, Any]) -> None:
+        self.db.table("archive_files").insert(dict(values))
+
+    def archive_files(self) -> list[dict[str, Any]]:
+        return list(self.db.table("archive_files").rows_where(order_by="id"))
+
+    def add_review_item(self, values: Mapping[str, Any]) -> None:
+        self.db.table("review_items").insert(dict(values))
+
+    def review_items(self, *, include_blank: bool = False) -> list[dict[str, Any]]:
+        statuses = ("open", "blank") if include_blank else ("open",)
+        marks = ",".join("?" * len(statuses))
+        return list(
+            self.db.table("review_items").rows_where(
+                f"status in ({marks})", list(statuses), order_by="id"
+            )
+        )
+
+    def review_item(self, item_id: int) -> dict[str, Any] | None:
+        try:
+            return dict(self.db.table("review_items").get(item_id))
+        except sqlite_utils.db.NotFoundError:
+            return None
+
+    def resolve_review_item(self, item_id: int, serial: int, part: str) -> None:
+        self.db.table("review_items").update(
+            item_id,
+            {
+                "status": "assigned",
+                "assigned_serial": serial,
+                "assigned_part": part,
+                "assigned_at": now(),
+            },
+        )
 
 
 def _text(value: Any) -> str:

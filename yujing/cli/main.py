@@ -433,6 +433,110 @@ def void_cmd(ctx: click.Context, serial: int, reason: str) -> None:
     console.print(f"为该生补发新编号：yujing issue --term {row['term']}")
 
 
+# -- scan intake ----------------------------------------------------------------------------
+
+
+@cli.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+@handle_errors
+def scan_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """扫描件归档：按二维码把每一页归入学生档案，无法识别的页进入待处理队列（原件不改动）。
+
+    PATHS 可为 PDF、TIFF、JPEG、PNG 文件或文件夹。"""
+    from yujing.archive.intake import BLANK, FILED, REVIEW, ingest
+
+    ws = open_workspace(ctx)
+    with progress_bar("扫描") as progress:
+        result = ingest(ws, paths, progress=progress)
+    console.print(
+        f"已归档 [green]{result.count(FILED)}[/] 页，待处理 [yellow]{result.count(REVIEW)}[/] 页，"
+        f"空白页 {result.count(BLANK)} 页"
+    )
+    by_student: dict[str, list[str]] = {}
+    for page in result.pages:
+        if page.result == FILED:
+            by_student.setdefault(page.student_id, []).append(Path(page.target).name)
+    for i, (student_id, names) in enumerate(sorted(by_student.items())):
+        if i == 20 and len(by_student) > 21:
+            console.print(f"  … 另有 {len(by_student) - 20} 名学生（见 yujing archive manifest）")
+            break
+        console.print(f"  [green]归档[/] {student_id}：{len(names)} 份")
+    unsigned = [p for p in result.pages if p.result == FILED and p.signed is False]
+    for page in unsigned:
+        console.print(f"  [yellow]未签字[/] {page.target}（{page.source.name} 第 {page.page} 页）")
+    for page in result.pages:
+        if page.result == REVIEW:
+            console.print(
+                f"  [yellow]待处理[/] {page.source.name} 第 {page.page} 页：{page.reason}"
+            )
+    for path in result.skipped_files:
+        console.print(f"  跳过 {path}：同一文件已处理过")
+    for path in result.unsupported:
+        console.print(f"  [yellow]不支持的文件[/] {path}（只读取 PDF、TIFF、JPEG、PNG）")
+    for message in result.errors:
+        console.print(f"  [red]无法读取[/] {message}")
+    if result.count(REVIEW):
+        console.print("查看待处理页：yujing review；人工归档：yujing assign 序号 编号 联别代码")
+    if result.errors:
+        sys.exit(1)
+
+
+@cli.command("review")
+@click.option("--all", "show_all", is_flag=True, help="也列出空白页。")
+@click.pass_context
+@handle_errors
+def review_cmd(ctx: click.Context, show_all: bool) -> None:
+    """列出待处理队列（review/）中的扫描页及原因。"""
+    from yujing.archive.intake import review_items
+
+    ws = open_workspace(ctx)
+    items = review_items(ws, include_blank=show_all)
+    if not items:
+        console.print("待处理队列为空。")
+        return
+    table = Table("序号", "来源", "页", "原因", "文件")
+    for item in items:
+        table.add_row(
+            str(item["id"]), item["source_name"], str(item["page"]), item["reason"], item["file"]
+        )
+    console.print(table)
+    console.print("人工归档：yujing assign 序号 编号 联别代码（如 yujing assign 3 12 N1）")
+
+
+@cli.command("assign")
+@click.argument("item", type=int)
+@click.argument("serial", type=int)
+@click.argument("part")
+@click.pass_context
+@handle_errors
+def assign_cmd(ctx: click.Context, item: int, serial: int, part: str) -> None:
+    """把待处理第 ITEM 项人工归档为编号 SERIAL 的联别 PART（如 N1）。"""
+    from yujing.archive.intake import assign
+
+    ws = open_workspace(ctx)
+    outcome = assign(ws, item, serial, part)
+    console.print(f"已归档：{outcome.target}")
+
+
+@cli.group("archive")
+def archive_group() -> None:
+    """学生档案（一生一档）。"""
+
+
+@archive_group.command("manifest")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@handle_errors
+def archive_manifest(ctx: click.Context, output: Path) -> None:
+    """写出档案清单（CSV）：学号, 姓名, 编号, 联别, 文件, 来源, 页码, sha256。"""
+    from yujing.archive.intake import write_manifest
+
+    ws = open_workspace(ctx)
+    n = write_manifest(ws, output)
+    console.print(f"档案清单：{output}（{n} 个文件）")
+
+
 # -- policy ---------------------------------------------------------------------------------
 
 

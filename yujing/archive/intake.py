@@ -1,0 +1,505 @@
+"""Scan intake (扫描归档): signed returns filed into each student's folder by their QR codes.
+
+:func:`ingest` takes files and folders (PDF, TIFF, JPEG, PNG), reads every page's codes
+(:mod:`yujing.archive.reader`), verifies them against the workspace secret and decides, per
+page: **file** it into ``archive/<学号>-<姓名>/<学期>/`` as the part its code names, or put it
+in the **review** queue (``review/``) with the reason — no code, a foreign code (e.g. a WeChat
+group), a forged or altered code, a voided serial, two conflicting codes — or set it aside
+quietly as a **blank** duplex back.
+
+Nothing is lost: originals are only read; every decision is recorded (source file and its
+hash, page, result, target, time); files are written under a temporary name and renamed into
+place; a page is recorded only after its file is in place, so a crash or Ctrl-C loses nothing
+and a re-run completes the work; the byte-identical file scanned again is recognised and
+skipped; a new scan of a part already filed is kept as a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from yujing.archive import safe_name, student_folder
+from yujing.errors import InputError, UnreadableFileError
+from yujing.files import atomic_write, sha256_file
+from yujing.forms import part_by_code
+from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
+from yujing.registry import now
+
+Progress = Callable[[int, int], None]
+
+FILED, REVIEW, BLANK = "filed", "review", "blank"
+NO_CODE = "未找到二维码（可能不是本系统打印的材料，或二维码被遮挡、污损）"
+VOIDED = "编号已作废"
+UNKNOWN_SERIAL = "编号不在登记库中"
+CONFLICT = "一页上有两个不同的本系统二维码"
+BLANK_REASON = "空白页（双面扫描的背面）"
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What happened to one page."""
+
+    source: Path
+    page: int
+    result: str  # filed | review | blank | skipped
+    reason: str = ""
+    serial: int | None = None
+    part: str = ""
+    target: str = ""
+    student_id: str = ""
+    signed: bool | None = None
+    """For parts that must come back signed: whether the signature area carries ink (None when
+    it could not be checked, or the part needs no signature)."""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The result of :func:`ingest`."""
+
+    pages: tuple[PageOutcome, ...]
+    skipped_files: tuple[Path, ...] = ()
+    """Files whose identical bytes were scanned before (nothing done)."""
+    unsupported: tuple[Path, ...] = ()
+    errors: tuple[str, ...] = field(default_factory=tuple)
+    """Unreadable files, each with its message; the other files were still processed."""
+
+    def count(self, result: str) -> int:
+        return sum(1 for p in self.pages if p.result == result)
+
+
+def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to ingest (folders walked, sorted) and files of an unsupported kind."""
+    from yujing.archive.reader import SUPPORTED_SUFFIXES
+
+    files: list[Path] = []
+    unsupported: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"找不到 {path}。")
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for p in candidates:
+            if p.name.startswith("."):
+                continue
+            (files if p.suffix.lower() in SUPPORTED_SUFFIXES else unsupported).append(p)
+    return files, unsupported
+
+
+def ingest(ws: Any, paths: Sequence[Path], *, progress: Progress | None = None) -> IntakeResult:
+    """File every page of ``paths`` (files or folders) by its QR code, or queue it for review."""
+    files, unsupported = expand(paths)
+    secret = load_or_create_secret(ws.root)
+    outcomes: list[PageOutcome] = []
+    skipped: list[Path] = []
+    errors: list[str] = []
+    for i, path in enumerate(files, start=1):
+        try:
+            result = _ingest_file(ws, secret, path)
+        except UnreadableFileError as exc:
+            errors.append(str(exc))
+            ws.registry.log("scan-error", str(exc))
+            result = None
+        if isinstance(result, str):
+            skipped.append(path)
+        elif result is not None:
+            outcomes.extend(result)
+        if progress is not None:
+            progress(i, len(files))
+    return IntakeResult(tuple(outcomes), tuple(skipped), tuple(unsupported), tuple(errors))
+
+
+# -- one file -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Decision:
+    page: int
+    result: str
+    reason: str = ""
+    ref: PartRef | None = None
+    codes: tuple[str, ...] = ()
+    signed: bool | None = None
+
+
+def _ingest_file(ws: Any, secret: bytes, path: Path) -> list[PageOutcome] | str:
+    from yujing.archive.reader import iter_pages, scan_page
+
+    registry = ws.registry
+    digest = sha256_file(path)
+    source = registry.scan_source(digest)
+    if source is not None and source["status"] == "done":
+        registry.log("scan-skip", f"{path.name}：与已处理的 {source['name']} 内容相同，跳过")
+        return "skipped"
+    done_pages = registry.scanned_pages(digest)
+    registry.save_scan_source(
+        {
+            "sha256": digest,
+            "name": path.name,
+            "path": str(path.resolve()),
+            "size": path.stat().st_size,
+            "status": "processing",
+            "first_seen": source["first_seen"] if source else now(),
+            "last_seen": now(),
+        }
+    )
+    decisions: list[_Decision] = []
+    images: dict[int, Any] = {}
+    for page in iter_pages(path):
+        if page.page in done_pages:
+            continue
+        scan = scan_page(page.image, accept=lambda text: verify(secret, text).ok)
+        if scan.blank:
+            decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
+        else:
+            decision = _decide(ws, secret, page.page, scan.codes)
+            if decision.result == FILED and decision.ref is not None:
+                decision.signed = _signed(ws, decision.ref, page.image)
+            decisions.append(decision)
+        if path.suffix.lower() != ".pdf":
+            images[page.page] = page.image
+    outcomes = _apply(ws, path, digest, decisions, images)
+    registry.save_scan_source(
+        {
+            **(registry.scan_source(digest) or {}),
+            "status": "done",
+            "pages": len(done_pages) + len(decisions),
+            "last_seen": now(),
+        }
+    )
+    return outcomes
+
+
+def _signed(ws: Any, ref: PartRef, image: Any) -> bool | None:
+    """Check the signature areas of parts that must come back signed (回执, 存根, 记录表)."""
+    from yujing.archive.signature import is_signed
+
+    form, part = part_by_code(ws.policy.name, ref.part)
+    if not part.signed_by or not part.returns:
+        return None
+    issued = next(
+        (r for r in ws.registry.issued_parts(ref.serial) if r["part"] == ref.part and r["file"]),
+        None,
+    )
+    if issued is None:
+        return None
+    page = [p.code for p in form.parts].index(ref.part) + 1
+    return is_signed(image, ws.root / issued["file"], page)
+
+
+def _decide(ws: Any, secret: bytes, page: int, codes: Sequence[str]) -> _Decision:
+    checked = [verify(secret, c) for c in codes]
+    refs = sorted({c.ref for c in checked if c.ref is not None}, key=lambda r: (r.serial, r.part))
+    if len(refs) > 1:
+        shown = "、".join(f"{format_serial(r.serial)}/{r.part}" for r in refs)
+        return _Decision(page, REVIEW, f"{CONFLICT}（{shown}）", codes=tuple(codes))
+    if refs:
+        ref = refs[0]
+        row = ws.registry.serial(ref.serial)
+        if row is None:
+            return _Decision(
+                page, REVIEW, f"{UNKNOWN_SERIAL}（{format_serial(ref.serial)}）", codes=tuple(codes)
+            )
+        if row["status"] != "active":
+            return _Decision(
+                page,
+                REVIEW,
+                f"{VOIDED}（{format_serial(ref.serial)}：{row['void_reason']}）",
+                ref=ref,
+                codes=tuple(codes),
+            )
+        try:
+            part_by_code(ws.policy.name, ref.part)
+        except ValueError:
+            return _Decision(
+                page, REVIEW, f"联别代码 {ref.part} 不在本规则的表单目录中", codes=tuple(codes)
+            )
+        return _Decision(page, FILED, ref=ref, codes=tuple(codes))
+    rejections = {c.rejection for c in checked if c.rejection is not None}
+    for rejection in (Rejection.FORGED, Rejection.MALFORMED, Rejection.FOREIGN):
+        if rejection in rejections:
+            return _Decision(page, REVIEW, rejection.value, codes=tuple(codes))
+    return _Decision(page, REVIEW, NO_CODE)
+
+
+def _apply(
+    ws: Any, path: Path, digest: str, decisions: Sequence[_Decision], images: dict[int, Any]
+) -> list[PageOutcome]:
+    """Write the files, then record every page (per group, after its file is in place)."""
+    registry = ws.registry
+    outcomes: list[PageOutcome] = []
+    groups: dict[PartRef, list[_Decision]] = {}
+    for d in decisions:
+        if d.result == FILED and d.ref is not None:
+            groups.setdefault(d.ref, []).append(d)
+    for ref, group in groups.items():
+        serial_row = registry.serial(ref.serial)
+        form, part = part_by_code(ws.policy.name, ref.part)
+        students = registry.students()
+        sid = serial_row["student_id"]
+        name = students[sid].name if sid in students else ""
+        folder = student_folder(ws.archive_dir, sid, name) / serial_row["term"]
+        stamp = datetime.now().strftime("%Y%m%d")
+        base = safe_name(f"{format_serial(ref.serial)} {_title(form, part)}（回收 {stamp}）")
+        content = _pages_pdf(path, [d.page for d in group], images)
+        target, version = _place(folder, base, content)
+        rel = str(target.relative_to(ws.root))
+        with registry.transaction():
+            for d in group:
+                registry.record_scan_page(
+                    {
+                        "source_sha": digest,
+                        "source_name": path.name,
+                        "page": d.page,
+                        "result": FILED,
+                        "reason": "",
+                        "serial": ref.serial,
+                        "part": ref.part,
+                        "file": rel,
+                        "signed": _flag(d.signed),
+                        "at": now(),
+                    }
+                )
+            registry.record_archive_file(
+                {
+                    "student_id": sid,
+                    "term": serial_row["term"],
+                    "serial": ref.serial,
+                    "form": form.id,
+                    "part": ref.part,
+                    "title": f"{form.title}（{part.title}）",
+                    "kind": "scan",
+                    "path": rel,
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "version": version,
+                    "source_name": path.name,
+                    "source_sha": digest,
+                    "source_pages": ",".join(str(d.page) for d in group),
+                    "signed": _flag(_all_signed(group)),
+                    "at": now(),
+                }
+            )
+            registry.log(
+                "scan-file",
+                f"{path.name} 第 {','.join(str(d.page) for d in group)} 页 → {rel}",
+                term=serial_row["term"],
+                student_id=sid,
+            )
+        outcomes += [
+            PageOutcome(path, d.page, FILED, "", ref.serial, ref.part, rel, sid, d.signed)
+            for d in group
+        ]
+    for d in decisions:
+        if d.result == FILED:
+            continue
+        folder = ws.root / "review" / (BLANK if d.result == BLANK else "待处理")
+        base = safe_name(f"{Path(path.name).stem}-第{d.page}页")
+        content = _pages_pdf(path, [d.page], images)
+        target, _ = _place(folder, base, content)
+        rel = str(target.relative_to(ws.root))
+        with registry.transaction():
+            registry.record_scan_page(
+                {
+                    "source_sha": digest,
+                    "source_name": path.name,
+                    "page": d.page,
+                    "result": d.result,
+                    "reason": d.reason,
+                    "serial": d.ref.serial if d.ref else None,
+                    "part": d.ref.part if d.ref else "",
+                    "file": rel,
+                    "at": now(),
+                }
+            )
+            registry.add_review_item(
+                {
+                    "source_sha": digest,
+                    "source_name": path.name,
+                    "page": d.page,
+                    "file": rel,
+                    "reason": d.reason,
+                    "codes": " | ".join(d.codes),
+                    "status": "blank" if d.result == BLANK else "open",
+                    "at": now(),
+                }
+            )
+        outcomes.append(
+            PageOutcome(
+                path,
+                d.page,
+                d.result,
+                d.reason,
+                d.ref.serial if d.ref else None,
+                d.ref.part if d.ref else "",
+                rel,
+            )
+        )
+    return outcomes
+
+
+def _title(form: Any, part: Any) -> str:
+    """``学业预警通知书-学院留存联``; just the title when the form has one part of that name."""
+    return form.title if part.title == form.title else f"{form.title}-{part.title}"
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _all_signed(group: Sequence[_Decision]) -> bool | None:
+    checked = [d.signed for d in group if d.signed is not None]
+    return any(checked) if checked else None
+
+
+def _pages_pdf(path: Path, pages: Sequence[int], images: dict[int, Any]) -> bytes:
+    """The given pages as PDF bytes: copied from a PDF source without re-encoding, or the
+    images of a TIFF/JPEG/PNG source."""
+    buffer = io.BytesIO()
+    if path.suffix.lower() == ".pdf":
+        from pypdf import PdfReader, PdfWriter
+
+        reader = PdfReader(path)
+        writer = PdfWriter()
+        for p in pages:
+            writer.add_page(reader.pages[p - 1])
+        writer.write(buffer)
+    else:
+        frames = [_printable(images[p]) for p in pages]
+        dpi = frames[0].info.get("dpi", (200, 200))[0] or 200
+        frames[0].save(
+            buffer, format="PDF", save_all=True, append_images=frames[1:], resolution=float(dpi)
+        )
+    return buffer.getvalue()
+
+
+def _printable(image: Any) -> Any:
+    return image if image.mode in ("1", "L", "RGB") else image.convert("RGB")
+
+
+def _place(folder: Path, base: str, content: bytes) -> tuple[Path, int]:
+    """Write ``content`` as ``base.pdf`` (or ``base-v2.pdf`` … when a different file is there);
+    the same bytes already there are reused, so a re-run after a crash adds no version."""
+    version = 1
+    while True:
+        name = f"{base}.pdf" if version == 1 else f"{base}-v{version}.pdf"
+        target = folder / name
+        if not target.exists():
+            with atomic_write(target, "wb") as fh:
+                fh.write(content)
+            return target, version
+        if target.read_bytes() == content:
+            return target, version
+        version += 1
+
+
+def review_items(ws: Any, *, include_blank: bool = False) -> list[dict[str, Any]]:
+    """The open review queue (blank backs only when asked)."""
+    return ws.registry.review_items(include_blank=include_blank)
+
+
+def assign(ws: Any, item_id: int, serial: int, part: str) -> PageOutcome:
+    """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档)."""
+    registry = ws.registry
+    item = registry.review_item(item_id)
+    if item is None:
+        raise InputError(f"待处理队列中没有第 {item_id} 项。请用 yujing review 查看编号。")
+    if item["status"] == "assigned":
+        raise InputError(f"第 {item_id} 项已于 {item['assigned_at']} 归档。")
+    row = registry.serial(serial)
+    if row is None:
+        raise InputError(f"没有编号 {format_serial(serial)}。")
+    if row["status"] != "active":
+        raise InputError(f"编号 {format_serial(serial)} 已作废，不能归档到它名下。")
+    try:
+        form, spec = part_by_code(ws.policy.name, part.upper())
+    except ValueError as exc:
+        raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
+    source = ws.root / item["file"]
+    content = source.read_bytes()
+    students = registry.students()
+    sid = row["student_id"]
+    name = students[sid].name if sid in students else ""
+    folder = student_folder(ws.archive_dir, sid, name) / row["term"]
+    stamp = datetime.now().strftime("%Y%m%d")
+    base = safe_name(f"{format_serial(serial)} {_title(form, spec)}（人工归档 {stamp}）")
+    target, version = _place(folder, base, content)
+    rel = str(target.relative_to(ws.root))
+    with registry.transaction():
+        registry.record_archive_file(
+            {
+                "student_id": sid,
+                "term": row["term"],
+                "serial": serial,
+                "form": form.id,
+                "part": spec.code,
+                "title": f"{form.title}（{spec.title}）",
+                "kind": "scan",
+                "path": rel,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "version": version,
+                "source_name": item["source_name"],
+                "source_sha": item["source_sha"],
+                "source_pages": str(item["page"]),
+                "at": now(),
+            }
+        )
+        registry.resolve_review_item(item_id, serial, spec.code)
+        registry.log("assign", f"待处理第 {item_id} 项 → {rel}", term=row["term"], student_id=sid)
+    return PageOutcome(
+        Path(item["source_name"]), item["page"], FILED, "人工归档", serial, spec.code, rel, sid
+    )
+
+
+def manifest_rows(ws: Any) -> Iterator[dict[str, str]]:
+    """Every archived file: issued copies, then scans and hand-filed pages."""
+    registry = ws.registry
+    students = registry.students()
+    serials = {r["serial"]: r for r in registry.db.query("select * from serials")}
+    seen: set[str] = set()
+    for row in registry.issued_parts():
+        if not row["file"] or row["file"] in seen:
+            continue
+        seen.add(row["file"])
+        sid = serials[row["serial"]]["student_id"]
+        yield {
+            "学号": sid,
+            "姓名": students[sid].name if sid in students else "",
+            "编号": format_serial(row["serial"]),
+            "联别": row["form_title"],
+            "文件": row["file"],
+            "来源": "",
+            "页码": "",
+            "sha256": row["sha256"],
+        }
+    for row in registry.archive_files():
+        sid = row["student_id"]
+        yield {
+            "学号": sid,
+            "姓名": students[sid].name if sid in students else "",
+            "编号": format_serial(row["serial"]) if row["serial"] else "",
+            "联别": row["title"],
+            "文件": row["path"],
+            "来源": row["source_name"] or "",
+            "页码": row["source_pages"] or "",
+            "sha256": row["sha256"],
+        }
+
+
+def write_manifest(ws: Any, output: Path) -> int:
+    """``archive manifest``: the rows of :func:`manifest_rows` as CSV (UTF-8 with BOM)."""
+    import csv
+
+    if output.suffix.lower() != ".csv":
+        raise InputError(f"清单文件 {output.name} 应以 .csv 结尾。")
+    rows = list(manifest_rows(ws))
+    with atomic_write(output, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(
+            fh, fieldnames=["学号", "姓名", "编号", "联别", "文件", "来源", "页码", "sha256"]
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
