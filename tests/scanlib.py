@@ -1,0 +1,256 @@
+"""Degradations for scan tests: each takes a PIL page image and returns a damaged copy.
+
+Every function is deterministic (any randomness comes from a seeded :class:`random.Random`),
+works on ``L`` and ``RGB`` pages and never modifies its input. They imitate what happens to a
+printed form between the printer and the scan intake: a page fed crooked or upside down, a
+low-resolution or heavily compressed scan, sensor noise, an out-of-focus phone photo, a faded
+photocopy, the shadow of a hand or phone, keystone distortion, the black lid of a scanner, a
+signature or red stamp crossing the code, the blank back of a duplex scan — and the files
+scanners write (image-only PDF with one JPEG per page, multi-page 1-bit group 4 TIFF).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+WHITE = {"L": 255, "RGB": (255, 255, 255), "1": 1}
+BLACK = {"L": 0, "RGB": (0, 0, 0), "1": 0}
+
+
+def _page(img: Image.Image) -> Image.Image:
+    return img if img.mode in ("L", "RGB") else img.convert("L")
+
+
+def rotate(img: Image.Image, degrees: float) -> Image.Image:
+    """The page turned counter-clockwise by ``degrees``: exact for multiples of 90 (a page fed
+    sideways or upside down), resampled with white corners for a skew such as 3°."""
+    turns = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
+             270: Image.Transpose.ROTATE_270}
+    d = degrees % 360
+    if d == 0:
+        return img.copy()
+    if d in turns:
+        return img.transpose(turns[int(d)])
+    page = _page(img)
+    return page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True,
+                       fillcolor=WHITE[page.mode])
+
+
+def resample(img: Image.Image, from_dpi: float, to_dpi: float) -> Image.Image:
+    """The page as scanned at ``to_dpi`` instead of ``from_dpi`` (area averaging, like a
+    scanner's optics, when going down)."""
+    page = _page(img)
+    factor = to_dpi / from_dpi
+    size = (max(1, round(page.width * factor)), max(1, round(page.height * factor)))
+    method = Image.Resampling.BOX if factor < 1 else Image.Resampling.BICUBIC
+    return page.resize(size, method)
+
+
+def jpeg(img: Image.Image, quality: int) -> Image.Image:
+    """A round trip through JPEG at ``quality`` (blocking and ringing around the modules)."""
+    buffer = io.BytesIO()
+    _page(img).save(buffer, format="JPEG", quality=quality)
+    buffer.seek(0)
+    out = Image.open(buffer)
+    out.load()
+    return out
+
+
+def _noise_layer(size: tuple[int, int], amount: int, rng: random.Random) -> Image.Image:
+    """An ``L`` layer centred on 128: triangular noise of ±``amount`` (sum of two uniforms)."""
+    n = size[0] * size[1]
+    a = Image.frombytes("L", size, rng.randbytes(n))
+    b = Image.frombytes("L", size, rng.randbytes(n))
+    tri = ImageChops.add(a, b, scale=2.0)  # mean 127.5, triangular on 0..255
+    scale = amount / 128
+    return tri.point([max(0, min(255, round(128 + (v - 128) * scale))) for v in range(256)])
+
+
+def noise(img: Image.Image, amount: int = 40, *, specks: float = 0.002,
+          seed: int = 0) -> Image.Image:
+    """Sensor noise of up to ±``amount`` grey levels plus ``specks`` (share of pixels) of dust:
+    isolated black and white dots."""
+    rng = random.Random(seed)
+    page = _page(img)
+    layer = _noise_layer(page.size, amount, rng)
+    bands = [ImageChops.add(band, layer, offset=-128) for band in page.split()]
+    out = Image.merge(page.mode, bands)
+    if specks > 0:
+        draw = ImageDraw.Draw(out)
+        for _ in range(int(page.width * page.height * specks)):
+            xy = (rng.randrange(page.width), rng.randrange(page.height))
+            draw.point(xy, fill=BLACK[page.mode] if rng.random() < 0.5 else WHITE[page.mode])
+    return out
+
+
+def blur(img: Image.Image, radius: float) -> Image.Image:
+    """Gaussian blur of ``radius`` pixels (a phone photo slightly out of focus)."""
+    return _page(img).filter(ImageFilter.GaussianBlur(radius))
+
+
+def fade(img: Image.Image, contrast: float) -> Image.Image:
+    """A faded photocopy: black becomes grey, white a little grey; ``contrast`` is the share of
+    the original black-to-white range that is left (0.3: black prints as light grey)."""
+    high = 238
+    low = high - contrast * 255
+    lut = [round(low + v * (high - low) / 255) for v in range(256)]
+    page = _page(img)
+    return page.point(lut * len(page.getbands()))
+
+
+def shadow(img: Image.Image, *, darkest: float = 0.3) -> Image.Image:
+    """The soft shadow of a phone and hand over the upper right of a photographed page: the
+    light falls to ``darkest`` of the original towards the top-right corner, and the shadow's
+    soft edge runs across the form's code."""
+    page = _page(img)
+    w, h = page.size
+    corners = Image.new("L", (2, 2))
+    corners.putdata([128, 0, 255, 128])  # dark at the top right, bright at the bottom left
+    ramp = corners.resize((w, h), Image.Resampling.BILINEAR, box=(0.5, 0.5, 1.5, 1.5))
+    floor = round(255 * darkest)
+
+    def level(v: int) -> int:
+        t = min(1.0, max(0.0, (v - 10) / 60))  # the penumbra: ramp values 10..70
+        return round(floor + (255 - floor) * t * t * (3 - 2 * t))
+
+    mask = ramp.point([level(v) for v in range(256)])
+    if page.mode == "RGB":
+        mask = Image.merge("RGB", [mask] * 3)
+    return ImageChops.multiply(page, mask)
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (8 × 8 for a perspective transform)."""
+    n = len(b)
+    m = [[*row, b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(n):
+            if r != col:
+                f = m[r][col] / m[col][col]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=True)]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def perspective(img: Image.Image, *, strength: float = 0.04) -> Image.Image:
+    """A mild keystone warp (phone held a little tilted): the top edge is ``strength`` of the
+    width narrower on each side than the bottom, and the page leans slightly."""
+    page = _page(img)
+    w, h = page.size
+    s = strength
+    # Where each corner of the output comes from in the input (output → input mapping).
+    dst = [(0, 0), (w, 0), (w, h), (0, h)]
+    src = [(-s * w, -0.01 * h), (w + s * w, 0.01 * h), (w, h), (0, h)]
+    a: list[list[float]] = []
+    b: list[float] = []
+    for (x, y), (u, v) in zip(dst, src, strict=True):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        b.append(u)
+        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        b.append(v)
+    coeffs = _solve(a, b)
+    return page.transform((w, h), Image.Transform.PERSPECTIVE, coeffs,
+                          Image.Resampling.BICUBIC, fillcolor=WHITE[page.mode])
+
+
+def black_border(img: Image.Image, px: int) -> Image.Image:
+    """The page on a black scanner lid: ``px`` of black around it (uneven: more at the top and
+    right, where the page was not pushed into the corner)."""
+    page = _page(img)
+    out = Image.new(page.mode, (page.width + 2 * px + px // 2, page.height + 2 * px + px // 2),
+                    BLACK[page.mode])
+    out.paste(page, (px, px + px // 2))
+    return out
+
+
+def scribble(img: Image.Image, box: tuple[float, float, float, float], *,
+             stamp: bool = True, seed: int = 0) -> Image.Image:
+    """A pen signature scrawled across ``box`` (fractions of the page: x0, y0, x1, y1) and,
+    with ``stamp``, the ring of a red seal (章) whose edge passes through the box."""
+    rng = random.Random(seed)
+    page = _page(img).convert("RGB")
+    w, h = page.size
+    x0, y0, x1, y1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
+    draw = ImageDraw.Draw(page)
+    if stamp:
+        r = 21 / 25.4 * (w / (210 / 25.4))  # a 42 mm seal, scaled to the page's width
+        # The seal lies below-left of the box; its ring passes through the box's middle.
+        cx, cy = (x0 + x1) / 2 - r * 0.7071, (y0 + y1) / 2 + r * 0.7071
+        width = max(3, round(w / 350))
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 45, 45), width=width)
+        draw.ellipse((cx - r * 0.25, cy - r * 0.25, cx + r * 0.25, cy + r * 0.25),
+                     fill=(220, 45, 45))  # the star of the seal
+    # A signature: a looping stroke from the left of the box to its right.
+    points = []
+    steps = 60
+    phase = rng.random() * 6
+    for i in range(steps + 1):
+        t = i / steps
+        x = x0 + t * (x1 - x0) + 0.04 * (x1 - x0) * math.sin(t * 31 + phase)
+        y = (y0 + y1) / 2 + (y1 - y0) * (0.32 * math.sin(t * 11 + phase)
+                                       + 0.12 * math.sin(t * 29))
+        points.append((x, y))
+    draw.line(points, fill=(25, 35, 95), width=max(2, round(w / 550)), joint="curve")
+    return page if img.mode == "RGB" else page.convert("L")
+
+
+def blank_page(size: tuple[float, float] = (210, 297), dpi: float = 200, *,
+               show_through: Image.Image | None = None, seed: int = 0) -> Image.Image:
+    """The empty back of a duplex scan: ``size`` in millimetres at ``dpi``, slightly grey paper
+    with grain and a few specks, and the mirrored, very faint show-through of the front
+    (``show_through``, a page image; synthetic lines of text when ``None``)."""
+    rng = random.Random(seed)
+    w, h = round(size[0] / 25.4 * dpi), round(size[1] / 25.4 * dpi)
+    paper = 236
+    if show_through is not None:
+        front = _page(show_through).convert("L").resize((w, h), Image.Resampling.BOX)
+        front = front.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        front = front.filter(ImageFilter.GaussianBlur(dpi / 100))
+        base = front.point([round(paper - (255 - v) * 0.07) for v in range(256)])
+    else:
+        base = Image.new("L", (w, h), paper)
+        draw = ImageDraw.Draw(base)
+        line_h = dpi / 6
+        y = dpi * 1.0
+        while y < h - dpi:
+            x_end = w - dpi * (0.8 + rng.random() * 2)
+            draw.rectangle((dpi * 0.9, y, x_end, y + line_h * 0.45), fill=paper - 12)
+            y += line_h
+        base = base.filter(ImageFilter.GaussianBlur(dpi / 50))
+    out = ImageChops.add(base, _noise_layer((w, h), 10, rng), offset=-128)
+    draw = ImageDraw.Draw(out)
+    for _ in range(int(w * h * 0.0002)):
+        draw.point((rng.randrange(w), rng.randrange(h)), fill=rng.randrange(60, 160))
+    return out
+
+
+def make_pdf(images: Sequence[Image.Image], path: Path, dpi: float = 200, *,
+             quality: int = 75) -> Path:
+    """An image-only PDF as a scanner writes it: one JPEG per page (``1`` images: one CCITT
+    group 4 image per page), the page size given by ``dpi``."""
+    pages = [im if im.mode in ("1", "L", "RGB") else im.convert("RGB") for im in images]
+    pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:],
+                  resolution=dpi, quality=quality)
+    return path
+
+
+def to_bilevel(img: Image.Image, threshold: int = 150) -> Image.Image:
+    """A 1-bit copy, thresholded as fax-mode scanners do (no dithering)."""
+    return _page(img).convert("L").point(lambda v: 255 if v > threshold else 0, mode="1")
+
+
+def make_tiff(images: Sequence[Image.Image], path: Path, bilevel: bool = True, *,
+              dpi: float = 200) -> Path:
+    """A multi-page TIFF: 1-bit group 4 (fax) pages when ``bilevel`` (the default), else 8-bit
+    grey with LZW."""
+    pages = [to_bilevel(im) if bilevel else _page(im).convert("L") for im in images]
+    pages[0].save(path, format="TIFF", save_all=True, append_images=pages[1:],
+                  compression="group4" if bilevel else "tiff_lzw", dpi=(dpi, dpi))
+    return path

@@ -1,0 +1,866 @@
+"""Page reader of the scan intake: files → page images → the QR codes on each page.
+
+:func:`iter_pages` turns what a scanner or phone produced into page images:
+
+* **PDF** — a scanned (image-only) page carries one image that covers the page: it is taken
+  out of the file as is (``origin="embedded"``, no rendering; a JPEG is opened straight from
+  its bytes). A born-digital or mixed page (text, vector drawing, several images) is rendered
+  with poppler's ``pdftoppm`` at 200 dpi (``origin="rendered"``), consecutive such pages in
+  one call. A page's ``/Rotate`` is applied.
+* **TIFF** — every frame of a multi-page file, 1-bit CCITT fax included (``"tiff"``).
+* **JPEG / PNG** — one page; the EXIF orientation of a phone photo is applied (``"photo"``).
+
+A file is recognised by its first bytes, not its name (a phone's ``.jpg`` that is really a PNG
+reads); a truncated, corrupt, encrypted or unsupported file raises
+:class:`~yujing.errors.UnreadableFileError` naming the file (and page) and what to do.
+
+:func:`scan_page` finds the QR codes of one page image, cheapest first, and stops as soon as a
+code that ``accept`` accepts is found:
+
+1. ``"corner"`` — the four corner regions at the image's own resolution: the top right, where
+   the forms print their code, first; then the bottom left (page upside down) and the other
+   two (page fed sideways), in the order the page's shape makes likely. About 1 ms each.
+2. ``"page"`` — the whole page scaled to ≈ 150 dpi (a phone photo with the sheet anywhere).
+3. ``"enhanced:<how>"`` — only if nothing was accepted yet: a red-ink-free channel for red
+   seals (colour pages), grey levels stretched (faded copies), local thresholding (shadows),
+   a dark scanner border trimmed, unsharp masking and a small upscale (blur, low resolution),
+   small rotations (±3°, ±5°) and zxing's other binarizers.
+
+A blank page (the empty back of a duplex scan) is recognised first (:func:`is_blank`) and no
+code is looked for. Every distinct code met on the way is kept in :attr:`PageScan.codes`: a
+page may carry a foreign code (a WeChat group) beside ours; the caller verifies and decides.
+
+:func:`scan_pages` scans many pages with two worker threads (zxing and Pillow's decoders and
+filters release the GIL, so threads overlap on two cores without pickling page images or the
+``accept`` callable).
+
+Speed measured on the 2-core build machine (``bench/bench_scan.py``): a 500-page scanned PDF of
+real form pages (200 dpi JPEG) reads at roughly an order of magnitude more pages per second
+than rendering every page at 300 dpi and decoding the whole page, as paperless-ngx does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import zxingcpp
+from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+
+from yujing.errors import UnreadableFileError
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"})
+RENDER_DPI = 200
+"""Resolution at which born-digital PDF pages are rendered."""
+PAGE_DPI = 150
+"""Resolution of the whole-page attempt (a 22 mm code has ≈ 4 px modules at 150 dpi)."""
+A4_LONG_MM = 297.0
+_RENDER_CHUNK = 8
+_QR = zxingcpp.BarcodeFormat.QRCode
+_DARK_BORDER = 90
+"""Grey level below which paper-free areas (a scanner's black lid) are taken for a border."""
+
+Progress = Callable[[int, int], None]
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page of a scanned file."""
+
+    source: Path
+    page: int
+    """1-based page number within the file (1 for a single image)."""
+    image: Image.Image
+    dpi: float | None
+    origin: str
+    """``"embedded"`` (the image of a scanned PDF page, not rendered), ``"rendered"`` (a
+    born-digital PDF page rendered), ``"tiff"`` or ``"photo"`` (JPEG / PNG)."""
+
+
+def _unreadable(path: Path, what: str, page: int | None = None) -> UnreadableFileError:
+    where = f"{path} 第 {page} 页" if page is not None else str(path)
+    return UnreadableFileError(f"{where}：{what}")
+
+
+_DAMAGED = "文件已损坏或不完整（可能传输或复制中断）。请重新扫描或从原处重新复制该文件后再导入。"
+
+
+def _sniff(path: Path) -> str:
+    """The file's kind from its first bytes: pdf, tiff, jpeg, png or ''."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise _unreadable(
+            path, f"无法打开文件（{exc.strerror or exc}）。请检查文件是否存在、是否有读取权限。"
+        ) from exc
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if b"%PDF-" in head:
+        return "pdf"
+    return ""
+
+
+def iter_pages(path: Path) -> Iterator[PageImage]:
+    """The pages of a scanned file, in order, one image each (see the module docstring).
+
+    Raises :class:`UnreadableFileError` naming the file (and page) for a missing, corrupt,
+    encrypted or unsupported file; pages before a damaged page have been yielded by then.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise _unreadable(path, "文件不存在。请检查路径。")
+    kind = _sniff(path)
+    suffix = path.suffix.lower()
+    if not kind:
+        if suffix in SUPPORTED_SUFFIXES:
+            raise _unreadable(
+                path, f"不是有效的 {suffix[1:].upper()} 文件（内容无法识别）。" + _DAMAGED
+            )
+        raise _unreadable(
+            path, "不支持的文件类型。请把扫描件保存为 PDF、TIFF、JPEG 或 PNG 后重新导入。"
+        )
+    if kind == "pdf":
+        yield from _iter_pdf(path)
+    elif kind == "tiff":
+        yield from _iter_tiff(path)
+    else:
+        yield _read_photo(path)
+
+
+def _read_photo(path: Path) -> PageImage:
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+            if image is opened:
+                image = opened.copy()
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        raise _unreadable(path, f"图像无法解码（{exc}）。" + _DAMAGED) from exc
+    except Image.DecompressionBombError as exc:
+        raise _unreadable(
+            path, "图像尺寸异常巨大，已拒绝读取。请用正常分辨率（200–600 dpi）重新扫描。"
+        ) from exc
+    return PageImage(path, 1, _normal_mode(image), _dpi_of(image), "photo")
+
+
+def _iter_tiff(path: Path) -> Iterator[PageImage]:
+    try:
+        tiff = Image.open(path)
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        raise _unreadable(path, f"TIFF 文件无法打开（{exc}）。" + _DAMAGED) from exc
+    with tiff:
+        index = 0
+        while True:
+            try:
+                tiff.seek(index)
+            except EOFError:
+                return
+            except (OSError, ValueError, SyntaxError) as exc:
+                raise _unreadable(
+                    path, f"TIFF 页无法读取（{exc}）。" + _DAMAGED, index + 1
+                ) from exc
+            try:
+                tiff.load()
+                frame = ImageOps.exif_transpose(tiff)
+                if frame is tiff:
+                    frame = tiff.copy()
+            except (OSError, ValueError, SyntaxError) as exc:
+                raise _unreadable(
+                    path, f"TIFF 页无法解码（{exc}）。" + _DAMAGED, index + 1
+                ) from exc
+            yield PageImage(path, index + 1, _normal_mode(frame), _dpi_of(tiff), "tiff")
+            index += 1
+
+
+def _normal_mode(image: Image.Image) -> Image.Image:
+    """Modes the rest of the code handles: 1, L, RGB (palette, alpha, 16-bit, CMYK converted)."""
+    if image.mode in ("1", "L", "RGB"):
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return ImageOps.autocontrast(image.convert("I").point(lambda v: v / 256).convert("L"))
+    if image.mode in ("LA", "La", "PA") or (image.mode == "P" and "transparency" not in image.info):
+        return image.convert("L") if image.mode != "P" else image.convert("RGB")
+    if image.mode in ("RGBA", "RGBa", "P"):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def _dpi_of(image: Image.Image) -> float | None:
+    dpi = image.info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if 30 <= value <= 4800 else None
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+
+def _iter_pdf(path: Path) -> Iterator[PageImage]:
+    from pypdf import PdfReader
+
+    _check_pdf_end(path)
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise _unreadable(path, "PDF 已加密（需要密码）。请导出一份不加密的 PDF 后再导入。")
+        count = len(reader.pages)
+    except UnreadableFileError:
+        raise
+    except _PDF_ERRORS as exc:
+        raise _unreadable(path, f"PDF 无法解析（{exc}）。" + _DAMAGED) from exc
+    if count == 0:
+        raise _unreadable(path, "PDF 中没有任何页面。请重新扫描。")
+    index = 0
+    while index < count:
+        page = _page(reader, path, index)
+        embedded = _embedded(page, path, index + 1)
+        if embedded is not None:
+            yield embedded
+            index += 1
+            continue
+        # Render this page and the born-digital pages that follow it in one pdftoppm call.
+        last = index + 1
+        while (
+            last < count
+            and last - index < _RENDER_CHUNK
+            and not _is_scan_page(_page(reader, path, last))
+        ):
+            last += 1
+        yield from _render(path, index + 1, last)
+        index = last
+
+
+def _page(reader: Any, path: Path, index: int) -> Any:
+    try:
+        return reader.pages[index]
+    except _PDF_ERRORS as exc:
+        raise _unreadable(path, f"页面无法读取（{exc}）。" + _DAMAGED, index + 1) from exc
+
+
+def _pdf_errors() -> tuple[type[BaseException], ...]:
+    import struct
+    import zlib
+
+    from pypdf.errors import PyPdfError
+
+    # pypdf meets damaged input with its own errors and also with whatever the parser trips on.
+    return (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        AssertionError,
+        RecursionError,
+        ArithmeticError,
+        struct.error,
+        zlib.error,
+    )
+
+
+_PDF_ERRORS = _pdf_errors()
+
+
+def _check_pdf_end(path: Path) -> None:
+    """A PDF that does not end with ``%%EOF`` was cut short: pypdf would quietly rebuild what
+    is left and lose pages, so it is refused."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - 2048))
+        tail = fh.read()
+    if b"%%EOF" not in tail:
+        raise _unreadable(
+            path,
+            "PDF 不完整（文件结尾缺失，可能传输或复制中断）。请重新扫描或重新复制该文件后再导入。",
+        )
+
+
+def _image_xobject(page: Any) -> Any | None:
+    """The page's single image if the page looks like a scan: one image XObject, no form
+    XObjects, no visible text, and the image covers the page at ≥ 50 dpi."""
+    resources = page.get("/Resources")
+    if resources is None:
+        return None
+    resources = resources.get_object()
+    xobjects = resources.get("/XObject")
+    if xobjects is None:
+        return None
+    images = []
+    for ref in xobjects.get_object().values():
+        obj = ref.get_object()
+        subtype = obj.get("/Subtype")
+        if subtype == "/Image":
+            images.append(obj)
+        else:
+            return None
+    if len(images) != 1:
+        return None
+    image = images[0]
+    if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:
+        return None
+    if resources.get("/Font"):
+        # A scan with an OCR layer draws its text invisibly (render mode 3); any other text
+        # means a born-digital page.
+        contents = page.get_contents()
+        if contents is None or b"3 Tr" not in contents.get_data():
+            return None
+    width, height = int(image["/Width"]), int(image["/Height"])
+    box = page.cropbox
+    pw, ph = float(box.width), float(box.height)
+    if width <= 0 or height <= 0 or pw <= 0 or ph <= 0:
+        return None
+    aspect, page_aspect = width / height, pw / ph
+    if abs(aspect - page_aspect) <= 0.03 * page_aspect:
+        dpi = width / (pw / 72)
+    elif abs(aspect - 1 / page_aspect) <= 0.03 / page_aspect:
+        dpi = width / (ph / 72)  # drawn turned by a quarter (the cm matrix): still the page
+    else:
+        return None
+    if dpi < 50:
+        return None
+    return image, dpi
+
+
+def _is_scan_page(page: Any) -> bool:
+    try:
+        return _image_xobject(page) is not None
+    except _PDF_ERRORS:
+        return False
+
+
+def _embedded(page: Any, path: Path, number: int) -> PageImage | None:
+    """The page's scanned image, or None when the page must be rendered (born-digital, or an
+    image this code cannot decode, e.g. JBIG2 — poppler can)."""
+    try:
+        found = _image_xobject(page)
+        if found is None:
+            return None
+        xobj, dpi = found
+        image = _decode_xobject(xobj)
+        rotation = int(page.rotation or 0) % 360
+    except (*_PDF_ERRORS, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+    if image is None:
+        return None
+    if rotation:
+        image = image.rotate(-rotation, expand=True)  # /Rotate turns the page clockwise
+    return PageImage(path, number, image, dpi, "embedded")
+
+
+def _decode_xobject(xobj: Any) -> Image.Image | None:
+    filters = xobj.get("/Filter")
+    last = filters[-1] if isinstance(filters, list) and filters else filters
+    colour = xobj.get("/ColorSpace")
+    colour = colour.get_object() if colour is not None else None
+    if last == "/DCTDecode" and "/Decode" not in xobj and colour in ("/DeviceGray", "/DeviceRGB"):
+        # The common scanner case: the JPEG itself, opened lazily (pypdf would decode it,
+        # re-encode it and decode it again).
+        image = Image.open(io.BytesIO(xobj.get_data()), formats=("JPEG",))
+        if image.mode in ("L", "RGB"):
+            return image
+        image.load()
+        return _normal_mode(image)
+    decoded = xobj.decode_as_image()
+    if decoded is None:
+        return None
+    decoded.load()
+    return _normal_mode(decoded)
+
+
+def _render(path: Path, first: int, last: int) -> Iterator[PageImage]:
+    """Pages ``first``..``last`` (1-based, inclusive) rendered by pdftoppm at RENDER_DPI."""
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        raise _unreadable(
+            path,
+            "这一页不是扫描图像，需要用 poppler-utils 中的 pdftoppm 渲染，但系统中没有安装。"
+            "请安装（Debian/Ubuntu：sudo apt-get install poppler-utils）后重新导入。",
+            first,
+        )
+    with tempfile.TemporaryDirectory(prefix="yujing-render-") as tmp:
+        cmd = [
+            exe,
+            "-r",
+            str(RENDER_DPI),
+            "-f",
+            str(first),
+            "-l",
+            str(last),
+            str(path),
+            os.path.join(tmp, "p"),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=120 + 30 * (last - first + 1))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise _unreadable(path, f"渲染失败（{exc}）。" + _DAMAGED, first) from exc
+        outputs = sorted(Path(tmp).glob("p-*.ppm"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+        if proc.returncode != 0 or len(outputs) != last - first + 1:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = message[-1] if message else f"pdftoppm 退出码 {proc.returncode}"
+            number = first + len(outputs)
+            raise _unreadable(path, f"页面无法渲染（{detail}）。" + _DAMAGED, min(number, last))
+        for offset, output in enumerate(outputs):
+            with Image.open(output) as rendered:
+                rendered.load()
+                image = rendered.copy()
+            output.unlink()
+            yield PageImage(
+                path, first + offset, _normal_mode(image), float(RENDER_DPI), "rendered"
+            )
+
+
+# -- looking at pages ----------------------------------------------------------------------
+
+
+def _gray(image: Image.Image) -> Image.Image:
+    return image if image.mode == "L" else image.convert("L")
+
+
+def _estimate_dpi(size: tuple[int, int]) -> float:
+    """Pixels per inch if the image's long side is an A4 page's long side."""
+    return max(size) / (A4_LONG_MM / 25.4)
+
+
+def _scaled(image: Image.Image, factor: float) -> Image.Image:
+    """``image`` scaled down by ``factor`` (≥ 1): integer reduction, then a resize for the rest."""
+    if factor <= 1.05:
+        return image
+    whole = int(factor)
+    out = image.reduce(whole) if whole >= 2 and image.mode != "1" else image
+    if image.mode == "1":
+        out = image.convert("L")
+        if whole >= 2:
+            out = out.reduce(whole)
+    rest = factor / max(whole, 1)
+    if rest > 1.05:
+        size = (max(1, round(out.width / rest)), max(1, round(out.height / rest)))
+        out = out.resize(size, Image.Resampling.BILINEAR)
+    return out
+
+
+def _ink(gray: Image.Image, dpi: float) -> tuple[Image.Image, Image.Image]:
+    """For a grey image at ``dpi``: (darkness below the local paper level, valid-area mask).
+
+    The paper level is taken on a coarse grid (cells of ≈ 2 mm): the brightest cell around each
+    cell, smoothed and scaled back, so shadows and uneven light are discounted; where even that
+    level is dark (a scanner's black lid), the area and a margin around it are masked out.
+    """
+    cell = max(1, round(dpi * 2 / 25.4))
+    coarse = gray.reduce(cell) if cell > 1 else gray
+    paper = coarse.filter(ImageFilter.MaxFilter(3))
+    border = paper.point(lambda v: 255 if v < _DARK_BORDER else 0).filter(ImageFilter.MaxFilter(5))
+    paper = paper.resize(gray.size, Image.Resampling.BILINEAR)
+    border = border.resize(gray.size, Image.Resampling.BILINEAR)
+    dark = ImageChops.subtract(paper, gray)
+    valid = border.point(lambda v: 0 if v else 255)
+    return dark, valid
+
+
+def _ink_share(
+    gray: Image.Image, dpi: float, *, margin: float = 0.0, delta: int = 40, despeckle: bool = False
+) -> float:
+    dark, valid = _ink(gray, dpi)
+    if margin > 0:
+        mx, my = round(gray.width * margin), round(gray.height * margin)
+        inner = Image.new("L", gray.size, 0)
+        inner.paste(255, (mx, my, gray.width - mx, gray.height - my))
+        valid = ImageChops.multiply(valid, inner)
+    mask = dark.point(lambda v: 255 if v > delta else 0)
+    if despeckle:
+        # Isolated dark specks (dust, sensor noise) are not ink: keep a pixel only when at
+        # least 3 of the 9 in its neighbourhood are dark (a 1-pixel line keeps 3).
+        mask = mask.filter(ImageFilter.RankFilter(3, 6))
+    mask = ImageChops.multiply(mask, valid)
+    area = valid.histogram()[255]
+    if area < 0.2 * gray.width * gray.height:
+        return 0.0
+    return mask.histogram()[255] / area
+
+
+BLANK_INK = 0.002
+"""Share of the page (at ≈ 50 dpi, margins ignored) that must be ink for a page not to be
+blank; a form page has several per cent, a blank back with show-through and dust ≈ 0."""
+_THUMB_DPI = 50
+
+
+def _thumbnail(image: Image.Image, dpi: float | None = None) -> tuple[Image.Image, float]:
+    source_dpi = dpi or _estimate_dpi(image.size)
+    factor = source_dpi / _THUMB_DPI
+    small = _scaled(image, factor) if factor > 1.05 else image
+    return _gray(small), source_dpi / max(factor, 1.0)
+
+
+def is_blank(image: Image.Image) -> bool:
+    """True for a blank page: robust to scanner noise and dust, a faint show-through from the
+    other side (lighter than the paper by less than ≈ 40 grey levels) and a dark border."""
+    thumb, dpi = _thumbnail(image)
+    return _ink_share(thumb, dpi, margin=0.03) < BLANK_INK
+
+
+def ink_ratio(image: Image.Image, box: tuple[float, float, float, float]) -> float:
+    """Share of dark pixels (ink) in ``box`` = (x0, y0, x1, y1), fractions of the page, at
+    ≤ 100 dpi. Darkness is measured against the local paper level (the page's background,
+    shadows and grey paper discounted), so only strokes count; a solid area wider than
+    ≈ 5 mm counts only along its edges."""
+    x0, y0, x1, y1 = box
+    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+        raise ValueError(f"box {box} must be fractions 0 ≤ x0 < x1 ≤ 1, 0 ≤ y0 < y1 ≤ 1")
+    w, h = image.size
+    crop = image.crop(
+        (
+            round(x0 * w),
+            round(y0 * h),
+            max(round(x1 * w), round(x0 * w) + 1),
+            max(round(y1 * h), round(y0 * h) + 1),
+        )
+    )
+    dpi = _estimate_dpi(image.size)
+    factor = dpi / 100
+    small = _gray(_scaled(crop, factor) if factor > 1.05 else crop)
+    return _ink_share(small, dpi / max(factor, 1.0), delta=48, despeckle=True)
+
+
+# -- finding codes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageScan:
+    """The QR codes found on one page."""
+
+    codes: tuple[str, ...]
+    """Every distinct code text found (not verified here), in the order found."""
+    blank: bool
+    """A blank page: no code was looked for."""
+    effort: str
+    """Which attempt found the (first accepted) code: ``"corner"``, ``"page"`` or
+    ``"enhanced:<how>"`` (``red-ink``, ``contrast``, ``threshold``, ``trimmed``, ``pen``,
+    ``sharpen``, ``upscale``, ``deskew``, ``binarizer``); ``"none"`` when nothing was found."""
+    seconds: float
+
+
+# The region where the forms print their code, in fractions of an upright page (the code sits
+# at x 0.81–0.89, y 0.08–0.13 of A4; the region leaves room for margins, skew and borders).
+_CORNER = (0.5, 0.0, 1.0, 0.34)
+MIN_CONTRAST = 28
+"""Grey levels between a code's dark and light modules below which a decoded code is dropped:
+the mirrored show-through of the other side of the sheet can decode, a printed code — even a
+badly faded one — has several times this contrast."""
+MODULE_MM = 22 / 33
+"""Module size of the forms' code (22 mm, version 2 with its quiet zone)."""
+
+
+def _turned_box(box: tuple[float, float, float, float], quarter: int
+                ) -> tuple[float, float, float, float]:
+    """``box`` on an upright page → the same area once the page is turned counter-clockwise by
+    ``quarter`` × 90°."""
+    x0, y0, x1, y1 = box
+    corners = [(x0, y0), (x1, y1)]
+    if quarter == 1:
+        corners = [(y, 1 - x) for x, y in corners]
+    elif quarter == 2:
+        corners = [(1 - x, 1 - y) for x, y in corners]
+    elif quarter == 3:
+        corners = [(1 - y, x) for x, y in corners]
+    (ax, ay), (bx, by) = corners
+    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def _corner_boxes(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """Pixel boxes of the four corner regions, the likeliest first: top right and bottom left
+    (upright or upside down) for a portrait image, the other two for a landscape one."""
+    w, h = size
+    order = (0, 2, 1, 3) if h >= w else (1, 3, 0, 2)
+    boxes = []
+    for quarter in order:
+        x0, y0, x1, y1 = _turned_box(_CORNER, quarter)
+        boxes.append((round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h)))
+    return boxes
+
+
+def _contrast(image: Image.Image, result: Any) -> int:
+    """Grey levels between the dark (5th percentile) and light (95th) pixels of a code."""
+    p = result.position
+    xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
+    ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
+    box = (max(0, min(xs)), max(0, min(ys)), min(image.width, max(xs) + 1),
+           min(image.height, max(ys) + 1))
+    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+        return 255
+    region = _gray(image.crop(box))
+    hist = region.histogram()
+    total = sum(hist)
+    low = high = 0
+    seen = 0
+    for level, count in enumerate(hist):
+        if seen < 0.05 * total <= seen + count:
+            low = level
+        if seen < 0.95 * total <= seen + count:
+            high = level
+        seen += count
+    return high - low
+
+
+class _Search:
+    """The codes found so far on one page and whether one has been accepted."""
+
+    def __init__(self, accept: Callable[[str], bool] | None) -> None:
+        self.accept = accept
+        self.codes: dict[str, None] = {}
+        self.effort = "none"
+        self.done = False
+
+    def read(self, image: Image.Image, effort: str, *, raw: Image.Image | None = None,
+             invert: bool = False, binarizer: Any = None) -> bool:
+        """Decode ``image``; ``raw`` is the same area before any enhancement (same geometry),
+        where a code's contrast is checked."""
+        options: dict[str, Any] = {"formats": _QR, "try_rotate": False, "try_invert": invert}
+        if binarizer is not None:
+            options["binarizer"] = binarizer
+        for result in zxingcpp.read_barcodes(image, **options):
+            text = result.text
+            if not text or text in self.codes:
+                continue
+            if _contrast(raw if raw is not None else image, result) < MIN_CONTRAST:
+                continue  # show-through from the other side of the sheet
+            self.codes[text] = None
+            if self.effort == "none":
+                self.effort = effort
+            if not self.done and (self.accept is None or self.accept(text)):
+                self.effort = effort
+                self.done = True
+        return self.done
+
+    def regions(self, images: Iterable[Image.Image], effort: str,
+                raws: Sequence[Image.Image] | None = None, **options: Any) -> bool:
+        for i, image in enumerate(images):
+            if self.read(image, effort, raw=raws[i] if raws is not None else None, **options):
+                return True
+        return False
+
+
+def scan_page(image: Image.Image, *, accept: Callable[[str], bool] | None = None,
+              dpi: float | None = None) -> PageScan:
+    """Find the QR codes on one page image, cheapest attempt first (module docstring), stopping
+    once a code that ``accept`` accepts has been found (``accept`` defaults to any text).
+
+    ``dpi`` is only a hint (the whole-page attempt scales to ≈ 150 dpi, the pen-stroke filter
+    is sized to the code's modules); without it the image's long side is taken for A4's.
+    """
+    start = time.perf_counter()
+    if is_blank(image):
+        return PageScan((), True, "none", time.perf_counter() - start)
+    search = _Search(accept)
+    source = image if image.mode in ("L", "RGB") else image.convert("L")
+    native = dpi or _estimate_dpi(source.size)
+    boxes = _corner_boxes(source.size)
+    corners = [_gray(source.crop(box)) for box in boxes]
+    if not search.regions(corners, "corner"):
+        page = _gray(_scaled(source, native / PAGE_DPI))
+        if not search.read(page, "page", invert=True):
+            _enhanced(search, source, boxes, corners, page, native)
+    return PageScan(tuple(search.codes), False, search.effort, time.perf_counter() - start)
+
+
+def _enhanced(search: _Search, source: Image.Image, boxes: Sequence[tuple[int, int, int, int]],
+              corners: Sequence[Image.Image], page: Image.Image, dpi: float) -> bool:
+    """The heavier attempts, in order of cost and likelihood; most on the corner regions, then
+    on the whole page."""
+
+    def both(effort: str, transform: Callable[[Image.Image], Image.Image],
+             **options: Any) -> bool:
+        name = f"enhanced:{effort}"
+        return search.regions((transform(c) for c in corners), name, corners, **options) or (
+            search.read(transform(page), name, raw=page, **options))
+
+    # Coloured ink over the code: a red seal vanishes in the red channel of a colour scan;
+    # blue or black pen strokes thinner than a module are removed by a grey opening (lighten,
+    # then darken) wider than a stroke and narrower than a module; in a grey scan a seal is
+    # lighter than toner, so a threshold near the darkest level drops it.
+    reds = ([source.crop(box).getchannel("R") for box in boxes[:2]]
+            if source.mode == "RGB" else None)
+    inkless = reds if reds is not None else list(corners[:2])
+    size = round(0.75 * MODULE_MM / 25.4 * dpi)  # strokes up to ¾ of a module go
+
+    def red_ink() -> bool:
+        return reds is not None and search.regions(reds, "enhanced:red-ink")
+
+    def opened() -> list[Image.Image]:
+        return [_open_dark(im, size) for im in inkless]
+
+    def pen() -> bool:
+        if size < 3:
+            return False
+        images = opened()
+        return search.regions(images, "enhanced:pen", inkless) or search.regions(
+            [_darkest_ink(im) for im in images], "enhanced:pen", inkless)
+
+    def upscale() -> bool:
+        big = [c.resize((c.width * 3 // 2, c.height * 3 // 2), Image.Resampling.BICUBIC)
+               for c in corners[:2]]
+        return search.regions(big, "enhanced:upscale")
+
+    def deskew() -> bool:
+        for angle in (3, -3, 5, -5):
+            turned = [c.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True,
+                               fillcolor=255) for c in corners[:2]]
+            if search.regions(turned, "enhanced:deskew"):
+                return True
+        return False
+
+    def binarizers() -> bool:
+        return any(both("binarizer", lambda im: im, binarizer=b, invert=True)
+                   for b in (zxingcpp.Binarizer.GlobalHistogram,
+                             zxingcpp.Binarizer.FixedThreshold))
+
+    attempts: list[Callable[[], bool]] = [
+        red_ink,
+        lambda: both("contrast", lambda im: ImageOps.autocontrast(im, cutoff=1)),
+        lambda: both("threshold", _local_threshold),
+        lambda: _trimmed(search, source),
+        pen,
+        lambda: both("sharpen", lambda im: im.filter(
+            ImageFilter.UnsharpMask(radius=2, percent=200, threshold=0))),
+        upscale,
+        deskew,
+        binarizers,
+    ]
+    return any(attempt() for attempt in attempts)
+
+
+def _extreme(image: Image.Image, size: int, *, lighter: bool, forward: bool) -> Image.Image:
+    """A ``size`` × ``size`` max (``lighter``) or min filter made of shifted copies (any size,
+    even ones; far faster than Pillow's rank filters). The window is [x - size + 1, x] when
+    ``forward``, else [x, x + size - 1], so a forward pass and a backward pass line up."""
+    op = ImageChops.lighter if lighter else ImageChops.darker
+    out = image
+    for horizontal in (True, False):
+        acc = out
+        for d in range(1, size):
+            step = d if forward else -d
+            acc = op(acc, ImageChops.offset(out, step, 0) if horizontal
+                     else ImageChops.offset(out, 0, step))
+        out = acc
+    return out
+
+
+def _open_dark(gray: Image.Image, size: int) -> Image.Image:
+    """Dark marks narrower than ``size`` pixels removed (a grey morphological opening)."""
+    return _extreme(_extreme(gray, size, lighter=True, forward=True), size, lighter=False,
+                    forward=False)
+
+
+def _darkest_ink(gray: Image.Image) -> Image.Image:
+    """Only the darkest ink (toner) black: a threshold a quarter of the way from the darkest
+    level to the paper, so lighter marks (a seal in a grey scan) turn white."""
+    hist = gray.histogram()
+    total = sum(hist)
+    seen, dark, paper = 0, 0, 255
+    for level, count in enumerate(hist):
+        if seen < 0.01 * total <= seen + count:
+            dark = level
+        if seen < 0.6 * total <= seen + count:
+            paper = level
+        seen += count
+    cut = dark + (paper - dark) // 4
+    return gray.point(lambda v: 0 if v <= cut else 255)
+
+
+def _local_threshold(gray: Image.Image) -> Image.Image:
+    """Black where a pixel is darker than its neighbourhood (≈ a code's width) by a margin:
+    evens out shadows and faded toner."""
+    radius = max(8, min(gray.size) // 12)
+    mean = gray.filter(ImageFilter.BoxBlur(radius))
+    diff = ImageChops.subtract(mean, gray)  # positive where darker than around
+    return diff.point(lambda v: 0 if v > 12 else 255)
+
+
+def _trimmed(search: _Search, source: Image.Image) -> bool:
+    """Cut away a dark scanner border, then look at the corners of what is left."""
+    thumb, _ = _thumbnail(source)
+    paper = thumb.point(lambda v: 255 if v >= _DARK_BORDER + 40 else 0)
+    bbox = paper.getbbox()
+    if bbox is None:
+        return False
+    sx, sy = source.width / thumb.width, source.height / thumb.height
+    box = (round(bbox[0] * sx), round(bbox[1] * sy), round(bbox[2] * sx), round(bbox[3] * sy))
+    if box[2] - box[0] > 0.97 * source.width and box[3] - box[1] > 0.97 * source.height:
+        return False
+    inner = source.crop(box)
+    corners = [_gray(inner.crop(b)) for b in _corner_boxes(inner.size)]
+    return search.regions(corners, "enhanced:trimmed")
+
+
+# -- many pages --------------------------------------------------------------------------------
+
+
+def scan_pages(pages: Iterable[PageImage], *, accept: Callable[[str], bool] | None = None,
+               workers: int = 2, progress: Progress | None = None, total: int = 0
+               ) -> Iterator[tuple[PageImage, PageScan]]:
+    """:func:`scan_page` over ``pages`` with ``workers`` threads; results in page order.
+
+    Threads, not processes: zxing, Pillow's JPEG decoder and its filters release the GIL, so
+    two threads use both cores without pickling page images (an embedded JPEG is decoded in
+    the worker) or the ``accept`` callable (which is called from the workers). The calling
+    thread reads ``pages`` (e.g. :func:`iter_pages`) at most ``2 × workers`` pages ahead, so
+    memory stays bounded. ``progress(done, total)`` is called after each page (``total`` as
+    given, 0 when unknown).
+    """
+    def work(page: PageImage) -> PageScan:
+        return scan_page(page.image, accept=accept, dpi=page.dpi)
+
+    done = 0
+    if workers <= 1:
+        for page in pages:
+            result = work(page)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            yield page, result
+        return
+    pending: deque[tuple[PageImage, Future[PageScan]]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yujing-scan") as pool:
+        try:
+            for page in pages:
+                pending.append((page, pool.submit(work, page)))
+                while len(pending) >= 2 * workers:
+                    first, future = pending.popleft()
+                    done += 1
+                    result = future.result()
+                    if progress is not None:
+                        progress(done, total)
+                    yield first, result
+            while pending:
+                first, future = pending.popleft()
+                done += 1
+                result = future.result()
+                if progress is not None:
+                    progress(done, total)
+                yield first, result
+        finally:
+            for _, future in pending:
+                future.cancel()
