@@ -8,6 +8,7 @@ WS=demo-workspace
 DATA=demo/data
 
 rm -rf "$WS"
+export COLUMNS="${COLUMNS:-130}"
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
 step "1. 新建工作区（鞍山师范学院规则）"
@@ -36,13 +37,46 @@ $Y -w "$WS" list freeze --term 2024-2025-1
 step "6. 打印批次：每名学生的全部材料，每联带编号和二维码，按班级排好，发出的副本归档"
 $Y -w "$WS" issue --term 2024-2025-1
 
+pdf=$(ls "$WS"/batches/*/print.pdf 2>/dev/null | head -1 || true)
+if [ -n "$pdf" ] && command -v pdftoppm >/dev/null; then
+  step "7. 辅导员交回签字材料，批量扫描（模拟：有的没交、有的没签字、有的倒着扫、夹了空白页和微信群二维码）"
+  mkdir -p "$WS/scans"
+  .venv/bin/python demo/simulate_returns.py "$WS" "$pdf" "$WS/scans/扫描_第1批.pdf"
+  $Y -w "$WS" scan "$WS/scans"
+  echo "同一扫描件再扫一次，不会重复归档："
+  $Y -w "$WS" scan "$WS/scans" | tail -2
+
+  step "8. 待处理队列"
+  $Y -w "$WS" review
+else
+  echo "（未安装 LibreOffice/poppler，跳过扫描归档：apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk）"
+fi
+
+step "9. 没有纸质记录的材料：登记谈话与家长联系，生成成绩单"
+students=$($Y -w "$WS" list show --term 2024-2025-1 --all | grep -oE '[0-9]{10}' | head -6)
+for s in $students; do
+  $Y -w "$WS" record interview "$s" --who "辅导员 马颖" --how 面谈 --summary "分析挂科原因，制定补考复习计划"
+done
+for s in $(echo "$students" | head -2); do
+  $Y -w "$WS" record parent-contact "$s" --who "辅导员 马颖" --how 电话 --summary "告知家长预警情况，家长表示配合"
+done
+$Y -w "$WS" transcript --term 2024-2025-1
+
+step "10. 检查前的档案完整性检查（期限按 45 天后计算，以显示超期的步骤）"
+asof=$(date -d "+45 days" +%F 2>/dev/null || date -v+45d +%F)
+set +e
+$Y -w "$WS" audit --term 2024-2025-1 --as-of "$asof" --html "$WS/档案检查报告.html" --xlsx "$WS/档案检查报告.xlsx" | head -40
+code=${PIPESTATUS[0]}
+set -e
+echo "（audit 退出码 $code：0 全部齐全，1 发现问题，2 无法检查）"
+
 step "完成"
 echo "工作区：$WS/"
 echo "本学期预警名单：$(ls "$WS"/lists/2024-2025-1*.xlsx)"
-pdf=$(ls "$WS"/batches/*/print.pdf 2>/dev/null | head -1 || true)
 if [ -n "$pdf" ]; then
   echo "打印文件：$pdf"
 else
   echo "（未安装 LibreOffice，只生成了 Word 文件：$WS/batches/*/docx/）"
 fi
 echo "学生档案：$WS/archive/"
+echo "档案检查报告（浏览器打开）：$WS/档案检查报告.html"

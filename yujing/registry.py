@@ -334,6 +334,29 @@ class Registry:
             ),
         }
         scans: dict[str, tuple[dict[str, type], Any]] = {
+            # Fixity (真实性): what every file yujing put in the archive was when written.
+            "file_facts": (
+                {"path": text, "sha256": text, "size": integer, "mtime_ns": integer, "at": text},
+                "path",
+            ),
+            # Documents that do not come from a scan: attachments and typed records.
+            "records": (
+                {
+                    "id": integer,
+                    "student_id": text,
+                    "term": text,
+                    "kind": text,
+                    "date": text,
+                    "who": text,
+                    "how": text,
+                    "summary": text,
+                    "path": text,
+                    "sha256": text,
+                    "source_name": text,
+                    "at": text,
+                },
+                "id",
+            ),
             "scan_sources": (
                 {
                     "sha256": text,
@@ -739,6 +762,32 @@ class Registry:
 
     def scan_pages(self) -> list[dict[str, Any]]:
         return list(self.db.table("scan_pages").rows_where(order_by="at, source_name, page"))
+
+    def remember_file(self, root: Path, relative: str, sha256: str) -> None:
+        """Record size, modification time and hash of a file yujing placed in the archive."""
+        st = (root / relative).stat()
+        self.db.table("file_facts").upsert(
+            {
+                "path": relative,
+                "sha256": sha256,
+                "size": st.st_size,
+                "mtime_ns": st.st_mtime_ns,
+                "at": now(),
+            },
+            pk="path",
+        )
+
+    def file_facts(self) -> dict[str, dict[str, Any]]:
+        return {r["path"]: r for r in self.db.table("file_facts").rows}
+
+    def add_record(self, values: Mapping[str, Any]) -> int:
+        table = self.db.table("records")
+        table.insert({**values, "at": now()})
+        return int(table.last_pk) if table.last_pk is not None else 0
+
+    def records(self, term: str | None = None) -> list[dict[str, Any]]:
+        where, args = ("term = ?", [term]) if term else (None, None)
+        return list(self.db.table("records").rows_where(where, args, order_by="id"))
 
     def record_archive_file(self, values: Mapping[str, Any]) -> None:
         self.db.table("archive_files").insert(dict(values))

@@ -249,6 +249,7 @@ def _apply(
         target, version = _place(folder, base, content)
         rel = str(target.relative_to(ws.root))
         with registry.transaction():
+            registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
             for d in group:
                 registry.record_scan_page(
                     {
@@ -302,6 +303,7 @@ def _apply(
         target, _ = _place(folder, base, content)
         rel = str(target.relative_to(ws.root))
         with registry.transaction():
+            registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
             registry.record_scan_page(
                 {
                     "source_sha": digest,
@@ -429,6 +431,7 @@ def assign(ws: Any, item_id: int, serial: int, part: str) -> PageOutcome:
     target, version = _place(folder, base, content)
     rel = str(target.relative_to(ws.root))
     with registry.transaction():
+        registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
         registry.record_archive_file(
             {
                 "student_id": sid,

@@ -537,6 +537,226 @@ def archive_manifest(ctx: click.Context, output: Path) -> None:
     console.print(f"档案清单：{output}（{n} 个文件）")
 
 
+# -- documents that do not come from a scan --------------------------------------------------
+
+KIND_CHOICE = click.Choice(
+    ["transcript", "plan", "interview", "parent-contact", "support", "other"]
+)
+
+
+@cli.command("attach")
+@click.argument("student_id")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", required=True, type=KIND_CHOICE, help="材料类型。")
+@click.option("--term", type=TERM, help="学期（默认：最近的名单）。")
+@click.option("--date", "when", help="材料日期，如 2024-10-08（默认今天）。")
+@click.option("--note", default="", help="说明。")
+@click.pass_context
+@handle_errors
+def attach_cmd(
+    ctx: click.Context,
+    student_id: str,
+    file: Path,
+    kind: str,
+    term: Term | None,
+    when: str | None,
+    note: str,
+) -> None:
+    """把外来文件（如教务系统的成绩单 PDF）复制进学生 STUDENT_ID 的档案夹（原件不动）。"""
+    from yujing.archive.records import attach
+
+    ws = open_workspace(ctx)
+    filed = attach(ws, student_id, file, kind=kind, term=term, when=when, note=note)
+    console.print(f"已归档：{filed.path}")
+
+
+@cli.command("record")
+@click.argument("kind", type=click.Choice(["interview", "parent-contact", "plan", "support"]))
+@click.argument("student_id")
+@click.option("--date", "when", help="日期，如 2024-10-08（默认今天）。")
+@click.option("--who", required=True, help="谁（如 辅导员 王颖）。")
+@click.option("--how", default="面谈", show_default=True, help="方式：面谈、电话、微信…")
+@click.option("--summary", required=True, help="内容摘要。")
+@click.option("--term", type=TERM, help="学期（默认：最近的名单）。")
+@click.pass_context
+@handle_errors
+def record_cmd(
+    ctx: click.Context,
+    kind: str,
+    student_id: str,
+    when: str | None,
+    who: str,
+    how: str,
+    summary: str,
+    term: Term | None,
+) -> None:
+    """登记一次没有纸质记录的谈话、家长联系、计划或帮扶（存入学生档案夹）。"""
+    from yujing.archive.records import record
+
+    ws = open_workspace(ctx)
+    filed = record(
+        ws, student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+    )
+    console.print(f"已登记：{filed.path}")
+
+
+@cli.command("transcript")
+@click.option("--term", type=TERM, required=True)
+@click.option("--student", "students", multiple=True, help="只为某些学号生成。")
+@click.pass_context
+@handle_errors
+def transcript_cmd(ctx: click.Context, term: Term, students: tuple[str, ...]) -> None:
+    """按导入的成绩为名单上的学生生成成绩单，放入各自档案夹。"""
+    from yujing.archive.records import transcripts
+
+    ws = open_workspace(ctx)
+    with progress_bar("成绩单") as progress:
+        filed = transcripts(ws, term, students=students, progress=progress)
+    console.print(f"已生成成绩单 {len(filed)} 份。")
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+
+@cli.command("audit")
+@click.option("--term", type=TERM, help="学期（默认：最近的名单）。")
+@click.option("--class", "classes", multiple=True, help="只查某班（可多次给出）。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存为网页报告（单个文件，可离线打开、打印）。",
+)
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存为 Excel 报告。",
+)
+@click.option("--verify", is_flag=True, help="逐一重新计算文件哈希（默认按大小和修改时间判断）。")
+@click.option("--as-of", "as_of", help="按某日计算期限（默认今天），如 2025-01-10。")
+@click.pass_context
+def audit_cmd(
+    ctx: click.Context,
+    term: Term | None,
+    classes: tuple[str, ...],
+    fmt: str,
+    html_path: Path | None,
+    xlsx_path: Path | None,
+    verify: bool,
+    as_of: str | None,
+) -> None:
+    """检查每名预警学生的档案是否齐全、按期、签字、未被改动。
+
+    退出码：0 全部齐全；1 发现问题；2 检查本身无法进行。"""
+    import json
+    from datetime import date
+
+    from yujing.checker.audit import audit
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        err_console.print(f"[bold red]错误：[/]--as-of「{as_of}」格式应为 2025-01-10。")
+        sys.exit(2)
+    try:
+        ws = open_workspace(ctx)
+        with progress_bar("检查") as progress:
+            report = audit(ws, term, classes=classes, verify=verify, as_of=day, progress=progress)
+        if html_path is not None:
+            from yujing.checker.html import write_html
+
+            write_html(report, html_path)
+        if xlsx_path is not None:
+            from yujing.checker.xlsx import write_xlsx
+
+            write_xlsx(report, xlsx_path)
+    except YujingError as exc:
+        err_console.print(f"[bold red]检查无法进行：[/]{exc}")
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            ["学院", "班级", "学号", "姓名", "预警等级", "材料", "问题", "说明", "文件"]
+        )
+        for f in report.findings:
+            writer.writerow(
+                [
+                    f.college,
+                    f.class_name,
+                    f.student_id,
+                    f.name,
+                    f.level,
+                    f.title,
+                    f.problem_text,
+                    f.detail,
+                    f.path,
+                ]
+            )
+    else:
+        _render_audit(report)
+    for path, what in ((html_path, "网页报告"), (xlsx_path, "Excel 报告")):
+        if path is not None:
+            err_console.print(f"{what}：{path}")
+    sys.exit(0 if report.complete else 1)
+
+
+def _render_audit(report: Any) -> None:
+    console.print(
+        f"[bold]{report.school} {report.term_label} {report.policy_title}档案检查[/]"
+        f"（截至 {report.as_of}，{'已校验哈希' if report.verified else '按大小和修改时间'}）"
+    )
+    complete = sum(1 for s in report.students if s.complete)
+    console.print(
+        f"预警学生 {len(report.students)} 人，档案齐全 {complete} 人，"
+        f"问题 {len(report.findings)} 个"
+    )
+    totals = Table(
+        "学院", "班级", "学生", "齐全", "缺失", "超期", "逾期", "未签字", "改动", show_edge=False
+    )
+    for (college, cls), t in report.totals().items():
+        totals.add_row(
+            college,
+            cls,
+            str(t.get("students", 0)),
+            str(t.get("complete", 0)),
+            str(t.get("missing", 0)),
+            str(t.get("overdue", 0)),
+            str(t.get("late", 0)),
+            str(t.get("unsigned", 0)),
+            str(t.get("altered", 0)),
+        )
+    console.print(totals)
+    if report.findings:
+        table = Table("班级", "学号", "姓名", "材料", "问题", "说明")
+        for f in report.findings:
+            colour = "red" if f.problem in ("missing", "overdue", "altered") else "yellow"
+            table.add_row(
+                f.class_name,
+                f.student_id,
+                f.name,
+                f.title,
+                f"[{colour}]{f.problem_text}[/]",
+                f.detail,
+            )
+        console.print(table)
+    for note in report.notes:
+        console.print(f"[yellow]注意：{note}[/]")
+    if report.complete:
+        console.print("[green]全部齐全。[/]")
+
+
 # -- policy ---------------------------------------------------------------------------------
 
 

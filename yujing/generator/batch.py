@@ -343,6 +343,7 @@ def _render(
     pages = 0
     archived = 0
     parts_rows: list[dict[str, Any]] = []
+    remembered: list[tuple[str, str]] = []
     if converter is None:
         from yujing.generator.pdf import MISSING_MESSAGE
 
@@ -398,6 +399,7 @@ def _render(
                     join_pdfs([(pdf, [index]) for pdf, index in found], target, readers=readers)
                     archived += 1
                     rel, digest = str(target.relative_to(ws.root)), sha256_file(target)
+                    remembered.append((rel, digest))
                 else:
                     rel, digest = "", ""
                 parts_rows += _part_rows(secret, batch_id, p.serial, form, rel, digest)
@@ -406,6 +408,8 @@ def _render(
         timings.append(("assemble", time.perf_counter() - clock))
     with ws.registry.transaction():
         ws.registry.replace_issued_parts(batch_id, parts_rows)
+        for rel, digest in remembered:
+            ws.registry.remember_file(ws.root, rel, digest)
         ws.registry.save_batch(
             {
                 **(ws.registry.batch(batch_id) or {}),

@@ -88,6 +88,38 @@ class History:
     keep_while: tuple[Criterion, ...]
 
 
+RECORD_KINDS = ("interview", "parent-contact", "plan", "transcript", "support", "other")
+DUE_FROM = ("list", "issue")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A document each warned student's folder must hold (档案要求), and by when.
+
+    Satisfied by scanned returns of the form parts ``parts`` (QR part codes) and/or by outside
+    documents and typed records of ``kinds`` (``yujing attach`` / ``yujing record``), of
+    ``who`` when given; ``count`` of them, or ``per_month`` for every month since the list
+    was fixed. ``due_days`` after ``due_from`` (the list's freeze date, or the day the notice
+    was issued) the step is overdue; before that a missing document is not a finding.
+    """
+
+    id: str
+    title: str
+    levels: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    who: str = ""
+    count: int = 1
+    per_month: int = 0
+    signed: bool = False
+    due_days: int | None = None
+    due_from: str = "list"
+    source: str = ""
+
+    def applies_to(self, level: str) -> bool:
+        return not self.levels or level in self.levels
+
+
 @dataclass(frozen=True)
 class Policy:
     """A school's warning rules."""
@@ -100,6 +132,8 @@ class Policy:
     requires: frozenset[str]
     history: History | None
     path: Path | None = None
+    requirements: tuple[Requirement, ...] = ()
+    """What each warned student's folder must hold (档案材料), with deadlines."""
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -150,7 +184,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
 def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
     """Validate the parsed TOML of a policy file."""
     where = f"规则文件 {path}" if path else "规则"
-    _check_keys(data, {"policy", "levels", "history"}, "", where)
+    _check_keys(data, {"policy", "levels", "history", "requirements"}, "", where)
     head = _table(data, "policy", where)
     _check_keys(head, {"name", "school", "title", "source", "requires"}, "policy.", where)
     name = _text(head, "name", "policy.", where)
@@ -186,7 +220,85 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
         requires=frozenset(requires),
         history=history,
         path=path,
+        requirements=_parse_requirements(data.get("requirements", []), levels, where),
     )
+
+
+def _parse_requirements(
+    raw: object, levels: tuple[Level, ...], where: str
+) -> tuple[Requirement, ...]:
+    if not isinstance(raw, list):
+        raise PolicyError(f"{where}：键 requirements 应为 [[requirements]] 表的列表")
+    names = {lv.name for lv in levels}
+    out: list[Requirement] = []
+    for i, item in enumerate(raw):
+        key = f"requirements[{i}]"
+        if not isinstance(item, dict):
+            raise PolicyError(f"{where}：键 {key} 应为表")
+        allowed = {
+            "id",
+            "title",
+            "levels",
+            "parts",
+            "kinds",
+            "who",
+            "count",
+            "per_month",
+            "signed",
+            "due_days",
+            "due_from",
+            "source",
+        }
+        _check_keys(item, allowed, f"{key}.", where)
+        rid, title = _text(item, "id", f"{key}.", where), _text(item, "title", f"{key}.", where)
+        lists: dict[str, tuple[str, ...]] = {}
+        for name in ("levels", "parts", "kinds"):
+            value = item.get(name, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise PolicyError(f"{where}：键 {key}.{name} 应为文字列表")
+            lists[name] = tuple(value)
+        for lv in lists["levels"]:
+            if lv not in names:
+                raise PolicyError(f"{where}：键 {key}.levels 中的「{lv}」不是本规则的等级")
+        for kind in lists["kinds"]:
+            if kind not in RECORD_KINDS:
+                raise PolicyError(
+                    f"{where}：键 {key}.kinds 中的「{kind}」无效；应取自 {', '.join(RECORD_KINDS)}"
+                )
+        if not lists["parts"] and not lists["kinds"]:
+            raise PolicyError(f"{where}：{key} 需要 parts 或 kinds（什么材料满足该要求）")
+        numbers: dict[str, int | None] = {}
+        for name, default in (("count", 1), ("per_month", 0), ("due_days", None)):
+            value = item.get(name, default)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise PolicyError(f"{where}：键 {key}.{name} 应为不小于 0 的整数")
+            numbers[name] = value
+        due_from = item.get("due_from", "list")
+        if due_from not in DUE_FROM:
+            raise PolicyError(
+                f"{where}：键 {key}.due_from 应为 list（名单冻结日）或 issue（发放日）"
+            )
+        if any(r.id == rid for r in out):
+            raise PolicyError(f"{where}：键 {key}.id「{rid}」重复")
+        out.append(
+            Requirement(
+                id=rid,
+                title=title,
+                levels=lists["levels"],
+                parts=lists["parts"],
+                kinds=lists["kinds"],
+                who=str(item.get("who", "")),
+                count=int(numbers["count"] or 0),
+                per_month=int(numbers["per_month"] or 0),
+                signed=bool(item.get("signed", False)),
+                due_days=numbers["due_days"],
+                due_from=due_from,
+                source=str(item.get("source", "")),
+            )
+        )
+    return tuple(out)
 
 
 def _parse_level(raw: object, i: int, where: str) -> Level:

@@ -1,0 +1,252 @@
+"""Documents that do not come from a scan: outside files (``attach``), typed records of an
+interview, a parent contact or a plan where no paper exists (``record``), and transcripts
+rendered from the imported grades (``transcript``). Each lands in the student's folder
+(``archive/<学号>-<姓名>/<学期>/``) and in the registry's ``records`` table; originals are
+copied, never moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from yujing.archive import safe_name, student_folder
+from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
+from yujing.errors import InputError
+from yujing.files import atomic_write, sha256_file
+from yujing.model import Term
+
+KIND_TITLES = {
+    "interview": "谈话记录",
+    "parent-contact": "家长联系记录",
+    "plan": "学习计划",
+    "transcript": "成绩单",
+    "support": "帮扶记录",
+    "other": "其他材料",
+}
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A document placed in a student's folder."""
+
+    record_id: int
+    student_id: str
+    kind: str
+    path: str
+
+
+def _student(ws: Any, student_id: str) -> tuple[str, str]:
+    students = ws.registry.students()
+    if student_id in students:
+        return student_id, students[student_id].name
+    raise InputError(f"学生名单中没有学号 {student_id}。请检查学号，或先导入学生名单。")
+
+
+def _term(ws: Any, term: Term | None) -> Term:
+    if term is not None:
+        return term
+    frozen = [r for r in ws.registry.db.query("select term from lists order by term desc")]
+    if not frozen:
+        raise InputError("还没有任何学期的名单；请用 --term 指明学期。")
+    return Term.parse(frozen[0]["term"])
+
+
+def _parse_date(text: str | None) -> str:
+    if not text:
+        return date.today().isoformat()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise InputError(f"日期「{text}」格式应为 2024-10-08。") from None
+
+
+def attach(
+    ws: Any,
+    student_id: str,
+    file: Path,
+    *,
+    kind: str,
+    term: Term | None = None,
+    when: str | None = None,
+    note: str = "",
+) -> Filed:
+    """Copy an outside document (e.g. the official 成绩单 PDF) into the student's folder."""
+    if kind not in KIND_TITLES:
+        raise InputError(f"材料类型应为 {'、'.join(KIND_TITLES)} 之一。")
+    if not file.is_file():
+        raise InputError(f"找不到文件 {file}。")
+    sid, name = _student(ws, student_id)
+    term = _term(ws, term)
+    day = _parse_date(when)
+    folder = student_folder(ws.archive_dir, sid, name) / str(term)
+    target = folder / safe_name(f"{KIND_TITLES[kind]} {day} {file.stem}{file.suffix}")
+    version = 2
+    while target.exists() and sha256_file(target) != sha256_file(file):
+        target = folder / safe_name(
+            f"{KIND_TITLES[kind]} {day} {file.stem}-v{version}{file.suffix}"
+        )
+        version += 1
+    with atomic_write(target, "wb") as out, open(file, "rb") as src:
+        shutil.copyfileobj(src, out)
+    return _register(
+        ws, sid, term, kind, day, target, who="", how="附件", summary=note, source=file.name
+    )
+
+
+def record(
+    ws: Any,
+    student_id: str,
+    *,
+    kind: str,
+    when: str | None,
+    who: str,
+    how: str,
+    summary: str,
+    term: Term | None = None,
+) -> Filed:
+    """A typed record (谈话、家长联系、计划) where no paper exists, kept as a text file."""
+    if kind not in KIND_TITLES:
+        raise InputError(f"记录类型应为 {'、'.join(KIND_TITLES)} 之一。")
+    if not who.strip() or not summary.strip():
+        raise InputError("请写明 --who（谁）和 --summary（内容摘要）。")
+    sid, name = _student(ws, student_id)
+    term = _term(ws, term)
+    day = _parse_date(when)
+    folder = student_folder(ws.archive_dir, sid, name) / str(term)
+    body = (
+        f"{KIND_TITLES[kind]}\n学号：{sid}    姓名：{name}    学期：{term.label()}\n"
+        f"日期：{day}\n人员：{who}\n方式：{how}\n内容：\n{summary}\n"
+    )
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:8]
+    target = folder / safe_name(f"{KIND_TITLES[kind]} {day} {who} {digest}.txt")
+    with atomic_write(target, "w", encoding="utf-8") as fh:
+        fh.write(body)
+    return _register(ws, sid, term, kind, day, target, who=who, how=how, summary=summary, source="")
+
+
+def _register(
+    ws: Any,
+    sid: str,
+    term: Term,
+    kind: str,
+    day: str,
+    target: Path,
+    *,
+    who: str,
+    how: str,
+    summary: str,
+    source: str,
+) -> Filed:
+    rel = str(target.relative_to(ws.root))
+    digest = sha256_file(target)
+    registry = ws.registry
+    with registry.transaction():
+        registry.remember_file(ws.root, rel, digest)
+        record_id = registry.add_record(
+            {
+                "student_id": sid,
+                "term": str(term),
+                "kind": kind,
+                "date": day,
+                "who": who,
+                "how": how,
+                "summary": summary,
+                "path": rel,
+                "sha256": digest,
+                "source_name": source,
+            }
+        )
+        registry.log(kind, f"{day} {who} {how} → {rel}", term=str(term), student_id=sid)
+    return Filed(record_id, sid, kind, rel)
+
+
+def transcripts(
+    ws: Any,
+    term: Term,
+    *,
+    students: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Filed]:
+    """Render a 成绩单 from the imported grades into each warned student's folder."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    saved = ws.saved(term)
+    wanted = [e for e in saved.warned if not students or e["student_id"] in students]
+    if students and not wanted:
+        raise InputError(f"{term} 的名单上没有 {'、'.join(students)}。")
+    attempts = ws.registry.attempts()
+    out: list[Filed] = []
+    for i, entry in enumerate(wanted, start=1):
+        sid = entry["student_id"]
+        courses = sorted(
+            course_results(attempts.get(sid, []), term), key=lambda c: (c.term, c.code)
+        )
+        doc = Document()
+        section = doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        style = doc.styles["Normal"]
+        style.font.size = Pt(10.5)
+        style.font.name = "Times New Roman"
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+        doc.add_heading(f"{ws.school} 学生成绩单", level=1)
+        doc.add_paragraph(
+            f"学号：{sid}    姓名：{entry['name']}    班级：{entry['class_name']}    "
+            f"截至：{term.label()}"
+        )
+        table = doc.add_table(rows=1, cols=6)
+        table.style = "Table Grid"
+        for cell, text in zip(
+            table.rows[0].cells,
+            ("学期", "课程代码", "课程名称", "学分", "结果", "绩点"),
+            strict=True,
+        ):
+            cell.text = text
+        for c in courses:
+            row = table.add_row().cells
+            values = (
+                str(c.term),
+                c.code,
+                c.name,
+                fmt_decimal(c.credits),
+                c.outcome.value,
+                "" if c.grade_point is None else format(c.grade_point, ".2f"),
+            )
+            for cell, text in zip(row, values, strict=True):
+                cell.text = text
+        failed = sum((c.credits for c in courses if c.outcome is Outcome.FAILED), start=Decimal(0))
+        average = gpa(courses)
+        doc.add_paragraph(
+            f"平均学分绩点：{'无' if average is None else format(average, '.2f')}    "
+            f"未通过学分：{fmt_decimal(failed)}    "
+            f"（由 yujing 根据导入的成绩生成，以教务系统为准）"
+        )
+        folder = student_folder(ws.archive_dir, sid, entry["name"]) / str(term)
+        target = folder / safe_name(f"成绩单 {term}.docx")
+        with atomic_write(target, "wb") as fh:
+            doc.save(fh)
+        out.append(
+            _register(
+                ws,
+                sid,
+                term,
+                "transcript",
+                date.today().isoformat(),
+                target,
+                who="yujing",
+                how="由导入成绩生成",
+                summary="",
+                source="",
+            )
+        )
+        if progress is not None:
+            progress(i, len(wanted))
+    return out

@@ -1,0 +1,430 @@
+"""The completeness audit (档案完整性检查) of every warned student's folder.
+
+:func:`audit` is the one entry point. For each warned student of the term it checks, in turn
+(small ``_check_*`` functions):
+
+- ``_check_issued``: the notice was issued (an active serial);
+- ``_check_requirement``: every document the policy's ``[[requirements]]`` ask for the
+  student's level — present in the number required, signed where it must be, on time; a
+  step not yet due is not a finding, an overdue one is;
+- ``_check_files``: every file the registry placed in the folder still exists, is unchanged
+  (size and modification time, or its hash with ``verify``) and readable;
+
+then ``_check_stray`` lists files in the archive that the registry does not know (a file
+moved into another student's folder is reported as such). Findings are values
+(:mod:`yujing.checker.model`); the CLI decides colours and exit code. Follows DA/T 70-2018's
+四性: 真实性 (hashes), 完整性 (required items), 可用性 (readable), 安全性 (no stray files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from yujing.archive import student_folder
+from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
+from yujing.errors import ListStateError
+from yujing.model import Term
+from yujing.policies import Requirement
+from yujing.qr import format_serial
+
+Progress = Callable[[int, int], None]
+ISSUED = Requirement(id="issued", title="通知书发放", parts=("*",))
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """A document that may satisfy a requirement."""
+
+    path: str
+    day: date
+    part: str = ""
+    kind: str = ""
+    who: str = ""
+    signed: int | None = None
+
+
+@dataclass(frozen=True)
+class _Context:
+    root: Path
+    term: Term
+    as_of: date
+    list_day: date
+    verify: bool
+    facts: Mapping[str, Mapping[str, Any]]
+
+
+def audit(
+    ws: Any,
+    term: Term | None = None,
+    *,
+    classes: Sequence[str] = (),
+    verify: bool = False,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Audit the folders of the warned students of ``term`` (the latest list by default)."""
+    registry = ws.registry
+    term = term or _latest_term(ws)
+    saved = ws.saved(term)
+    policy = ws.policy
+    as_of = as_of or date.today()
+    notes: list[str] = []
+    if not saved.frozen:
+        notes.append(f"{term} 的名单尚未冻结，按草稿名单检查。")
+    if not policy.requirements:
+        notes.append(
+            "工作区的规则文件（policy.toml）没有 [[requirements]]：只检查通知书发放和文件完整性。"
+            "可从内置规则复制档案要求。"
+        )
+    list_day = _day(saved.frozen_at or saved.created_at)
+    students = [e for e in saved.warned if not classes or e["class_name"] in classes]
+    if classes and not students:
+        raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
+    ctx = _Context(ws.root, term, as_of, list_day, verify, registry.file_facts())
+    serials = {
+        r["student_id"]: r
+        for r in registry.db.query(
+            "select * from serials where term = ? and status = 'active'", [str(term)]
+        )
+    }
+    scans: dict[str, list[_Doc]] = {}
+    for r in registry.db.query("select * from archive_files where term = ?", [str(term)]):
+        scans.setdefault(r["student_id"], []).append(
+            _Doc(r["path"], _day(r["at"]), part=r["part"] or "", signed=r["signed"])
+        )
+    records: dict[str, list[_Doc]] = {}
+    for r in registry.records(str(term)):
+        records.setdefault(r["student_id"], []).append(
+            _Doc(r["path"], _day(r["date"]), kind=r["kind"], who=r["who"] or "")
+        )
+    issued_files: dict[str, list[str]] = {}
+    for r in registry.db.query(
+        "select distinct s.student_id, p.file from issued_parts p join serials s "
+        "on s.serial = p.serial where s.term = ? and p.file != ''",
+        [str(term)],
+    ):
+        issued_files.setdefault(r["student_id"], []).append(r["file"])
+    requirements = [ISSUED, *policy.requirements]
+    audited: list[StudentAudit] = []
+    for i, entry in enumerate(students, start=1):
+        sid = entry["student_id"]
+        who = (sid, entry["name"], entry["college"], entry["class_name"], entry["level"])
+        statuses: list[RequirementStatus] = []
+        findings: list[Finding] = []
+        serial = serials.get(sid)
+        status, found = _check_issued(who, serial)
+        statuses.append(status)
+        findings += found
+        issue_day = _day(serial["created_at"]) if serial else None
+        docs = scans.get(sid, []) + records.get(sid, [])
+        for req in policy.requirements:
+            if not req.applies_to(entry["level"]):
+                statuses.append(RequirementStatus(req.id, req.title, "n/a"))
+                continue
+            status, found = _check_requirement(who, req, docs, ctx, issue_day)
+            statuses.append(status)
+            findings += found
+        known = [d.path for d in docs] + issued_files.get(sid, [])
+        findings += _check_files(who, known, ctx)
+        folder = student_folder(Path("archive"), sid, entry["name"]) / str(term)
+        audited.append(
+            StudentAudit(
+                sid,
+                entry["name"],
+                entry["college"],
+                entry["class_name"],
+                entry["level"],
+                str(folder),
+                tuple(statuses),
+                tuple(findings),
+            )
+        )
+        if progress is not None and (i % 200 == 0 or i == len(students)):
+            progress(i, len(students))
+    stray = _check_stray(ws, ctx)
+    return AuditReport(
+        school=ws.school,
+        policy=policy.name,
+        policy_title=policy.title,
+        term=str(term),
+        term_label=term.label(),
+        generated_at=datetime.now().isoformat(timespec="seconds"),
+        as_of=as_of.isoformat(),
+        verified=verify,
+        requirements=tuple((r.id, r.title) for r in requirements),
+        students=tuple(audited),
+        stray=tuple(stray),
+        notes=tuple(notes),
+    )
+
+
+# -- checks ----------------------------------------------------------------------------------
+
+_Who = tuple[str, str, str, str, str]
+
+
+def _finding(
+    who: _Who,
+    req: Requirement | None,
+    problem: str,
+    detail: str,
+    *,
+    path: str = "",
+    due: date | None = None,
+    title: str = "",
+) -> Finding:
+    return Finding(
+        *who,
+        requirement=req.id if req else "",
+        title=title or (req.title if req else ""),
+        problem=problem,
+        detail=detail,
+        path=path,
+        due=due.isoformat() if due else "",
+    )
+
+
+def _check_issued(
+    who: _Who, serial: Mapping[str, Any] | None
+) -> tuple[RequirementStatus, list[Finding]]:
+    if serial is None:
+        return (
+            RequirementStatus(ISSUED.id, ISSUED.title, "missing", "未发放通知书（无有效编号）"),
+            [
+                _finding(
+                    who,
+                    ISSUED,
+                    "missing",
+                    "名单上有该生，但没有发放通知书（无有效编号）；请运行 yujing issue。",
+                )
+            ],
+        )
+    return RequirementStatus(
+        ISSUED.id, ISSUED.title, "ok", f"第 {format_serial(serial['serial'])} 号", 1, 1
+    ), []
+
+
+def _matching(req: Requirement, docs: Iterable[_Doc]) -> list[_Doc]:
+    out = []
+    for d in docs:
+        if (d.part and d.part in req.parts) or (
+            d.kind and d.kind in req.kinds and (not req.who or req.who in d.who)
+        ):
+            out.append(d)
+    return sorted(out, key=lambda d: d.day)
+
+
+def _months_between(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+def _check_requirement(
+    who: _Who, req: Requirement, docs: Sequence[_Doc], ctx: _Context, issue_day: date | None
+) -> tuple[RequirementStatus, list[Finding]]:
+    found = _matching(req, docs)
+    start = issue_day if req.due_from == "issue" else ctx.list_day
+    due = None if req.due_days is None or start is None else start + timedelta(req.due_days)
+    needed = req.count
+    if req.per_month:
+        needed = max(0, _months_between(ctx.list_day, ctx.as_of)) * req.per_month
+        if needed == 0:
+            return RequirementStatus(req.id, req.title, "pending", "未满一个月", len(found), 0), []
+    have = len(found)
+    if have < needed:
+        detail = f"应有 {needed} 份，现有 {have} 份"
+        if due is not None and ctx.as_of <= due:
+            return RequirementStatus(
+                req.id, req.title, "pending", f"{detail}；{due.isoformat()} 前完成", have, needed
+            ), []
+        if due is not None:
+            text = f"{detail}；应于 {due.isoformat()} 前完成，已超期 {(ctx.as_of - due).days} 天"
+            return (
+                RequirementStatus(req.id, req.title, "overdue", text, have, needed),
+                [_finding(who, req, "overdue", text, due=due)],
+            )
+        return (
+            RequirementStatus(req.id, req.title, "missing", detail, have, needed),
+            [_finding(who, req, "missing", detail)],
+        )
+    findings: list[Finding] = []
+    status, detail = "ok", f"{have} 份"
+    if req.signed:
+        scanned = [d for d in found if d.part]
+        if scanned and all(d.signed == 0 for d in scanned):
+            status, detail = "unsigned", "交回的材料上签字处没有笔迹"
+            findings.append(_finding(who, req, "unsigned", detail, path=scanned[-1].path))
+    if due is not None and found[needed - 1].day > due:
+        late_by = (found[needed - 1].day - due).days
+        text = f"{found[needed - 1].day.isoformat()} 才交回/记录，应于 {due.isoformat()} 前，逾期 {late_by} 天"
+        findings.append(_finding(who, req, "late", text, path=found[needed - 1].path, due=due))
+        if status == "ok":
+            status, detail = "late", text
+    return RequirementStatus(req.id, req.title, status, detail, have, needed), findings
+
+
+def _check_files(who: _Who, paths: Iterable[str], ctx: _Context) -> list[Finding]:
+    out = []
+    for rel in sorted(set(paths)):
+        path = ctx.root / rel
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            out.append(
+                _finding(
+                    who,
+                    None,
+                    "missing",
+                    f"登记库记录的文件不存在：{rel}",
+                    path=rel,
+                    title=Path(rel).name,
+                )
+            )
+            continue
+        except OSError as exc:
+            out.append(
+                _finding(
+                    who,
+                    None,
+                    "unreadable",
+                    f"无法访问：{exc.strerror}",
+                    path=rel,
+                    title=Path(rel).name,
+                )
+            )
+            continue
+        fact = ctx.facts.get(rel)
+        if fact is None:
+            continue
+        changed = st.st_size != fact["size"] or st.st_mtime_ns != fact["mtime_ns"]
+        if not (ctx.verify or changed):
+            continue
+        try:
+            digest, readable = _hash_and_check(path)
+        except OSError as exc:
+            out.append(
+                _finding(
+                    who,
+                    None,
+                    "unreadable",
+                    f"读取失败：{exc.strerror}",
+                    path=rel,
+                    title=Path(rel).name,
+                )
+            )
+            continue
+        if digest != fact["sha256"]:
+            out.append(
+                _finding(
+                    who,
+                    None,
+                    "altered",
+                    f"归档后文件内容被改动（哈希 {digest[:12]}… ≠ 登记的 "
+                    f"{str(fact['sha256'])[:12]}…）",
+                    path=rel,
+                    title=Path(rel).name,
+                )
+            )
+        elif not readable:
+            out.append(
+                _finding(
+                    who,
+                    None,
+                    "unreadable",
+                    "文件已损坏或格式不完整",
+                    path=rel,
+                    title=Path(rel).name,
+                )
+            )
+    return out
+
+
+def _hash_and_check(path: Path) -> tuple[str, bool]:
+    """SHA-256 of the file, and whether its format looks whole (PDF header/trailer, zip end)."""
+    digest = hashlib.sha256()
+    head = b""
+    tail = b""
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            block = fh.read(_CHUNK)
+            if not block:
+                break
+            if not head:
+                head = block[:8]
+            tail = (tail + block)[-2048:]
+            digest.update(block)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        readable = head.startswith(b"%PDF") and b"%%EOF" in tail
+    elif suffix in {".docx", ".xlsx"}:
+        readable = head.startswith(b"PK") and b"PK\x05\x06" in tail
+    else:
+        readable = True
+    return digest.hexdigest(), readable
+
+
+def _check_stray(ws: Any, ctx: _Context) -> list[Finding]:
+    """Files in archive/ that the registry does not know; a known file found elsewhere than
+    recorded (moved into another folder) is reported as a mismatch."""
+    known = set(ctx.facts)
+    by_hash: dict[str, str] = {}
+    out: list[Finding] = []
+    archive = ws.archive_dir
+    if not archive.exists():
+        return out
+    for dirpath, _dirnames, filenames in os.walk(archive):
+        for name in filenames:
+            if name.startswith("."):
+                continue  # temporary files of a write in progress
+            rel = os.path.relpath(os.path.join(dirpath, name), ws.root)
+            if rel in known:
+                continue
+            if not by_hash:
+                by_hash = {str(f["sha256"]): p for p, f in ctx.facts.items()}
+            path = ws.root / rel
+            try:
+                digest, _ = _hash_and_check(path)
+            except OSError:
+                digest = ""
+            folder = Path(rel).parts[1] if len(Path(rel).parts) > 1 else ""
+            sid = folder.split("-", 1)[0]
+            who = (sid, folder.split("-", 1)[1] if "-" in folder else "", "", "", "")
+            if digest in by_hash and by_hash[digest] != rel:
+                out.append(
+                    _finding(
+                        who,
+                        None,
+                        "mismatch",
+                        f"文件与登记的 {by_hash[digest]} 相同，却放在了这里"
+                        "（可能被移到了别的学生或学期的档案夹）",
+                        path=rel,
+                        title=name,
+                    )
+                )
+            else:
+                out.append(
+                    _finding(
+                        who, None, "orphan", "档案夹中有登记库没有记录的文件", path=rel, title=name
+                    )
+                )
+    return out
+
+
+def _latest_term(ws: Any) -> Term:
+    rows = list(ws.registry.db.query("select term from lists order by term desc limit 1"))
+    if not rows:
+        raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")
+    return Term.parse(rows[0]["term"])
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return date.today()
+    return date.fromisoformat(str(text)[:10])
