@@ -65,9 +65,12 @@ $Y -w "$WS" transcript --term 2024-2025-1
 step "10. 检查前的档案完整性检查（期限按 45 天后计算，以显示超期的步骤）"
 asof=$(date -d "+45 days" +%F 2>/dev/null || date -v+45d +%F)
 set +e
-$Y -w "$WS" audit --term 2024-2025-1 --as-of "$asof" --html "$WS/档案检查报告.html" --xlsx "$WS/档案检查报告.xlsx" | head -40
-code=${PIPESTATUS[0]}
+$Y -w "$WS" audit --term 2024-2025-1 --as-of "$asof" --html "$WS/档案检查报告.html" \
+  --xlsx "$WS/档案检查报告.xlsx" > "$WS/档案检查.txt"
+code=$?
 set -e
+head -40 "$WS/档案检查.txt"
+echo "…（全部问题见 $WS/档案检查.txt）"
 echo "（audit 退出码 $code：0 全部齐全，1 发现问题，2 无法检查）"
 
 step "完成"

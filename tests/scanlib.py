@@ -178,7 +178,8 @@ def scribble(img: Image.Image, box: tuple[float, float, float, float], *,
     page = _page(img).convert("RGB")
     w, h = page.size
     x0, y0, x1, y1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
-    draw = ImageDraw.Draw(page)
+    ink = Image.new("RGB", page.size, (255, 255, 255))  # inks are translucent: multiplied
+    draw = ImageDraw.Draw(ink)
     if stamp:
         r = 21 / 25.4 * (w / (210 / 25.4))  # a 42 mm seal, scaled to the page's width
         # The seal lies below-left of the box; its ring passes through the box's middle.
@@ -198,14 +199,17 @@ def scribble(img: Image.Image, box: tuple[float, float, float, float], *,
                                        + 0.12 * math.sin(t * 29))
         points.append((x, y))
     draw.line(points, fill=(25, 35, 95), width=max(2, round(w / 550)), joint="curve")
+    page = ImageChops.multiply(page, ink)
     return page if img.mode == "RGB" else page.convert("L")
 
 
 def blank_page(size: tuple[float, float] = (210, 297), dpi: float = 200, *,
-               show_through: Image.Image | None = None, seed: int = 0) -> Image.Image:
+               show_through: Image.Image | None = None, strength: float = 0.07,
+               seed: int = 0) -> Image.Image:
     """The empty back of a duplex scan: ``size`` in millimetres at ``dpi``, slightly grey paper
-    with grain and a few specks, and the mirrored, very faint show-through of the front
-    (``show_through``, a page image; synthetic lines of text when ``None``)."""
+    with grain and a few specks, and the mirrored, faint show-through of the front
+    (``show_through``, a page image, at ``strength`` of its contrast; synthetic lines of text
+    when ``None``)."""
     rng = random.Random(seed)
     w, h = round(size[0] / 25.4 * dpi), round(size[1] / 25.4 * dpi)
     paper = 236
@@ -213,7 +217,7 @@ def blank_page(size: tuple[float, float] = (210, 297), dpi: float = 200, *,
         front = _page(show_through).convert("L").resize((w, h), Image.Resampling.BOX)
         front = front.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         front = front.filter(ImageFilter.GaussianBlur(dpi / 100))
-        base = front.point([round(paper - (255 - v) * 0.07) for v in range(256)])
+        base = front.point([round(paper - (255 - v) * strength) for v in range(256)])
     else:
         base = Image.new("L", (w, h), paper)
         draw = ImageDraw.Draw(base)
@@ -236,8 +240,12 @@ def make_pdf(images: Sequence[Image.Image], path: Path, dpi: float = 200, *,
     """An image-only PDF as a scanner writes it: one JPEG per page (``1`` images: one CCITT
     group 4 image per page), the page size given by ``dpi``."""
     pages = [im if im.mode in ("1", "L", "RGB") else im.convert("RGB") for im in images]
+    bits = pages[0].mode == "1"
+    pages = [im.convert("1") if bits else im.convert("RGB") if im.mode == "1" else im
+             for im in pages]
+    options = {} if bits else {"quality": quality}
     pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:],
-                  resolution=dpi, quality=quality)
+                  resolution=dpi, **options)
     return path
 
 

@@ -502,9 +502,13 @@ def _ink_share(
     return mask.histogram()[255] / area
 
 
-BLANK_INK = 0.002
-"""Share of the page (at ≈ 50 dpi, margins ignored) that must be ink for a page not to be
-blank; a form page has several per cent, a blank back with show-through and dust ≈ 0."""
+BLANK_DELTA = 20
+"""Grey levels below the local paper level from which a pixel of the ≈ 50 dpi thumbnail counts
+as ink for :func:`is_blank` (a faint show-through stays above, a faded photocopy's text
+below)."""
+BLANK_INK = 0.001
+"""Share of the page (at ≈ 50 dpi, 3 % margins ignored, specks removed) that must be ink for a
+page not to be blank: a form page has several per cent, a blank back ≈ 0."""
 _THUMB_DPI = 50
 
 
@@ -517,9 +521,12 @@ def _thumbnail(image: Image.Image, dpi: float | None = None) -> tuple[Image.Imag
 
 def is_blank(image: Image.Image) -> bool:
     """True for a blank page: robust to scanner noise and dust, a faint show-through from the
-    other side (lighter than the paper by less than ≈ 40 grey levels) and a dark border."""
+    other side of the sheet, uneven light and a dark scanner border. When in doubt, not blank
+    (a page declared blank is set aside without looking for a code)."""
     thumb, dpi = _thumbnail(image)
-    return _ink_share(thumb, dpi, margin=0.03) < BLANK_INK
+    if _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA) >= 20 * BLANK_INK:
+        return False  # plainly printed: the usual case, decided cheaply
+    return _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA, despeckle=True) < BLANK_INK
 
 
 def ink_ratio(image: Image.Image, box: tuple[float, float, float, float]) -> float:
@@ -566,10 +573,10 @@ class PageScan:
 # The region where the forms print their code, in fractions of an upright page (the code sits
 # at x 0.81–0.89, y 0.08–0.13 of A4; the region leaves room for margins, skew and borders).
 _CORNER = (0.5, 0.0, 1.0, 0.34)
-MIN_CONTRAST = 28
-"""Grey levels between a code's dark and light modules below which a decoded code is dropped:
-the mirrored show-through of the other side of the sheet can decode, a printed code — even a
-badly faded one — has several times this contrast."""
+MIN_CONTRAST = 24
+"""Grey levels between a code's dark and light modules below which a decoded code is dropped
+as show-through from the other side of the sheet (≈ 15–20 levels); a printed code, even a
+badly faded photocopy, has more. Show-through is also mirrored, which is checked too."""
 MODULE_MM = 22 / 33
 """Module size of the forms' code (22 mm, version 2 with its quiet zone)."""
 
@@ -602,27 +609,74 @@ def _corner_boxes(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def _contrast(image: Image.Image, result: Any) -> int:
-    """Grey levels between the dark (5th percentile) and light (95th) pixels of a code."""
-    p = result.position
-    xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
-    ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
-    box = (max(0, min(xs)), max(0, min(ys)), min(image.width, max(xs) + 1),
-           min(image.height, max(ys) + 1))
-    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
-        return 255
-    region = _gray(image.crop(box))
-    hist = region.histogram()
+def _percentiles(gray: Image.Image, *shares: float) -> list[int]:
+    hist = gray.histogram()
     total = sum(hist)
-    low = high = 0
+    out = [0] * len(shares)
     seen = 0
     for level, count in enumerate(hist):
-        if seen < 0.05 * total <= seen + count:
-            low = level
-        if seen < 0.95 * total <= seen + count:
-            high = level
+        for i, share in enumerate(shares):
+            if seen < share * total <= seen + count:
+                out[i] = level
         seen += count
-    return high - low
+    return out
+
+
+def _format_word(data: int) -> int:
+    """The 15-bit QR format information (BCH code, masked) for 5 data bits."""
+    value = data << 10
+    for bit in range(14, 9, -1):
+        if value >> bit & 1:
+            value ^= 0b10100110111 << (bit - 10)
+    return ((data << 10) | value) ^ 0b101010000010010
+
+
+_FORMAT_WORDS = tuple(_format_word(d) for d in range(32))
+# Module (row, column) of the format bits beside the top-left finder, most significant first.
+_FORMAT_MODULES = tuple([(8, c) for c in (0, 1, 2, 3, 4, 5, 7, 8)]
+                        + [(r, 8) for r in (7, 5, 4, 3, 2, 1, 0)])
+
+
+def _format_distance(bits: Sequence[int]) -> int:
+    word = int("".join(map(str, bits)), 2)
+    return min(bin(word ^ valid).count("1") for valid in _FORMAT_WORDS)
+
+
+def _checked(image: Image.Image, result: Any) -> bool:
+    """Whether a decoded code is really printed on this side of the sheet: enough contrast,
+    and not mirrored. zxing reads mirrored codes (and reports their corners transposed); the
+    format bits beside the top-left finder then only make a valid word read transposed."""
+    p = result.position
+    corners = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y),
+               (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    box = (max(0, min(xs)), max(0, min(ys)), min(image.width, max(xs) + 1),
+           min(image.height, max(ys) + 1))
+    if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+        return True
+    gray = _gray(image)
+    low, high = _percentiles(gray.crop(box), 0.05, 0.95)
+    if high - low < MIN_CONTRAST:
+        return False
+    version = str(result.extra.get("Version", "")) if isinstance(result.extra, dict) else ""
+    if not version.isdigit():
+        return True  # not a model 2 QR code: no mirror check
+    n = 17 + 4 * int(version)
+    cut = (low + high) / 2
+
+    def dark(row: int, col: int) -> int:
+        u, v = (col + 0.5) / n, (row + 0.5) / n
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners
+        x = (1 - u) * (1 - v) * x0 + u * (1 - v) * x1 + u * v * x2 + (1 - u) * v * x3
+        y = (1 - u) * (1 - v) * y0 + u * (1 - v) * y1 + u * v * y2 + (1 - u) * v * y3
+        xi = min(gray.width - 1, max(0, round(x)))
+        yi = min(gray.height - 1, max(0, round(y)))
+        value = gray.getpixel((xi, yi))
+        return 1 if isinstance(value, (int, float)) and value < cut else 0
+
+    straight = _format_distance([dark(r, c) for r, c in _FORMAT_MODULES])
+    transposed = _format_distance([dark(c, r) for r, c in _FORMAT_MODULES])
+    return straight <= transposed
 
 
 class _Search:
@@ -645,7 +699,7 @@ class _Search:
             text = result.text
             if not text or text in self.codes:
                 continue
-            if _contrast(raw if raw is not None else image, result) < MIN_CONTRAST:
+            if not _checked(raw if raw is not None else image, result):
                 continue  # show-through from the other side of the sheet
             self.codes[text] = None
             if self.effort == "none":
@@ -777,15 +831,7 @@ def _open_dark(gray: Image.Image, size: int) -> Image.Image:
 def _darkest_ink(gray: Image.Image) -> Image.Image:
     """Only the darkest ink (toner) black: a threshold a quarter of the way from the darkest
     level to the paper, so lighter marks (a seal in a grey scan) turn white."""
-    hist = gray.histogram()
-    total = sum(hist)
-    seen, dark, paper = 0, 0, 255
-    for level, count in enumerate(hist):
-        if seen < 0.01 * total <= seen + count:
-            dark = level
-        if seen < 0.6 * total <= seen + count:
-            paper = level
-        seen += count
+    dark, paper = _percentiles(gray, 0.01, 0.6)
     cut = dark + (paper - dark) // 4
     return gray.point(lambda v: 0 if v <= cut else 255)
 
