@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,6 @@ from yujing.qr import format_serial
 
 Progress = Callable[[int, int], None]
 ISSUED = Requirement(id="issued", title="通知书发放", parts=("*",))
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ class _Context:
     list_day: date
     verify: bool
     facts: Mapping[str, Mapping[str, Any]]
+    hashes: Mapping[str, Future[dict[str, tuple[str, bool] | OSError]]] = field(
+        default_factory=dict
+    )
+    """With ``verify``: every known file is being hashed in worker threads while the checks
+    run (results are waited for as each file is checked)."""
 
 
 def audit(
@@ -112,7 +117,58 @@ def audit(
     ):
         issued_files.setdefault(r["student_id"], []).append(r["file"])
     requirements = [ISSUED, *policy.requirements]
+    pool = None
+    if verify:
+        known_paths = {
+            d.path for docs in (*scans.values(), *records.values()) for d in docs if d.path
+        }
+        known_paths |= {p for files in issued_files.values() for p in files}
+        pool = ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2))
+        ctx = replace(ctx, hashes=_hash_all(pool, ws.root, sorted(known_paths)))
+    try:
+        audited, deferred = _check_students(
+            students, requirements, policy, serials, scans, records, issued_files, ctx, progress
+        )
+        stray = _check_stray(ws, ctx)
+        # With verify, file contents are judged last, so the checks above ran while the
+        # worker threads read and hashed.
+        late = _resolve_deferred(deferred, ctx)
+        audited = [
+            replace(a, findings=a.findings + tuple(late.get(a.student_id, ()))) for a in audited
+        ]
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return AuditReport(
+        school=ws.school,
+        policy=policy.name,
+        policy_title=policy.title,
+        term=str(term),
+        term_label=term.label(),
+        generated_at=datetime.now().isoformat(timespec="seconds"),
+        as_of=as_of.isoformat(),
+        verified=verify,
+        requirements=tuple((r.id, r.title) for r in requirements),
+        students=tuple(audited),
+        stray=tuple(stray),
+        notes=tuple(notes),
+    )
+
+
+def _check_students(
+    students: Sequence[Mapping[str, Any]],
+    requirements: Sequence[Requirement],
+    policy: Any,
+    serials: Mapping[str, Mapping[str, Any]],
+    scans: Mapping[str, list[_Doc]],
+    records: Mapping[str, list[_Doc]],
+    issued_files: Mapping[str, list[str]],
+    ctx: _Context,
+    progress: Progress | None,
+) -> tuple[list[StudentAudit], list[tuple[_Who, str]]]:
     audited: list[StudentAudit] = []
+    deferred: list[tuple[_Who, str]] = []
+
     for i, entry in enumerate(students, start=1):
         sid = entry["student_id"]
         who = (sid, entry["name"], entry["college"], entry["class_name"], entry["level"])
@@ -131,9 +187,9 @@ def audit(
             status, found = _check_requirement(who, req, docs, ctx, issue_day)
             statuses.append(status)
             findings += found
-        known = [d.path for d in docs] + issued_files.get(sid, [])
-        findings += _check_files(who, known, ctx)
-        folder = student_folder(Path("archive"), sid, entry["name"]) / str(term)
+        known = [d.path for d in docs if d.path] + issued_files.get(sid, [])
+        findings += _check_files(who, known, ctx, deferred)
+        folder = student_folder(Path("archive"), sid, entry["name"]) / str(ctx.term)
         audited.append(
             StudentAudit(
                 sid,
@@ -148,21 +204,7 @@ def audit(
         )
         if progress is not None and (i % 200 == 0 or i == len(students)):
             progress(i, len(students))
-    stray = _check_stray(ws, ctx)
-    return AuditReport(
-        school=ws.school,
-        policy=policy.name,
-        policy_title=policy.title,
-        term=str(term),
-        term_label=term.label(),
-        generated_at=datetime.now().isoformat(timespec="seconds"),
-        as_of=as_of.isoformat(),
-        verified=verify,
-        requirements=tuple((r.id, r.title) for r in requirements),
-        students=tuple(audited),
-        stray=tuple(stray),
-        notes=tuple(notes),
-    )
+    return audited, deferred
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -270,12 +312,21 @@ def _check_requirement(
     return RequirementStatus(req.id, req.title, status, detail, have, needed), findings
 
 
-def _check_files(who: _Who, paths: Iterable[str], ctx: _Context) -> list[Finding]:
+def _check_files(
+    who: _Who, paths: Iterable[str], ctx: _Context, deferred: list[tuple[_Who, str]]
+) -> list[Finding]:
+    """Existence and access now; content (hash, format) now for files whose size or time
+    changed, or — with ``verify`` — later, once the background hashing has read them
+    (``deferred``, resolved by :func:`_resolve_deferred`)."""
     out = []
+    base = str(ctx.root)
     for rel in sorted(set(paths)):
-        path = ctx.root / rel
+        if rel in ctx.hashes:  # verify: a worker thread opens, reads and hashes it
+            deferred.append((who, rel))
+            continue
+        path = f"{base}/{rel}"
         try:
-            st = path.stat()
+            st = os.stat(path)
         except FileNotFoundError:
             out.append(
                 _finding(
@@ -303,62 +354,97 @@ def _check_files(who: _Who, paths: Iterable[str], ctx: _Context) -> list[Finding
         fact = ctx.facts.get(rel)
         if fact is None:
             continue
-        changed = st.st_size != fact["size"] or st.st_mtime_ns != fact["mtime_ns"]
-        if not (ctx.verify or changed):
-            continue
-        try:
-            digest, readable = _hash_and_check(path)
-        except OSError as exc:
-            out.append(
-                _finding(
-                    who,
-                    None,
-                    "unreadable",
-                    f"读取失败：{exc.strerror}",
-                    path=rel,
-                    title=Path(rel).name,
-                )
-            )
-            continue
-        if digest != fact["sha256"]:
-            out.append(
-                _finding(
-                    who,
-                    None,
-                    "altered",
-                    f"归档后文件内容被改动（哈希 {digest[:12]}… ≠ 登记的 "
-                    f"{str(fact['sha256'])[:12]}…）",
-                    path=rel,
-                    title=Path(rel).name,
-                )
-            )
-        elif not readable:
-            out.append(
-                _finding(
-                    who,
-                    None,
-                    "unreadable",
-                    "文件已损坏或格式不完整",
-                    path=rel,
-                    title=Path(rel).name,
-                )
-            )
+        if st.st_size != fact["size"] or st.st_mtime_ns != fact["mtime_ns"]:
+            out += _content_findings(who, rel, ctx, None)
     return out
+
+
+def _resolve_deferred(
+    deferred: Sequence[tuple[_Who, str]], ctx: _Context
+) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for who, rel in deferred:
+        found = _content_findings(who, rel, ctx, ctx.hashes[rel])
+        if found:
+            out.setdefault(who[0], []).extend(found)
+    return out
+
+
+def _content_findings(
+    who: _Who,
+    rel: str,
+    ctx: _Context,
+    pending: Future[dict[str, tuple[str, bool] | OSError]] | None,
+) -> list[Finding]:
+    fact = ctx.facts.get(rel)
+    title = Path(rel).name
+    try:
+        result = pending.result()[rel] if pending is not None else _hash_and_check(ctx.root / rel)
+        if isinstance(result, OSError):
+            raise result
+        digest, readable = result
+    except FileNotFoundError:
+        return [
+            _finding(who, None, "missing", f"登记库记录的文件不存在：{rel}", path=rel, title=title)
+        ]
+    except OSError as exc:
+        return [
+            _finding(who, None, "unreadable", f"读取失败：{exc.strerror}", path=rel, title=title)
+        ]
+    if fact is None:
+        return []
+    if digest != fact["sha256"]:
+        return [
+            _finding(
+                who,
+                None,
+                "altered",
+                f"归档后文件内容被改动（哈希 {digest[:12]}… ≠ 登记的 {str(fact['sha256'])[:12]}…）",
+                path=rel,
+                title=title,
+            )
+        ]
+    if not readable:
+        return [_finding(who, None, "unreadable", "文件已损坏或格式不完整", path=rel, title=title)]
+    return []
+
+
+_HASH_BATCH = 64
+
+
+def _hash_all(
+    pool: ThreadPoolExecutor, root: Path, paths: Sequence[str]
+) -> dict[str, Future[dict[str, tuple[str, bool] | OSError]]]:
+    """Start hashing files in worker threads, in batches (one future per batch: tens of
+    thousands of futures cost more than the hashing). hashlib and file reads release the GIL,
+    so hashing keeps up with the disk, and it overlaps the rest of the audit."""
+
+    def batch(rels: Sequence[str]) -> dict[str, tuple[str, bool] | OSError]:
+        out: dict[str, tuple[str, bool] | OSError] = {}
+        for rel in rels:
+            try:
+                out[rel] = _hash_and_check(root / rel)
+            except OSError as exc:
+                out[rel] = exc
+        return out
+
+    futures: dict[str, Future[dict[str, tuple[str, bool] | OSError]]] = {}
+    for i in range(0, len(paths), _HASH_BATCH):
+        rels = paths[i : i + _HASH_BATCH]
+        future = pool.submit(batch, rels)
+        futures.update((rel, future) for rel in rels)
+    return futures
 
 
 def _hash_and_check(path: Path) -> tuple[str, bool]:
     """SHA-256 of the file, and whether its format looks whole (PDF header/trailer, zip end)."""
     digest = hashlib.sha256()
-    head = b""
-    tail = b""
+    head = tail = b""
     with open(path, "rb", buffering=0) as fh:
-        while True:
-            block = fh.read(_CHUNK)
-            if not block:
-                break
+        while block := fh.read(1 << 20):  # reads and hashing release the GIL
             if not head:
                 head = block[:8]
-            tail = (tail + block)[-2048:]
+            tail = block[-2048:] if len(block) >= 2048 else (tail + block)[-2048:]
             digest.update(block)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
@@ -379,42 +465,56 @@ def _check_stray(ws: Any, ctx: _Context) -> list[Finding]:
     archive = ws.archive_dir
     if not archive.exists():
         return out
-    for dirpath, _dirnames, filenames in os.walk(archive):
-        for name in filenames:
-            if name.startswith("."):
-                continue  # temporary files of a write in progress
-            rel = os.path.relpath(os.path.join(dirpath, name), ws.root)
-            if rel in known:
-                continue
-            if not by_hash:
-                by_hash = {str(f["sha256"]): p for p, f in ctx.facts.items()}
-            path = ws.root / rel
-            try:
-                digest, _ = _hash_and_check(path)
-            except OSError:
-                digest = ""
-            folder = Path(rel).parts[1] if len(Path(rel).parts) > 1 else ""
-            sid = folder.split("-", 1)[0]
-            who = (sid, folder.split("-", 1)[1] if "-" in folder else "", "", "", "")
-            if digest in by_hash and by_hash[digest] != rel:
-                out.append(
-                    _finding(
-                        who,
-                        None,
-                        "mismatch",
-                        f"文件与登记的 {by_hash[digest]} 相同，却放在了这里"
-                        "（可能被移到了别的学生或学期的档案夹）",
-                        path=rel,
-                        title=name,
-                    )
+    for rel, name in _walk(archive, "archive"):
+        if rel in known:
+            continue
+        if not by_hash:
+            by_hash = {str(f["sha256"]): p for p, f in ctx.facts.items()}
+        path = ws.root / rel
+        try:
+            digest, _ = _hash_and_check(path)
+        except OSError:
+            digest = ""
+        folder = Path(rel).parts[1] if len(Path(rel).parts) > 1 else ""
+        sid = folder.split("-", 1)[0]
+        who = (sid, folder.split("-", 1)[1] if "-" in folder else "", "", "", "")
+        if digest in by_hash and by_hash[digest] != rel:
+            out.append(
+                _finding(
+                    who,
+                    None,
+                    "mismatch",
+                    f"文件与登记的 {by_hash[digest]} 相同，却放在了这里"
+                    "（可能被移到了别的学生或学期的档案夹）",
+                    path=rel,
+                    title=name,
                 )
-            else:
-                out.append(
-                    _finding(
-                        who, None, "orphan", "档案夹中有登记库没有记录的文件", path=rel, title=name
-                    )
+            )
+        else:
+            out.append(
+                _finding(
+                    who, None, "orphan", "档案夹中有登记库没有记录的文件", path=rel, title=name
                 )
+            )
     return out
+
+
+def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
+    """(path relative to the workspace, name) of every file below ``folder``; hidden files
+    (temporary files of a write in progress) are skipped. scandir, no Path objects: the
+    archive holds tens of thousands of files."""
+    stack = [(str(folder), prefix)]
+    while stack:
+        here, rel_here = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                rel = f"{rel_here}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel))
+                else:
+                    yield rel, entry.name
 
 
 def _latest_term(ws: Any) -> Term:
