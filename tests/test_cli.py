@@ -267,3 +267,17 @@ def test_issue_reprint_void_through_the_cli(ws: Path) -> None:
     assert r.exit_code == 1 and "没有编号 000077" in r.output
     r = run("-w", ws, "issue", "--term", "2024-2025-1", "--level", "红色预警")
     assert r.exit_code == 0 and "批次 2024-2025-1-002：1 人" in r.output
+
+
+def test_report_through_the_cli(ws: Path) -> None:
+    run("-w", ws, "import", "roster", ROSTER_XLSX)
+    run("-w", ws, "import", "grades", PREV_GBK, THIS_BOM)
+    r = run("-w", ws, "report", "--term", "2024-2025-1")
+    assert r.exit_code == 1 and "还没有名单" in r.output
+    run("-w", ws, "assess", "--term", "2023-2024-2")
+    run("-w", ws, "list", "freeze", "--term", "2023-2024-2")
+    run("-w", ws, "assess", "--term", "2024-2025-1")
+    r = run("-w", ws, "report", "--term", "2024-2025-1")
+    assert r.exit_code == 0, r.output
+    assert "转化（降级或解除）2 人" in r.output
+    assert len(list((ws / "reports").glob("2024-2025-1 *.docx"))) == 3

@@ -757,6 +757,33 @@ def _render_audit(report: Any) -> None:
         console.print("[green]全部齐全。[/]")
 
 
+@cli.command("report")
+@click.option("--term", type=TERM, required=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="输出目录（默认：工作区的 reports/）。",
+)
+@click.pass_context
+@handle_errors
+def report_cmd(ctx: click.Context, term: Term, output: Path | None) -> None:
+    """生成学期报告（.docx）：帮扶效果分析报告、学期学业帮扶总结报告、学生学业预警处理结果汇总表。"""
+    from yujing.checker.reports import term_summary, write_term_reports
+
+    ws = open_workspace(ctx)
+    out_dir = output or ws.root / "reports"
+    with progress_bar("报告") as progress:
+        paths = write_term_reports(ws, term, out_dir, progress=progress)
+    summary = term_summary(ws, term)
+    console.print(
+        f"{term}：预警 {summary.warned} 人；上学期 {summary.previous_warned} 人，"
+        f"转化（降级或解除）{summary.converted} 人"
+    )
+    for path in paths:
+        console.print(f"  {path}")
+
+
 # -- policy ---------------------------------------------------------------------------------
 
 
