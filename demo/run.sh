@@ -73,6 +73,9 @@ head -40 "$WS/档案检查.txt"
 echo "…（全部问题见 $WS/档案检查.txt）"
 echo "（audit 退出码 $code：0 全部齐全，1 发现问题，2 无法检查）"
 
+step "11. 学期报告：帮扶效果分析、学期帮扶总结、处理结果汇总表"
+$Y -w "$WS" report --term 2024-2025-1
+
 step "完成"
 echo "工作区：$WS/"
 echo "本学期预警名单：$(ls "$WS"/lists/2024-2025-1*.xlsx)"
