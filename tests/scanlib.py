@@ -12,34 +12,40 @@ scanners write (image-only PDF with one JPEG per page, multi-page 1-bit group 4 
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-WHITE = {"L": 255, "RGB": (255, 255, 255), "1": 1}
-BLACK = {"L": 0, "RGB": (0, 0, 0), "1": 0}
+Colour = int | tuple[int, int, int]
+WHITE: dict[str, Colour] = {"L": 255, "RGB": (255, 255, 255), "1": 1}
+BLACK: dict[str, Colour] = {"L": 0, "RGB": (0, 0, 0), "1": 0}
 
 
 def _page(img: Image.Image) -> Image.Image:
     return img if img.mode in ("L", "RGB") else img.convert("L")
 
 
-def rotate(img: Image.Image, degrees: float) -> Image.Image:
+def rotate(
+    img: Image.Image, degrees: float, *, resample: Image.Resampling = Image.Resampling.BICUBIC
+) -> Image.Image:
     """The page turned counter-clockwise by ``degrees``: exact for multiples of 90 (a page fed
     sideways or upside down), resampled with white corners for a skew such as 3°."""
-    turns = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
-             270: Image.Transpose.ROTATE_270}
+    turns = {
+        90: Image.Transpose.ROTATE_90,
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_270,
+    }
     d = degrees % 360
     if d == 0:
         return img.copy()
     if d in turns:
         return img.transpose(turns[int(d)])
     page = _page(img)
-    return page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True,
-                       fillcolor=WHITE[page.mode])
+    return page.rotate(degrees, resample=resample, expand=True, fillcolor=WHITE[page.mode])
 
 
 def resample(img: Image.Image, from_dpi: float, to_dpi: float) -> Image.Image:
@@ -72,8 +78,9 @@ def _noise_layer(size: tuple[int, int], amount: int, rng: random.Random) -> Imag
     return tri.point([max(0, min(255, round(128 + (v - 128) * scale))) for v in range(256)])
 
 
-def noise(img: Image.Image, amount: int = 40, *, specks: float = 0.002,
-          seed: int = 0) -> Image.Image:
+def noise(
+    img: Image.Image, amount: int = 40, *, specks: float = 0.002, seed: int = 0
+) -> Image.Image:
     """Sensor noise of up to ±``amount`` grey levels plus ``specks`` (share of pixels) of dust:
     isolated black and white dots."""
     rng = random.Random(seed)
@@ -156,22 +163,29 @@ def perspective(img: Image.Image, *, strength: float = 0.04) -> Image.Image:
         a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         b.append(v)
     coeffs = _solve(a, b)
-    return page.transform((w, h), Image.Transform.PERSPECTIVE, coeffs,
-                          Image.Resampling.BICUBIC, fillcolor=WHITE[page.mode])
+    return page.transform(
+        (w, h),
+        Image.Transform.PERSPECTIVE,
+        coeffs,
+        Image.Resampling.BICUBIC,
+        fillcolor=WHITE[page.mode],
+    )
 
 
 def black_border(img: Image.Image, px: int) -> Image.Image:
     """The page on a black scanner lid: ``px`` of black around it (uneven: more at the top and
     right, where the page was not pushed into the corner)."""
     page = _page(img)
-    out = Image.new(page.mode, (page.width + 2 * px + px // 2, page.height + 2 * px + px // 2),
-                    BLACK[page.mode])
+    out = Image.new(
+        page.mode, (page.width + 2 * px + px // 2, page.height + 2 * px + px // 2), BLACK[page.mode]
+    )
     out.paste(page, (px, px + px // 2))
     return out
 
 
-def scribble(img: Image.Image, box: tuple[float, float, float, float], *,
-             stamp: bool = True, seed: int = 0) -> Image.Image:
+def scribble(
+    img: Image.Image, box: tuple[float, float, float, float], *, stamp: bool = True, seed: int = 0
+) -> Image.Image:
     """A pen signature scrawled across ``box`` (fractions of the page: x0, y0, x1, y1) and,
     with ``stamp``, the ring of a red seal (章) whose edge passes through the box."""
     rng = random.Random(seed)
@@ -186,8 +200,9 @@ def scribble(img: Image.Image, box: tuple[float, float, float, float], *,
         cx, cy = (x0 + x1) / 2 - r * 0.7071, (y0 + y1) / 2 + r * 0.7071
         width = max(3, round(w / 350))
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 45, 45), width=width)
-        draw.ellipse((cx - r * 0.25, cy - r * 0.25, cx + r * 0.25, cy + r * 0.25),
-                     fill=(220, 45, 45))  # the star of the seal
+        draw.ellipse(
+            (cx - r * 0.25, cy - r * 0.25, cx + r * 0.25, cy + r * 0.25), fill=(220, 45, 45)
+        )  # the star of the seal
     # A signature: a looping stroke from the left of the box to its right.
     points = []
     steps = 60
@@ -195,17 +210,21 @@ def scribble(img: Image.Image, box: tuple[float, float, float, float], *,
     for i in range(steps + 1):
         t = i / steps
         x = x0 + t * (x1 - x0) + 0.04 * (x1 - x0) * math.sin(t * 31 + phase)
-        y = (y0 + y1) / 2 + (y1 - y0) * (0.32 * math.sin(t * 11 + phase)
-                                       + 0.12 * math.sin(t * 29))
+        y = (y0 + y1) / 2 + (y1 - y0) * (0.32 * math.sin(t * 11 + phase) + 0.12 * math.sin(t * 29))
         points.append((x, y))
     draw.line(points, fill=(25, 35, 95), width=max(2, round(w / 550)), joint="curve")
     page = ImageChops.multiply(page, ink)
     return page if img.mode == "RGB" else page.convert("L")
 
 
-def blank_page(size: tuple[float, float] = (210, 297), dpi: float = 200, *,
-               show_through: Image.Image | None = None, strength: float = 0.07,
-               seed: int = 0) -> Image.Image:
+def blank_page(
+    size: tuple[float, float] = (210, 297),
+    dpi: float = 200,
+    *,
+    show_through: Image.Image | None = None,
+    strength: float = 0.07,
+    seed: int = 0,
+) -> Image.Image:
     """The empty back of a duplex scan: ``size`` in millimetres at ``dpi``, slightly grey paper
     with grain and a few specks, and the mirrored, faint show-through of the front
     (``show_through``, a page image, at ``strength`` of its contrast; synthetic lines of text
@@ -235,17 +254,87 @@ def blank_page(size: tuple[float, float] = (210, 297), dpi: float = 200, *,
     return out
 
 
-def make_pdf(images: Sequence[Image.Image], path: Path, dpi: float = 200, *,
-             quality: int = 75) -> Path:
-    """An image-only PDF as a scanner writes it: one JPEG per page (``1`` images: one CCITT
-    group 4 image per page), the page size given by ``dpi``."""
-    pages = [im if im.mode in ("1", "L", "RGB") else im.convert("RGB") for im in images]
-    bits = pages[0].mode == "1"
-    pages = [im.convert("1") if bits else im.convert("RGB") if im.mode == "1" else im
-             for im in pages]
-    options = {} if bits else {"quality": quality}
-    pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:],
-                  resolution=dpi, **options)
+def make_pdf(
+    images: Iterable[Image.Image], path: Path, dpi: float = 200, *, quality: int = 75
+) -> Path:
+    """An image-only PDF as a scanner writes it: one JPEG per page (``L`` pages grey, others
+    colour), each page exactly the image's size at ``dpi``. ``images`` may be any iterable
+    (a generator keeps memory flat for long files). 1-bit pages are written by Pillow with
+    one CCITT group 4 image per page instead."""
+    pages = iter(images)
+    first = next(pages)
+    if first.mode == "1":
+        rest = [im.convert("1") for im in pages]
+        first.save(path, format="PDF", save_all=True, append_images=rest, resolution=dpi)
+        return path
+
+    def encoded() -> Iterator[tuple[bytes, int, int, str]]:
+        for im in itertools.chain([first], pages):
+            page = im if im.mode in ("L", "RGB") else im.convert("RGB")
+            buffer = io.BytesIO()
+            page.save(buffer, format="JPEG", quality=quality)
+            yield buffer.getvalue(), page.width, page.height, page.mode
+
+    return write_jpeg_pdf(encoded(), path, dpi)
+
+
+def write_jpeg_pdf(
+    jpegs: Iterable[tuple[bytes, int, int, str]], path: Path, dpi: float = 200
+) -> Path:
+    """A PDF of one full-page JPEG per page from ``(jpeg bytes, width, height, mode)``,
+    written as it comes (objects: 1 catalog, 2 page tree, then page, content, image per
+    page)."""
+    offsets: list[int] = []
+    kids: list[int] = []
+    with path.open("wb") as fh:
+        fh.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+        def obj(number: int, body: bytes, stream: bytes | None = None) -> None:
+            while len(offsets) < number:
+                offsets.append(0)
+            offsets[number - 1] = fh.tell()
+            fh.write(f"{number} 0 obj\n".encode() + body)
+            if stream is not None:
+                fh.write(b"\nstream\n" + stream + b"\nendstream")
+            fh.write(b"\nendobj\n")
+
+        number = 2
+        for data, width, height, mode in jpegs:
+            page, content, image = number + 1, number + 2, number + 3
+            number = image
+            w_pt, h_pt = width * 72 / dpi, height * 72 / dpi
+            draw = f"q {w_pt:.2f} 0 0 {h_pt:.2f} 0 0 cm /Im0 Do Q".encode()
+            obj(
+                page,
+                (
+                    f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w_pt:.2f} {h_pt:.2f}] "
+                    f"/Resources << /XObject << /Im0 {image} 0 R >> >> "
+                    f"/Contents {content} 0 R >>"
+                ).encode(),
+            )
+            obj(content, f"<< /Length {len(draw)} >>".encode(), draw)
+            space = "/DeviceGray" if mode == "L" else "/DeviceRGB"
+            obj(
+                image,
+                (
+                    f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+                    f"/ColorSpace {space} /BitsPerComponent 8 /Filter /DCTDecode "
+                    f"/Length {len(data)} >>"
+                ).encode(),
+                data,
+            )
+            kids.append(page)
+        refs = " ".join(f"{k} 0 R" for k in kids)
+        obj(2, f"<< /Type /Pages /Kids [{refs}] /Count {len(kids)} >>".encode())
+        obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        xref = fh.tell()
+        fh.write(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
+        for offset in offsets:
+            fh.write(f"{offset:010d} 00000 n \n".encode())
+        fh.write(
+            f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
+            "%%EOF\n".encode()
+        )
     return path
 
 
@@ -254,11 +343,18 @@ def to_bilevel(img: Image.Image, threshold: int = 150) -> Image.Image:
     return _page(img).convert("L").point(lambda v: 255 if v > threshold else 0, mode="1")
 
 
-def make_tiff(images: Sequence[Image.Image], path: Path, bilevel: bool = True, *,
-              dpi: float = 200) -> Path:
+def make_tiff(
+    images: Sequence[Image.Image], path: Path, bilevel: bool = True, *, dpi: float = 200
+) -> Path:
     """A multi-page TIFF: 1-bit group 4 (fax) pages when ``bilevel`` (the default), else 8-bit
     grey with LZW."""
     pages = [to_bilevel(im) if bilevel else _page(im).convert("L") for im in images]
-    pages[0].save(path, format="TIFF", save_all=True, append_images=pages[1:],
-                  compression="group4" if bilevel else "tiff_lzw", dpi=(dpi, dpi))
+    pages[0].save(
+        path,
+        format="TIFF",
+        save_all=True,
+        append_images=pages[1:],
+        compression="group4" if bilevel else "tiff_lzw",
+        dpi=(dpi, dpi),
+    )
     return path

@@ -3,40 +3,52 @@
 :func:`iter_pages` turns what a scanner or phone produced into page images:
 
 * **PDF** — a scanned (image-only) page carries one image that covers the page: it is taken
-  out of the file as is (``origin="embedded"``, no rendering; a JPEG is opened straight from
-  its bytes). A born-digital or mixed page (text, vector drawing, several images) is rendered
-  with poppler's ``pdftoppm`` at 200 dpi (``origin="rendered"``), consecutive such pages in
-  one call. A page's ``/Rotate`` is applied.
+  out of the file as is (``origin="embedded"``, no rendering; a JPEG is opened lazily straight
+  from its bytes, other encodings are decoded by pypdf). A born-digital or mixed page (text,
+  vector drawing, several images) — or an embedded image that cannot be decoded here (JBIG2) —
+  is rendered by poppler's ``pdftoppm`` at 200 dpi (``origin="rendered"``), consecutive such
+  pages in one call. A page's ``/Rotate`` is applied. The file is read as pages are needed.
 * **TIFF** — every frame of a multi-page file, 1-bit CCITT fax included (``"tiff"``).
 * **JPEG / PNG** — one page; the EXIF orientation of a phone photo is applied (``"photo"``).
 
-A file is recognised by its first bytes, not its name (a phone's ``.jpg`` that is really a PNG
-reads); a truncated, corrupt, encrypted or unsupported file raises
-:class:`~yujing.errors.UnreadableFileError` naming the file (and page) and what to do.
+A file is recognised by its first bytes, not its name (a ``.jpg`` that is really a PNG reads).
+A missing, truncated (no ``%%EOF``), corrupt, encrypted or unsupported file raises
+:class:`~yujing.errors.UnreadableFileError` naming the file (and the page, when the damage is
+in one page) and what to do; pages before a damaged page have been yielded by then.
 
 :func:`scan_page` finds the QR codes of one page image, cheapest first, and stops as soon as a
 code that ``accept`` accepts is found:
 
+0. the page is looked at in grey (a colour JPEG from a PDF is decoded straight to grey; the
+   colour is decoded only if step 3 needs it), and a blank page (the empty back of a duplex
+   scan, :func:`is_blank`) is recognised first: no code is looked for;
 1. ``"corner"`` — the four corner regions at the image's own resolution: the top right, where
-   the forms print their code, first; then the bottom left (page upside down) and the other
-   two (page fed sideways), in the order the page's shape makes likely. About 1 ms each.
-2. ``"page"`` — the whole page scaled to ≈ 150 dpi (a phone photo with the sheet anywhere).
-3. ``"enhanced:<how>"`` — only if nothing was accepted yet: a red-ink-free channel for red
-   seals (colour pages), grey levels stretched (faded copies), local thresholding (shadows),
-   a dark scanner border trimmed, unsharp masking and a small upscale (blur, low resolution),
-   small rotations (±3°, ±5°) and zxing's other binarizers.
+   the forms print their code, first, then the bottom left (page upside down) — or, for a
+   landscape image, the two corners where a sideways page puts the code. About 1 ms each;
+2. ``"page"`` — the whole page scaled to ≈ 150 dpi (a phone photo with the sheet anywhere);
+3. ``"enhanced:<how>"`` — only if nothing was accepted yet, on the two likeliest corners (some
+   also on the whole page): the red channel (a red seal over the code), a grey opening that
+   removes pen strokes thinner than a module (a signature across the code), grey levels
+   stretched (faded copies), local thresholding (shadows), a dark scanner border trimmed,
+   unsharp masking and a 1.5× upscale (blur, low resolution), ±3° and ±5° rotations (skew)
+   and zxing's other binarizers. A page with no code at all costs ≈ 0.1–0.2 s, a code page
+   ≈ 10 ms.
 
-A blank page (the empty back of a duplex scan) is recognised first (:func:`is_blank`) and no
-code is looked for. Every distinct code met on the way is kept in :attr:`PageScan.codes`: a
-page may carry a foreign code (a WeChat group) beside ours; the caller verifies and decides.
+Every distinct code met on the way is kept in :attr:`PageScan.codes` (a page may carry a
+foreign code, e.g. a WeChat group's, beside ours; the caller verifies and decides) — except a
+code seen *through* the paper: zxing decodes the mirrored show-through of the other side of a
+thin sheet, so a code whose format bits only read transposed (mirrored) or whose contrast is
+below :data:`MIN_CONTRAST` is dropped.
 
-:func:`scan_pages` scans many pages with two worker threads (zxing and Pillow's decoders and
-filters release the GIL, so threads overlap on two cores without pickling page images or the
-``accept`` callable).
+:func:`scan_pages` scans many pages with two worker **threads**, not processes: zxing and
+Pillow's decoder and filters release the GIL, so threads use both cores without pickling page
+images or the ``accept`` callable (a closure over the workspace secret).
 
-Speed measured on the 2-core build machine (``bench/bench_scan.py``): a 500-page scanned PDF of
-real form pages (200 dpi JPEG) reads at roughly an order of magnitude more pages per second
-than rendering every page at 300 dpi and decoding the whole page, as paperless-ngx does.
+Speed (``bench/bench_scan.py``, this 2-core machine while other work ran on it, load ≈ 3): a
+500-page scanned PDF of real form pages (colour JPEG, 200 dpi, light skew and noise) reads at
+≈ 105 pages/s with :func:`scan_pages` (≈ 56 pages/s in one thread; ≈ 15 ms CPU a page), every
+code found at the first level; rendering each page at 300 dpi and decoding the whole page, as
+paperless-ngx does, manages ≈ 3 pages/s (≈ 300 ms CPU a page): ≈ 30× slower.
 """
 
 from __future__ import annotations
@@ -44,9 +56,11 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +70,7 @@ from typing import Any
 
 import zxingcpp
 from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+from pypdf.errors import PyPdfError
 
 from yujing.errors import UnreadableFileError
 
@@ -96,6 +111,22 @@ def _unreadable(path: Path, what: str, page: int | None = None) -> UnreadableFil
 
 
 _DAMAGED = "文件已损坏或不完整（可能传输或复制中断）。请重新扫描或从原处重新复制该文件后再导入。"
+
+
+# What Pillow raises on damaged input, besides its own errors (DecompressionBombError is an
+# Exception of its own and is handled apart).
+_IMAGE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    UnidentifiedImageError,
+    ValueError,
+    SyntaxError,
+    TypeError,
+    KeyError,
+    IndexError,
+    EOFError,
+    struct.error,
+    zlib.error,
+)
 
 
 def _sniff(path: Path) -> str:
@@ -150,39 +181,32 @@ def _read_photo(path: Path) -> PageImage:
         with Image.open(path) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)
-            if image is opened:
-                image = opened.copy()
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
-        raise _unreadable(path, f"图像无法解码（{exc}）。" + _DAMAGED) from exc
     except Image.DecompressionBombError as exc:
         raise _unreadable(
             path, "图像尺寸异常巨大，已拒绝读取。请用正常分辨率（200–600 dpi）重新扫描。"
         ) from exc
+    except _IMAGE_ERRORS as exc:
+        raise _unreadable(path, f"图像无法解码（{exc}）。" + _DAMAGED) from exc
     return PageImage(path, 1, _normal_mode(image), _dpi_of(image), "photo")
 
 
 def _iter_tiff(path: Path) -> Iterator[PageImage]:
     try:
         tiff = Image.open(path)
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+    except _IMAGE_ERRORS as exc:
         raise _unreadable(path, f"TIFF 文件无法打开（{exc}）。" + _DAMAGED) from exc
     with tiff:
+        try:
+            count: int | None = getattr(tiff, "n_frames", 1)
+        except _IMAGE_ERRORS:
+            count = None  # the chain of pages is broken: read page by page up to the damage
         index = 0
-        while True:
+        while count is None or index < count:
             try:
                 tiff.seek(index)
-            except EOFError:
-                return
-            except (OSError, ValueError, SyntaxError) as exc:
-                raise _unreadable(
-                    path, f"TIFF 页无法读取（{exc}）。" + _DAMAGED, index + 1
-                ) from exc
-            try:
                 tiff.load()
                 frame = ImageOps.exif_transpose(tiff)
-                if frame is tiff:
-                    frame = tiff.copy()
-            except (OSError, ValueError, SyntaxError) as exc:
+            except _IMAGE_ERRORS as exc:
                 raise _unreadable(
                     path, f"TIFF 页无法解码（{exc}）。" + _DAMAGED, index + 1
                 ) from exc
@@ -222,35 +246,36 @@ def _iter_pdf(path: Path) -> Iterator[PageImage]:
     from pypdf import PdfReader
 
     _check_pdf_end(path)
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise _unreadable(path, "PDF 已加密（需要密码）。请导出一份不加密的 PDF 后再导入。")
-        count = len(reader.pages)
-    except UnreadableFileError:
-        raise
-    except _PDF_ERRORS as exc:
-        raise _unreadable(path, f"PDF 无法解析（{exc}）。" + _DAMAGED) from exc
-    if count == 0:
-        raise _unreadable(path, "PDF 中没有任何页面。请重新扫描。")
-    index = 0
-    while index < count:
-        page = _page(reader, path, index)
-        embedded = _embedded(page, path, index + 1)
-        if embedded is not None:
-            yield embedded
-            index += 1
-            continue
-        # Render this page and the born-digital pages that follow it in one pdftoppm call.
-        last = index + 1
-        while (
-            last < count
-            and last - index < _RENDER_CHUNK
-            and not _is_scan_page(_page(reader, path, last))
-        ):
-            last += 1
-        yield from _render(path, index + 1, last)
-        index = last
+    with path.open("rb") as fh:  # pypdf reads objects from the open file as they are needed
+        try:
+            reader = PdfReader(fh, strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise _unreadable(path, "PDF 已加密（需要密码）。请导出一份不加密的 PDF 后再导入。")
+            count = len(reader.pages)
+        except UnreadableFileError:
+            raise
+        except _PDF_ERRORS as exc:
+            raise _unreadable(path, f"PDF 无法解析（{exc}）。" + _DAMAGED) from exc
+        if count == 0:
+            raise _unreadable(path, "PDF 中没有任何页面。请重新扫描。")
+        index = 0
+        while index < count:
+            page = _page(reader, path, index)
+            embedded = _embedded(page, path, index + 1)
+            if embedded is not None:
+                yield embedded
+                index += 1
+                continue
+            # Render this page and the born-digital pages after it in one pdftoppm call.
+            last = index + 1
+            while (
+                last < count
+                and last - index < _RENDER_CHUNK
+                and not _is_scan_page(_page(reader, path, last))
+            ):
+                last += 1
+            yield from _render(path, index + 1, last)
+            index = last
 
 
 def _page(reader: Any, path: Path, index: int) -> Any:
@@ -260,30 +285,26 @@ def _page(reader: Any, path: Path, index: int) -> Any:
         raise _unreadable(path, f"页面无法读取（{exc}）。" + _DAMAGED, index + 1) from exc
 
 
-def _pdf_errors() -> tuple[type[BaseException], ...]:
-    import struct
-    import zlib
-
-    from pypdf.errors import PyPdfError
-
-    # pypdf meets damaged input with its own errors and also with whatever the parser trips on.
-    return (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        OSError,
-        AssertionError,
-        RecursionError,
-        ArithmeticError,
-        struct.error,
-        zlib.error,
-    )
-
-
-_PDF_ERRORS = _pdf_errors()
+# pypdf meets damaged input with its own errors and also with whatever its parser trips on.
+_PDF_ERRORS: tuple[type[BaseException], ...] = (
+    PyPdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OSError,
+    AssertionError,
+    RecursionError,
+    ArithmeticError,
+    struct.error,
+    zlib.error,
+)
+_EMBED_ERRORS: tuple[type[BaseException], ...] = (
+    *_PDF_ERRORS,
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+)
 
 
 def _check_pdf_end(path: Path) -> None:
@@ -291,7 +312,7 @@ def _check_pdf_end(path: Path) -> None:
     is left and lose pages, so it is refused."""
     size = path.stat().st_size
     with path.open("rb") as fh:
-        fh.seek(max(0, size - 2048))
+        fh.seek(max(0, size - 4096))
         tail = fh.read()
     if b"%%EOF" not in tail:
         raise _unreadable(
@@ -300,7 +321,7 @@ def _check_pdf_end(path: Path) -> None:
         )
 
 
-def _image_xobject(page: Any) -> Any | None:
+def _image_xobject(page: Any) -> tuple[Any, float] | None:
     """The page's single image if the page looks like a scan: one image XObject, no form
     XObjects, no visible text, and the image covers the page at ≥ 50 dpi."""
     resources = page.get("/Resources")
@@ -363,7 +384,7 @@ def _embedded(page: Any, path: Path, number: int) -> PageImage | None:
         xobj, dpi = found
         image = _decode_xobject(xobj)
         rotation = int(page.rotation or 0) % 360
-    except (*_PDF_ERRORS, UnidentifiedImageError, Image.DecompressionBombError):
+    except _EMBED_ERRORS:
         return None
     if image is None:
         return None
@@ -375,16 +396,12 @@ def _embedded(page: Any, path: Path, number: int) -> PageImage | None:
 def _decode_xobject(xobj: Any) -> Image.Image | None:
     filters = xobj.get("/Filter")
     last = filters[-1] if isinstance(filters, list) and filters else filters
-    colour = xobj.get("/ColorSpace")
-    colour = colour.get_object() if colour is not None else None
-    if last == "/DCTDecode" and "/Decode" not in xobj and colour in ("/DeviceGray", "/DeviceRGB"):
+    if last == "/DCTDecode" and "/Decode" not in xobj:
         # The common scanner case: the JPEG itself, opened lazily (pypdf would decode it,
-        # re-encode it and decode it again).
+        # re-encode it and decode it again). CMYK JPEGs (often stored inverted) go to pypdf.
         image = Image.open(io.BytesIO(xobj.get_data()), formats=("JPEG",))
         if image.mode in ("L", "RGB"):
             return image
-        image.load()
-        return _normal_mode(image)
     decoded = xobj.decode_as_image()
     if decoded is None:
         return None
@@ -473,7 +490,10 @@ def _ink(gray: Image.Image, dpi: float) -> tuple[Image.Image, Image.Image]:
     cell = max(1, round(dpi * 2 / 25.4))
     coarse = gray.reduce(cell) if cell > 1 else gray
     paper = coarse.filter(ImageFilter.MaxFilter(3))
-    border = paper.point(lambda v: 255 if v < _DARK_BORDER else 0).filter(ImageFilter.MaxFilter(5))
+    # A border is far darker than the paper: an underexposed photo's grey paper is not one.
+    (bright,) = _percentiles(paper, 0.9)
+    cut = max(16, min(_DARK_BORDER, bright * 0.45))
+    border = paper.point(lambda v: 255 if v < cut else 0).filter(ImageFilter.MaxFilter(5))
     paper = paper.resize(gray.size, Image.Resampling.BILINEAR)
     border = border.resize(gray.size, Image.Resampling.BILINEAR)
     dark = ImageChops.subtract(paper, gray)
@@ -483,7 +503,9 @@ def _ink(gray: Image.Image, dpi: float) -> tuple[Image.Image, Image.Image]:
 
 def _ink_share(
     gray: Image.Image, dpi: float, *, margin: float = 0.0, delta: int = 40, despeckle: bool = False
-) -> float:
+) -> float | None:
+    """Share of ink pixels (darker than the local paper by more than ``delta``) in the valid
+    area; None when less than a fifth of the image is paper (all dark: nothing to judge)."""
     dark, valid = _ink(gray, dpi)
     if margin > 0:
         mx, my = round(gray.width * margin), round(gray.height * margin)
@@ -494,11 +516,11 @@ def _ink_share(
     if despeckle:
         # Isolated dark specks (dust, sensor noise) are not ink: keep a pixel only when at
         # least 3 of the 9 in its neighbourhood are dark (a 1-pixel line keeps 3).
-        mask = mask.filter(ImageFilter.RankFilter(3, 6))
+        mask = mask.filter(ImageFilter.BoxBlur(1)).point(lambda v: 255 if v >= 84 else 0)
     mask = ImageChops.multiply(mask, valid)
     area = valid.histogram()[255]
     if area < 0.2 * gray.width * gray.height:
-        return 0.0
+        return None
     return mask.histogram()[255] / area
 
 
@@ -524,16 +546,19 @@ def is_blank(image: Image.Image) -> bool:
     other side of the sheet, uneven light and a dark scanner border. When in doubt, not blank
     (a page declared blank is set aside without looking for a code)."""
     thumb, dpi = _thumbnail(image)
-    if _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA) >= 20 * BLANK_INK:
-        return False  # plainly printed: the usual case, decided cheaply
-    return _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA, despeckle=True) < BLANK_INK
+    share = _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA)
+    if share is None or share >= 20 * BLANK_INK:
+        return False  # plainly printed (the usual case, decided cheaply), or all dark
+    share = _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA, despeckle=True)
+    return share is not None and share < BLANK_INK
 
 
 def ink_ratio(image: Image.Image, box: tuple[float, float, float, float]) -> float:
     """Share of dark pixels (ink) in ``box`` = (x0, y0, x1, y1), fractions of the page, at
     ≤ 100 dpi. Darkness is measured against the local paper level (the page's background,
     shadows and grey paper discounted), so only strokes count; a solid area wider than
-    ≈ 5 mm counts only along its edges."""
+    ≈ 5 mm counts only along its edges; a box that is nearly all dark (a scanner's border)
+    counts as 0."""
     x0, y0, x1, y1 = box
     if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
         raise ValueError(f"box {box} must be fractions 0 ≤ x0 < x1 ≤ 1, 0 ≤ y0 < y1 ≤ 1")
@@ -549,7 +574,8 @@ def ink_ratio(image: Image.Image, box: tuple[float, float, float, float]) -> flo
     dpi = _estimate_dpi(image.size)
     factor = dpi / 100
     small = _gray(_scaled(crop, factor) if factor > 1.05 else crop)
-    return _ink_share(small, dpi / max(factor, 1.0), delta=48, despeckle=True)
+    share = _ink_share(small, dpi / max(factor, 1.0), delta=48, despeckle=True)
+    return 0.0 if share is None else share
 
 
 # -- finding codes -----------------------------------------------------------------------------
@@ -581,8 +607,9 @@ MODULE_MM = 22 / 33
 """Module size of the forms' code (22 mm, version 2 with its quiet zone)."""
 
 
-def _turned_box(box: tuple[float, float, float, float], quarter: int
-                ) -> tuple[float, float, float, float]:
+def _turned_box(
+    box: tuple[float, float, float, float], quarter: int
+) -> tuple[float, float, float, float]:
     """``box`` on an upright page → the same area once the page is turned counter-clockwise by
     ``quarter`` × 90°."""
     x0, y0, x1, y1 = box
@@ -633,8 +660,9 @@ def _format_word(data: int) -> int:
 
 _FORMAT_WORDS = tuple(_format_word(d) for d in range(32))
 # Module (row, column) of the format bits beside the top-left finder, most significant first.
-_FORMAT_MODULES = tuple([(8, c) for c in (0, 1, 2, 3, 4, 5, 7, 8)]
-                        + [(r, 8) for r in (7, 5, 4, 3, 2, 1, 0)])
+_FORMAT_MODULES = tuple(
+    [(8, c) for c in (0, 1, 2, 3, 4, 5, 7, 8)] + [(r, 8) for r in (7, 5, 4, 3, 2, 1, 0)]
+)
 
 
 def _format_distance(bits: Sequence[int]) -> int:
@@ -647,11 +675,19 @@ def _checked(image: Image.Image, result: Any) -> bool:
     and not mirrored. zxing reads mirrored codes (and reports their corners transposed); the
     format bits beside the top-left finder then only make a valid word read transposed."""
     p = result.position
-    corners = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y),
-               (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
+    corners = [
+        (p.top_left.x, p.top_left.y),
+        (p.top_right.x, p.top_right.y),
+        (p.bottom_right.x, p.bottom_right.y),
+        (p.bottom_left.x, p.bottom_left.y),
+    ]
     xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-    box = (max(0, min(xs)), max(0, min(ys)), min(image.width, max(xs) + 1),
-           min(image.height, max(ys) + 1))
+    box = (
+        max(0, min(xs)),
+        max(0, min(ys)),
+        min(image.width, max(xs) + 1),
+        min(image.height, max(ys) + 1),
+    )
     if box[2] - box[0] < 8 or box[3] - box[1] < 8:
         return True
     gray = _gray(image)
@@ -688,8 +724,15 @@ class _Search:
         self.effort = "none"
         self.done = False
 
-    def read(self, image: Image.Image, effort: str, *, raw: Image.Image | None = None,
-             invert: bool = False, binarizer: Any = None) -> bool:
+    def read(
+        self,
+        image: Image.Image,
+        effort: str,
+        *,
+        raw: Image.Image | None = None,
+        invert: bool = False,
+        binarizer: Any = None,
+    ) -> bool:
         """Decode ``image``; ``raw`` is the same area before any enhancement (same geometry),
         where a code's contrast is checked."""
         options: dict[str, Any] = {"formats": _QR, "try_rotate": False, "try_invert": invert}
@@ -709,96 +752,143 @@ class _Search:
                 self.done = True
         return self.done
 
-    def regions(self, images: Iterable[Image.Image], effort: str,
-                raws: Sequence[Image.Image] | None = None, **options: Any) -> bool:
+    def regions(
+        self,
+        images: Iterable[Image.Image],
+        effort: str,
+        raws: Sequence[Image.Image] | None = None,
+        **options: Any,
+    ) -> bool:
         for i, image in enumerate(images):
             if self.read(image, effort, raw=raws[i] if raws is not None else None, **options):
                 return True
         return False
 
 
-def scan_page(image: Image.Image, *, accept: Callable[[str], bool] | None = None,
-              dpi: float | None = None) -> PageScan:
+def scan_page(
+    image: Image.Image, *, accept: Callable[[str], bool] | None = None, dpi: float | None = None
+) -> PageScan:
     """Find the QR codes on one page image, cheapest attempt first (module docstring), stopping
     once a code that ``accept`` accepts has been found (``accept`` defaults to any text).
 
     ``dpi`` is only a hint (the whole-page attempt scales to ≈ 150 dpi, the pen-stroke filter
     is sized to the code's modules); without it the image's long side is taken for A4's.
+    ``image`` is not modified (a lazily opened JPEG may get loaded).
     """
     start = time.perf_counter()
-    if is_blank(image):
+    gray = _working_gray(image)
+    if is_blank(gray):
         return PageScan((), True, "none", time.perf_counter() - start)
     search = _Search(accept)
-    source = image if image.mode in ("L", "RGB") else image.convert("L")
-    native = dpi or _estimate_dpi(source.size)
-    boxes = _corner_boxes(source.size)
-    corners = [_gray(source.crop(box)) for box in boxes]
+    native = dpi or _estimate_dpi(gray.size)
+    boxes = _corner_boxes(gray.size)
+    corners = [gray.crop(box) for box in boxes]
     if not search.regions(corners, "corner"):
-        page = _gray(_scaled(source, native / PAGE_DPI))
+        page = _scaled(gray, native / PAGE_DPI)
         if not search.read(page, "page", invert=True):
-            _enhanced(search, source, boxes, corners, page, native)
+            colour = image if image.mode == "RGB" else None
+            _enhanced(search, gray, colour, boxes, corners, page, native)
     return PageScan(tuple(search.codes), False, search.effort, time.perf_counter() - start)
 
 
-def _enhanced(search: _Search, source: Image.Image, boxes: Sequence[tuple[int, int, int, int]],
-              corners: Sequence[Image.Image], page: Image.Image, dpi: float) -> bool:
-    """The heavier attempts, in order of cost and likelihood; most on the corner regions, then
-    on the whole page."""
+def _working_gray(image: Image.Image) -> Image.Image:
+    """``image`` in grey. A colour JPEG not yet decoded (as :func:`iter_pages` yields a scanned
+    PDF page) is decoded straight to grey from its bytes, which takes half the time and leaves
+    ``image`` itself untouched for whoever needs the colour."""
+    if image.mode == "L":
+        return image
+    fp = getattr(image, "fp", None)
+    if (
+        image.format == "JPEG"
+        and image.mode == "RGB"
+        and getattr(image, "tile", None)
+        and (isinstance(fp, io.BytesIO))
+    ):
+        try:
+            copy = Image.open(io.BytesIO(fp.getvalue()), formats=("JPEG",))
+            copy.draft("L", copy.size)
+            copy.load()
+        except (OSError, ValueError, SyntaxError):
+            pass
+        else:
+            if copy.mode == "L" and copy.size == image.size:
+                return copy
+    return image.convert("L")
 
-    def both(effort: str, transform: Callable[[Image.Image], Image.Image],
-             **options: Any) -> bool:
+
+def _enhanced(
+    search: _Search,
+    gray: Image.Image,
+    colour: Image.Image | None,
+    boxes: Sequence[tuple[int, int, int, int]],
+    corners: Sequence[Image.Image],
+    page: Image.Image,
+    dpi: float,
+) -> bool:
+    """The heavier attempts, in order of likelihood and cost, on the two likeliest corner
+    regions (the top right and bottom left of a portrait page), some also on the whole page.
+    ``colour`` is the page in colour, if it is."""
+    likely = list(corners[:2])
+
+    def both(effort: str, transform: Callable[[Image.Image], Image.Image], **options: Any) -> bool:
         name = f"enhanced:{effort}"
-        return search.regions((transform(c) for c in corners), name, corners, **options) or (
-            search.read(transform(page), name, raw=page, **options))
+        return search.regions([transform(c) for c in likely], name, likely, **options) or (
+            search.read(transform(page), name, raw=page, **options)
+        )
 
     # Coloured ink over the code: a red seal vanishes in the red channel of a colour scan;
     # blue or black pen strokes thinner than a module are removed by a grey opening (lighten,
     # then darken) wider than a stroke and narrower than a module; in a grey scan a seal is
     # lighter than toner, so a threshold near the darkest level drops it.
-    reds = ([source.crop(box).getchannel("R") for box in boxes[:2]]
-            if source.mode == "RGB" else None)
-    inkless = reds if reds is not None else list(corners[:2])
+    reds = [colour.crop(box).getchannel("R") for box in boxes[:2]] if colour else None
+    inkless = reds if reds is not None else likely
     size = round(0.75 * MODULE_MM / 25.4 * dpi)  # strokes up to ¾ of a module go
 
     def red_ink() -> bool:
         return reds is not None and search.regions(reds, "enhanced:red-ink")
 
-    def opened() -> list[Image.Image]:
-        return [_open_dark(im, size) for im in inkless]
-
     def pen() -> bool:
-        if size < 3:
+        if size < 2:
             return False
-        images = opened()
-        return search.regions(images, "enhanced:pen", inkless) or search.regions(
-            [_darkest_ink(im) for im in images], "enhanced:pen", inkless)
+        opened = [_open_dark(im, size) for im in inkless]
+        return search.regions(opened, "enhanced:pen", inkless) or search.regions(
+            [_darkest_ink(im) for im in opened], "enhanced:pen", inkless
+        )
 
     def upscale() -> bool:
-        big = [c.resize((c.width * 3 // 2, c.height * 3 // 2), Image.Resampling.BICUBIC)
-               for c in corners[:2]]
+        big = [
+            c.resize((c.width * 3 // 2, c.height * 3 // 2), Image.Resampling.BICUBIC)
+            for c in likely
+        ]
         return search.regions(big, "enhanced:upscale")
 
     def deskew() -> bool:
         for angle in (3, -3, 5, -5):
-            turned = [c.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True,
-                               fillcolor=255) for c in corners[:2]]
+            turned = [
+                c.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+                for c in likely
+            ]
             if search.regions(turned, "enhanced:deskew"):
                 return True
         return False
 
     def binarizers() -> bool:
-        return any(both("binarizer", lambda im: im, binarizer=b, invert=True)
-                   for b in (zxingcpp.Binarizer.GlobalHistogram,
-                             zxingcpp.Binarizer.FixedThreshold))
+        return any(
+            search.regions(likely, "enhanced:binarizer", binarizer=b, invert=True)
+            for b in (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.FixedThreshold)
+        )
 
     attempts: list[Callable[[], bool]] = [
         red_ink,
+        pen,
         lambda: both("contrast", lambda im: ImageOps.autocontrast(im, cutoff=1)),
         lambda: both("threshold", _local_threshold),
-        lambda: _trimmed(search, source),
-        pen,
-        lambda: both("sharpen", lambda im: im.filter(
-            ImageFilter.UnsharpMask(radius=2, percent=200, threshold=0))),
+        lambda: _trimmed(search, gray),
+        lambda: search.regions(
+            [c.filter(ImageFilter.UnsharpMask(radius=2, percent=200, threshold=0)) for c in likely],
+            "enhanced:sharpen",
+            likely,
+        ),
         upscale,
         deskew,
         binarizers,
@@ -816,16 +906,19 @@ def _extreme(image: Image.Image, size: int, *, lighter: bool, forward: bool) -> 
         acc = out
         for d in range(1, size):
             step = d if forward else -d
-            acc = op(acc, ImageChops.offset(out, step, 0) if horizontal
-                     else ImageChops.offset(out, 0, step))
+            acc = op(
+                acc,
+                ImageChops.offset(out, step, 0) if horizontal else ImageChops.offset(out, 0, step),
+            )
         out = acc
     return out
 
 
 def _open_dark(gray: Image.Image, size: int) -> Image.Image:
     """Dark marks narrower than ``size`` pixels removed (a grey morphological opening)."""
-    return _extreme(_extreme(gray, size, lighter=True, forward=True), size, lighter=False,
-                    forward=False)
+    return _extreme(
+        _extreme(gray, size, lighter=True, forward=True), size, lighter=False, forward=False
+    )
 
 
 def _darkest_ink(gray: Image.Image) -> Image.Image:
@@ -846,9 +939,11 @@ def _local_threshold(gray: Image.Image) -> Image.Image:
 
 
 def _trimmed(search: _Search, source: Image.Image) -> bool:
-    """Cut away a dark scanner border, then look at the corners of what is left."""
+    """Cut away a dark scanner border, then look at the two likeliest corners of what is
+    left."""
     thumb, _ = _thumbnail(source)
-    paper = thumb.point(lambda v: 255 if v >= _DARK_BORDER + 40 else 0)
+    (bright,) = _percentiles(thumb, 0.9)
+    paper = thumb.point(lambda v: 255 if v >= bright * 0.6 else 0)
     bbox = paper.getbbox()
     if bbox is None:
         return False
@@ -857,16 +952,21 @@ def _trimmed(search: _Search, source: Image.Image) -> bool:
     if box[2] - box[0] > 0.97 * source.width and box[3] - box[1] > 0.97 * source.height:
         return False
     inner = source.crop(box)
-    corners = [_gray(inner.crop(b)) for b in _corner_boxes(inner.size)]
+    corners = [_gray(inner.crop(b)) for b in _corner_boxes(inner.size)[:2]]
     return search.regions(corners, "enhanced:trimmed")
 
 
 # -- many pages --------------------------------------------------------------------------------
 
 
-def scan_pages(pages: Iterable[PageImage], *, accept: Callable[[str], bool] | None = None,
-               workers: int = 2, progress: Progress | None = None, total: int = 0
-               ) -> Iterator[tuple[PageImage, PageScan]]:
+def scan_pages(
+    pages: Iterable[PageImage],
+    *,
+    accept: Callable[[str], bool] | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> Iterator[tuple[PageImage, PageScan]]:
     """:func:`scan_page` over ``pages`` with ``workers`` threads; results in page order.
 
     Threads, not processes: zxing, Pillow's JPEG decoder and its filters release the GIL, so
@@ -874,39 +974,53 @@ def scan_pages(pages: Iterable[PageImage], *, accept: Callable[[str], bool] | No
     the worker) or the ``accept`` callable (which is called from the workers). The calling
     thread reads ``pages`` (e.g. :func:`iter_pages`) at most ``2 × workers`` pages ahead, so
     memory stays bounded. ``progress(done, total)`` is called after each page (``total`` as
-    given, 0 when unknown).
+    given, 0 when unknown). If reading ``pages`` fails (a damaged page), the pages read before
+    it are scanned and yielded first, then the error is raised.
     """
+
     def work(page: PageImage) -> PageScan:
         return scan_page(page.image, accept=accept, dpi=page.dpi)
 
     done = 0
+
+    def report() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     if workers <= 1:
         for page in pages:
             result = work(page)
-            done += 1
-            if progress is not None:
-                progress(done, total)
+            report()
             yield page, result
         return
+    source = iter(pages)
+    failure: Exception | None = None
     pending: deque[tuple[PageImage, Future[PageScan]]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yujing-scan") as pool:
         try:
-            for page in pages:
+            while failure is None:
+                try:
+                    page = next(source)
+                except StopIteration:
+                    break
+                except Exception as exc:  # e.g. UnreadableFileError at a damaged page:
+                    failure = exc  # the pages read before it are still scanned and yielded
+                    break
                 pending.append((page, pool.submit(work, page)))
                 while len(pending) >= 2 * workers:
                     first, future = pending.popleft()
-                    done += 1
                     result = future.result()
-                    if progress is not None:
-                        progress(done, total)
+                    report()
                     yield first, result
             while pending:
                 first, future = pending.popleft()
-                done += 1
                 result = future.result()
-                if progress is not None:
-                    progress(done, total)
+                report()
                 yield first, result
         finally:
             for _, future in pending:
                 future.cancel()
+    if failure is not None:
+        raise failure
