@@ -127,7 +127,7 @@ class _Decision:
 
 
 def _ingest_file(ws: Any, secret: bytes, path: Path) -> list[PageOutcome] | str:
-    from yujing.archive.reader import iter_pages, scan_page
+    from yujing.archive.reader import iter_pages, scan_pages
 
     registry = ws.registry
     digest = sha256_file(path)
@@ -149,10 +149,10 @@ def _ingest_file(ws: Any, secret: bytes, path: Path) -> list[PageOutcome] | str:
     )
     decisions: list[_Decision] = []
     images: dict[int, Any] = {}
-    for page in iter_pages(path):
-        if page.page in done_pages:
-            continue
-        scan = scan_page(page.image, accept=lambda text: verify(secret, text).ok)
+    todo = (page for page in iter_pages(path) if page.page not in done_pages)
+    # Pages are read by two worker threads (zxing and Pillow release the GIL); decisions and
+    # the registry stay in this thread.
+    for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok):
         if scan.blank:
             decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
         else:
@@ -226,6 +226,72 @@ def _decide(ws: Any, secret: bytes, page: int, codes: Sequence[str]) -> _Decisio
     return _Decision(page, REVIEW, NO_CODE)
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """A part's file written into its student's folder (not yet recorded)."""
+
+    serial: int
+    student_id: str
+    term: str
+    form: Any
+    part: Any
+    rel: str
+    version: int
+    sha256: str
+
+
+def _place_part(ws: Any, serial: int, code: str, content: bytes, how: str) -> _Placed:
+    """Write ``content`` as part ``code`` of ``serial`` into the student's term folder, named
+    ``<编号> <表单>-<联>（<how> <日期>）.pdf`` (a new version if a different file is there)."""
+    registry = ws.registry
+    row = registry.serial(serial)
+    form, part = part_by_code(ws.policy.name, code)
+    students = registry.students()
+    sid = row["student_id"]
+    name = students[sid].name if sid in students else ""
+    folder = student_folder(ws.archive_dir, sid, name) / row["term"]
+    stamp = datetime.now().strftime("%Y%m%d")
+    base = safe_name(f"{format_serial(serial)} {_title(form, part)}（{how} {stamp}）")
+    target, version = _place(folder, base, content)
+    return _Placed(
+        serial,
+        sid,
+        row["term"],
+        form,
+        part,
+        str(target.relative_to(ws.root)),
+        version,
+        hashlib.sha256(content).hexdigest(),
+    )
+
+
+def _record_part(
+    ws: Any, placed: _Placed, *, source_name: str, source_sha: str, pages: str, signed: int | None
+) -> None:
+    """Record a placed part (fixity and the archive file row); the caller holds the
+    transaction."""
+    ws.registry.remember_file(ws.root, placed.rel, placed.sha256)
+    ws.registry.record_archive_file(
+        {
+            "student_id": placed.student_id,
+            "term": placed.term,
+            "serial": placed.serial,
+            "form": placed.form.id,
+            "part": placed.part.code,
+            "title": _title(placed.form, placed.part),
+            "kind": "scan",
+            "path": placed.rel,
+            "sha256": placed.sha256,
+            "version": placed.version,
+            "source_name": source_name,
+            "source_sha": source_sha,
+            "source_pages": pages,
+            "signed": signed,
+            "at": now(),
+        }
+    )
+
+
 def _apply(
     ws: Any, path: Path, digest: str, decisions: Sequence[_Decision], images: dict[int, Any]
 ) -> list[PageOutcome]:
@@ -237,19 +303,12 @@ def _apply(
         if d.result == FILED and d.ref is not None:
             groups.setdefault(d.ref, []).append(d)
     for ref, group in groups.items():
-        serial_row = registry.serial(ref.serial)
-        form, part = part_by_code(ws.policy.name, ref.part)
-        students = registry.students()
-        sid = serial_row["student_id"]
-        name = students[sid].name if sid in students else ""
-        folder = student_folder(ws.archive_dir, sid, name) / serial_row["term"]
-        stamp = datetime.now().strftime("%Y%m%d")
-        base = safe_name(f"{format_serial(ref.serial)} {_title(form, part)}（回收 {stamp}）")
-        content = _pages_pdf(path, [d.page for d in group], images)
-        target, version = _place(folder, base, content)
-        rel = str(target.relative_to(ws.root))
+        pages = ",".join(str(d.page) for d in group)
+        placed = _place_part(
+            ws, ref.serial, ref.part, _pages_pdf(path, [d.page for d in group], images), "回收"
+        )
+        rel, sid = placed.rel, placed.student_id
         with registry.transaction():
-            registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
             for d in group:
                 registry.record_scan_page(
                     {
@@ -265,30 +324,16 @@ def _apply(
                         "at": now(),
                     }
                 )
-            registry.record_archive_file(
-                {
-                    "student_id": sid,
-                    "term": serial_row["term"],
-                    "serial": ref.serial,
-                    "form": form.id,
-                    "part": ref.part,
-                    "title": f"{form.title}（{part.title}）",
-                    "kind": "scan",
-                    "path": rel,
-                    "sha256": hashlib.sha256(content).hexdigest(),
-                    "version": version,
-                    "source_name": path.name,
-                    "source_sha": digest,
-                    "source_pages": ",".join(str(d.page) for d in group),
-                    "signed": _flag(_all_signed(group)),
-                    "at": now(),
-                }
+            _record_part(
+                ws,
+                placed,
+                source_name=path.name,
+                source_sha=digest,
+                pages=pages,
+                signed=_flag(_all_signed(group)),
             )
             registry.log(
-                "scan-file",
-                f"{path.name} 第 {','.join(str(d.page) for d in group)} 页 → {rel}",
-                term=serial_row["term"],
-                student_id=sid,
+                "scan-file", f"{path.name} 第 {pages} 页 → {rel}", term=placed.term, student_id=sid
             )
         outcomes += [
             PageOutcome(path, d.page, FILED, "", ref.serial, ref.part, rel, sid, d.signed)
@@ -417,41 +462,22 @@ def assign(ws: Any, item_id: int, serial: int, part: str) -> PageOutcome:
     if row["status"] != "active":
         raise InputError(f"编号 {format_serial(serial)} 已作废，不能归档到它名下。")
     try:
-        form, spec = part_by_code(ws.policy.name, part.upper())
+        _form, spec = part_by_code(ws.policy.name, part.upper())
     except ValueError as exc:
         raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
-    source = ws.root / item["file"]
-    content = source.read_bytes()
-    students = registry.students()
-    sid = row["student_id"]
-    name = students[sid].name if sid in students else ""
-    folder = student_folder(ws.archive_dir, sid, name) / row["term"]
-    stamp = datetime.now().strftime("%Y%m%d")
-    base = safe_name(f"{format_serial(serial)} {_title(form, spec)}（人工归档 {stamp}）")
-    target, version = _place(folder, base, content)
-    rel = str(target.relative_to(ws.root))
+    placed = _place_part(ws, serial, spec.code, (ws.root / item["file"]).read_bytes(), "人工归档")
+    rel, sid = placed.rel, placed.student_id
     with registry.transaction():
-        registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
-        registry.record_archive_file(
-            {
-                "student_id": sid,
-                "term": row["term"],
-                "serial": serial,
-                "form": form.id,
-                "part": spec.code,
-                "title": f"{form.title}（{spec.title}）",
-                "kind": "scan",
-                "path": rel,
-                "sha256": hashlib.sha256(content).hexdigest(),
-                "version": version,
-                "source_name": item["source_name"],
-                "source_sha": item["source_sha"],
-                "source_pages": str(item["page"]),
-                "at": now(),
-            }
+        _record_part(
+            ws,
+            placed,
+            source_name=item["source_name"],
+            source_sha=item["source_sha"],
+            pages=str(item["page"]),
+            signed=None,
         )
         registry.resolve_review_item(item_id, serial, spec.code)
-        registry.log("assign", f"待处理第 {item_id} 项 → {rel}", term=row["term"], student_id=sid)
+        registry.log("assign", f"待处理第 {item_id} 项 → {rel}", term=placed.term, student_id=sid)
     return PageOutcome(
         Path(item["source_name"]), item["page"], FILED, "人工归档", serial, spec.code, rel, sid
     )

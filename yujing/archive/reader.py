@@ -543,8 +543,11 @@ def _thumbnail(image: Image.Image, dpi: float | None = None) -> tuple[Image.Imag
 
 def is_blank(image: Image.Image) -> bool:
     """True for a blank page: robust to scanner noise and dust, a faint show-through from the
-    other side of the sheet, uneven light and a dark scanner border. When in doubt, not blank
-    (a page declared blank is set aside without looking for a code)."""
+    other side of the sheet (up to ≈ 10 % of the print's contrast), uneven light and a dark
+    scanner border. It errs towards "not blank" (a blank page is set aside without a code being
+    looked for): an image with little paper in it (all dark) is not blank, nor is a page with
+    a tenth of a per cent of ink. A copy faded below ≈ 10 % contrast looks like show-through
+    and counts as blank."""
     thumb, dpi = _thumbnail(image)
     share = _ink_share(thumb, dpi, margin=0.03, delta=BLANK_DELTA)
     if share is None or share >= 20 * BLANK_INK:
