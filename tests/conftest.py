@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,24 @@ def samples() -> Path:
     return SAMPLES
 
 
-@pytest.fixture
-def anshan_ws(tmp_path: Path) -> Workspace:
-    """A workspace with the anshan sample class imported (roster, two terms of grades)."""
-    ws = Workspace.init(tmp_path / "ws", policy="anshan", school="鞍山师范学院")
+def sample_workspace(
+    root: Path, *, policy: str = "anshan", school: str = "鞍山师范学院", freeze: bool = False
+) -> Workspace:
+    """A workspace with the sample class imported (roster, two terms of grades); with
+    ``freeze`` the list of TERM is assessed and frozen, ready to issue."""
+    ws = Workspace.init(root, policy=policy, school=school)
     ws.import_file("roster", ROSTER_XLSX)
     ws.import_file("grades", PREV_GBK)
     ws.import_file("grades", THIS_BOM)
+    if freeze:
+        ws.assess(TERM)
+        ws.freeze(TERM)
+    return ws
+
+
+@pytest.fixture
+def anshan_ws(tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace with the anshan sample class imported (roster, two terms of grades)."""
+    ws = sample_workspace(tmp_path / "ws")
     yield ws
     ws.close()

@@ -14,7 +14,7 @@ import pytest
 import scanlib
 import zxingcpp
 from click.testing import CliRunner
-from conftest import PREV_GBK, ROSTER_XLSX, TERM, THIS_BOM
+from conftest import TERM, sample_workspace
 from PIL import Image
 
 from yujing.archive.intake import ingest
@@ -43,12 +43,7 @@ def complete_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
     real commands. Returns the root and, per student, the scanned page images by part."""
     base = tmp_path_factory.mktemp("audit")
     root = base / "ws"
-    ws = Workspace.init(root, policy="anshan", school="鞍山师范学院")
-    ws.import_file("roster", ROSTER_XLSX)
-    ws.import_file("grades", PREV_GBK)
-    ws.import_file("grades", THIS_BOM)
-    ws.assess(TERM)
-    ws.freeze(TERM)
+    ws = sample_workspace(root, freeze=True)
     (batch,) = issue(ws, TERM)
     subprocess.run(
         ["pdftoppm", "-r", "150", "-gray", "-png", str(batch.pdf), str(base / "p")], check=True

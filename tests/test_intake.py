@@ -17,7 +17,7 @@ import pytest
 import scanlib
 import zxingcpp
 from click.testing import CliRunner
-from conftest import PREV_GBK, ROSTER_XLSX, TERM, THIS_BOM
+from conftest import TERM, sample_workspace
 from PIL import Image
 
 from yujing.archive import intake
@@ -52,12 +52,7 @@ class Printed:
 def printed_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Printed]]:
     """A frozen anshan workspace with one issued batch, and the batch's pages as images."""
     root = tmp_path_factory.mktemp("intake") / "ws"
-    ws = Workspace.init(root, policy="anshan", school="鞍山师范学院")
-    ws.import_file("roster", ROSTER_XLSX)
-    ws.import_file("grades", PREV_GBK)
-    ws.import_file("grades", THIS_BOM)
-    ws.assess(TERM)
-    ws.freeze(TERM)
+    ws = sample_workspace(root, freeze=True)
     (result,) = issue(ws, TERM)
     assert result.pdf is not None
     out = root.parent / "pages"

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import scanlib
 import zxingcpp
-from conftest import PREV_GBK, ROSTER_XLSX, TERM, THIS_BOM
+from conftest import TERM, sample_workspace
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageStat
 from pypdf import PdfReader, PdfWriter
 
@@ -44,7 +44,6 @@ from yujing.errors import UnreadableFileError
 from yujing.generator.batch import issue
 from yujing.generator.pdf import find_converter
 from yujing.qr import load_or_create_secret, qr_png, verify
-from yujing.workspace import Workspace
 
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 pytestmark = [
@@ -91,13 +90,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     """A real print.pdf, issued as in tests/test_issue.py, rasterised by pdftoppm at 200 dpi;
     the codes are located with zxing directly (not with the code under test)."""
     root = tmp_path_factory.mktemp("reader")
-    ws = Workspace.init(root / "ws", policy="anshan", school="鞍山师范学院")
+    ws = sample_workspace(root / "ws", freeze=True)
     try:
-        ws.import_file("roster", ROSTER_XLSX)
-        ws.import_file("grades", PREV_GBK)
-        ws.import_file("grades", THIS_BOM)
-        ws.assess(TERM)
-        ws.freeze(TERM)
         (result,) = issue(ws, TERM)
         assert result.pdf is not None
         secret = load_or_create_secret(ws.root)

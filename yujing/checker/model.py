@@ -60,6 +60,23 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "problem_text": self.problem_text}
 
+    def as_row(self) -> list[str]:
+        """The finding in the columns of :data:`FINDING_HEADERS`."""
+        return [
+            self.college,
+            self.class_name,
+            self.student_id,
+            self.name,
+            self.level,
+            self.title,
+            self.problem_text,
+            self.detail,
+            self.path,
+        ]
+
+
+FINDING_HEADERS = ("学院", "班级", "学号", "姓名", "预警等级", "材料", "问题", "说明", "文件")
+
 
 @dataclass(frozen=True)
 class RequirementStatus:

@@ -686,24 +686,11 @@ def audit_cmd(
     elif fmt == "csv":
         import csv
 
+        from yujing.checker.model import FINDING_HEADERS
+
         writer = csv.writer(sys.stdout)
-        writer.writerow(
-            ["学院", "班级", "学号", "姓名", "预警等级", "材料", "问题", "说明", "文件"]
-        )
-        for f in report.findings:
-            writer.writerow(
-                [
-                    f.college,
-                    f.class_name,
-                    f.student_id,
-                    f.name,
-                    f.level,
-                    f.title,
-                    f.problem_text,
-                    f.detail,
-                    f.path,
-                ]
-            )
+        writer.writerow(FINDING_HEADERS)
+        writer.writerows(f.as_row() for f in report.findings)
     else:
         _render_audit(report)
     for path, what in ((html_path, "网页报告"), (xlsx_path, "Excel 报告")):
