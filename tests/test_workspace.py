@@ -138,7 +138,7 @@ def test_list_xlsx_has_the_seed_layout_and_statistics(anshan_ws: Workspace) -> N
 
 def test_objections_then_freeze(anshan_ws: Workspace) -> None:
     anshan_ws.assess(TERM)
-    row = anshan_ws.object(
+    row = anshan_ws.record_objection(
         TERM,
         "2023010104",
         reason="旷考系录入错误",
@@ -147,13 +147,17 @@ def test_objections_then_freeze(anshan_ws: Workspace) -> None:
         note="任课教师已更正",
     )
     assert row.level == "橙色预警" and "更正为橙色预警" in row.objection
-    removed = anshan_ws.object(TERM, "2023010107", reason="体育缺考已办缓考", outcome="removed")
+    removed = anshan_ws.record_objection(
+        TERM, "2023010107", reason="体育缺考已办缓考", outcome="removed"
+    )
     assert removed.level == ""
-    anshan_ws.object(TERM, "2023010101", reason="成绩有误", outcome="upheld")
+    anshan_ws.record_objection(TERM, "2023010101", reason="成绩有误", outcome="upheld")
     with pytest.raises(ListStateError, match="不在"):
-        anshan_ws.object(TERM, "2023010107", reason="again", outcome="upheld")
+        anshan_ws.record_objection(TERM, "2023010107", reason="again", outcome="upheld")
     with pytest.raises(PolicyError, match="没有等级"):
-        anshan_ws.object(TERM, "2023010101", reason="x", outcome="corrected", level="紫色预警")
+        anshan_ws.record_objection(
+            TERM, "2023010101", reason="x", outcome="corrected", level="紫色预警"
+        )
 
     # Re-assessing the draft re-applies the recorded objections.
     report = anshan_ws.assess(TERM)
@@ -167,7 +171,7 @@ def test_objections_then_freeze(anshan_ws: Workspace) -> None:
     with pytest.raises(ListStateError, match=r"已于 .* 冻结"):
         anshan_ws.assess(TERM)
     with pytest.raises(ListStateError, match="已冻结"):
-        anshan_ws.object(TERM, "2023010101", reason="x", outcome="upheld")
+        anshan_ws.record_objection(TERM, "2023010101", reason="x", outcome="upheld")
     actions = [e["action"] for e in anshan_ws.registry.events()]
     assert actions.count("objection") == 3 and actions[-1] == "freeze"
 

@@ -332,7 +332,7 @@ class Workspace:
             term, self.policy, saved.status, rows, self.list_path(term), saved.assessed_count
         )
 
-    def object(
+    def record_objection(
         self,
         term: Term,
         student_id: str,

@@ -341,7 +341,9 @@ def list_objection(
 ) -> None:
     """登记学生 STUDENT_ID 对名单的异议及处理结果。"""
     ws = open_workspace(ctx)
-    row = ws.object(term, student_id, reason=reason, outcome=outcome, level=level, note=note)
+    row = ws.record_objection(
+        term, student_id, reason=reason, outcome=outcome, level=level, note=note
+    )
     console.print(f"已登记：{row.student_id} {row.name} — {row.objection}")
 
 
