@@ -89,19 +89,11 @@ TO_FILL = "【待填写】"
 # =============================================================================== the figures
 
 
-@dataclass(frozen=True)
-class ClassFigures:
-    """The figures of one class (班级)."""
+class _Counts:
+    """What a class's and the term's figures compute alike from ``levels`` and ``changes``."""
 
-    college: str
-    class_name: str
-    levels: Pairs  # this term, per level (policy order, most severe first)
-    previous_warned: int  # on the previous term's list (0 when it has none)
-    changes: Pairs  # 新增/升级/降级/持续/解除, in CHANGES order
-    notices_issued: int
-    returns_filed: int
-    interviews: int
-    parent_contacts: int
+    levels: Pairs
+    changes: Pairs
 
     @property
     def warned(self) -> int:
@@ -117,6 +109,21 @@ class ClassFigures:
     def converted(self) -> int:
         """降级 + 解除: students of the previous list now at a lower level or released."""
         return self.change_count(DOWN) + self.change_count(RELEASED)
+
+
+@dataclass(frozen=True)
+class ClassFigures(_Counts):
+    """The figures of one class (班级)."""
+
+    college: str
+    class_name: str
+    levels: Pairs  # this term, per level (policy order, most severe first)
+    previous_warned: int  # on the previous term's list (0 when it has none)
+    changes: Pairs  # 新增/升级/降级/持续/解除, in CHANGES order
+    notices_issued: int
+    returns_filed: int
+    interviews: int
+    parent_contacts: int
 
     @property
     def conversion_rate(self) -> Fraction | None:
@@ -171,7 +178,7 @@ class StudentResult:
 
 
 @dataclass(frozen=True)
-class TermSummary:
+class TermSummary(_Counts):
     """A term's warning list and follow-up work in figures."""
 
     term: Term
@@ -198,22 +205,8 @@ class TermSummary:
     records_available: bool  # the records table exists
 
     @property
-    def warned(self) -> int:
-        return sum(n for _, n in self.levels)
-
-    @property
     def previous_warned(self) -> int:
         return sum(n for _, n in self.previous_levels)
-
-    def level_count(self, level: str) -> int:
-        return dict(self.levels).get(level, 0)
-
-    def change_count(self, change: str) -> int:
-        return dict(self.changes).get(change, 0)
-
-    @property
-    def converted(self) -> int:
-        return self.change_count(DOWN) + self.change_count(RELEASED)
 
     @property
     def conversion_rate(self) -> Fraction | None:
