@@ -166,6 +166,20 @@ def test_degraded_returns_are_filed_right_or_reviewed_never_misfiled(
     forged.paste(fake.resize((int(w * 0.16), int(w * 0.16))), (int(w * 0.8), int(h * 0.025)))
     scans.append(forged)
     truth.append(("forged", Rejection.FORGED.value))
+    # Two of our codes on one page (a slip of another student's form lying on it).
+    other = returning[6]
+    other_code = Image.open(
+        __import__("io").BytesIO(
+            qr_png(make_payload(load_or_create_secret(ws.root), other.ref.serial, other.ref.part))
+        )
+    ).convert("RGB")
+    overlap = signed(returning[7]).convert("RGB").copy()
+    ow, oh = overlap.size
+    overlap.paste(
+        other_code.resize((int(ow * 0.16), int(ow * 0.16))), (int(ow * 0.04), int(oh * 0.86))
+    )
+    scans.append(overlap)
+    truth.append(("conflict", intake.CONFLICT))
     scan_file = scanlib.make_pdf(scans, tmp_path / "scan-batch-1.pdf", dpi=DPI)
     before = sha(scan_file)
 
@@ -182,6 +196,8 @@ def test_degraded_returns_are_filed_right_or_reviewed_never_misfiled(
         got = by_page[page_no]
         if kind == "blank":
             assert got.result == BLANK, kind
+        elif kind == "conflict":
+            assert got.result == REVIEW and got.reason.startswith(expected), got.reason
         elif isinstance(expected, str):
             assert (got.result, got.reason) == (REVIEW, expected), kind
         elif expected.serial == voided.serial:
@@ -208,7 +224,7 @@ def test_degraded_returns_are_filed_right_or_reviewed_never_misfiled(
         if got.result == FILED and kind in SIGNATURE_READABLE:
             assert got.signed is (expected not in unsigned), (kind, expected, got.signed)
     # The page fed twice is joined with its twin into one PDF of two pages.
-    twin = by_page[len(truth) - 2]
+    twin = by_page[len(truth) - 3]
     assert twin.target == by_page[1].target
     from pypdf import PdfReader
 

@@ -760,12 +760,16 @@ class _Search:
         images: Iterable[Image.Image],
         effort: str,
         raws: Sequence[Image.Image] | None = None,
+        every: bool = False,
         **options: Any,
     ) -> bool:
+        """Decode each region until a code is accepted — or, with ``every``, all of them, so
+        that a second code of ours elsewhere is seen (the caller refuses conflicting pages)."""
         for i, image in enumerate(images):
-            if self.read(image, effort, raw=raws[i] if raws is not None else None, **options):
+            found = self.read(image, effort, raw=raws[i] if raws is not None else None, **options)
+            if found and not every:
                 return True
-        return False
+        return self.done
 
 
 def scan_page(
@@ -786,7 +790,7 @@ def scan_page(
     native = dpi or _estimate_dpi(gray.size)
     boxes = _corner_boxes(gray.size)
     corners = [gray.crop(box) for box in boxes]
-    if not search.regions(corners, "corner"):
+    if not search.regions(corners, "corner", every=True):
         page = _scaled(gray, native / PAGE_DPI)
         if not search.read(page, "page", invert=True):
             colour = image if image.mode == "RGB" else None
