@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yujing.archive import safe_name, student_folder
 from yujing.errors import InputError, UnreadableFileError
@@ -30,6 +30,9 @@ from yujing.files import atomic_write, sha256_file
 from yujing.forms import part_by_code
 from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
 from yujing.registry import now
+
+if TYPE_CHECKING:
+    from yujing.workspace import Workspace
 
 Progress = Callable[[int, int], None]
 
@@ -90,7 +93,9 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, unsupported
 
 
-def ingest(ws: Any, paths: Sequence[Path], *, progress: Progress | None = None) -> IntakeResult:
+def ingest(
+    ws: Workspace, paths: Sequence[Path], *, progress: Progress | None = None
+) -> IntakeResult:
     """File every page of ``paths`` (files or folders) by its QR code, or queue it for review."""
     files, unsupported = expand(paths)
     secret = load_or_create_secret(ws.root)
@@ -126,7 +131,7 @@ class _Decision:
     signed: bool | None = None
 
 
-def _ingest_file(ws: Any, secret: bytes, path: Path) -> list[PageOutcome] | str:
+def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] | str:
     from yujing.archive.reader import iter_pages, scan_pages
 
     registry = ws.registry
@@ -174,7 +179,7 @@ def _ingest_file(ws: Any, secret: bytes, path: Path) -> list[PageOutcome] | str:
     return outcomes
 
 
-def _signed(ws: Any, ref: PartRef, image: Any) -> bool | None:
+def _signed(ws: Workspace, ref: PartRef, image: Any) -> bool | None:
     """Check the signature areas of parts that must come back signed (回执, 存根, 记录表)."""
     from yujing.archive.signature import is_signed
 
@@ -191,7 +196,7 @@ def _signed(ws: Any, ref: PartRef, image: Any) -> bool | None:
     return is_signed(image, ws.root / issued["file"], page)
 
 
-def _decide(ws: Any, secret: bytes, page: int, codes: Sequence[str]) -> _Decision:
+def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _Decision:
     checked = [verify(secret, c) for c in codes]
     refs = sorted({c.ref for c in checked if c.ref is not None}, key=lambda r: (r.serial, r.part))
     if len(refs) > 1:
@@ -240,11 +245,13 @@ class _Placed:
     sha256: str
 
 
-def _place_part(ws: Any, serial: int, code: str, content: bytes, how: str) -> _Placed:
+def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str) -> _Placed:
     """Write ``content`` as part ``code`` of ``serial`` into the student's term folder, named
     ``<编号> <表单>-<联>（<how> <日期>）.pdf`` (a new version if a different file is there)."""
     registry = ws.registry
     row = registry.serial(serial)
+    if row is None:  # callers check first; kept so a page is never filed under no one
+        raise InputError(f"没有编号 {format_serial(serial)}。")
     form, part = part_by_code(ws.policy.name, code)
     students = registry.students()
     sid = row["student_id"]
@@ -266,7 +273,13 @@ def _place_part(ws: Any, serial: int, code: str, content: bytes, how: str) -> _P
 
 
 def _record_part(
-    ws: Any, placed: _Placed, *, source_name: str, source_sha: str, pages: str, signed: int | None
+    ws: Workspace,
+    placed: _Placed,
+    *,
+    source_name: str,
+    source_sha: str,
+    pages: str,
+    signed: int | None,
 ) -> None:
     """Record a placed part (fixity and the archive file row); the caller holds the
     transaction."""
@@ -293,7 +306,7 @@ def _record_part(
 
 
 def _apply(
-    ws: Any, path: Path, digest: str, decisions: Sequence[_Decision], images: dict[int, Any]
+    ws: Workspace, path: Path, digest: str, decisions: Sequence[_Decision], images: dict[int, Any]
 ) -> list[PageOutcome]:
     """Write the files, then record every page (per group, after its file is in place)."""
     registry = ws.registry
@@ -443,12 +456,12 @@ def _place(folder: Path, base: str, content: bytes) -> tuple[Path, int]:
         version += 1
 
 
-def review_items(ws: Any, *, include_blank: bool = False) -> list[dict[str, Any]]:
+def review_items(ws: Workspace, *, include_blank: bool = False) -> list[dict[str, Any]]:
     """The open review queue (blank backs only when asked)."""
     return ws.registry.review_items(include_blank=include_blank)
 
 
-def assign(ws: Any, item_id: int, serial: int, part: str) -> PageOutcome:
+def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
     """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档)."""
     registry = ws.registry
     item = registry.review_item(item_id)
@@ -483,7 +496,7 @@ def assign(ws: Any, item_id: int, serial: int, part: str) -> PageOutcome:
     )
 
 
-def manifest_rows(ws: Any) -> Iterator[dict[str, str]]:
+def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
     """Every archived file: issued copies, then scans and hand-filed pages."""
     registry = ws.registry
     students = registry.students()
@@ -518,7 +531,7 @@ def manifest_rows(ws: Any) -> Iterator[dict[str, str]]:
         }
 
 
-def write_manifest(ws: Any, output: Path) -> int:
+def write_manifest(ws: Workspace, output: Path) -> int:
     """``archive manifest``: the rows of :func:`manifest_rows` as CSV (UTF-8 with BOM)."""
     import csv
 

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from yujing.archive import safe_name, student_folder
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
 from yujing.model import Term
+
+if TYPE_CHECKING:
+    from yujing.workspace import Workspace
 
 KIND_TITLES = {
     "interview": "谈话记录",
@@ -42,14 +45,14 @@ class Filed:
     path: str
 
 
-def _student(ws: Any, student_id: str) -> tuple[str, str]:
+def _student(ws: Workspace, student_id: str) -> tuple[str, str]:
     students = ws.registry.students()
     if student_id in students:
         return student_id, students[student_id].name
     raise InputError(f"学生名单中没有学号 {student_id}。请检查学号，或先导入学生名单。")
 
 
-def _term(ws: Any, term: Term | None) -> Term:
+def _term(ws: Workspace, term: Term | None) -> Term:
     if term is not None:
         return term
     frozen = [r for r in ws.registry.db.query("select term from lists order by term desc")]
@@ -68,7 +71,7 @@ def _parse_date(text: str | None) -> str:
 
 
 def attach(
-    ws: Any,
+    ws: Workspace,
     student_id: str,
     file: Path,
     *,
@@ -101,7 +104,7 @@ def attach(
 
 
 def record(
-    ws: Any,
+    ws: Workspace,
     student_id: str,
     *,
     kind: str,
@@ -132,7 +135,7 @@ def record(
 
 
 def _register(
-    ws: Any,
+    ws: Workspace,
     sid: str,
     term: Term,
     kind: str,
@@ -168,7 +171,7 @@ def _register(
 
 
 def transcripts(
-    ws: Any,
+    ws: Workspace,
     term: Term,
     *,
     students: Sequence[str] = (),

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yujing.archive import student_folder
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
@@ -33,6 +33,9 @@ from yujing.errors import ListStateError
 from yujing.model import Term
 from yujing.policies import Requirement
 from yujing.qr import format_serial
+
+if TYPE_CHECKING:
+    from yujing.workspace import Workspace
 
 Progress = Callable[[int, int], None]
 ISSUED = Requirement(id="issued", title="通知书发放", parts=("*",))
@@ -66,7 +69,7 @@ class _Context:
 
 
 def audit(
-    ws: Any,
+    ws: Workspace,
     term: Term | None = None,
     *,
     classes: Sequence[str] = (),
@@ -456,7 +459,7 @@ def _hash_and_check(path: Path) -> tuple[str, bool]:
     return digest.hexdigest(), readable
 
 
-def _check_stray(ws: Any, ctx: _Context) -> list[Finding]:
+def _check_stray(ws: Workspace, ctx: _Context) -> list[Finding]:
     """Files in archive/ that the registry does not know; a known file found elsewhere than
     recorded (moved into another folder) is reported as a mismatch."""
     known = set(ctx.facts)
@@ -517,7 +520,7 @@ def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
                     yield rel, entry.name
 
 
-def _latest_term(ws: Any) -> Term:
+def _latest_term(ws: Workspace) -> Term:
     rows = list(ws.registry.db.query("select term from lists order by term desc limit 1"))
     if not rows:
         raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -59,6 +59,9 @@ from yujing.files import atomic_write
 from yujing.lists import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 from yujing.model import Term
 from yujing.policies import Policy
+
+if TYPE_CHECKING:
+    from yujing.workspace import Workspace
 
 __all__ = [
     "REPORT_NAMES",
@@ -228,7 +231,7 @@ def percent_text(rate: Fraction | None) -> str:
     return f"{value:.0f}%" if value == int(value) else f"{value:.1f}%"
 
 
-def term_summary(ws: Any, term: Term) -> TermSummary:
+def term_summary(ws: Workspace, term: Term) -> TermSummary:
     """The figures of ``term`` in workspace ``ws``.
 
     Raises :class:`~yujing.errors.ListStateError` when the term has no saved list.
@@ -454,7 +457,7 @@ def _notice_forms(policy_name: str) -> frozenset[str] | None:
         return None
 
 
-def _returns(ws: Any, term: Term) -> tuple[dict[str, int], set[str]]:
+def _returns(ws: Workspace, term: Term) -> tuple[dict[str, int], set[str]]:
     """Returned parts filed per student (distinct form + part), and the students whose notice
     came back."""
     db = ws.registry.db
@@ -1288,7 +1291,7 @@ def report_paths(term: Term, out_dir: Path) -> list[Path]:
 
 
 def write_term_reports(
-    ws: Any, term: Term, out_dir: Path, *, progress: Progress | None = None
+    ws: Workspace, term: Term, out_dir: Path, *, progress: Progress | None = None
 ) -> list[Path]:
     """Write the term's three reports (.docx) into ``out_dir``; return their paths
     (帮扶效果分析报告, 学期学业帮扶总结报告, 学生学业预警处理结果汇总表).

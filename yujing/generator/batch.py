@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yujing.archive import safe_name, student_folder
 from yujing.errors import InputError, ListStateError
@@ -34,6 +34,9 @@ from yujing.generator.render import ChunkTask, StudentDoc, chunked, run_chunk
 from yujing.model import Student, Term
 from yujing.qr import format_serial, load_or_create_secret
 from yujing.registry import now
+
+if TYPE_CHECKING:
+    from yujing.workspace import Workspace
 
 Progress = Callable[[int, int], None]
 CHUNK = 50
@@ -77,7 +80,7 @@ class BatchResult:
 
 
 def issue(
-    ws: Any,
+    ws: Workspace,
     term: Term,
     *,
     classes: Sequence[str] = (),
@@ -156,7 +159,7 @@ def issue(
 
 
 def reprint(
-    ws: Any, serial: int, *, progress: Progress | None = None, converter: Any = "auto"
+    ws: Workspace, serial: int, *, progress: Progress | None = None, converter: Any = "auto"
 ) -> BatchResult:
     """Print serial ``serial`` again: the same number and the same codes, into a new folder."""
     row = ws.registry.serial(serial)
@@ -199,7 +202,7 @@ def reprint(
     )
 
 
-def void(ws: Any, serial: int, reason: str) -> dict[str, Any]:
+def void(ws: Workspace, serial: int, reason: str) -> dict[str, Any]:
     """Void serial ``serial`` (作废): its codes are refused when scanned, and the next ``issue``
     of its term gives the student a new serial."""
     if not reason.strip():
@@ -259,7 +262,7 @@ class _Planned:
 
 
 def _render(
-    ws: Any,
+    ws: Workspace,
     term: Term,
     batch_id: str,
     serials: Mapping[str, int],
@@ -527,7 +530,12 @@ def _classes(planned: Sequence[_Planned]) -> list[tuple[tuple[str, str], list[_P
 
 
 def _cover(
-    ws: Any, policy: Any, term: Term, batch: str, key: tuple[str, str], group: Sequence[_Planned]
+    ws: Workspace,
+    policy: Any,
+    term: Term,
+    batch: str,
+    key: tuple[str, str],
+    group: Sequence[_Planned],
 ) -> Cover:
     college, class_name = key
     first = group[0].student
