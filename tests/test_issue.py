@@ -199,3 +199,30 @@ def test_pages_without_a_serial_belong_to_the_page_before() -> None:
 
     texts = ["学业预警通知书 第 000001 号", "（续）谈话内容", "第 000002 号", "第000003号"]
     assert _pages_by_serial(texts) == [(1, 0), (1, 1), (2, 2), (3, 3)]
+
+
+@needs_pdf
+def test_a_long_course_list_does_not_push_a_part_onto_a_second_page(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from docxtpl import DocxTemplate
+
+    from yujing.forms import load_forms
+    from yujing.generator.pdf import convert_to_pdf, page_count, page_texts
+    from yujing.policies import load_policy
+    from yujing.templates.sample import student_context
+
+    for policy, form_id in (("xinglin", "parent-notice"), ("anshan", "notice")):
+        form = {f.id: f for f in load_forms(policy)}[form_id]
+        levels = load_policy(policy).level_names
+        tpl = DocxTemplate(str(form.template_path))
+        ctx = student_context(tpl, form, levels[0], levels)
+        ctx["failed_courses"] = [
+            SimpleNamespace(name=f"课程名称较长的专业课程{i}", credits="3.5") for i in range(15)
+        ]
+        tpl.render(ctx, autoescape=True)
+        docx = tmp_path / f"{policy}-{form_id}.docx"
+        tpl.save(str(docx))
+        (pdf,) = convert_to_pdf(CONVERTER, [docx], tmp_path)
+        assert page_count(pdf) == len(form.parts)
+        assert "等共 15 门" in "".join(page_texts(pdf)).replace("\n", "")

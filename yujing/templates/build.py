@@ -66,9 +66,12 @@ BLANK_DATE = "      年    月    日"
 NAME = "{{ student.name }}"
 SID = "{{ student.student_id }}"
 MAJOR_CLASS = "{{ student.major }} {{ student.class_name }}"
+# At most 6 courses are listed, then "等共 N 门": a long list would push a part onto a second
+# page (xinglin's 家长联存根 from 9 courses); the full list is in the warning list's .xlsx.
 COURSES = (
-    "{% if failed_courses %}不及格课程：{% for c in failed_courses %}{{ c.name }}"
-    "（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}{% endif %}"
+    "{% if failed_courses %}不及格课程：{% for c in failed_courses[:6] %}{{ c.name }}"
+    "（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
+    "{% if failed_courses|length > 6 %}等共 {{ failed_courses|length }} 门{% endif %}{% endif %}"
 )
 UL8 = "[[                ]]"
 
