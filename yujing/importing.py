@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -425,7 +425,3 @@ def checked(parsed: ParsedFile, *, skip_bad_rows: bool) -> ParsedFile:
     if not parsed.records and parsed.total_rows == 0:
         raise InputError(f"{parsed.path.name}：文件中没有数据行。")
     return parsed
-
-
-def iter_records(parsed: ParsedFile) -> Iterator[tuple[int, Any]]:
-    return zip(parsed.row_numbers, parsed.records, strict=True)

@@ -9,7 +9,6 @@ keyed by the record's identity), ``imports`` and ``changes`` (what every import 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -617,12 +616,6 @@ class Registry:
             for r in self.db.table("imported_levels").rows
         ]
 
-    def known_terms(self) -> list[Term]:
-        rows = self.db.execute("select distinct term_key from grades order by term_key")
-        return [Term.from_key(r[0]) for r in rows]
-
-    # -- lists -----------------------------------------------------------------------------
-
     def saved_list(self, term: Term) -> SavedList | None:
         try:
             head = self.db.table("lists").get(str(term))
@@ -832,7 +825,3 @@ def _text(value: Any) -> str:
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)

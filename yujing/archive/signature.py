@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -154,7 +153,3 @@ def is_signed(scan: Any, issued_pdf: Path, page: int) -> bool | None:
     original = _render(issued_pdf, page)
     page_image = upright(scan, centre).convert("L").resize(original.size)
     return any(_new_ink(page_image, original, b) > INK_MARGIN for b in areas)
-
-
-def areas_text(areas: Sequence[Box]) -> str:
-    return "; ".join(f"({a[0]:.2f},{a[1]:.2f})-({a[2]:.2f},{a[3]:.2f})" for a in areas)

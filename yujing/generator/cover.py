@@ -3,7 +3,6 @@ which students, which forms and parts, and a line to sign for it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +125,3 @@ def write_cover(cover: Cover, out: Path) -> Path:
     with atomic_write(out, "wb") as fh:
         doc.save(fh)
     return out
-
-
-def cover_lines_pages(lines: Sequence[CoverLine]) -> int:
-    return sum(line.pages for line in lines)

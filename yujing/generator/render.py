@@ -114,24 +114,6 @@ def render_chunk(template: Path, docs: Sequence[StudentDoc], out: Path) -> Path:
     return out
 
 
-def render_summary(template: Path, context: dict[str, Any], out: Path) -> Path:
-    """Render a list/summary form (one document, rows in a table)."""
-    try:
-        tpl = DocxTemplate(str(template))
-        tpl.render(context, autoescape=True)
-    except TemplateError as exc:
-        raise OutputError(f"模板 {template} 无法填写：{exc}") from exc
-    with atomic_write(out, "wb") as fh:
-        tpl.save(fh)
-    return out
-
-
-def render_one(template: Path, doc: StudentDoc, out: Path) -> Path:
-    """The naive way (one template load, render and save per student): the benchmark's
-    baseline, and reprints of a single serial."""
-    return render_chunk(template, [doc], out)
-
-
 def _stream(png: bytes) -> Any:
     import io
 
