@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yujing.archive import safe_name, student_folder
+from yujing.docxfonts import set_fonts
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
@@ -179,7 +180,6 @@ def transcripts(
 ) -> list[Filed]:
     """Render a 成绩单 from the imported grades into each warned student's folder."""
     from docx import Document
-    from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
     saved = ws.saved(term)
@@ -198,8 +198,7 @@ def transcripts(
         section.page_width, section.page_height = Mm(210), Mm(297)
         style = doc.styles["Normal"]
         style.font.size = Pt(10.5)
-        style.font.name = "Times New Roman"
-        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+        set_fonts(style.element.get_or_add_rPr(), "宋体")
         doc.add_heading(f"{ws.school} 学生成绩单", level=1)
         doc.add_paragraph(
             f"学号：{sid}    姓名：{entry['name']}    班级：{entry['class_name']}    "

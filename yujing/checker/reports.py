@@ -55,6 +55,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from PIL import Image, ImageDraw, ImageFont
 
+from yujing.docxfonts import set_fonts
 from yujing.files import atomic_write
 from yujing.lists import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 from yujing.model import Term
@@ -764,21 +765,6 @@ def conversion_charts(summary: TermSummary) -> list[tuple[str, bytes]]:
 # =============================================================================== documents
 
 
-def _set_fonts(rpr: Any, east_asia: str) -> None:
-    """Explicit ``w:rFonts`` on a run or style ``w:rPr``: Times New Roman for Latin text and
-    ``east_asia`` (宋体/黑体) for Chinese; theme fonts removed (they would win)."""
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:ascii"), LATIN)
-    rfonts.set(qn("w:hAnsi"), LATIN)
-    rfonts.set(qn("w:cs"), LATIN)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-
-
 def _run(
     paragraph: Any,
     text: str,
@@ -789,7 +775,7 @@ def _run(
     fill: bool = False,
 ) -> Any:
     run = paragraph.add_run(text)
-    _set_fonts(run._element.get_or_add_rPr(), font)
+    set_fonts(run._element.get_or_add_rPr(), font)
     if size is not None:
         run.font.size = Pt(size)
     if bold:
@@ -814,7 +800,7 @@ def _new_document(*, landscape: bool = False) -> Any:
     normal = styles["Normal"]
     normal.font.name = LATIN
     normal.font.size = Pt(12)
-    _set_fonts(normal.element.get_or_add_rPr(), SONG)
+    set_fonts(normal.element.get_or_add_rPr(), SONG)
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -828,7 +814,7 @@ def _new_document(*, landscape: bool = False) -> Any:
         style.font.bold = True
         style.font.italic = False
         style.font.color.rgb = RGBColor(0, 0, 0)
-        _set_fonts(style.element.get_or_add_rPr(), HEI)
+        set_fonts(style.element.get_or_add_rPr(), HEI)
         ppr = style.element.get_or_add_pPr()
         border = ppr.find(qn("w:pBdr"))
         if border is not None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from yujing.docxfonts import set_fonts
 from yujing.files import atomic_write
 
 
@@ -39,13 +40,10 @@ class Cover:
     lines: tuple[CoverLine, ...]
 
 
-def _font(run: object, name: str, size: float, bold: bool = False) -> None:
-    r = run  # python-docx Run
-    r.font.size = Pt(size)  # type: ignore[attr-defined]
-    r.font.bold = bold  # type: ignore[attr-defined]
-    r.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    fonts = r._element.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
-    fonts.set(qn("w:eastAsia"), name)
+def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    set_fonts(run._element.get_or_add_rPr(), name)
 
 
 def write_cover(cover: Cover, out: Path) -> Path:
@@ -57,8 +55,7 @@ def write_cover(cover: Cover, out: Path) -> Path:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(18))
     normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    set_fonts(normal.element.get_or_add_rPr(), "宋体")
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(p.add_run(cover.title), "黑体", 16, bold=True)

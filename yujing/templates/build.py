@@ -41,6 +41,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from yujing.docxfonts import set_fonts
 from yujing.forms import BUILTIN_NAMES, FormSpec, _load
 from yujing.templates import TEMPLATES_DIR
 
@@ -135,22 +136,6 @@ STYLES = (
     StyleSpec(GAP, SONG, 2, line=3),
 )
 STYLE_BY_NAME = {s.name: s for s in STYLES}
-
-
-def set_fonts(rpr: Any, east_asia: str, *, hint: bool = False) -> None:
-    """Set ``w:rFonts`` explicitly (ascii/hAnsi Times New Roman, eastAsia ``east_asia``)."""
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:ascii"), LATIN)
-    rfonts.set(qn("w:hAnsi"), LATIN)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-    rfonts.set(qn("w:cs"), LATIN)
-    if hint:
-        rfonts.set(qn("w:hint"), "eastAsia")
 
 
 def _doc_defaults(doc: Any) -> None:
