@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ (not installed)
+from tools.synthetic import SampleSpec, write_grades_csv, write_roster_csv
 from yujing.model import Term
-from yujing.synthetic import SampleSpec, write_grades_csv, write_roster_csv
 from yujing.warnlist import assess_files
 from yujing.workspace import Workspace
 
@@ -51,7 +53,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="yujing-bench-"))
     try:
         t0 = time.perf_counter()
-        ws = Workspace.init(tmp / "ws", policy=args.policy, school="基准测试学院")
+        ws = Workspace.init(tmp / "ws", pack=args.policy, school="基准测试学院")
         ws.import_file("roster", roster)
         t1 = time.perf_counter()
         ws.import_file("grades", grades)

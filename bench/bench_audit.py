@@ -119,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="yujing-audit-bench-"))
     try:
-        ws = Workspace.init(tmp / "ws", policy="anshan", school="基准测试学院")
+        ws = Workspace.init(tmp / "ws", pack="anshan", school="基准测试学院")
         start = time.perf_counter()
         files = fabricate(ws, args.students, args.kb)
         total = sum(p.stat().st_size for p in files)

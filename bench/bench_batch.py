@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import shutil
+import sys
 import tempfile
 import time
 from datetime import date
@@ -21,13 +22,14 @@ import qrcode
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ (not installed)
+from tools.synthetic import SampleSpec, write_grades_csv, write_roster_csv
 from yujing.forms import forms_for_level
 from yujing.generator.batch import issue
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.pdf import find_converter
 from yujing.model import Term
 from yujing.qr import load_or_create_secret
-from yujing.synthetic import SampleSpec, write_grades_csv, write_roster_csv
 from yujing.workspace import Workspace
 
 TERMS = ("2022-2023-1", "2022-2023-2", "2023-2024-1", "2023-2024-2", "2024-2025-1")
@@ -72,7 +74,7 @@ def main() -> None:
         spec = SampleSpec(students=args.students, cohorts=3, first_year=2022, terms=TERMS, seed=11)
         write_roster_csv(tmp / "roster.csv", spec)
         write_grades_csv(tmp / "grades.csv", spec)
-        ws = Workspace.init(tmp / "ws", policy="anshan", school="基准测试学院")
+        ws = Workspace.init(tmp / "ws", pack="anshan", school="基准测试学院")
         ws.import_file("roster", tmp / "roster.csv")
         ws.import_file("grades", tmp / "grades.csv")
         ws.assess(term)

@@ -33,6 +33,7 @@ from docx.oxml.ns import nsdecls, qn
 from docxtpl import DocxTemplate
 
 from yujing.forms import FormSpec, load_forms
+from yujing.forms.sample import sample_student, student_context
 from yujing.generator.pdf import (
     MISSING_MESSAGE,
     Converter,
@@ -42,7 +43,6 @@ from yujing.generator.pdf import (
     page_count,
 )
 from yujing.policies import load_policy
-from yujing.templates.sample import sample_student, student_context
 
 R_EMBED = qn("r:embed")
 

@@ -69,7 +69,7 @@ def make_print_pdf(tmp: Path) -> Path:
 
     if find_converter() is None:
         sys.exit("LibreOffice (soffice) is needed to make a print.pdf: apt-get install libreoffice")
-    ws = Workspace.init(tmp / "ws", policy="anshan", school="鞍山师范学院")
+    ws = Workspace.init(tmp / "ws", pack="anshan", school="鞍山师范学院")
     ws.import_file("roster", SAMPLES / "anshan_class_roster.xlsx")
     ws.import_file("grades", SAMPLES / "anshan_class_grades_2023-2024-2_gbk.csv")
     ws.import_file("grades", SAMPLES / "anshan_class_grades_2024-2025-1_zhengfang_bom.csv")

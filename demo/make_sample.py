@@ -6,6 +6,7 @@ writes the same bytes, so running it again changes nothing unless the generator 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,7 +14,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def main() -> int:
-    from yujing.synthetic import SampleSpec, write_sample
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ (not installed)
+    from tools.synthetic import SampleSpec, write_sample
 
     DATA.mkdir(parents=True, exist_ok=True)
     for old in DATA.glob("成绩_*"):  # per-term names change when the spec's terms do

@@ -27,7 +27,7 @@ def sample_workspace(
 ) -> Workspace:
     """A workspace with the sample class imported (roster, two terms of grades); with
     ``freeze`` the list of TERM is assessed and frozen, ready to issue."""
-    ws = Workspace.init(root, policy=policy, school=school)
+    ws = Workspace.init(root, pack=policy, school=school)
     ws.import_file("roster", ROSTER_XLSX)
     ws.import_file("grades", PREV_GBK)
     ws.import_file("grades", THIS_BOM)

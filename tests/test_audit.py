@@ -26,6 +26,7 @@ from yujing.errors import InputError
 from yujing.forms import part_by_code
 from yujing.generator.batch import issue
 from yujing.generator.pdf import find_converter
+from yujing.institutions import find_pack
 from yujing.qr import load_or_create_secret, verify
 from yujing.workspace import Workspace
 
@@ -62,7 +63,7 @@ def complete_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
         ]
         if not refs:
             continue
-        form, part = part_by_code("anshan", refs[0].part)
+        form, part = part_by_code(find_pack("anshan").forms, refs[0].part)
         if not part.returns:
             continue
         page_no = [p.code for p in form.parts].index(part.code) + 1

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from yujing.errors import FormsError
 from yujing.forms import (
-    BUILTIN_NAMES,
     KINDS,
     FormSpec,
     PartSpec,
-    catalogue_path,
     forms_for_level,
     load_forms,
     part_by_code,
 )
+from yujing.institutions import builtin_names, find_pack
 from yujing.policies import load_policy
 
 HAND_FILLED = ("interview", "parent-interview", "plan", "support-record")
@@ -27,7 +27,7 @@ def ids(forms: tuple[FormSpec, ...]) -> list[str]:
 
 
 def form(policy: str, form_id: str) -> FormSpec:
-    return {f.id: f for f in load_forms(policy)}[form_id]
+    return {f.id: f for f in find_pack(policy).forms}[form_id]
 
 
 def part_titles(f: FormSpec) -> list[str]:
@@ -37,39 +37,39 @@ def part_titles(f: FormSpec) -> list[str]:
 # --------------------------------------------------------------------------- loading
 
 
-@pytest.mark.parametrize("policy", BUILTIN_NAMES)
+@pytest.mark.parametrize("policy", builtin_names())
 def test_every_policy_loads(policy: str) -> None:
-    forms = load_forms(policy)
+    forms = find_pack(policy).forms
     assert forms, policy
     assert all(f.policy == policy for f in forms)
     assert len(set(ids(forms))) == len(forms)
     assert all(f.kind in KINDS for f in forms)
 
 
-@pytest.mark.parametrize("policy", BUILTIN_NAMES)
+@pytest.mark.parametrize("policy", builtin_names())
 def test_part_codes_unique_per_policy(policy: str) -> None:
-    codes = [p.code for f in load_forms(policy) for p in f.parts]
+    codes = [p.code for f in find_pack(policy).forms for p in f.parts]
     assert len(codes) == len(set(codes))
     assert all(re.fullmatch(r"[A-Z][0-9]", c) for c in codes)
 
 
-@pytest.mark.parametrize("policy", BUILTIN_NAMES)
+@pytest.mark.parametrize("policy", builtin_names())
 def test_templates_exist(policy: str) -> None:
-    for f in load_forms(policy):
-        assert f.template == f"{policy}/{f.id}.docx"
+    for f in find_pack(policy).forms:
+        assert f.template == f"{f.id}.docx"
         assert f.template_path.is_file(), f.template
 
 
-@pytest.mark.parametrize("policy", BUILTIN_NAMES)
+@pytest.mark.parametrize("policy", builtin_names())
 def test_levels_are_the_policys_levels(policy: str) -> None:
     names = load_policy(policy).level_names
-    for f in load_forms(policy):
+    for f in find_pack(policy).forms:
         assert set(f.levels) <= set(names), (f.id, f.levels, names)
 
 
-@pytest.mark.parametrize("policy", BUILTIN_NAMES)
+@pytest.mark.parametrize("policy", builtin_names())
 def test_parts_and_kinds_fit_together(policy: str) -> None:
-    for f in load_forms(policy):
+    for f in find_pack(policy).forms:
         part_ids = [p.id for p in f.parts]
         assert len(part_ids) == len(set(part_ids))
         if f.per_student:
@@ -86,25 +86,25 @@ def test_parts_and_kinds_fit_together(policy: str) -> None:
                 assert p.kept_by != "学生" and p.kept_by != "家长", (f.id, p.id)
 
 
-@pytest.mark.parametrize("policy", BUILTIN_NAMES)
+@pytest.mark.parametrize("policy", builtin_names())
 def test_reconstructed_layouts_say_so(policy: str) -> None:
-    for f in load_forms(policy):
+    for f in find_pack(policy).forms:
         if policy in ("anshan", "lanzhou-life"):
             assert "重构" in f.note, f.id
     assert "重构" in form("njmec-mech", "support-record").note
 
 
 def test_part_by_code_round_trip() -> None:
-    for policy in BUILTIN_NAMES:
-        for f in load_forms(policy):
+    for policy in builtin_names():
+        for f in find_pack(policy).forms:
             for p in f.parts:
-                assert part_by_code(policy, p.code) == (f, p)
-    with pytest.raises(ValueError, match="Z9"):
-        part_by_code("anshan", "Z9")
+                assert part_by_code(find_pack(policy).forms, p.code) == (f, p)
+    with pytest.raises(FormsError, match="Z9"):
+        part_by_code(find_pack("anshan").forms, "Z9")
 
 
 def test_frozen() -> None:
-    f = load_forms("anshan")[0]
+    f = find_pack("anshan").forms[0]
     with pytest.raises(AttributeError):
         f.title = "x"  # type: ignore[misc]
     assert isinstance(f.parts[0], PartSpec)
@@ -126,7 +126,7 @@ def test_anshan_forms() -> None:
 
 
 def test_lanzhou_forms() -> None:
-    by_annex = {f.annex: f for f in load_forms("lanzhou-life") if f.annex}
+    by_annex = {f.annex: f for f in find_pack("lanzhou-life").forms if f.annex}
     assert by_annex["附件1"].title == "学业警示学生名单汇总表"
     assert by_annex["附件1"].per == "college"
     assert part_titles(by_annex["附件2"]) == ["学院存根", "学生存根"]
@@ -229,20 +229,15 @@ EXPECTED = {
 
 @pytest.mark.parametrize(("policy", "level"), sorted(EXPECTED))
 def test_forms_for_level(policy: str, level: str) -> None:
-    got = forms_for_level(policy, level)
+    got = forms_for_level(find_pack(policy).forms, level)
     assert ids(got) == EXPECTED[(policy, level)]
     assert all(f.per_student for f in got)
 
 
 def test_expected_covers_every_level() -> None:
-    for policy in BUILTIN_NAMES:
+    for policy in builtin_names():
         for level in load_policy(policy).level_names:
             assert (policy, level) in EXPECTED
-
-
-def test_forms_for_unknown_level() -> None:
-    with pytest.raises(ValueError, match="蓝色预警"):
-        forms_for_level("anshan", "蓝色预警")
 
 
 # --------------------------------------------------------------------------- validation errors
@@ -257,7 +252,7 @@ title = "学业预警通知书"
 kind = "notice"
 per = "student"
 levels = ["红色预警"]
-template = "anshan/notice.docx"
+template = "notice.docx"
 parts = [
   { id = "stub", code = "N1", title = "存根", returns = true, signed_by = ["学生"], kept_by = "学院" },
   { id = "student", code = "N2", title = "学生联", kept_by = "学生" },
@@ -266,14 +261,20 @@ fields = [ { name = "student.name", label = "姓名" }, { label = "学生签字"
 """
 
 
-def write(tmp_path: Path, text: str) -> str:
+def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "mine.toml"
     path.write_text(text, encoding="utf-8")
-    return str(path)
+    return path
+
+
+def load_mine(path: Path) -> tuple[FormSpec, ...]:
+    """A catalogue file checked against the anshan pack's templates and levels."""
+    anshan = find_pack("anshan")
+    return load_forms(path, anshan.templates_dir, anshan.policy.level_names)
 
 
 def test_catalogue_by_path(tmp_path: Path) -> None:
-    forms = load_forms(write(tmp_path, GOOD))
+    forms = load_mine(write(tmp_path, GOOD))
     assert ids(forms) == ["notice"]
     assert forms[0].parts[1].returns is False and forms[0].fields[1].handwritten is True
 
@@ -286,9 +287,9 @@ def test_catalogue_by_path(tmp_path: Path) -> None:
         (
             'levels = ["红色预警"]',
             'levels = ["蓝色预警"]',
-            r"levels 「蓝色预警」不是规则「anshan」的等级",
+            r"levels 「蓝色预警」不是规则的等级",
         ),
-        ("anshan/notice.docx", "anshan/nothere.docx", r"template 模板文件 .*nothere\.docx 不存在"),
+        ("notice.docx", "nothere.docx", r"template 模板文件 .*nothere\.docx 不存在"),
         ('kind = "notice"', 'kind = "letter"', r"kind 「letter」无效"),
         ('per = "student"', 'per = "college"', r"per 名单、汇总表"),
         ('{ id = "student"', '{ id = "stub"', r"parts\[1\]\.id 「stub」在本表单中重复"),
@@ -311,23 +312,18 @@ def test_catalogue_errors_name_file_and_key(
 ) -> None:
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new, 1))
-    with pytest.raises(ValueError, match=message) as info:
-        load_forms(path)
+    with pytest.raises(FormsError, match=message) as info:
+        load_mine(path)
     assert "mine.toml" in str(info.value)
 
 
 def test_duplicate_form_id(tmp_path: Path) -> None:
     second = GOOD.split("[[forms]]", 1)[1].replace('"N1"', '"M1"').replace('"N2"', '"M2"')
     text = GOOD + "\n[[forms]]" + second
-    with pytest.raises(ValueError, match=r"forms\[1\]（notice）\.id 「notice」重复"):
-        load_forms(write(tmp_path, text))
+    with pytest.raises(FormsError, match=r"forms\[1\]（notice）\.id 「notice」重复"):
+        load_mine(write(tmp_path, text))
 
 
 def test_not_toml(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="不是有效的 TOML"):
-        load_forms(write(tmp_path, "[catalogue\n"))
-
-
-def test_unknown_catalogue() -> None:
-    with pytest.raises(ValueError, match="找不到表单目录"):
-        catalogue_path("nowhere")
+    with pytest.raises(FormsError, match="不是有效的 TOML"):
+        load_mine(write(tmp_path, "[catalogue\n"))

@@ -28,6 +28,7 @@ from yujing.errors import InputError
 from yujing.forms import part_by_code
 from yujing.generator.batch import issue, void
 from yujing.generator.pdf import find_converter
+from yujing.institutions import find_pack
 from yujing.qr import PartRef, Rejection, load_or_create_secret, make_payload, qr_png, verify
 from yujing.workspace import Workspace
 
@@ -69,7 +70,7 @@ def printed_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
         refs = [r for r in refs if r is not None]
         if not refs:
             continue  # a cover sheet
-        form, part = part_by_code("anshan", refs[0].part)
+        form, part = part_by_code(find_pack("anshan").forms, refs[0].part)
         page_no = [p.code for p in form.parts].index(part.code) + 1
         areas = signature_areas(root / files[(refs[0].serial, refs[0].part)], page_no)
         pages.append(Printed(image, refs[0], part.returns, areas))

@@ -20,6 +20,7 @@ from yujing.forms import forms_for_level, part_by_code
 from yujing.generator import batch as batch_module
 from yujing.generator.batch import issue, reprint, void
 from yujing.generator.pdf import find_converter
+from yujing.institutions import find_pack
 from yujing.qr import format_serial, load_or_create_secret, verify
 from yujing.workspace import Workspace
 
@@ -38,7 +39,7 @@ def frozen_ws(anshan_ws: Workspace) -> Workspace:
 
 def expected_parts(ws: Workspace) -> int:
     report = ws.report(TERM)
-    return sum(len(f.parts) for r in report.warned for f in forms_for_level("anshan", r.level))
+    return sum(len(f.parts) for r in report.warned for f in forms_for_level(find_pack("anshan").forms, r.level))
 
 
 def test_issue_needs_a_frozen_list(anshan_ws: Workspace) -> None:
@@ -93,9 +94,9 @@ def test_every_qr_code_of_the_print_pdf_decodes_to_its_serial_and_part(
     assert sorted(decoded) == sorted(issued)  # every part once, nothing else
     serial_of = {s.student_id: s.serial for s in result.students}
     for serial, part in decoded:
-        form, _ = part_by_code("anshan", part)
+        form, _ = part_by_code(find_pack("anshan").forms, part)
         level = next(s.level for s in result.students if s.serial == serial)
-        assert form in forms_for_level("anshan", level)
+        assert form in forms_for_level(find_pack("anshan").forms, level)
     assert len(set(serial_of.values())) == len(serial_of)
 
 
@@ -207,13 +208,12 @@ def test_a_long_course_list_does_not_push_a_part_onto_a_second_page(tmp_path: Pa
 
     from docxtpl import DocxTemplate
 
-    from yujing.forms import load_forms
+    from yujing.forms.sample import student_context
     from yujing.generator.pdf import convert_to_pdf, page_count, page_texts
     from yujing.policies import load_policy
-    from yujing.templates.sample import student_context
 
     for policy, form_id in (("xinglin", "parent-notice"), ("anshan", "notice")):
-        form = {f.id: f for f in load_forms(policy)}[form_id]
+        form = {f.id: f for f in find_pack(policy).forms}[form_id]
         levels = load_policy(policy).level_names
         tpl = DocxTemplate(str(form.template_path))
         ctx = student_context(tpl, form, levels[0], levels)

@@ -30,6 +30,7 @@ from yujing.generator.pdf import (
     page_count,
     page_texts,
 )
+from yujing.institutions import find_pack
 
 CONVERTER = find_converter()
 requires_lo = pytest.mark.skipif(
@@ -414,11 +415,12 @@ def test_anshan_notice_two_pages_and_readable_qr(tmp_path: Path) -> None:
     zxingcpp = pytest.importorskip("zxingcpp")
     from PIL import Image
 
-    from yujing.forms import load_forms
-    from yujing.templates.sample import SAMPLE_SERIAL, render
+    from yujing.forms.sample import SAMPLE_SERIAL, render
 
-    form = next(f for f in load_forms("anshan") if f.id == "notice")
-    docx_path = render(form, None, tmp_path / "anshan-notice.docx")
+    form = next(f for f in find_pack("anshan").forms if f.id == "notice")
+    docx_path = render(
+        form, None, tmp_path / "anshan-notice.docx", level_names=find_pack("anshan").policy.level_names
+    )
     (pdf,) = convert_to_pdf(CONVERTER, [docx_path], tmp_path / "pdf")
     assert page_count(pdf) == len(form.parts) == 2  # one page per part, nothing spills
     texts = [_squash(t) for t in page_texts(pdf)]

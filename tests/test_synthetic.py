@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from yujing.synthetic import (
+from tools.synthetic import (
     EXTRA_GRADE_HEADERS,
     FIELD_CODE_ALIASES,
     FLAG_HEADERS,

@@ -1,4 +1,4 @@
-"""The .docx templates (yujing/templates/<policy>/<form>.docx): tags, contract, rendering, layout."""
+"""The .docx templates of the packs (yujing/institutions/<pack>/templates/): tags, contract, rendering, layout."""
 
 from __future__ import annotations
 
@@ -17,26 +17,26 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from yujing.forms import BUILTIN_NAMES, FormSpec, load_forms
-from yujing.policies import load_policy
-from yujing.templates import (
+from tools.templates.build import build_all
+from yujing.forms import FormSpec
+from yujing.forms.contract import (
     COURSE_ATTRS,
     DATE_ATTRS,
     ROW_ATTRS,
     STUDENT_ATTRS,
     STUDENT_CONTEXT,
     SUMMARY_CONTEXT,
-    TEMPLATES_DIR,
 )
-from yujing.templates.build import build_all
-from yujing.templates.sample import (
+from yujing.forms.sample import (
     SAMPLE_SERIAL,
     sample_student,
     student_context,
     summary_context,
 )
+from yujing.institutions import builtin_names, builtin_packs, find_pack
+from yujing.policies import load_policy
 
-ALL_FORMS = [f for policy in BUILTIN_NAMES for f in load_forms(policy)]
+ALL_FORMS = [f for policy in builtin_names() for f in find_pack(policy).forms]
 STUDENT_FORMS = [f for f in ALL_FORMS if f.per_student]
 SUMMARY_FORMS = [f for f in ALL_FORMS if not f.per_student]
 STUDENT_CASES = [(f, level) for f in STUDENT_FORMS for level in load_policy(f.policy).level_names]
@@ -333,7 +333,7 @@ def test_render_student_form(f: FormSpec, level: str) -> None:
 
 
 def test_level_named_in_the_njmec_parent_notice() -> None:
-    f = {x.id: x for x in load_forms("njmec-mech")}["parent-notice"]
+    f = {x.id: x for x in find_pack("njmec-mech").forms}["parent-notice"]
     document, _ = render_student(f, "橙色预警")
     assert "现给予橙色预警。" in squash("\n".join(p.text for p in split_parts(document)))
 
@@ -426,15 +426,19 @@ def test_east_asian_fonts(f: FormSpec) -> None:
 
 
 def test_templates_are_built_and_current(tmp_path: Path) -> None:
-    """The committed .docx files are what build.py makes now, byte for byte, every time."""
+    """The committed .docx files are what tools/templates/build.py makes now, byte for byte,
+    every time."""
     first = build_all(tmp_path / "a")
     second = build_all(tmp_path / "b")
     assert len(first.written) == len(ALL_FORMS)
     for a, b in zip(first.written, second.written, strict=True):
         assert a.read_bytes() == b.read_bytes(), a
-        committed = TEMPLATES_DIR / a.relative_to(tmp_path / "a")
+        pack_name, name = a.relative_to(tmp_path / "a").parts
+        committed = find_pack(pack_name).templates_dir / name
         assert committed.read_bytes() == a.read_bytes(), (
-            f"{committed} is stale: run python -m yujing.templates.build"
+            f"{committed} is stale: run python -m tools.templates.build"
         )
-    on_disk = {p.relative_to(TEMPLATES_DIR).as_posix() for p in TEMPLATES_DIR.glob("*/*.docx")}
-    assert on_disk == {f.template for f in ALL_FORMS}
+    on_disk = {
+        f"{pack.name}/{p.name}" for pack in builtin_packs() for p in pack.templates_dir.glob("*.docx")
+    }
+    assert on_disk == {f"{f.policy}/{f.template}" for f in ALL_FORMS}

@@ -380,7 +380,7 @@ def test_two_level_policies_render(
     warned: dict[str, int],
     changes: dict[str, int],
 ) -> None:
-    ws = Workspace.init(tmp_path / "b", policy=policy, school=school)
+    ws = Workspace.init(tmp_path / "b", pack=policy, school=school)
     try:
         ws.import_file("roster", ROSTER_XLSX)
         ws.import_file("grades", PREV_GBK)

@@ -10,30 +10,34 @@ import pytest
 from conftest import BAD_ROWS, PREV_GBK, PREV_TERM, ROSTER_XLSX, TERM, THIS_BOM
 from openpyxl import load_workbook
 
-from yujing.errors import BadRowsError, ListStateError, PolicyError, WorkspaceError
+from yujing.errors import BadRowsError, ListStateError, PackError, PolicyError, WorkspaceError
 from yujing.workspace import Workspace
 
 
-def test_init_writes_readable_config_policy_copy_registry_and_archive(tmp_path: Path) -> None:
+def test_init_writes_readable_config_pack_copy_registry_and_archive(tmp_path: Path) -> None:
     ws = Workspace.init(
-        tmp_path / "ws", policy="lanzhou-life", school="兰州理工大学生命科学与工程学院"
+        tmp_path / "ws", pack="lanzhou-life", school="兰州理工大学生命科学与工程学院"
     )
     root = tmp_path / "ws"
     config = tomllib.loads((root / "yujing.toml").read_text(encoding="utf-8"))
     assert config["workspace"]["school"] == "兰州理工大学生命科学与工程学院"
-    assert config["workspace"]["policy"] == "policy.toml"
-    assert (root / "policy.toml").read_text(encoding="utf-8").count("书面警示") >= 1
+    assert config["workspace"]["pack"] == "pack"
+    assert config["workspace"]["rules_title"].startswith("《")
+    assert (root / "pack" / "policy.toml").read_text(encoding="utf-8").count("书面警示") >= 1
+    assert (root / "pack" / "forms.toml").is_file()
+    assert sorted(p.name for p in (root / "pack" / "templates").glob("*.docx"))
+    assert ws.pack.root == root / "pack"
     assert (root / "registry.sqlite").exists() and (root / "archive").is_dir()
     assert ws.policy.name == "lanzhou-life"
     assert ws.registry.events("init")
     ws.close()
     with pytest.raises(WorkspaceError, match="已是 yujing 工作区"):
-        Workspace.init(root, policy="anshan", school="x")
+        Workspace.init(root, pack="anshan", school="x")
 
 
 def test_init_rejects_unknown_policy_without_creating_anything(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match="找不到预警规则"):
-        Workspace.init(tmp_path / "ws", policy="nowhere", school="x")
+    with pytest.raises(PackError, match="找不到院校包"):
+        Workspace.init(tmp_path / "ws", pack="nowhere", school="x")
     assert not (tmp_path / "ws").exists()
 
 
@@ -177,7 +181,7 @@ def test_objections_then_freeze(anshan_ws: Workspace) -> None:
 
 
 def test_edited_policy_copy_changes_the_result(anshan_ws: Workspace) -> None:
-    policy_file = anshan_ws.root / "policy.toml"
+    policy_file = anshan_ws.root / "pack" / "policy.toml"
     text = policy_file.read_text(encoding="utf-8")
     policy_file.write_text(
         text.replace(
@@ -194,11 +198,11 @@ def test_edited_policy_copy_changes_the_result(anshan_ws: Workspace) -> None:
 
 
 def test_assess_needs_grades_and_required_inputs(tmp_path: Path) -> None:
-    ws = Workspace.init(tmp_path / "x", policy="xinglin", school="南通大学杏林学院")
+    ws = Workspace.init(tmp_path / "x", pack="xinglin", school="南通大学杏林学院")
     with pytest.raises(ListStateError, match="import plan"):
         ws.assess(TERM)
     ws.close()
-    ws = Workspace.init(tmp_path / "y", policy="anshan", school="鞍山师范学院")
+    ws = Workspace.init(tmp_path / "y", pack="anshan", school="鞍山师范学院")
     ws.import_file("roster", ROSTER_XLSX)
     with pytest.raises(ListStateError, match="import grades"):
         ws.assess(TERM)

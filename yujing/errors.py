@@ -13,7 +13,9 @@ Tree::
     │   ├── UnreadableFileError   file missing, not a table, undecodable text, broken xlsx
     │   ├── MissingColumnsError   required headers absent
     │   └── BadRowsError          rows that cannot be read (carries every BadRow)
-    ├── PolicyError               policy file invalid (names the key)
+    ├── PackError                 institution pack (院校包) missing or invalid
+    │   ├── PolicyError           policy file invalid (names the key)
+    │   └── FormsError            forms catalogue or template invalid (names the key)
     ├── AssessmentError           data cannot be assessed (e.g. no 培养方案 for a major)
     ├── ListStateError            warning list in the wrong state (frozen, absent, …)
     ├── OutputError               a file cannot be written (disk full, no permission)
@@ -79,8 +81,16 @@ class BadRowsError(InputError):
         )
 
 
-class PolicyError(YujingError):
+class PackError(YujingError):
+    """An institution pack (院校包: policy, forms, templates) is missing or invalid."""
+
+
+class PolicyError(PackError):
     """A policy file (预警规则) is invalid; the message names the key."""
+
+
+class FormsError(PackError):
+    """A forms catalogue (表单目录) or one of its templates is invalid; names file and key."""
 
 
 class AssessmentError(YujingError):

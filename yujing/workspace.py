@@ -1,12 +1,15 @@
 """The workspace (工作区): one folder per college and school year, holding
 
-- ``yujing.toml``      the readable config (school, policy file);
-- ``policy.toml``      the policy, copied from a built-in one so thresholds can be edited;
+- ``yujing.toml``      the readable config (school, the title of its rules, the pack folder);
+- ``pack/``            the institution pack (院校包: policy.toml, forms.toml, templates/),
+                       copied from a built-in or a school's own pack, editable in place;
 - ``registry.sqlite``  the registry (imports, lists, objections, the event log);
 - ``lists/``           the warning lists as .xlsx;
 - ``archive/``         one folder per student (一生一档).
 
-:class:`Workspace` is the library API every CLI command calls.
+:class:`Workspace` is the front door: every interface (the CLI, the web console) calls its
+methods, and each method hands one pipeline stage what it needs (imports → assessment and
+list → print batches → scan intake and records → audit → term reports).
 """
 
 from __future__ import annotations
@@ -18,21 +21,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceError
 from yujing.files import atomic_write, bulk, sha256_file
 from yujing.importing import KINDS, checked, parse_file, record_key
+from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
 from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
 from yujing.model import Term
-from yujing.policies import BUILTIN_NAMES, Policy, builtin_policy_path, load_policy
+from yujing.policies import Policy
 from yujing.registry import RECORD_TABLES, Registry, SavedList, record_row
 from yujing.warnlist import population, previous_levels, unrostered
+
+if TYPE_CHECKING:
+    from yujing.forms import FormSpec
 
 CONFIG_NAME = "yujing.toml"
 REGISTRY_NAME = "registry.sqlite"
 POLICY_COPY = "policy.toml"
+PACK_COPY = "pack"
 ENV_VAR = "YUJING_WORKSPACE"
 OUTCOMES = {"corrected": "更正", "removed": "移出", "upheld": "维持"}
 
@@ -98,35 +106,46 @@ class Workspace:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def init(cls, root: Path, *, policy: str, school: str) -> Workspace:
-        """Create a workspace at ``root`` with a copy of ``policy`` (built-in name or file)."""
+    def init(
+        cls, root: Path, *, pack: str | Path, school: str, rules_title: str | None = None
+    ) -> Workspace:
+        """Create a workspace at ``root`` with a copy of ``pack`` (a built-in pack's name, a
+        pack folder, or a lone policy file whose forms come from the pack it names)."""
         root = Path(root)
         if (root / CONFIG_NAME).exists():
             raise WorkspaceError(f"{root} 已是 yujing 工作区（有 {CONFIG_NAME}），未做改动。")
         if not school.strip():
             raise WorkspaceError("学校/学院名称（--school）不能为空。")
-        source = builtin_policy_path(policy) if policy in BUILTIN_NAMES else Path(policy)
-        loaded = load_policy(policy)  # validates before anything is written
+        source = find_pack(pack)
+        loaded = source.policy
+        source.forms  # noqa: B018  (validates the catalogue before anything is written)
+        rules = (rules_title or loaded.rules or "").strip()
+        target = root / PACK_COPY
         try:
             root.mkdir(parents=True, exist_ok=True)
             for sub in ("archive", "lists"):
                 (root / sub).mkdir(exist_ok=True)
-            shutil.copyfile(source, root / POLICY_COPY)
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(source.root, target, ignore=shutil.ignore_patterns("__pycache__"))
         except OSError as exc:
             raise WorkspaceError(f"无法创建工作区 {root}：{exc.strerror}") from exc
         config = (
             "# yujing 工作区配置（可用文本编辑器修改）\n"
             "[workspace]\n"
-            f"school = {_toml_str(school.strip())}\n"
-            f"# 预警规则文件：由内置规则「{loaded.name}」复制而来，可直接修改其中的阈值\n"
-            f"policy = {_toml_str(POLICY_COPY)}\n"
-            f"policy_origin = {_toml_str(loaded.name)}\n"
-            f"created = {_toml_str(datetime.now().isoformat(timespec='seconds'))}\n"
+            "# 学校/学院名称与预警办法名称，印在名单、通知书和报告上\n"
+            f"school = {toml_string(school.strip())}\n"
+            f"rules_title = {toml_string(rules)}\n"
+            f"# 院校包（预警规则 policy.toml、表单目录 {FORMS_FILE}、Word 模板 templates/）：\n"
+            f"# 由「{source.name}」复制而来，可直接修改其中的阈值、表单和模板\n"
+            f"pack = {toml_string(PACK_COPY)}\n"
+            f"pack_origin = {toml_string(source.name)}\n"
+            f"created = {toml_string(datetime.now().isoformat(timespec='seconds'))}\n"
         )
         with atomic_write(root / CONFIG_NAME, "w", encoding="utf-8") as fh:
             fh.write(config)
         ws = cls(root)
-        ws.registry.log("init", f"school={school.strip()} policy={loaded.name}")
+        ws.registry.log("init", f"school={school.strip()} pack={source.name}")
         return ws
 
     @classmethod
@@ -153,7 +172,13 @@ class Workspace:
 
     @property
     def school(self) -> str:
+        """学校/学院名称, as the workspace config says (printed on every form)."""
         return str(self.config.get("school", ""))
+
+    @property
+    def rules_title(self) -> str:
+        """预警办法名称 (e.g. 《…学生学业预警制度实施办法》), from the config, else the pack's."""
+        return str(self.config.get("rules_title") or self.policy.rules or "")
 
     @property
     def registry(self) -> Registry:
@@ -162,13 +187,31 @@ class Workspace:
         return self._registry
 
     @property
+    def pack(self) -> Pack:
+        """The workspace's institution pack. Workspaces made before packs existed have a
+        ``policy.toml`` at the top and take forms and templates from the built-in pack they
+        were made from."""
+        if "pack" in self.config:
+            folder = self.root / str(self.config["pack"])
+            if not (folder / "policy.toml").is_file():
+                raise WorkspaceError(f"工作区的院校包 {folder} 不存在或缺少 policy.toml（见 {CONFIG_NAME}）。")
+            return Pack(folder)
+        path = self.root / str(self.config.get("policy", POLICY_COPY))
+        if not path.exists():
+            raise PolicyError(f"工作区的预警规则文件 {path} 不存在（见 {CONFIG_NAME}）。")
+        origin = find_pack(str(self.config.get("policy_origin", "")) or path)
+        return Pack(origin.root, policy_file=path)
+
+    @property
     def policy(self) -> Policy:
         if self._policy is None:
-            path = self.root / str(self.config.get("policy", POLICY_COPY))
-            if not path.exists():
-                raise PolicyError(f"工作区的预警规则文件 {path} 不存在（见 {CONFIG_NAME}）。")
-            self._policy = load_policy(path)
+            self._policy = self.pack.policy
         return self._policy
+
+    @property
+    def forms(self) -> tuple[FormSpec, ...]:
+        """The annexed forms of the workspace's pack (表单目录), validated against its policy."""
+        return self.pack.forms
 
     def close(self) -> None:
         if self._registry is not None:
@@ -406,10 +449,6 @@ class Workspace:
             term,
             status="已冻结" if saved.frozen else "草稿",
         )
-
-
-def _toml_str(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _read_config(path: Path) -> dict[str, Any]:

@@ -183,7 +183,7 @@ def _signed(ws: Workspace, ref: PartRef, image: Any) -> bool | None:
     """Check the signature areas of parts that must come back signed (回执, 存根, 记录表)."""
     from yujing.archive.signature import is_signed
 
-    form, part = part_by_code(ws.policy.name, ref.part)
+    form, part = part_by_code(ws.forms, ref.part)
     if not part.signed_by or not part.returns:
         return None
     issued = next(
@@ -218,7 +218,7 @@ def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _D
                 codes=tuple(codes),
             )
         try:
-            part_by_code(ws.policy.name, ref.part)
+            part_by_code(ws.forms, ref.part)
         except ValueError:
             return _Decision(
                 page, REVIEW, f"联别代码 {ref.part} 不在本规则的表单目录中", codes=tuple(codes)
@@ -252,7 +252,7 @@ def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str)
     row = registry.serial(serial)
     if row is None:  # callers check first; kept so a page is never filed under no one
         raise InputError(f"没有编号 {format_serial(serial)}。")
-    form, part = part_by_code(ws.policy.name, code)
+    form, part = part_by_code(ws.forms, code)
     students = registry.students()
     sid = row["student_id"]
     name = students[sid].name if sid in students else ""
@@ -475,7 +475,7 @@ def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
     if row["status"] != "active":
         raise InputError(f"编号 {format_serial(serial)} 已作废，不能归档到它名下。")
     try:
-        _form, spec = part_by_code(ws.policy.name, part.upper())
+        _form, spec = part_by_code(ws.forms, part.upper())
     except ValueError as exc:
         raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
     placed = _place_part(ws, serial, spec.code, (ws.root / item["file"]).read_bytes(), "人工归档")

@@ -57,6 +57,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from yujing.docxfonts import set_fonts
 from yujing.files import atomic_write
+from yujing.forms import FormSpec
 from yujing.lists import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 from yujing.model import Term
 from yujing.policies import Policy
@@ -448,14 +449,9 @@ def _record_counts(db: Any, term: Term) -> dict[tuple[str, str], int] | None:
         return {}
 
 
-def _notice_forms(policy_name: str) -> frozenset[str] | None:
-    """Ids of the notice forms of the policy's catalogue; None when it cannot be loaded."""
-    try:
-        from yujing.forms import load_forms
-
-        return frozenset(f.id for f in load_forms(policy_name) if f.kind in NOTICE_KINDS)
-    except (ValueError, OSError):
-        return None
+def _notice_forms(forms: Sequence[FormSpec]) -> frozenset[str]:
+    """Ids of the notice forms of the pack's catalogue."""
+    return frozenset(f.id for f in forms if f.kind in NOTICE_KINDS)
 
 
 def _returns(ws: Workspace, term: Term) -> tuple[dict[str, int], set[str]]:
@@ -472,8 +468,8 @@ def _returns(ws: Workspace, term: Term) -> tuple[dict[str, int], set[str]]:
         )
     )
     per_student: Counter[str] = Counter(str(r["student_id"]) for r in rows)
-    notices = _notice_forms(ws.policy.name)
-    returned = {str(r["student_id"]) for r in rows if notices is None or r["form"] in notices}
+    notices = _notice_forms(ws.forms)
+    returned = {str(r["student_id"]) for r in rows if r["form"] in notices}
     return dict(per_student), returned
 
 

@@ -105,20 +105,25 @@ def open_workspace(ctx: click.Context) -> Any:
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
+    "--pack",
     "--policy",
+    "pack",
     required=True,
-    help="内置规则名（anshan、lanzhou-life、xinglin、beihai、njmec-mech）或规则文件路径。",
+    help="院校包：内置院校包名（yujing pack list）或院校包文件夹（yujing pack new 所建）。",
 )
-@click.option("--school", required=True, help="学校/学院名称，印在名单和通知书上。")
+@click.option("--school", required=True, help="学校/学院名称，印在名单、通知书和报告上。")
+@click.option("--rules", "rules_title", help="预警办法名称（默认取自院校包），印在通知书上。")
 @handle_errors
-def init(directory: Path, policy: str, school: str) -> None:
-    """新建工作区 DIRECTORY。"""
+def init(directory: Path, pack: str, school: str, rules_title: str | None) -> None:
+    """新建工作区 DIRECTORY（复制院校包到工作区，可在其中修改规则、表单和模板）。"""
     from yujing.workspace import Workspace
 
-    ws = Workspace.init(directory, policy=policy, school=school)
-    console.print(f"已创建工作区 [bold]{ws.root}[/]（{ws.school}，规则：{ws.policy.name}）")
+    ws = Workspace.init(directory, pack=pack, school=school, rules_title=rules_title)
+    console.print(f"已创建工作区 [bold]{ws.root}[/]（{ws.school}，院校包：{ws.policy.name}）")
     console.print(f"  配置      {ws.root / 'yujing.toml'}")
-    console.print(f"  预警规则  {ws.root / 'policy.toml'}（可修改阈值）")
+    console.print(
+        f"  院校包    {ws.pack.root}/（规则 policy.toml 可改阈值，templates/ 可用 Word 修改）"
+    )
     console.print(f"  登记库    {ws.root / 'registry.sqlite'}")
     console.print(f"  档案      {ws.archive_dir}/")
     ws.close()
@@ -773,7 +778,89 @@ def report_cmd(ctx: click.Context, term: Term, output: Path | None) -> None:
         console.print(f"  {path}")
 
 
-# -- policy ---------------------------------------------------------------------------------
+# -- institution packs and policies --------------------------------------------------------
+
+
+@cli.group("pack")
+def pack_group() -> None:
+    """院校包：预警规则、表单目录和 Word 模板（一所学校一个文件夹）。"""
+
+
+@pack_group.command("list")
+@handle_errors
+def pack_list() -> None:
+    """列出内置院校包。"""
+    from yujing.institutions import builtin_packs
+
+    for pack in builtin_packs():
+        policy = pack.policy
+        console.print(
+            f"{pack.name:14} {policy.school}：{'、'.join(policy.level_names)}；"
+            f"表单 {len(pack.forms)} 种"
+        )
+
+
+@pack_group.command("new")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--from", "source", required=True, help="复制哪个院校包（内置名或文件夹）。")
+@click.option("--name", help="院校包名称（默认：文件夹名），小写字母、数字和连字符。")
+@click.option("--school", help="学校/学院名称。")
+@handle_errors
+def pack_new(directory: Path, source: str, name: str | None, school: str | None) -> None:
+    """由已有院校包复制一个新的院校包到 DIRECTORY。"""
+    from yujing.institutions import new_pack
+
+    pack = new_pack(directory, source=source, name=name, school=school)
+    console.print(f"已创建院校包 [bold]{pack.root}[/]（由「{source}」复制）")
+    console.print(f"  预警规则  {pack.policy_path}（用文本编辑器修改阈值）")
+    console.print(f"  表单目录  {pack.forms_path}")
+    console.print(f"  模板      {pack.templates_dir}/（用 Word 或 WPS 修改措辞）")
+    console.print(f"修改后检查：yujing pack check {directory}")
+    console.print(f"预览表单：yujing pack sample {directory} 表单 -o 样例.pdf")
+    console.print(f"用它新建工作区：yujing init 工作区 --pack {directory} --school 名称")
+
+
+@pack_group.command("check")
+@click.argument("pack")
+@handle_errors
+def pack_check(pack: str) -> None:
+    """检查院校包 PACK（内置名或文件夹）的规则、表单目录和每个模板。"""
+    from yujing.institutions import check_pack
+
+    result = check_pack(pack)
+    if result.ok:
+        console.print(
+            f"[green]有效[/]：院校包 {result.pack.root}（{result.pack.policy.school}）："
+            f"{len(result.pack.policy.levels)} 个等级，{result.forms} 种表单，"
+            f"{result.templates} 个模板均可用"
+        )
+        return
+    err_console.print(f"[bold red]院校包 {result.pack.root} 有 {len(result.problems)} 处问题：[/]")
+    for problem in result.problems:
+        err_console.print(f"  {problem}")
+    sys.exit(1)
+
+
+@pack_group.command("sample")
+@click.argument("pack")
+@click.argument("form_id")
+@click.option("--level", help="按哪个等级填写（默认：表单适用的第一个等级）。")
+@click.option("--school", default="示例学院", show_default=True, help="印在样例上的学校名称。")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="样例文件：.docx 或 .pdf（需 LibreOffice）。",
+)
+@handle_errors
+def pack_sample(pack: str, form_id: str, level: str | None, school: str, output: Path) -> None:
+    """用虚构的学生填写院校包 PACK 的表单 FORM_ID，生成样例（每联带编号和二维码）。"""
+    from yujing.forms.sample import render_sample
+    from yujing.institutions import find_pack
+
+    path = render_sample(find_pack(pack), form_id, output, level=level, school=school)
+    console.print(f"样例：{path}")
 
 
 @cli.group("policy")
@@ -782,13 +869,14 @@ def policy_group() -> None:
 
 
 @policy_group.command("list")
+@handle_errors
 def policy_list() -> None:
-    """列出内置规则。"""
-    from yujing.policies import BUILTIN_NAMES, load_policy
+    """列出内置院校包的预警规则。"""
+    from yujing.institutions import builtin_packs
 
-    for name in BUILTIN_NAMES:
-        p = load_policy(name)
-        console.print(f"{name:14} {p.school}：{'、'.join(p.level_names)}")
+    for pack in builtin_packs():
+        p = pack.policy
+        console.print(f"{pack.name:14} {p.school}：{'、'.join(p.level_names)}")
 
 
 @policy_group.command("check")

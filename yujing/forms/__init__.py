@@ -1,19 +1,19 @@
-"""The catalogue of annexed forms (附件) of each policy: which forms, which parts (联), which fields.
+"""The catalogue of annexed forms (附件) of an institution pack: which forms, which parts (联),
+which fields.
 
-One TOML file per built-in policy beside this module (``anshan.toml`` …). Each ``[[forms]]``
-entry names its template (``yujing/templates/<policy>/<id>.docx``), the levels that need it
-(empty = every level), its parts in print order and the fields printed on it. Every part prints
-on its own A4 page with the serial number (第 N 号) and a QR code whose payload carries the
-part's two-character ``code`` (unique across all forms of a policy), so a scanned page can be
-filed back into the student's archive folder.
+Each pack (:mod:`yujing.institutions`) has a ``forms.toml``. Each ``[[forms]]`` entry names its
+template (a file in the pack's ``templates/`` folder), the levels that need it (empty = every
+level), its parts in print order and the fields printed on it. Every part prints on its own A4
+page with the serial number (第 N 号) and a QR code whose payload carries the part's
+two-character ``code`` (unique across all forms of a pack), so a scanned page can be filed back
+into the student's archive folder.
 
 A field's ``name`` is a name of the template context (``student.name``, ``level``, ``box`` …;
-``rows.<attr>`` on list/summary forms, see :mod:`yujing.templates`), or "" for a hand-filled
-field. ``paper`` is a colour tag (anshan's 家长谈话记录表 is for red warnings only); no seed
-prescribes coloured paper.
+``rows.<attr>`` on list/summary forms, see :mod:`yujing.forms.contract`), or "" for a
+hand-filled field. ``paper`` is a colour tag (anshan's 家长谈话记录表 is for red warnings only).
 
-:func:`load_forms` validates a catalogue and raises :class:`ValueError` with a Chinese message
-naming the file and the key that is wrong.
+:func:`load_forms` validates a catalogue and raises :class:`~yujing.errors.FormsError` naming
+the file and the key that is wrong.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from yujing.templates import field_names, template_path
+from yujing.errors import FormsError
+from yujing.forms.contract import field_names
 
-BUILTIN_NAMES = ("anshan", "lanzhou-life", "xinglin", "beihai", "njmec-mech")
 KINDS = (
     "notice",
     "parent-notice",
@@ -78,7 +77,8 @@ class FormSpec:
     kind: str  # one of KINDS
     per: str  # "student" | "class" | "college" | "term"
     levels: tuple[str, ...]  # level names that need it; () = every level
-    template: str  # relative to yujing/templates/
+    template: str  # file name in the pack's templates/ folder
+    template_path: Path  # where that file is
     parts: tuple[PartSpec, ...]
     fields: tuple[FieldSpec, ...]
     paper: str = ""  # colour tag, e.g. "红色" for a form the seed reserves to red warnings
@@ -88,10 +88,6 @@ class FormSpec:
     def per_student(self) -> bool:
         return self.per == "student"
 
-    @property
-    def template_path(self) -> Path:
-        return template_path(self.template)
-
     def needed_at(self, level: str) -> bool:
         return not self.levels or level in self.levels
 
@@ -99,75 +95,68 @@ class FormSpec:
         for part in self.parts:
             if part.id == part_id:
                 return part
-        raise ValueError(f"表单「{self.title}」（{self.id}）没有联「{part_id}」")
+        raise FormsError(f"表单「{self.title}」（{self.id}）没有联「{part_id}」")
 
 
-def catalogue_path(policy: str) -> Path:
-    """The built-in catalogue file of a policy name, or ``policy`` itself when it is a path."""
-    if policy in BUILTIN_NAMES:
-        return Path(str(resources.files("yujing.forms").joinpath(f"{policy}.toml")))
-    path = Path(policy)
-    if path.suffix == ".toml" and path.exists():
-        return path
-    raise ValueError(
-        f"找不到表单目录「{policy}」。内置目录：{'、'.join(BUILTIN_NAMES)}；或给出 .toml 文件的路径。"
-    )
+def load_forms(
+    path: Path,
+    templates_dir: Path | None = None,
+    level_names: Sequence[str] | None = None,
+    *,
+    check_templates: bool = True,
+) -> tuple[FormSpec, ...]:
+    """The forms of the catalogue file ``path`` (a pack's ``forms.toml``), validated, in
+    catalogue order; templates are looked up in ``templates_dir`` (default: ``templates/``
+    beside ``path``) and levels checked against ``level_names`` when given."""
+    path = Path(path)
+    folder = Path(templates_dir) if templates_dir is not None else path.parent / "templates"
+    levels = tuple(level_names) if level_names is not None else None
+    return _load(path.resolve(), folder.resolve(), levels, check_templates)
 
 
-def load_forms(policy: str) -> tuple[FormSpec, ...]:
-    """The forms of a policy (built-in name or catalogue path), validated, in catalogue order."""
-    return _load(policy, check_templates=True)
-
-
-@lru_cache(maxsize=32)
-def _load(policy: str, check_templates: bool) -> tuple[FormSpec, ...]:
-    path = catalogue_path(policy)
+@lru_cache(maxsize=64)
+def _load(
+    path: Path, templates_dir: Path, level_names: tuple[str, ...] | None, check_templates: bool
+) -> tuple[FormSpec, ...]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"表单目录 {path} 不是有效的 TOML：{exc}") from exc
+        raise FormsError(f"表单目录 {path} 不是有效的 TOML：{exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"无法读取表单目录 {path}：{exc}") from exc
-    return parse_catalogue(data, path, check_templates=check_templates)
+        raise FormsError(f"无法读取表单目录 {path}：{exc}") from exc
+    return parse_catalogue(
+        data,
+        path,
+        templates_dir=templates_dir,
+        level_names=level_names,
+        check_templates=check_templates,
+    )
 
 
-def forms_for_level(policy: str, level: str) -> tuple[FormSpec, ...]:
+def forms_for_level(forms: Sequence[FormSpec], level: str) -> tuple[FormSpec, ...]:
     """The per-student forms a student at ``level`` needs, in catalogue order."""
-    forms = load_forms(policy)
-    known = _policy_levels(policy)
-    if known is not None and level not in known:
-        raise ValueError(f"规则「{policy}」没有等级「{level}」；可用等级：{'、'.join(known)}")
     return tuple(f for f in forms if f.per_student and f.needed_at(level))
 
 
-def part_by_code(policy: str, code: str) -> tuple[FormSpec, PartSpec]:
+def part_by_code(forms: Sequence[FormSpec], code: str) -> tuple[FormSpec, PartSpec]:
     """The form and part whose QR code is ``code``."""
-    for form in load_forms(policy):
+    for form in forms:
         for part in form.parts:
             if part.code == code:
                 return form, part
-    raise ValueError(f"表单目录「{policy}」中没有代码为「{code}」的联")
+    raise FormsError(f"表单目录中没有代码为「{code}」的联")
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _policy_levels(policy: str) -> tuple[str, ...] | None:
-    """Level names of a built-in policy (None for a catalogue given by path)."""
-    if policy not in BUILTIN_NAMES:
-        return None
-    from yujing.policies import load_policy  # local: keeps the catalogue importable alone
-
-    return load_policy(policy).level_names
 
 
 class _Where:
     def __init__(self, path: Path | None) -> None:
         self.path = path
 
-    def error(self, key: str, message: str) -> ValueError:
+    def error(self, key: str, message: str) -> FormsError:
         where = f"表单目录 {self.path}" if self.path else "表单目录"
-        return ValueError(f"{where}：{key} {message}")
+        return FormsError(f"{where}：{key} {message}")
 
     def text(self, table: Mapping[str, Any], name: str, key: str, *, required: bool = True) -> str:
         if name not in table:
@@ -227,7 +216,12 @@ FIELD_KEYS = {"name", "label", "handwritten"}
 
 
 def parse_catalogue(
-    data: Mapping[str, Any], path: Path | None = None, *, check_templates: bool = True
+    data: Mapping[str, Any],
+    path: Path | None = None,
+    *,
+    templates_dir: Path | None = None,
+    level_names: Sequence[str] | None = None,
+    check_templates: bool = True,
 ) -> tuple[FormSpec, ...]:
     """Validate the parsed TOML of a catalogue file."""
     w = _Where(path)
@@ -239,9 +233,9 @@ def parse_catalogue(
     policy = w.text(head, "policy", "catalogue")
     w.text(head, "school", "catalogue", required=False)
     w.text(head, "source", "catalogue", required=False)
-    if path is not None and path.stem in BUILTIN_NAMES and path.stem != policy:
-        raise w.error("catalogue.policy", f"「{policy}」与文件名「{path.stem}」不符")
-    levels_known = _policy_levels(policy)
+    if templates_dir is None:
+        templates_dir = (path.parent if path is not None else Path.cwd()) / "templates"
+    levels_known = tuple(level_names) if level_names is not None else None
 
     raw_forms = w.tables(data, "forms", "forms")
     if not raw_forms:
@@ -278,15 +272,16 @@ def parse_catalogue(
                 if level not in levels_known:
                     raise w.error(
                         f"{key}.levels",
-                        f"「{level}」不是规则「{policy}」的等级；可用等级：{'、'.join(levels_known)}",
+                        f"「{level}」不是规则的等级；可用等级：{'、'.join(levels_known)}",
                     )
         template = w.text(raw, "template", key)
         if template.startswith("/") or ".." in Path(template).parts:
-            raise w.error(f"{key}.template", "应为 yujing/templates/ 下的相对路径")
+            raise w.error(f"{key}.template", "应为本目录 templates/ 下的文件名")
         if not template.endswith(".docx"):
             raise w.error(f"{key}.template", "应为 .docx 文件")
-        if check_templates and not template_path(template).is_file():
-            raise w.error(f"{key}.template", f"模板文件 {template_path(template)} 不存在")
+        template_file = templates_dir / template
+        if check_templates and not template_file.is_file():
+            raise w.error(f"{key}.template", f"模板文件 {template_file} 不存在")
 
         parts = _parse_parts(w, raw, key, form_id, codes)
         if summary and len(parts) != 1:
@@ -302,6 +297,7 @@ def parse_catalogue(
                 per=per,
                 levels=levels,
                 template=template,
+                template_path=template_file,
                 parts=parts,
                 fields=fields,
                 paper=w.text(raw, "paper", key, required=False),

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from yujing.archive import safe_name, student_folder
 from yujing.errors import InputError, ListStateError
 from yujing.files import sha256_file
-from yujing.forms import FormSpec, forms_for_level, load_forms
+from yujing.forms import FormSpec, forms_for_level
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, run_chunk
@@ -278,7 +278,7 @@ def _render(
     by_id = {e["student_id"]: e for e in entries}
     secret = load_or_create_secret(ws.root)
     issued_on = date.today()
-    all_forms = load_forms(policy.name)
+    all_forms = ws.forms
     planned: list[_Planned] = []
     for sid, serial in serials.items():
         entry = by_id.get(sid)
@@ -293,7 +293,7 @@ def _render(
             class_name=entry.get("class_name") or "",
         )
         planned.append(
-            _Planned(student, entry, serial, forms_for_level(policy.name, entry["level"]))
+            _Planned(student, entry, serial, forms_for_level(all_forms, entry["level"]))
         )
     planned.sort(key=lambda p: (p.student.college, p.student.class_name, p.student.student_id))
 
@@ -305,6 +305,7 @@ def _render(
             StudentDoc(
                 student_context(
                     school=ws.school,
+                    rules_title=ws.rules_title,
                     policy=policy,
                     term=term,
                     entry=p.entry,

@@ -1,5 +1,5 @@
 """Template contexts: what a form prints for one student (see the contract in
-:mod:`yujing.templates`), built from the frozen list entry, the roster and the serial."""
+:mod:`yujing.forms.contract`), built from the frozen list entry, the roster and the serial."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ STUDENT_FIELDS = (
 def student_context(
     *,
     school: str,
+    rules_title: str = "",
     policy: Policy,
     term: Term,
     entry: Mapping[str, Any],
@@ -51,6 +52,7 @@ def student_context(
     return clean(
         {
             "school": school,
+            "rules_title": rules_title,
             "college": student.college or entry.get("college") or school,
             "term_label": term.label(),
             "year_from": str(term.start_year),

@@ -1,6 +1,6 @@
 """Rendering many students into one .docx per form and chunk (the DOCX stage of a batch).
 
-A form's template describes ONE student (see :mod:`yujing.templates`). For a batch the body of
+A form's template describes ONE student (see :mod:`yujing.forms.contract`). For a batch the body of
 the template is wrapped, before rendering, in::
 
     {%p for d in docs %}{%p with school=d.school, … %}
@@ -29,8 +29,8 @@ from jinja2 import TemplateError
 
 from yujing.errors import OutputError
 from yujing.files import atomic_write
+from yujing.forms.contract import STUDENT_CONTEXT
 from yujing.qr import qr_png
-from yujing.templates import STUDENT_CONTEXT
 
 QR_WIDTH_MM = 22
 _W = nsdecls("w")

@@ -1,9 +1,9 @@
 """Warning policies (预警规则) as data: one TOML file per institution.
 
 A policy names its levels, most severe first, each with the criteria (any of which puts a
-student at that level), and optional history rules (lanzhou-life's 解除). The built-in
-files sit beside this module; a user copies one, changes a threshold, and points the
-workspace at the copy. :func:`load_policy` validates every key and raises
+student at that level), and optional history rules (a 解除 rule that keeps a level until
+released). Each institution pack (:mod:`yujing.institutions`) has one as ``policy.toml``; a
+school copies a pack, changes a threshold, and starts a workspace from the copy. :func:`load_policy` validates every key and raises
 :class:`~yujing.errors.PolicyError` naming the key that is wrong.
 
 Criterion syntax (``levels[i].criteria`` is a list of inline tables)::
@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,6 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
 }
 INPUTS = ("plan", "flags", "levels")
-BUILTIN_NAMES = ("anshan", "lanzhou-life", "xinglin", "beihai", "njmec-mech")
 
 
 @dataclass(frozen=True)
@@ -134,6 +132,8 @@ class Policy:
     path: Path | None = None
     requirements: tuple[Requirement, ...] = ()
     """What each warned student's folder must hold (档案材料), with deadlines."""
+    rules: str = ""
+    """The title of the school's rules document (预警办法名称), printed on the forms."""
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -156,22 +156,16 @@ class Policy:
         return any(c.metric == metric for level in self.levels for c in level.criteria)
 
 
-def builtin_policy_path(name: str) -> Path:
-    return Path(str(resources.files("yujing.policies").joinpath(f"{name}.toml")))
-
-
 def load_policy(name_or_path: str | Path) -> Policy:
-    """Load a built-in policy by name (``anshan``) or a policy file by path."""
-    text = str(name_or_path)
-    if text in BUILTIN_NAMES:
-        path = builtin_policy_path(text)
-    else:
-        path = Path(name_or_path)
-        if not path.exists():
-            raise PolicyError(
-                f"找不到预警规则「{text}」。内置规则：{'、'.join(BUILTIN_NAMES)}；"
-                "或给出规则文件（.toml）的路径。"
-            )
+    """Load the policy of a built-in pack by name (``anshan``), of a pack folder, or a policy
+    file by path."""
+    from yujing.institutions import POLICY_FILE, find_pack
+
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = find_pack(name_or_path).policy_path
+        if not path.is_file():
+            raise PolicyError(f"院校包中没有规则文件 {POLICY_FILE}：{path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -186,7 +180,7 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
     where = f"规则文件 {path}" if path else "规则"
     _check_keys(data, {"policy", "levels", "history", "requirements"}, "", where)
     head = _table(data, "policy", where)
-    _check_keys(head, {"name", "school", "title", "source", "requires"}, "policy.", where)
+    _check_keys(head, {"name", "school", "title", "rules", "source", "requires"}, "policy.", where)
     name = _text(head, "name", "policy.", where)
     requires = head.get("requires", [])
     if not isinstance(requires, list) or any(r not in INPUTS for r in requires):
@@ -221,6 +215,7 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
         history=history,
         path=path,
         requirements=_parse_requirements(data.get("requirements", []), levels, where),
+        rules=str(head.get("rules", "")),
     )
 
 

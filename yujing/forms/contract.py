@@ -1,9 +1,9 @@
 """Word templates (.docx, docxtpl/Jinja2) of the annexed forms (附件) listed in ``yujing/forms``.
 
-One template per form at ``yujing/templates/<policy>/<form id>.docx``. The files are built by
-``python -m yujing.templates.build`` (python-docx, deterministic bytes); edit ``build.py`` and
-rebuild rather than editing a .docx by hand (a school may still restyle a copy in Word/WPS: every
-paragraph carries a named style, ``YJ Title``, ``YJ Body``, ``YJ Cell`` …).
+One template per form in the pack's ``templates/`` folder. The built-in packs' files are
+built by ``python -m tools.templates.build`` (a development tool, not installed); a school
+restyles its own pack's copies in Word or WPS (every paragraph carries a named style,
+``YJ Title``, ``YJ Body``, ``YJ Cell`` …) and checks them with ``yujing pack check``.
 
 Layout: A4 portrait, 20 mm margins; every part (联) of a form is one page, in the seed's order;
 parts 2… start with an empty ``YJ Page`` paragraph that has *page break before* (no manual
@@ -15,7 +15,8 @@ Per-student template context (the contract; a template uses no other name)
 -----------------------------------------------------------------------------
 A per-student template describes ONE student; the generator wraps the body in its own loop.
 
-``school``            学校名称, e.g. "鞍山师范学院"
+``school``            学校名称, e.g. "鞍山师范学院" (the workspace config's ``school``)
+``rules_title``       预警办法名称, e.g. "《鞍山师范学院学生学业预警制度实施办法》" (config)
 ``college``           the student's 学院/系部/学部
 ``term_label``        "2024-2025学年第1学期"; ``year_from`` "2024", ``year_to`` "2025",
                       ``semester`` "1"
@@ -50,10 +51,6 @@ table row; a list template has one part and no QR code or serial number.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-TEMPLATES_DIR = Path(__file__).resolve().parent
-
 STUDENT_ATTRS: frozenset[str] = frozenset(
     {
         "student_id",
@@ -78,6 +75,7 @@ DATE_ATTRS: frozenset[str] = frozenset({"year", "month", "day"})
 STUDENT_CONTEXT: frozenset[str] = frozenset(
     {
         "school",
+        "rules_title",
         "college",
         "term_label",
         "year_from",
@@ -117,13 +115,17 @@ ROW_ATTRS: frozenset[str] = frozenset(
     }
 )
 # Top-level names a summary/list template may use.
-SUMMARY_CONTEXT: frozenset[str] = frozenset({"school", "college", "term_label", "rows"})
+SUMMARY_CONTEXT: frozenset[str] = frozenset(
+    {"school", "rules_title", "college", "term_label", "rows"}
+)
 
 
 def field_names(summary: bool) -> frozenset[str]:
     """Every value a :class:`yujing.forms.FieldSpec` ``name`` may take (besides "")."""
     if summary:
-        return frozenset({"school", "college", "term_label"} | {f"rows.{a}" for a in ROW_ATTRS})
+        return frozenset(
+            {"school", "rules_title", "college", "term_label"} | {f"rows.{a}" for a in ROW_ATTRS}
+        )
     plain = STUDENT_CONTEXT - {"student", "issue_date", "failed_courses", "qr"}
     return frozenset(
         plain
@@ -132,8 +134,3 @@ def field_names(summary: bool) -> frozenset[str]:
         | {"issue_date", "failed_courses"}
         | {f"failed_courses.{a}" for a in COURSE_ATTRS}
     )
-
-
-def template_path(relative: str) -> Path:
-    """The absolute path of a template named relative to ``yujing/templates/``."""
-    return TEMPLATES_DIR / relative

@@ -1,27 +1,32 @@
-"""Sample contexts for the templates: previews, and the reference for filling the contract.
+"""Sample contexts for the templates (样例): previews, and the reference for filling the
+contract.
 
-``python -m yujing.templates.sample POLICY FORM_ID [LEVEL] OUT.docx`` renders one form for a
-made-up student (real QR codes, one per part) so a template can be looked at in Word/WPS or
-converted with LibreOffice. The tests render every template through these functions.
+``yujing pack sample PACK FORM_ID [--level L] -o OUT.docx|.pdf`` renders one form for a made-up
+student (real QR codes, one per part) so a template can be looked at in Word/WPS or printed.
+The tests render every template through these functions.
 """
 
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qrcode
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from qrcode.constants import ERROR_CORRECT_Q
 
-from yujing.forms import FormSpec, load_forms
+from yujing.forms import FormSpec
+
+if TYPE_CHECKING:
+    from yujing.institutions import Pack
 
 SAMPLE_SERIAL = "000123"
+SAMPLE_SCHOOL = "示例学院"
+SAMPLE_RULES = "《示例学院学生学业预警与帮扶办法》"
 
 
 def qr_png(payload: str) -> io.BytesIO:
@@ -64,6 +69,8 @@ def student_context(
     student: SimpleNamespace | None = None,
     serial: str = SAMPLE_SERIAL,
     qr_width_mm: float = 22,
+    school: str = SAMPLE_SCHOOL,
+    rules_title: str = SAMPLE_RULES,
 ) -> dict[str, Any]:
     """A full per-student context (every contract name) for ``form`` at ``level``."""
     student = student or sample_student()
@@ -74,7 +81,8 @@ def student_context(
         for part in form.parts
     }
     return {
-        "school": "示例学院",
+        "school": school,
+        "rules_title": rules_title,
         "college": student.college,
         "term_label": "2024-2025学年第1学期",
         "year_from": "2024",
@@ -103,10 +111,17 @@ def student_context(
     }
 
 
-def summary_context(rows: int = 3, college: str = "机械工程学院") -> dict[str, Any]:
+def summary_context(
+    rows: int = 3,
+    college: str = "机械工程学院",
+    *,
+    school: str = SAMPLE_SCHOOL,
+    rules_title: str = SAMPLE_RULES,
+) -> dict[str, Any]:
     """A context for list/summary templates."""
     return {
-        "school": "示例学院",
+        "school": school,
+        "rules_title": rules_title,
         "college": college,
         "term_label": "2024-2025学年第1学期",
         "rows": [
@@ -127,37 +142,80 @@ def summary_context(rows: int = 3, college: str = "机械工程学院") -> dict[
     }
 
 
-def render(form: FormSpec, context_level: str | None, out: Path) -> Path:
-    """Render ``form`` for the sample student (or sample rows) to ``out``."""
-    from yujing.policies import load_policy
-
+def render(
+    form: FormSpec,
+    context_level: str | None,
+    out: Path,
+    *,
+    level_names: Sequence[str],
+    school: str = SAMPLE_SCHOOL,
+    rules_title: str = SAMPLE_RULES,
+) -> Path:
+    """Render ``form`` for the sample student (or sample rows) to ``out`` (.docx)."""
     tpl = DocxTemplate(str(form.template_path))
     if form.per_student:
-        levels = load_policy(form.policy).level_names
-        level = context_level or (form.levels[0] if form.levels else levels[0])
-        context = student_context(tpl, form, level, levels)
+        level = context_level or (form.levels[0] if form.levels else level_names[0])
+        context = student_context(
+            tpl, form, level, level_names, school=school, rules_title=rules_title
+        )
     else:
-        context = summary_context()
+        context = summary_context(school=school, rules_title=rules_title)
     tpl.render(context, autoescape=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) not in (3, 4):
-        print(__doc__, file=sys.stderr)
-        return 2
-    policy, form_id, *rest = args
-    level = rest[0] if len(rest) == 2 else None
-    forms = {f.id: f for f in load_forms(policy)}
+def render_sample(
+    pack: Pack,
+    form_id: str,
+    out: Path,
+    *,
+    level: str | None = None,
+    school: str = SAMPLE_SCHOOL,
+    rules_title: str | None = None,
+) -> Path:
+    """Render form ``form_id`` of ``pack`` for the sample student to ``out``: a .docx, or a
+    .pdf through LibreOffice (样例预览, ``yujing pack sample``)."""
+    import shutil
+    import tempfile
+
+    from yujing.errors import FormsError, OutputError
+
+    forms = {f.id: f for f in pack.forms}
     if form_id not in forms:
-        print(f"表单目录「{policy}」没有表单「{form_id}」：{'、'.join(forms)}", file=sys.stderr)
-        return 2
-    print(render(forms[form_id], level, Path(rest[-1])))
-    return 0
+        raise FormsError(f"院校包「{pack.name}」没有表单「{form_id}」；可用：{'、'.join(forms)}")
+    policy = pack.policy
+    if level is not None:
+        policy.level(level)
+    rules = rules_title if rules_title is not None else policy.rules
+    out = Path(out)
+    if out.suffix.lower() not in (".docx", ".pdf"):
+        raise OutputError(f"样例文件应为 .docx 或 .pdf：{out}")
+    if out.suffix.lower() == ".docx":
+        return render(
+            forms[form_id],
+            level,
+            out,
+            level_names=policy.level_names,
+            school=school,
+            rules_title=rules,
+        )
+    from yujing.generator.pdf import MISSING_MESSAGE, convert_to_pdf, find_converter
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    converter = find_converter()
+    if converter is None:
+        raise OutputError(MISSING_MESSAGE)
+    with tempfile.TemporaryDirectory() as tmp:
+        docx = render(
+            forms[form_id],
+            level,
+            Path(tmp) / f"{form_id}.docx",
+            level_names=policy.level_names,
+            school=school,
+            rules_title=rules,
+        )
+        (pdf,) = convert_to_pdf(converter, [docx], Path(tmp) / "pdf")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdf, out)
+    return out

@@ -1,0 +1,539 @@
+"""Layout helpers for the form templates (document, styles, text markup, tables, parts).
+
+The pack modules in ``tools/templates/packs/`` lay out each form with these helpers;
+``python -m tools.templates.build`` writes the .docx files into each pack's ``templates/``.
+
+Text markup used by the builders below (see :func:`add_text`):
+
+* ``{{ … }}`` / ``{% … %}``  docxtpl (Jinja2) tags; each tag becomes a run of its own.
+* ``[[ … ]]``               underlined (filled values and blanks for hand filling).
+* a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters.
+* ``\\n`` separates paragraphs; ``\\t`` jumps to the right-aligned tab stop of ``YJ Meta``.
+
+Seed layouts are reproduced where the seed gives them (xinglin, beihai, njmec-mech); anshan's
+forms, lanzhou-life's 附件1–5 and njmec-mech's 帮扶记录表 are reconstructed from what the seed's
+text says the form records (the catalogue's ``note`` says so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from yujing.docxfonts import set_fonts
+from yujing.forms import FormSpec
+
+LATIN = "Times New Roman"
+SONG = "宋体"
+HEI = "黑体"
+FANGSONG = "仿宋"
+PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 20.0
+TEXT_W = PAGE_W - 2 * MARGIN  # 170 mm
+QR_COL = 26.0
+FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
+
+TAG_RE = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
+UL_RE = re.compile(r"(\[\[.*?\]\])")
+
+# Reusable snippets ---------------------------------------------------------------------------
+SERIAL = "第 {{ serial }} 号"
+ISSUE_DATE = (
+    '{{ issue_date.year or "    " }}年{{ issue_date.month or "   " }}月'
+    '{{ issue_date.day or "   " }}日'
+)
+BLANK_DATE = "      年    月    日"
+NAME = "{{ student.name }}"
+SID = "{{ student.student_id }}"
+MAJOR_CLASS = "{{ student.major }} {{ student.class_name }}"
+# At most 6 courses are listed, then "等共 N 门": a long list would push a part onto a second
+# page (xinglin's 家长联存根 from 9 courses); the full list is in the warning list's .xlsx.
+COURSES = (
+    "{% if failed_courses %}不及格课程：{% for c in failed_courses[:6] %}{{ c.name }}"
+    "（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
+    "{% if failed_courses|length > 6 %}等共 {{ failed_courses|length }} 门{% endif %}{% endif %}"
+)
+UL8 = "[[                ]]"
+
+
+def boxes(levels: Sequence[str], *, label_first: bool = False, sep: str = "      ") -> str:
+    """Level boxes, e.g. ``{{ box["黄色预警"] }}黄色预警      {{ box["橙色预警"] }}橙色预警``."""
+    if label_first:
+        return sep.join(f'{lv}{{{{ box["{lv}"] }}}}' for lv in levels)
+    return sep.join(f'{{{{ box["{lv}"] }}}}{lv}' for lv in levels)
+
+
+# --------------------------------------------------------------------------- document + styles
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    name: str
+    east_asia: str = SONG
+    size: float = 10.5
+    bold: bool = False
+    align: WD_ALIGN_PARAGRAPH | None = None
+    line: float | None = None  # exact line height in pt; None = single
+    before: float = 0.0
+    after: float = 0.0
+    first_chars: int = 0  # first-line indent in characters
+    keep_next: bool = False
+    tab_right: bool = False  # right-aligned tab stop at the text width
+
+
+BODY = "YJ Body"
+TITLE = "YJ Title"
+SUBTITLE = "YJ Subtitle"
+ANNEX = "YJ Annex"
+SERIAL_STYLE = "YJ Serial"
+META = "YJ Meta"
+CELL = "YJ Cell"
+CELL_SMALL = "YJ Cell Small"
+LETTER = "YJ Letter"
+SIGN = "YJ Sign"
+NOTE = "YJ Note"
+QR = "YJ QR"
+PAGE = "YJ Page"
+GAP = "YJ Gap"
+
+STYLES = (
+    StyleSpec(BODY, SONG, 10.5, line=18, align=WD_ALIGN_PARAGRAPH.JUSTIFY),
+    StyleSpec(TITLE, HEI, 16, align=WD_ALIGN_PARAGRAPH.CENTER, line=26, keep_next=True),
+    StyleSpec(SUBTITLE, SONG, 12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=20),
+    StyleSpec(ANNEX, HEI, 12, align=WD_ALIGN_PARAGRAPH.LEFT, line=20),
+    StyleSpec(SERIAL_STYLE, SONG, 10.5, align=WD_ALIGN_PARAGRAPH.CENTER, line=18, before=2),
+    StyleSpec(
+        META, SONG, 10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line=18, before=3, after=3, tab_right=True
+    ),
+    StyleSpec(CELL, SONG, 10.5, align=WD_ALIGN_PARAGRAPH.CENTER, line=16),
+    StyleSpec(CELL_SMALL, SONG, 9, align=WD_ALIGN_PARAGRAPH.CENTER, line=13),
+    StyleSpec(LETTER, FANGSONG, 12, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=22, first_chars=2),
+    StyleSpec(SIGN, SONG, 10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line=20, before=4),
+    StyleSpec(NOTE, SONG, 9, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=14, before=3),
+    StyleSpec(QR, SONG, 10.5, align=WD_ALIGN_PARAGRAPH.RIGHT),
+    StyleSpec(PAGE, SONG, 1, line=1),
+    StyleSpec(GAP, SONG, 2, line=3),
+)
+STYLE_BY_NAME = {s.name: s for s in STYLES}
+
+
+def _doc_defaults(doc: Any) -> None:
+    styles_el = doc.styles.element
+    defaults = styles_el.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(rpr, SONG)
+    for tag, val in (("w:sz", "21"), ("w:szCs", "21")):
+        el = rpr.find(qn(tag))
+        if el is not None:
+            el.set(qn("w:val"), val)
+    lang = rpr.find(qn("w:lang"))
+    if lang is not None:
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    spacing = ppr.find(qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    spacing.set(qn("w:lineRule"), "auto")
+
+
+def _add_style(doc: Any, spec: StyleSpec) -> None:
+    style = doc.styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    style.font.size = Pt(spec.size)
+    style.font.bold = spec.bold
+    set_fonts(style.element.get_or_add_rPr(), spec.east_asia)
+    pf = style.paragraph_format
+    if spec.align is not None:
+        pf.alignment = spec.align
+    pf.space_before = Pt(spec.before)
+    pf.space_after = Pt(spec.after)
+    if spec.line is None:
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(spec.line)
+    if spec.keep_next:
+        pf.keep_with_next = True
+    if spec.first_chars:
+        pf.first_line_indent = Pt(spec.size * spec.first_chars)
+        ind = style.element.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), str(spec.first_chars * 100))
+    if spec.tab_right:
+        pf.tab_stops.add_tab_stop(Mm(TEXT_W), WD_TAB_ALIGNMENT.RIGHT)
+
+
+def new_document(title: str) -> Any:
+    """An empty A4 document with the YJ styles and East Asian fonts set everywhere."""
+    doc = Document()
+    _doc_defaults(doc)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(10.5)
+    set_fonts(normal.element.get_or_add_rPr(), SONG)
+    for spec in STYLES:
+        _add_style(doc, spec)
+    set_fonts(doc.styles["Table Grid"].element.get_or_add_rPr(), SONG)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width = Mm(PAGE_W)
+    section.page_height = Mm(PAGE_H)
+    for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
+        setattr(section, side, Mm(MARGIN))
+    section.header_distance = Mm(10)
+    section.footer_distance = Mm(10)
+    props = doc.core_properties
+    props.title = title
+    props.author = "yujing"
+    props.last_modified_by = "yujing"
+    props.comments = "由 python -m yujing.templates.build 生成；docxtpl 模板，一名学生一份。"
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    props.revision = 1
+    return doc
+
+
+# --------------------------------------------------------------------------- text and runs
+
+
+def add_text(par: Paragraph, text: str, *, underline: bool = False) -> None:
+    """Append ``text`` (markup: tags, ``[[underline]]``) to ``par``, one run per tag."""
+    spec = STYLE_BY_NAME.get(par.style.name if par.style is not None else "")
+    font = spec.east_asia if spec else SONG
+    for chunk in UL_RE.split(text):
+        if not chunk:
+            continue
+        ul = underline
+        if chunk.startswith("[[") and chunk.endswith("]]"):
+            chunk, ul = chunk[2:-2], True
+        for piece in TAG_RE.split(chunk):
+            if not piece:
+                continue
+            run = par.add_run()
+            rpr = run._r.get_or_add_rPr()
+            set_fonts(rpr, font, hint=True)
+            if ul:
+                run.font.underline = True
+            parts = piece.split("\t")
+            for k, seg in enumerate(parts):
+                if k:
+                    run._r.append(OxmlElement("w:tab"))
+                if seg:
+                    t = OxmlElement("w:t")
+                    t.set(qn("xml:space"), "preserve")
+                    t.text = seg
+                    run._r.append(t)
+
+
+def _line_format(par: Paragraph, line: str) -> str:
+    if line.startswith(">>"):
+        par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        return line[2:]
+    if line.startswith("^^"):
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        return line[2:]
+    if line.startswith("__"):
+        par.paragraph_format.first_line_indent = Pt(21)
+        ind = par._p.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), "200")
+        return line[2:]
+    if line.startswith("<<"):
+        par.paragraph_format.first_line_indent = Pt(0)
+        ind = par._p.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), "0")
+        return line[2:]
+    return line
+
+
+def fill(container: Any, text: str, style: str, *, first: Paragraph | None = None) -> None:
+    """Write ``text`` (paragraphs separated by ``\\n``) into a document or cell."""
+    for i, line in enumerate(text.split("\n")):
+        par = first if i == 0 and first is not None else container.add_paragraph()
+        par.style = style
+        add_text(par, _line_format(par, line))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class C:
+    """A table cell: markup text, column span, alignment."""
+
+    text: str = ""
+    span: int = 1
+    align: str = "center"  # left | center | right | justify
+    valign: str = "center"  # top | center | bottom
+    style: str = CELL
+
+
+def L(text: str, span: int = 1) -> C:
+    """A label cell."""
+    return C(text, span)
+
+
+def V(text: str, span: int = 1) -> C:
+    """A filled value cell (centred)."""
+    return C(text, span)
+
+
+def T(text: str, span: int = 1, valign: str = "top") -> C:
+    """A text area (justified, top-aligned)."""
+    return C(text, span, align="justify", valign=valign)
+
+
+@dataclass(frozen=True)
+class R:
+    cells: Sequence[C]
+    height: float = 9.0  # mm
+    exact: bool = False
+    header: bool = False  # repeat at the top of each page
+    cant_split: bool = True
+
+
+ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
+VALIGN = {
+    "top": WD_CELL_VERTICAL_ALIGNMENT.TOP,
+    "center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
+    "bottom": WD_CELL_VERTICAL_ALIGNMENT.BOTTOM,
+}
+
+
+TBL_PR_ORDER = (
+    "w:tblStyle",
+    "w:tblpPr",
+    "w:tblOverlap",
+    "w:bidiVisual",
+    "w:tblStyleRowBandSize",
+    "w:tblStyleColBandSize",
+    "w:tblW",
+    "w:jc",
+    "w:tblCellSpacing",
+    "w:tblInd",
+    "w:tblBorders",
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+    "w:tblPrChange",
+)
+
+
+def _insert_tbl_pr(tbl_pr: Any, element: Any) -> None:
+    """Insert a child of ``w:tblPr`` in schema order (Word rejects out-of-order children)."""
+    tag = element.tag
+    for old in tbl_pr.findall(tag):
+        tbl_pr.remove(old)
+    names = [qn(t) for t in TBL_PR_ORDER]
+    successors = names[names.index(tag) + 1 :]
+    for index, child in enumerate(tbl_pr):
+        if child.tag in successors:
+            tbl_pr.insert(index, element)
+            return
+    tbl_pr.append(element)
+
+
+def _borders(table: Table, *, style: str, outer: int = 8, inner: int = 4) -> None:
+    tbl_pr = table._tbl.tblPr
+    old = tbl_pr.find(qn("w:tblBorders"))
+    if old is not None:
+        tbl_pr.remove(old)
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        if style == "none":
+            el.set(qn("w:val"), "nil")
+        else:
+            el.set(qn("w:val"), style)
+            el.set(qn("w:sz"), str(inner if side.startswith("inside") else outer))
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        borders.append(el)
+    _insert_tbl_pr(tbl_pr, borders)
+
+
+def _cell_margins(table: Table, mm: float) -> None:
+    tbl_pr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(round(mm * 56.7) if side in ("left", "right") else 0))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    _insert_tbl_pr(tbl_pr, mar)
+
+
+def _fixed_layout(table: Table, widths: Sequence[float]) -> None:
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:w"), str(round(sum(widths) * 56.7)))
+    tbl_w.set(qn("w:type"), "dxa")
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl_pr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    grid = table._tbl.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(round(w * 56.7)))
+
+
+class Sheet:
+    """One form's document: parts (pages) of header, tables and paragraphs."""
+
+    def __init__(self, form: FormSpec) -> None:
+        self.form = form
+        self.doc = new_document(form.title)
+        self.part_index = 0
+        self._last_is_table = False
+
+    # -- structure
+    def part(
+        self,
+        part_id: str,
+        title: Sequence[str],
+        *,
+        subtitle: str = "",
+        annex: str | None = None,
+        serial: bool = True,
+    ) -> None:
+        """Start a part (a page): QR header with annex label, title lines, 第 N 号."""
+        expected = self.form.parts[self.part_index].id
+        if part_id != expected:
+            raise ValueError(f"{self.form.template}: part {part_id!r}, catalogue says {expected!r}")
+        if self.part_index:
+            page = self.doc.add_paragraph(style=PAGE)
+            page.paragraph_format.page_break_before = True
+        self.part_index += 1
+        label = self.form.annex if annex is None else annex
+        widths = (QR_COL, TEXT_W - 2 * QR_COL, QR_COL)
+        table = self.doc.add_table(rows=1, cols=3)
+        _fixed_layout(table, widths)
+        _borders(table, style="none")
+        _cell_margins(table, 0.5)
+        row = table.rows[0]
+        row.height = Mm(24)
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        left, mid, right = row.cells
+        for cell, w in zip(row.cells, widths, strict=True):
+            cell.width = Mm(w)
+        left.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        mid.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        fill(left, label, ANNEX, first=left.paragraphs[0])
+        lines = list(title)
+        fill(mid, "\n".join(lines), TITLE, first=mid.paragraphs[0])
+        if subtitle:
+            fill(mid, subtitle, SUBTITLE)
+        if serial:
+            fill(mid, SERIAL, SERIAL_STYLE)
+        fill(right, f"{{{{ qr.{part_id} }}}}", QR, first=right.paragraphs[0])
+        self._last_is_table = True
+
+    def list_header(self, title: Sequence[str]) -> None:
+        """Header of a list/summary form: annex label and title, no QR code, no serial."""
+        self.part_index += 1
+        if self.form.annex:
+            self.par(self.form.annex, ANNEX)
+        self.par("\n".join(title), TITLE)
+
+    def par(self, text: str, style: str = BODY) -> None:
+        fill(self.doc, text, style)
+        self._last_is_table = False
+
+    def gap(self) -> None:
+        self.par("", GAP)
+
+    def grid(
+        self,
+        widths: Sequence[float],
+        rows: Sequence[R],
+        *,
+        border: str = "single",
+        font_style: str = CELL,
+    ) -> Table:
+        if abs(sum(widths) - TEXT_W) > 0.01:
+            raise ValueError(f"{self.form.template}: widths {widths} do not add up to {TEXT_W}")
+        if self._last_is_table:
+            self.gap()
+        table = self.doc.add_table(rows=len(rows), cols=len(widths))
+        _fixed_layout(table, widths)
+        _borders(table, style=border)
+        for r_index, spec in enumerate(rows):
+            row = table.rows[r_index]
+            row.height = Mm(spec.height)
+            row.height_rule = (
+                WD_ROW_HEIGHT_RULE.EXACTLY if spec.exact else WD_ROW_HEIGHT_RULE.AT_LEAST
+            )
+            tr_pr = row._tr.get_or_add_trPr()
+            if spec.header:
+                tr_pr.append(OxmlElement("w:tblHeader"))
+            if spec.cant_split:
+                tr_pr.append(OxmlElement("w:cantSplit"))
+            col = 0
+            if sum(c.span for c in spec.cells) != len(widths):
+                raise ValueError(f"{self.form.template}: row {r_index} spans != {len(widths)}")
+            for cspec in spec.cells:
+                cell: _Cell = row.cells[col]
+                if cspec.span > 1:
+                    cell = cell.merge(row.cells[col + cspec.span - 1])
+                cell.width = Mm(sum(widths[col : col + cspec.span]))
+                cell.vertical_alignment = VALIGN[cspec.valign]
+                style = font_style if cspec.style == CELL else cspec.style
+                fill(cell, cspec.text, style, first=cell.paragraphs[0])
+                for p in cell.paragraphs:
+                    if p.alignment is None:
+                        p.alignment = ALIGN[cspec.align]
+                col += cspec.span
+        self._last_is_table = True
+        return table
+
+    def dashed_box(self, text: str, height: float) -> None:
+        """A single dashed-border cell (xinglin's 黏贴处)."""
+        table = self.grid([TEXT_W], [R([C(text, valign="top")], height=height)], border="dashed")
+        for p in table.rows[0].cells[0].paragraphs:
+            for run in p.runs:
+                run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+
+    def finish(self) -> Any:
+        if self.part_index != len(self.form.parts):
+            raise ValueError(
+                f"{self.form.template}: built {self.part_index} parts, "
+                f"catalogue has {len(self.form.parts)}"
+            )
+        if self._last_is_table:
+            self.gap()
+        return self.doc
+
+
+# Common column layouts (mm, sum = 170).
+W4 = (28.0, 57.0, 28.0, 57.0)
+W6 = (20.0, 36.0, 20.0, 36.0, 20.0, 38.0)
+
+
+Builder = Callable[[FormSpec], Any]
