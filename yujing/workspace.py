@@ -35,7 +35,15 @@ from yujing.registry import RECORD_TABLES, Registry, SavedList, record_row
 from yujing.warnlist import population, previous_levels, unrostered
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
+    from yujing.archive.intake import IntakeResult, PageOutcome
+    from yujing.archive.records import Filed
+    from yujing.checker.model import AuditReport
+    from yujing.checker.reports import TermSummary
     from yujing.forms import FormSpec
+    from yujing.generator.batch import BatchResult
 
 CONFIG_NAME = "yujing.toml"
 REGISTRY_NAME = "registry.sqlite"
@@ -439,6 +447,130 @@ class Workspace:
         self._rewrite_xlsx(term)
         return self.report(term)
 
+    # -- print batches (打印批次) ------------------------------------------------------------
+
+    def issue(
+        self,
+        term: Term,
+        *,
+        classes: Sequence[str] = (),
+        levels: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> list[BatchResult]:
+        """Give every student of the frozen list a serial and print all their forms."""
+        from yujing.generator.batch import issue
+
+        return issue(self, term, classes=classes, levels=levels, progress=progress)
+
+    def reprint(self, serial: int, *, progress: Progress | None = None) -> BatchResult:
+        """Print ``serial`` again with the same number and codes."""
+        from yujing.generator.batch import reprint
+
+        return reprint(self, serial, progress=progress)
+
+    def void(self, serial: int, reason: str) -> dict[str, Any]:
+        """Void ``serial`` (作废): its codes are refused from now on."""
+        from yujing.generator.batch import void
+
+        return void(self, serial, reason)
+
+    # -- scan intake and the archive (扫描归档、一生一档) -------------------------------------
+
+    def scan(self, paths: Sequence[Path], *, progress: Progress | None = None) -> IntakeResult:
+        """File every scanned page of ``paths`` by its QR code, or queue it for review."""
+        from yujing.archive.intake import ingest
+
+        return ingest(self, paths, progress=progress)
+
+    def review_items(self, *, include_blank: bool = False) -> list[dict[str, Any]]:
+        """The review queue (待处理): scanned pages that could not be filed, with reasons."""
+        from yujing.archive.intake import review_items
+
+        return review_items(self, include_blank=include_blank)
+
+    def assign(self, item: int, serial: int, part: str) -> PageOutcome:
+        """File review item ``item`` by hand as part ``part`` of ``serial``."""
+        from yujing.archive.intake import assign
+
+        return assign(self, item, serial, part)
+
+    def write_manifest(self, output: Path) -> int:
+        """Write the archive manifest (档案清单) as CSV; return the number of files."""
+        from yujing.archive.intake import write_manifest
+
+        return write_manifest(self, output)
+
+    def attach(
+        self,
+        student_id: str,
+        file: Path,
+        *,
+        kind: str,
+        term: Term | None = None,
+        when: str | None = None,
+        note: str = "",
+    ) -> Filed:
+        """File an outside document (e.g. a 成绩单 PDF) into the student's folder."""
+        from yujing.archive.records import attach
+
+        return attach(self, student_id, file, kind=kind, term=term, when=when, note=note)
+
+    def record(
+        self,
+        student_id: str,
+        *,
+        kind: str,
+        when: str | None,
+        who: str,
+        how: str,
+        summary: str,
+        term: Term | None = None,
+    ) -> Filed:
+        """File a typed record (谈话、家长联系、帮扶计划、帮扶记录) into the student's folder."""
+        from yujing.archive.records import record
+
+        return record(
+            self, student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+        )
+
+    def transcripts(
+        self, term: Term, *, students: Sequence[str] = (), progress: Progress | None = None
+    ) -> list[Filed]:
+        """Render a 成绩单 from the imported grades into each warned student's folder."""
+        from yujing.archive.records import transcripts
+
+        return transcripts(self, term, students=students, progress=progress)
+
+    # -- audit and term reports (档案检查、学期报告) -----------------------------------------
+
+    def audit(
+        self,
+        term: Term | None = None,
+        *,
+        classes: Sequence[str] = (),
+        verify: bool = False,
+        as_of: date | None = None,
+        progress: Progress | None = None,
+    ) -> AuditReport:
+        """The completeness audit of the warned students' folders (the latest list by default)."""
+        from yujing.checker.audit import audit
+
+        return audit(self, term, classes=classes, verify=verify, as_of=as_of, progress=progress)
+
+    def term_reports(
+        self, term: Term, out_dir: Path | None = None, *, progress: Progress | None = None
+    ) -> list[Path]:
+        """Write the term reports (.docx) into ``out_dir`` (default: ``reports/``)."""
+        from yujing.checker.reports import write_term_reports
+
+        return write_term_reports(self, term, out_dir or self.root / "reports", progress=progress)
+
+    def term_summary(self, term: Term) -> TermSummary:
+        """The term's figures the reports are made of (预警人数、转化率 …)."""
+        from yujing.checker.reports import term_summary
+
+        return term_summary(self, term)
+
     def _rewrite_xlsx(self, term: Term) -> None:
         saved = self.saved(term)
         rows = [ListRow.from_entry(e) for e in saved.entries]
@@ -462,3 +594,20 @@ def _read_config(path: Path) -> dict[str, Any]:
     if not isinstance(section, dict):
         raise WorkspaceError(f"工作区配置 {path} 缺少 [workspace] 表。")
     return section
+
+
+# -- report files of the audit (the front door's renderers) ------------------------------------
+
+
+def write_audit_html(report: AuditReport, path: Path) -> Path:
+    """The audit as one self-contained HTML file (charts, filters, print layout)."""
+    from yujing.checker.html import write_html
+
+    return write_html(report, path)
+
+
+def write_audit_xlsx(report: AuditReport, path: Path) -> Path:
+    """The audit as an .xlsx workbook."""
+    from yujing.checker.xlsx import write_xlsx
+
+    return write_xlsx(report, path)

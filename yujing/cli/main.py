@@ -396,11 +396,9 @@ def issue_cmd(
     ctx: click.Context, term: Term, classes: tuple[str, ...], levels: tuple[str, ...]
 ) -> None:
     """为冻结名单发放编号，打印全部通知书与记录表（每联带编号和二维码），并归档发出的副本。"""
-    from yujing.generator.batch import issue
-
     ws = open_workspace(ctx)
     with progress_bar("生成") as progress:
-        results = issue(ws, term, classes=classes, levels=levels, progress=progress)
+        results = ws.issue(term, classes=classes, levels=levels, progress=progress)
     if not results:
         console.print(f"{term} 名单上符合条件的学生都已发放编号，没有新的通知书要打印。")
         console.print("重印某一份请用 yujing reprint 编号；作废请用 yujing void 编号 --reason …")
@@ -414,11 +412,9 @@ def issue_cmd(
 @handle_errors
 def reprint_cmd(ctx: click.Context, serial: int) -> None:
     """按原编号重印 SERIAL 的全部材料（同一编号、同样的二维码）。"""
-    from yujing.generator.batch import reprint
-
     ws = open_workspace(ctx)
     with progress_bar("重印") as progress:
-        result = reprint(ws, serial, progress=progress)
+        result = ws.reprint(serial, progress=progress)
     _render_batch(result)
 
 
@@ -429,11 +425,10 @@ def reprint_cmd(ctx: click.Context, serial: int) -> None:
 @handle_errors
 def void_cmd(ctx: click.Context, serial: int, reason: str) -> None:
     """作废编号 SERIAL：其二维码扫描时将被拒收；下次 issue 为该生发放新编号。"""
-    from yujing.generator.batch import void
     from yujing.qr import format_serial
 
     ws = open_workspace(ctx)
-    row = void(ws, serial, reason)
+    row = ws.void(serial, reason)
     console.print(
         f"已作废 第 {format_serial(serial)} 号（{row['student_id']}，{row['term']}）：{reason}"
     )
@@ -451,11 +446,11 @@ def scan_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """扫描件归档：按二维码把每一页归入学生档案，无法识别的页进入待处理队列（原件不改动）。
 
     PATHS 可为 PDF、TIFF、JPEG、PNG 文件或文件夹。"""
-    from yujing.archive.intake import BLANK, FILED, REVIEW, ingest
+    from yujing.archive.intake import BLANK, FILED, REVIEW
 
     ws = open_workspace(ctx)
     with progress_bar("扫描") as progress:
-        result = ingest(ws, paths, progress=progress)
+        result = ws.scan(paths, progress=progress)
     console.print(
         f"已归档 [green]{result.count(FILED)}[/] 页，待处理 [yellow]{result.count(REVIEW)}[/] 页，"
         f"空白页 {result.count(BLANK)} 页"
@@ -495,10 +490,8 @@ def scan_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @handle_errors
 def review_cmd(ctx: click.Context, show_all: bool) -> None:
     """列出待处理队列（review/）中的扫描页及原因。"""
-    from yujing.archive.intake import review_items
-
     ws = open_workspace(ctx)
-    items = review_items(ws, include_blank=show_all)
+    items = ws.review_items(include_blank=show_all)
     if not items:
         console.print("待处理队列为空。")
         return
@@ -519,10 +512,8 @@ def review_cmd(ctx: click.Context, show_all: bool) -> None:
 @handle_errors
 def assign_cmd(ctx: click.Context, item: int, serial: int, part: str) -> None:
     """把待处理第 ITEM 项人工归档为编号 SERIAL 的联别 PART（如 N1）。"""
-    from yujing.archive.intake import assign
-
     ws = open_workspace(ctx)
-    outcome = assign(ws, item, serial, part)
+    outcome = ws.assign(item, serial, part)
     console.print(f"已归档：{outcome.target}")
 
 
@@ -537,10 +528,8 @@ def archive_group() -> None:
 @handle_errors
 def archive_manifest(ctx: click.Context, output: Path) -> None:
     """写出档案清单（CSV）：学号, 姓名, 编号, 联别, 文件, 来源, 页码, sha256。"""
-    from yujing.archive.intake import write_manifest
-
     ws = open_workspace(ctx)
-    n = write_manifest(ws, output)
+    n = ws.write_manifest(output)
     console.print(f"档案清单：{output}（{n} 个文件）")
 
 
@@ -570,10 +559,8 @@ def attach_cmd(
     note: str,
 ) -> None:
     """把外来文件（如教务系统的成绩单 PDF）复制进学生 STUDENT_ID 的档案夹（原件不动）。"""
-    from yujing.archive.records import attach
-
     ws = open_workspace(ctx)
-    filed = attach(ws, student_id, file, kind=kind, term=term, when=when, note=note)
+    filed = ws.attach(student_id, file, kind=kind, term=term, when=when, note=note)
     console.print(f"已归档：{filed.path}")
 
 
@@ -598,11 +585,9 @@ def record_cmd(
     term: Term | None,
 ) -> None:
     """登记一次没有纸质记录的谈话、家长联系、计划或帮扶（存入学生档案夹）。"""
-    from yujing.archive.records import record
-
     ws = open_workspace(ctx)
-    filed = record(
-        ws, student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+    filed = ws.record(
+        student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
     )
     console.print(f"已登记：{filed.path}")
 
@@ -614,11 +599,9 @@ def record_cmd(
 @handle_errors
 def transcript_cmd(ctx: click.Context, term: Term, students: tuple[str, ...]) -> None:
     """按导入的成绩为名单上的学生生成成绩单，放入各自档案夹。"""
-    from yujing.archive.records import transcripts
-
     ws = open_workspace(ctx)
     with progress_bar("成绩单") as progress:
-        filed = transcripts(ws, term, students=students, progress=progress)
+        filed = ws.transcripts(term, students=students, progress=progress)
     console.print(f"已生成成绩单 {len(filed)} 份。")
 
 
@@ -666,8 +649,6 @@ def audit_cmd(
     import json
     from datetime import date
 
-    from yujing.checker.audit import audit
-
     try:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:
@@ -676,15 +657,15 @@ def audit_cmd(
     try:
         ws = open_workspace(ctx)
         with progress_bar("检查") as progress:
-            report = audit(ws, term, classes=classes, verify=verify, as_of=day, progress=progress)
+            report = ws.audit(term, classes=classes, verify=verify, as_of=day, progress=progress)
         if html_path is not None:
-            from yujing.checker.html import write_html
+            from yujing.workspace import write_audit_html
 
-            write_html(report, html_path)
+            write_audit_html(report, html_path)
         if xlsx_path is not None:
-            from yujing.checker.xlsx import write_xlsx
+            from yujing.workspace import write_audit_xlsx
 
-            write_xlsx(report, xlsx_path)
+            write_audit_xlsx(report, xlsx_path)
     except YujingError as exc:
         err_console.print(f"[bold red]检查无法进行：[/]{exc}")
         sys.exit(2)
@@ -763,13 +744,10 @@ def _render_audit(report: Any) -> None:
 @handle_errors
 def report_cmd(ctx: click.Context, term: Term, output: Path | None) -> None:
     """生成学期报告（.docx）：帮扶效果分析报告、学期学业帮扶总结报告、学生学业预警处理结果汇总表。"""
-    from yujing.checker.reports import term_summary, write_term_reports
-
     ws = open_workspace(ctx)
-    out_dir = output or ws.root / "reports"
     with progress_bar("报告") as progress:
-        paths = write_term_reports(ws, term, out_dir, progress=progress)
-    summary = term_summary(ws, term)
+        paths = ws.term_reports(term, output, progress=progress)
+    summary = ws.term_summary(term)
     console.print(
         f"{term}：预警 {summary.warned} 人；上学期 {summary.previous_warned} 人，"
         f"转化（降级或解除）{summary.converted} 人"
