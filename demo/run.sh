@@ -12,7 +12,7 @@ export COLUMNS="${COLUMNS:-130}"
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
 step "1. 新建工作区（鞍山师范学院规则）"
-$Y init "$WS" --policy anshan --school "鞍山师范学院"
+$Y init "$WS" --pack anshan --school "鞍山师范学院"
 
 step "2. 导入学生名单、各学期成绩（含 GBK、正方字段名、.xlsx）和学生标记"
 $Y -w "$WS" import roster "$DATA/学生名单.xlsx"

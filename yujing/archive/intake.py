@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yujing.archive import safe_name, student_folder
-from yujing.errors import InputError, UnreadableFileError
+from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import part_by_code
 from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
@@ -219,7 +219,7 @@ def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _D
             )
         try:
             part_by_code(ws.forms, ref.part)
-        except ValueError:
+        except FormsError:
             return _Decision(
                 page, REVIEW, f"联别代码 {ref.part} 不在本规则的表单目录中", codes=tuple(codes)
             )
@@ -476,7 +476,7 @@ def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
         raise InputError(f"编号 {format_serial(serial)} 已作废，不能归档到它名下。")
     try:
         _form, spec = part_by_code(ws.forms, part.upper())
-    except ValueError as exc:
+    except FormsError as exc:
         raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
     placed = _place_part(ws, serial, spec.code, (ws.root / item["file"]).read_bytes(), "人工归档")
     rel, sid = placed.rel, placed.student_id
