@@ -1,4 +1,4 @@
-"""End-of-term reports (yujing.checker.reports): the figures and the three .docx files."""
+"""End-of-term reports (yujing.reports.term): the figures and the three .docx files."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from PIL import Image
 
-from yujing.checker import reports
-from yujing.checker.reports import (
+from yujing.errors import ListStateError
+from yujing.reports import term as reports
+from yujing.reports.term import (
     REPORT_NAMES,
     percent_text,
     report_paths,
     term_summary,
     write_term_reports,
 )
-from yujing.errors import ListStateError
 from yujing.workspace import Workspace
 
 # The known outcome of the sample class (tests/test_workspace.py):
@@ -304,7 +304,7 @@ def test_charts_are_pngs_with_chinese_text(assessed: Workspace) -> None:
 
 
 def test_many_classes_split_into_several_charts() -> None:
-    from yujing.checker.reports import ClassFigures
+    from yujing.reports.term import ClassFigures
 
     levels = (("一级预警", 1), ("二级预警", 1))
     classes = tuple(

@@ -21,18 +21,28 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
+from yujing.archive.intake import BLANK, FILED, REVIEW
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceError
 from yujing.files import atomic_write, bulk, sha256_file
 from yujing.importing import KINDS, checked, parse_file, record_key
 from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
-from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
 from yujing.model import Term
 from yujing.policies import Policy
+from yujing.qr import format_serial
 from yujing.registry import RECORD_TABLES, Registry, SavedList, record_row
-from yujing.warnlist import population, previous_levels, unrostered
+from yujing.warnlist import (
+    ListRow,
+    apply_objections,
+    assess_files,
+    list_rows,
+    population,
+    previous_levels,
+    unrostered,
+    write_xlsx,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,9 +51,23 @@ if TYPE_CHECKING:
     from yujing.archive.intake import IntakeResult, PageOutcome
     from yujing.archive.records import Filed
     from yujing.checker.model import AuditReport
-    from yujing.checker.reports import TermSummary
     from yujing.forms import FormSpec
     from yujing.generator.batch import BatchResult
+    from yujing.reports import TermSummary
+
+__all__ = [
+    "BLANK",
+    "FILED",
+    "REVIEW",
+    "ImportReport",
+    "ListReport",
+    "Workspace",
+    "assess_files",
+    "format_serial",
+    "write_audit_csv",
+    "write_audit_html",
+    "write_audit_xlsx",
+]
 
 CONFIG_NAME = "yujing.toml"
 REGISTRY_NAME = "registry.sqlite"
@@ -561,13 +585,13 @@ class Workspace:
         self, term: Term, out_dir: Path | None = None, *, progress: Progress | None = None
     ) -> list[Path]:
         """Write the term reports (.docx) into ``out_dir`` (default: ``reports/``)."""
-        from yujing.checker.reports import write_term_reports
+        from yujing.reports import write_term_reports
 
         return write_term_reports(self, term, out_dir or self.root / "reports", progress=progress)
 
     def term_summary(self, term: Term) -> TermSummary:
         """The term's figures the reports are made of (预警人数、转化率 …)."""
-        from yujing.checker.reports import term_summary
+        from yujing.reports import term_summary
 
         return term_summary(self, term)
 
@@ -611,3 +635,14 @@ def write_audit_xlsx(report: AuditReport, path: Path) -> Path:
     from yujing.checker.xlsx import write_xlsx
 
     return write_xlsx(report, path)
+
+
+def write_audit_csv(report: AuditReport, stream: TextIO) -> None:
+    """The audit's findings as CSV rows (one per problem) on ``stream``."""
+    import csv
+
+    from yujing.checker.model import FINDING_HEADERS
+
+    writer = csv.writer(stream)
+    writer.writerow(FINDING_HEADERS)
+    writer.writerows(f.as_row() for f in report.findings)

@@ -216,8 +216,8 @@ def assess_cmd(
             report = ws.assess(term, progress=progress)
         _render_list(report)
         return
-    from yujing.policies import load_policy
-    from yujing.warnlist import assess_files
+    from yujing.institutions import load_pack_policy as load_policy
+    from yujing.workspace import assess_files
 
     missing = [
         name
@@ -425,7 +425,7 @@ def reprint_cmd(ctx: click.Context, serial: int) -> None:
 @handle_errors
 def void_cmd(ctx: click.Context, serial: int, reason: str) -> None:
     """作废编号 SERIAL：其二维码扫描时将被拒收；下次 issue 为该生发放新编号。"""
-    from yujing.qr import format_serial
+    from yujing.workspace import format_serial
 
     ws = open_workspace(ctx)
     row = ws.void(serial, reason)
@@ -446,7 +446,7 @@ def scan_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """扫描件归档：按二维码把每一页归入学生档案，无法识别的页进入待处理队列（原件不改动）。
 
     PATHS 可为 PDF、TIFF、JPEG、PNG 文件或文件夹。"""
-    from yujing.archive.intake import BLANK, FILED, REVIEW
+    from yujing.workspace import BLANK, FILED, REVIEW
 
     ws = open_workspace(ctx)
     with progress_bar("扫描") as progress:
@@ -672,13 +672,9 @@ def audit_cmd(
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     elif fmt == "csv":
-        import csv
+        from yujing.workspace import write_audit_csv
 
-        from yujing.checker.model import FINDING_HEADERS
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(FINDING_HEADERS)
-        writer.writerows(f.as_row() for f in report.findings)
+        write_audit_csv(report, sys.stdout)
     else:
         _render_audit(report)
     for path, what in ((html_path, "网页报告"), (xlsx_path, "Excel 报告")):
@@ -834,10 +830,9 @@ def pack_check(pack: str) -> None:
 @handle_errors
 def pack_sample(pack: str, form_id: str, level: str | None, school: str, output: Path) -> None:
     """用虚构的学生填写院校包 PACK 的表单 FORM_ID，生成样例（每联带编号和二维码）。"""
-    from yujing.forms.sample import render_sample
-    from yujing.institutions import find_pack
+    from yujing.institutions import render_pack_sample
 
-    path = render_sample(find_pack(pack), form_id, output, level=level, school=school)
+    path = render_pack_sample(pack, form_id, output, level=level, school=school)
     console.print(f"样例：{path}")
 
 
@@ -862,9 +857,9 @@ def policy_list() -> None:
 @handle_errors
 def policy_check(name_or_file: str) -> None:
     """检查规则文件是否有效，并列出其等级和条件。"""
-    from yujing.policies import load_policy
+    from yujing.institutions import load_pack_policy
 
-    p = load_policy(name_or_file)
+    p = load_pack_policy(name_or_file)
     console.print(f"[green]有效[/]：{p.name}（{p.school}）")
     for level in p.levels:
         conds = "；或 ".join(

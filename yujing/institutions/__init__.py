@@ -263,3 +263,19 @@ def check_pack(name_or_dir: str | Path) -> PackCheck:
     if not (pack.root / "README.md").is_file():
         problems.append(PackProblem("README.md", "", "缺少说明文件（写明依据的文件名称和文号）"))
     return PackCheck(pack, tuple(problems), len(forms), checked)
+
+
+def load_pack_policy(name_or_path: str | Path) -> Policy:
+    """The policy of a pack (built-in name or folder) or of a policy file (``policy check``)."""
+    from yujing.policies import load_policy
+
+    return load_policy(name_or_path)
+
+
+def render_pack_sample(
+    pack: str | Path, form_id: str, output: Path, *, level: str | None, school: str
+) -> Path:
+    """A sample of one form of ``pack`` for a made-up student (.docx or .pdf)."""
+    from yujing.forms.sample import render_sample
+
+    return render_sample(find_pack(pack), form_id, output, level=level, school=school)

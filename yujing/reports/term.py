@@ -58,9 +58,9 @@ from PIL import Image, ImageDraw, ImageFont
 from yujing.docxfonts import set_fonts
 from yujing.files import atomic_write
 from yujing.forms import FormSpec
-from yujing.lists import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 from yujing.model import Term
 from yujing.policies import Policy
+from yujing.warnlist.rows import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
