@@ -43,7 +43,7 @@ def naive_loop(ws: Workspace, term: Term, n: int, out: Path) -> float:
     jobs = [
         (entry, form)
         for entry in saved.warned
-        for form in forms_for_level(ws.policy.name, entry["level"])
+        for form in forms_for_level(ws.forms, entry["level"])
     ][:n]
     start = time.perf_counter()
     for i, (entry, form) in enumerate(jobs):

@@ -32,7 +32,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docxtpl import DocxTemplate
 
-from yujing.forms import FormSpec, load_forms
+from yujing.forms import FormSpec
 from yujing.forms.sample import sample_student, student_context
 from yujing.generator.pdf import (
     MISSING_MESSAGE,
@@ -42,6 +42,7 @@ from yujing.generator.pdf import (
     join_pdfs,
     page_count,
 )
+from yujing.institutions import find_pack
 from yujing.policies import load_policy
 
 R_EMBED = qn("r:embed")
@@ -126,7 +127,7 @@ def main() -> int:
     if converter is None:
         print(MISSING_MESSAGE, file=sys.stderr)
         return 1
-    form = next(f for f in load_forms("anshan") if f.id == "notice")
+    form = next(f for f in find_pack("anshan").forms if f.id == "notice")
     pages_per_student = len(form.parts)
     work = Path(tempfile.mkdtemp(prefix="yujing-bench-pdf-"))
     try:
