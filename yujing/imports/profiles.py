@@ -221,6 +221,9 @@ def match_profile(
     missing.extend(_missing_term(profile.term.style, index))
     present = {h.lower() for h in header if h}
     score = 10 * sum(1 for d in profile.distinctive if d.lower() in present) + len(index)
+    if mapping and profile.name == TEMPLATE_PROFILE:
+        score += 5  # a mapping names the template's columns: read into it unless another
+        # profile's own headers (worth 10 each) say otherwise
     return ProfileMatch(profile, index, tuple(missing), score)
 
 
