@@ -449,13 +449,13 @@ def test_cli_import_says_which_profile_it_read_each_file_with(cli_ws: Path) -> N
     files = [EXPORTS / name for name, _, _ in PROFILE_FILES]
     r = _cli("-w", cli_ws, "import", "grades", *files)
     assert r.exit_code == 0, r.output
-    for name, title, _ in PROFILE_FILES:
-        assert f"按 {title} 读取 {name}" in r.output
+    for name, title, encoding in PROFILE_FILES:
+        assert f"{name}（{encoding}）按 {title} 读取：" in r.output
 
 
 def test_cli_forced_profile(cli_ws: Path) -> None:
     r = _cli("-w", cli_ws, "import", "grades", EXPORTS / "urp_gbk.csv", "--profile", "urp")
-    assert r.exit_code == 0 and "按 URP 综合教务 成绩导出 读取" in r.output
+    assert r.exit_code == 0 and "（gb18030）按 URP 综合教务 成绩导出 读取：25 行" in r.output
     r = _cli("-w", cli_ws, "import", "grades", EXPORTS / "urp_gbk.csv", "--profile", "nosuch")
     assert r.exit_code != 0 and "没有名为「nosuch」的导出格式" in r.output
     assert "Traceback" not in r.output

@@ -24,8 +24,7 @@ from typing import Any
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceError
 from yujing.files import atomic_write, bulk, sha256_file
-from yujing.imports import KINDS, checked, parse_file, record_key
-from yujing.imports.settings import import_settings, save_column_map
+from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
 from yujing.model import Term
 from yujing.policies import BUILTIN_NAMES, Policy, builtin_policy_path, load_policy

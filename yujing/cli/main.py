@@ -182,10 +182,10 @@ def import_(
                 column_map=column_map,
                 save_map=save_map,
             )
-        if report.profile:
-            console.print(f"按 [bold]{report.profile}[/] 读取 {path.name}")
+        read_as = f"按 {report.profile} 读取" if report.profile else ""
         console.print(
-            f"[bold]{path.name}[/]（{report.encoding}）：{report.rows} 行 → 新增 {report.inserted}，"
+            f"[bold]{path.name}[/]（{report.encoding}）{read_as}：{report.rows} 行 → "
+            f"新增 {report.inserted}，"
             f"更新 {report.updated}，未变 {report.unchanged}"
             + (f"，[yellow]跳过 {len(report.skipped)} 行[/]" if report.skipped else "")
         )

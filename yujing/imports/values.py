@@ -133,8 +133,8 @@ class Scores:
 
     def _read(self, score: str, remark: str, implied: str) -> tuple[str, str] | tuple[str]:
         remark = implied or (remark if remark in KNOWN_REMARKS else "")
-        if score in KNOWN_REMARKS:
-            remark, score = remark or score, ""
+        if score in KNOWN_REMARKS and not remark:
+            remark, score = score, ""  # some exports print 缺考/免修 in the 成绩 column
         score = self.words.get(score, score)
         if not score and not remark:
             return ("成绩为空且没有成绩备注（如缺考、缓考、免修）",)
