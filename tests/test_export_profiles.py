@@ -494,7 +494,11 @@ def test_cli_unknown_layout_then_map_then_saved_map(cli_ws: Path) -> None:
     # the next term's file: no flags
     r = _cli("-w", cli_ws, "import", "grades", unknown)
     assert r.exit_code == 0, r.output
-    assert "未变 25" in r.output
+    assert "未变 25" in r.output and "按工作区保存的列映射读取" in r.output
+    # a file of a known layout is not bent by the saved mapping
+    r = _cli("-w", cli_ws, "import", "grades", EXPORTS / "urp_gbk.csv")
+    assert r.exit_code == 0 and "按 URP 综合教务 成绩导出 读取" in r.output, r.output
+    assert "保存的列映射" not in r.output
     # saving again replaces the table instead of adding a second one
     r = _cli("-w", cli_ws, "import", "grades", unknown, "--map", "成绩=总评", "--save-map")
     assert r.exit_code == 0, r.output

@@ -211,7 +211,7 @@ class Workspace:
             raise InputError(f"未知的导入类型「{kind}」；可用：{'、'.join(KINDS)}")
         level_names = self.policy.level_names if kind == "levels" else None
         settings = import_settings(self.root / CONFIG_NAME)
-        mapping = {**settings.maps.get(kind, {}), **(column_map or {})}
+        saved = settings.maps.get(kind, {})
         if save_map and not column_map:
             raise InputError("--save-map 需要同时用 --map 给出列映射。")
         parsed = checked(
@@ -222,8 +222,9 @@ class Workspace:
                 level_names=level_names,
                 progress=progress,
                 profile=profile,
-                column_map=mapping,
+                column_map=column_map,
                 student_id_pattern=settings.student_id_pattern,
+                saved_map=saved,
             ),
             skip_bad_rows=skip_bad_rows,
         )
@@ -264,7 +265,7 @@ class Workspace:
             result.changes,
             parsed.profile,
             parsed.notes,
-            self._save_map(kind, mapping) if save_map else False,
+            self._save_map(kind, parsed.column_map) if save_map else False,
         )
 
     def _save_map(self, kind: str, mapping: Mapping[str, str]) -> bool:

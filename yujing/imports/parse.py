@@ -12,13 +12,14 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from yujing.errors import BadRow, InputError, MissingColumnsError
 from yujing.imports.kinds import KINDS, ImportKind
 from yujing.imports.profiles import (
+    HEADERS,
     ProfileMatch,
     choose_profile,
     load_profiles,
@@ -65,6 +66,8 @@ class ParsedFile:
     profile: str = ""
     profile_name: str = ""
     notes: tuple[str, ...] = ()
+    column_map: Mapping[str, str] = field(default_factory=dict)
+    """The column mapping the file was read with: template column name → the file's header."""
 
 
 RowParser = Callable[[dict[str, str]], tuple[Any, ...]]
@@ -80,34 +83,48 @@ def parse_file(
     profile: str | None = None,
     column_map: Mapping[str, str] | None = None,
     student_id_pattern: str | None = None,
+    saved_map: Mapping[str, str] | None = None,
 ) -> ParsedFile:
     """Read and parse ``path`` as ``kind``. ``term`` is the term of a levels list without
     学年/学期 columns; ``level_names`` restricts the levels a levels list may name.
 
     ``profile`` forces a grade export profile (``--profile``); ``column_map`` maps the
     template's column names to this file's headers (``--map 学年=开课学年``);
-    ``student_id_pattern`` is the workspace's 学号 pattern."""
+    ``student_id_pattern`` is the workspace's 学号 pattern. ``saved_map`` is the mapping saved
+    in the workspace: used when every header it names is in the file (a file of a known
+    layout imports as before), under ``column_map``."""
     spec = KINDS[kind]
     ids = StudentIds(student_id_pattern)
-    mapping = dict(column_map or {})
     notes: tuple[str, ...] = ()
     profile_title = profile_name = ""
     if kind == "grades":
-        keyed = parse_column_map(mapping)
+        keyed = parse_column_map(column_map or {})
+        saved = parse_column_map(saved_map or {})
         known = {n for p in load_profiles().values() for names in p.columns.values() for n in names}
-        table = read_table(path, known | set(keyed.values()))
+        table = read_table(path, known | set(keyed.values()) | set(saved.values()))
         _check_mapped(table, keyed)
+        if saved and _has_headers(table, saved.values()):
+            keyed = {**saved, **keyed}
+            notes = ("按工作区保存的列映射读取（yujing.toml 的 [import.map.grades]）。",)
+        names = dict(HEADERS)
         match = choose_profile(table, forced=profile, mapping=keyed)
         index = match.index
-        read_term, read_text, notes = term_reader(match, table)
+        read_term, read_text, term_notes = term_reader(match, table)
+        notes = (*notes, *term_notes)
         parse_row: RowParser = _grade_parser(match, read_term, read_text, ids)
         profile_title, profile_name = match.profile.title, match.profile.name
     else:
         if profile is not None:
             raise InputError("--profile 只用于成绩文件（yujing import grades）。")
-        keyed = _kind_map(spec, mapping)
-        table = read_table(path, {n for c in spec.columns for n in c.names} | set(keyed.values()))
+        keyed = _kind_map(spec, column_map or {})
+        saved = _kind_map(spec, saved_map or {})
+        names = {c.key: c.header for c in spec.columns}
+        known_names = {n for c in spec.columns for n in c.names}
+        table = read_table(path, known_names | set(keyed.values()) | set(saved.values()))
         _check_mapped(table, keyed)
+        if saved and _has_headers(table, saved.values()):
+            keyed = {**saved, **keyed}
+            notes = (f"按工作区保存的列映射读取（yujing.toml 的 [import.map.{kind}]）。",)
         index = _map_columns(spec, table, keyed)
         parse_row = _row_parser(kind, term, tuple(level_names) if level_names else None, ids)
     headers = {key: table.header[i] for key, i in index.items()}
@@ -178,6 +195,7 @@ def parse_file(
         profile_title,
         profile_name,
         notes,
+        {names[k]: h for k, h in keyed.items()},
     )
 
 
@@ -219,6 +237,11 @@ def _kind_map(spec: ImportKind, mapping: Mapping[str, str]) -> dict[str, str]:
             )
         out[key] = header.strip()
     return out
+
+
+def _has_headers(table: Table, headers: Iterable[str]) -> bool:
+    have = {h for h in table.header if h} | {h.lower() for h in table.header if h}
+    return all(h in have or h.lower() in have for h in headers)
 
 
 def _check_mapped(table: Table, keyed: Mapping[str, str]) -> None:
