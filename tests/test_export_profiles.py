@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ from openpyxl import Workbook
 
 from yujing.cli.main import cli
 from yujing.engine.figures import figures_at
-from yujing.errors import MissingColumnsError, UnreadableFileError
-from yujing.imports import parse_file
+from yujing.errors import InputError, MissingColumnsError, UnreadableFileError
+from yujing.imports import load_profiles, parse_file
 from yujing.imports.tables import MAX_ROWS, MAX_SHEET_XML_BYTES
 from yujing.model import AttemptKind, Term
 from yujing.warnlist import population
@@ -551,3 +552,50 @@ def test_cli_unknown_exam_kind_and_zip_bomb_messages(cli_ws: Path, tmp_path: Pat
             fh.write(b" " * (1 << 20))
     r = _cli("-w", cli_ws, "import", "roster", bomb)
     assert r.exit_code != 0 and "文件过大" in r.output and "Traceback" not in r.output
+
+
+def test_every_system_profile_is_data_that_cites_its_sources() -> None:
+    profiles = load_profiles()
+    assert set(profiles) == {
+        "yujing", "zhengfang", "zhengfang-codes", "zhengfang-old",
+        "qiangzhi", "qiangzhi-old", "qingguo", "urp",
+    }  # fmt: skip
+    for profile in profiles.values():
+        text = profile.source.read_text("utf-8")
+        if profile.name != "yujing":
+            assert "Sources relied on" in text, profile.name
+            assert re.search(r"# - [\w.-]+/[\w.-]+ [\w./-]+", text), profile.name  # repo + path
+        # every exam-kind value of the semantics page's table is in every profile's table
+        for value in (
+            "正常考试",
+            "补考二",
+            "正常考试补考",
+            "结业后返校补考",
+            "重修补考",
+            "缓考",
+            "旷考",
+            "免修",
+        ):
+            assert value in profile.exam_kinds, (profile.name, value)
+
+
+def test_a_bad_student_id_pattern_in_the_config_is_a_clear_error(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    config = ws.root / "yujing.toml"
+    config.write_text(
+        config.read_text("utf-8") + '\n[import]\nstudent_id_pattern = "^[0-9"\n', "utf-8"
+    )
+    with pytest.raises(InputError, match="student_id_pattern「\\^\\[0-9」不是有效的正则表达式"):
+        ws.import_file("roster", EXPORTS / "roster_qingguo.xlsx")
+    ws.close()
+
+
+def test_flags_and_levels_fold_student_ids_too(tmp_path: Path) -> None:
+    flags = _write(
+        tmp_path / "f.csv",
+        [["学号", "学年", "学期", "标记"], ["２０２５０００００５", "2024-2025", "1", "旷课"]],
+    )
+    assert parse_file("flags", flags).records[0].student_id == "2025000005"
+    levels = _write(tmp_path / "l.csv", [["学号", "预警等级"], ["2025 000005", "红色预警"]])
+    (bad,) = parse_file("levels", levels, term=T).bad_rows
+    assert (bad.column, bad.value) == ("学号", "2025 000005")

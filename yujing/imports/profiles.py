@@ -163,6 +163,11 @@ def _profile(path: Path, data: dict[str, Any], common: dict[str, Any]) -> Export
     if course_format not in COURSE_FORMATS:
         raise bad("[course] format", f"应为 {'、'.join(COURSE_FORMATS)} 之一")
     detect = data.get("detect", {})
+    for key in detect.get("required", ()):
+        if key not in HEADERS:
+            raise bad(f"[detect] required {key}", f"不是已知的列（可用：{'、'.join(HEADERS)}）")
+    if not data.get("name") or not data.get("title"):
+        raise bad("name / title", "必须给出")
     return ExportProfile(
         name=str(data["name"]),
         title=str(data["title"]),
