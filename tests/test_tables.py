@@ -9,9 +9,8 @@ from conftest import BAD_ROWS, PREV_GBK, ROSTER_XLSX, THIS_BOM
 from openpyxl import Workbook
 
 from yujing.errors import BadRowsError, MissingColumnsError, UnreadableFileError
-from yujing.importing import checked, parse_file
+from yujing.imports import checked, parse_file, read_table
 from yujing.model import AttemptKind, Term
-from yujing.tables import read_table
 
 
 def test_gbk_file_is_detected_and_decoded() -> None:

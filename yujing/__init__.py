@@ -2,7 +2,7 @@
 
 Architecture (one subpackage or module per stage)::
 
-    tables, importing   read .xlsx/.csv exports into records (model)
+    imports/            read .xlsx/.csv exports into records (model), by export profile
     policies/           each institution's rules as a TOML file
     engine/             courses → figures → levels (pure, no I/O)
     warnlist, lists     the term's warning list, its changes, its .xlsx/.csv

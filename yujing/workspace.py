@@ -18,6 +18,7 @@ import os
 import shutil
 import tomllib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from yujing.archive.intake import BLANK, FILED, REVIEW
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceError
 from yujing.files import atomic_write, bulk, sha256_file
-from yujing.importing import KINDS, checked, parse_file, record_key
+from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
 from yujing.model import Term
 from yujing.policies import Policy
@@ -90,6 +91,10 @@ class ImportReport:
     unchanged: int
     skipped: tuple[Any, ...]
     changes: tuple[tuple[str, str, str, str], ...]
+    profile: str = ""
+    """The export profile a grade file was read with (e.g. 强智教务 成绩导出)."""
+    notes: tuple[str, ...] = ()
+    saved_map: bool = False
 
 
 @dataclass(frozen=True)
@@ -269,13 +274,33 @@ class Workspace:
         skip_bad_rows: bool = False,
         term: Term | None = None,
         progress: Progress | None = None,
+        profile: str | None = None,
+        column_map: Mapping[str, str] | None = None,
+        save_map: bool = False,
     ) -> ImportReport:
-        """Import one file of ``kind``; all of it or nothing (unless bad rows are skipped)."""
+        """Import one file of ``kind``; all of it or nothing (unless bad rows are skipped).
+
+        ``profile`` forces a grade export profile; ``column_map`` (template name → the file's
+        header) adds to the mapping saved in yujing.toml, and ``save_map`` saves it there."""
         if kind not in KINDS:
             raise InputError(f"未知的导入类型「{kind}」；可用：{'、'.join(KINDS)}")
         level_names = self.policy.level_names if kind == "levels" else None
+        settings = import_settings(self.root / CONFIG_NAME)
+        saved = settings.maps.get(kind, {})
+        if save_map and not column_map:
+            raise InputError("--save-map 需要同时用 --map 给出列映射。")
         parsed = checked(
-            parse_file(kind, path, term=term, level_names=level_names, progress=progress),
+            parse_file(
+                kind,
+                path,
+                term=term,
+                level_names=level_names,
+                progress=progress,
+                profile=profile,
+                column_map=column_map,
+                student_id_pattern=settings.student_id_pattern,
+                saved_map=saved,
+            ),
             skip_bad_rows=skip_bad_rows,
         )
         rows = [record_row(r, record_key(r)) for r in parsed.records]
@@ -300,7 +325,9 @@ class Workspace:
             )
             registry.log(
                 "import",
-                f"{kind} {Path(path).name}: 新增 {result.inserted}，更新 {result.updated}，"
+                f"{kind} {Path(path).name}"
+                + (f"（按 {parsed.profile} 读取）" if parsed.profile else "")
+                + f": 新增 {result.inserted}，更新 {result.updated}，"
                 f"未变 {result.unchanged}，跳过 {len(parsed.bad_rows)}",
             )
         return ImportReport(
@@ -313,7 +340,17 @@ class Workspace:
             result.unchanged,
             parsed.bad_rows,
             result.changes,
+            parsed.profile,
+            parsed.notes,
+            self._save_map(kind, parsed.column_map) if save_map else False,
         )
+
+    def _save_map(self, kind: str, mapping: Mapping[str, str]) -> bool:
+        save_column_map(self.root / CONFIG_NAME, kind, mapping)
+        self.registry.log(
+            "import-map", f"{kind}: " + "，".join(f"{k}={v}" for k, v in mapping.items())
+        )
+        return True
 
     # -- the warning list ----------------------------------------------------------------
 

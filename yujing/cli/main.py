@@ -137,24 +137,65 @@ def init(directory: Path, pack: str, school: str, rules_title: str | None) -> No
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--skip-bad-rows", is_flag=True, help="跳过无法读取的行，只导入其余各行。")
 @click.option("--term", type=TERM, help="预警等级名单所属学期（名单没有学年/学期列时必填）。")
+@click.option(
+    "--profile",
+    help="成绩文件的导出格式（默认按表头自动识别）：yujing、zhengfang、zhengfang-codes、"
+    "zhengfang-old、qiangzhi、qiangzhi-old、qingguo、urp。",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="列名=表头",
+    help="指明模板的列在文件中的表头，如 --map 学年=开课学年（可多次给出）。",
+)
+@click.option("--save-map", is_flag=True, help="把 --map 给出的列映射存入工作区配置 yujing.toml。")
 @click.pass_context
 @handle_errors
 def import_(
-    ctx: click.Context, kind: str, files: tuple[Path, ...], skip_bad_rows: bool, term: Term | None
+    ctx: click.Context,
+    kind: str,
+    files: tuple[Path, ...],
+    skip_bad_rows: bool,
+    term: Term | None,
+    profile: str | None,
+    maps: tuple[str, ...],
+    save_map: bool,
 ) -> None:
     """导入 KIND 文件（.xlsx 或 .csv；UTF-8、GBK 自动识别）：
-    roster 学生名单，grades 成绩，plan 培养方案学分，flags 学生标记，levels 预警等级名单。"""
+    roster 学生名单，grades 成绩，plan 培养方案学分，flags 学生标记，levels 预警等级名单。
+
+    成绩文件按正方、强智、青果、URP 等教务系统的导出格式自动识别；其他格式用 --map 指明各列。"""
+    column_map = {}
+    for item in maps:
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header.strip():
+            raise click.BadParameter(
+                f"「{item}」应写作 列名=表头，如 学年=开课学年", param_hint="--map"
+            )
+        column_map[name.strip()] = header.strip()
     ws = open_workspace(ctx)
     for path in files:
         with progress_bar(f"读取 {path.name}") as progress:
             report = ws.import_file(
-                kind, path, skip_bad_rows=skip_bad_rows, term=term, progress=progress
+                kind,
+                path,
+                skip_bad_rows=skip_bad_rows,
+                term=term,
+                progress=progress,
+                profile=profile,
+                column_map=column_map,
+                save_map=save_map,
             )
+        read_as = f"按 {report.profile} 读取" if report.profile else ""
         console.print(
-            f"[bold]{path.name}[/]（{report.encoding}）：{report.rows} 行 → 新增 {report.inserted}，"
+            f"[bold]{path.name}[/]（{report.encoding}）{read_as}：{report.rows} 行 → "
+            f"新增 {report.inserted}，"
             f"更新 {report.updated}，未变 {report.unchanged}"
             + (f"，[yellow]跳过 {len(report.skipped)} 行[/]" if report.skipped else "")
         )
+        for note in report.notes:
+            console.print(f"  [yellow]注意[/] {note}")
         for bad in report.skipped[:10]:
             console.print(f"  [yellow]跳过[/] {bad}")
         if len(report.skipped) > 10:
@@ -163,6 +204,9 @@ def import_(
             console.print(f"  更新 {key.replace(chr(31), '/')}：{column} {old!r} → {new!r}")
         if len(report.changes) > 10:
             console.print(f"  … 另有 {len(report.changes) - 10} 处更新（均已记录）")
+        if report.saved_map:
+            console.print(f"列映射已存入 {ws.root / 'yujing.toml'}，下次导入无需再给 --map。")
+            save_map = False
 
 
 # -- assess ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from yujing.engine.assess import Assessment, Progress, assess
 from yujing.engine.figures import StudentData
 from yujing.errors import InputError
 from yujing.files import bulk
-from yujing.importing import ParsedFile, checked, parse_file, record_key
+from yujing.imports import ParsedFile, checked, parse_file, record_key
 from yujing.model import Attempt, Flag, ImportedLevel, PlanRow, Student, Term
 from yujing.policies import Policy
 from yujing.warnlist.rows import ListRow, list_rows, write_csv, write_xlsx

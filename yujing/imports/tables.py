@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import warnings
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,9 +20,22 @@ from decimal import Decimal
 from pathlib import Path
 
 from yujing.errors import UnreadableFileError
+from yujing.imports.values import FORMULA_MARK
 
 HEADER_SEARCH_ROWS = 10
 """Exports sometimes put a title line (e.g. ``2024-2025学年成绩``) above the headers."""
+
+MAX_SHEET_XML_BYTES = 200 * 1024 * 1024
+"""A worksheet's XML inside the .xlsx, uncompressed: a 30,000-student × 8-term export is
+about 150 MB; a file claiming more is refused before it is parsed (a zip bomb of 3 MB can
+unpack to gigabytes)."""
+MAX_XLSX_BYTES = 400 * 1024 * 1024
+"""All members of the .xlsx together, uncompressed."""
+MAX_ROWS = 1_000_000
+"""Rows of one sheet (Excel's own limit is 1,048,576)."""
+MAX_COLUMNS = 1_000
+"""Columns of one sheet: an export has a few dozen."""
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,8 @@ class Table:
     header: tuple[str, ...]
     header_row: int
     _rows: Sequence[Sequence[str]] = field(repr=False)
+    has_formulas: bool = False
+    """A workbook cell of the data rows is a formula (its text starts with FORMULA_MARK)."""
 
     @property
     def name(self) -> str:
@@ -42,6 +60,10 @@ class Table:
         for offset, raw in enumerate(self._rows, start=self.header_row + 1):
             if any(raw):
                 yield offset, raw
+
+    def column_values(self, index: int) -> set[str]:
+        """The distinct values (stripped) of column ``index`` over the data rows."""
+        return {r[index].strip() if index < len(r) else "" for r in self._rows}
 
     @property
     def size(self) -> int:
@@ -128,27 +150,111 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_xlsx(path: Path, known: frozenset[str]) -> Table:
-    import zipfile
-
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(path)
+    # openpyxl warns in English (unknown extensions, missing styles): nothing of it is for a
+    # user, and a warning text must never reach one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=False)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise UnreadableFileError(
+                f"{path.name}：不是有效的 .xlsx 文件（{exc}）。请用 Excel/WPS 打开后重新保存。"
+            ) from exc
+        try:
+            for sheet in workbook.worksheets:
+                rows, formulas = _sheet_rows(path, sheet)
+                header_index = _find_header(rows, known)
+                if header_index is not None:
+                    header = tuple(_clean_header(h) for h in rows[header_index])
+                    return Table(
+                        path, "xlsx", header, header_index + 1, rows[header_index + 1 :], formulas
+                    )
+        finally:
+            workbook.close()
+    raise UnreadableFileError(_no_header_message(path.name, known))
+
+
+def _sheet_rows(path: Path, sheet: object) -> tuple[list[list[str]], bool]:
+    rows: list[list[str]] = []
+    formulas = False
+    for raw in sheet.iter_rows():  # type: ignore[attr-defined]
+        if len(rows) >= MAX_ROWS:
+            raise UnreadableFileError(_too_big(path.name, f"超过 {MAX_ROWS:,} 行"))
+        if len(raw) > MAX_COLUMNS:
+            raise UnreadableFileError(_too_big(path.name, f"超过 {MAX_COLUMNS:,} 列"))
+        row = []
+        for cell in raw:
+            value = getattr(cell, "value", None)
+            if getattr(cell, "data_type", None) == "f":
+                formulas = True
+                row.append(FORMULA_MARK + str(value))
+            else:
+                row.append(_cell_text(value))
+        rows.append(row)
+    return rows, formulas
+
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose sheets unpack to more than the limits, from the zip's own
+    directory and each sheet's <dimension>, before anything is decompressed in bulk."""
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            if total > MAX_XLSX_BYTES:
+                raise UnreadableFileError(
+                    _too_big(path.name, f"解压后共 {_size(total)}，上限 {_size(MAX_XLSX_BYTES)}")
+                )
+            for member in members:
+                if not member.filename.startswith("xl/worksheets/"):
+                    continue
+                if member.file_size > MAX_SHEET_XML_BYTES:
+                    raise UnreadableFileError(
+                        _too_big(
+                            path.name,
+                            f"工作表 {member.filename} 解压后 {_size(member.file_size)}，"
+                            f"上限 {_size(MAX_SHEET_XML_BYTES)}",
+                        )
+                    )
+                with archive.open(member) as fh:
+                    head = fh.read(4096)
+                m = _DIMENSION.search(head)
+                if m and m.group(4):
+                    rows, columns = int(m.group(4)), _column_number(m.group(3).decode())
+                    if rows > MAX_ROWS:
+                        raise UnreadableFileError(
+                            _too_big(path.name, f"工作表 {member.filename} 有 {rows:,} 行")
+                        )
+                    if columns > MAX_COLUMNS:
+                        raise UnreadableFileError(
+                            _too_big(path.name, f"工作表 {member.filename} 有 {columns:,} 列")
+                        )
+    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise UnreadableFileError(
             f"{path.name}：不是有效的 .xlsx 文件（{exc}）。请用 Excel/WPS 打开后重新保存。"
         ) from exc
-    try:
-        for sheet in workbook.worksheets:
-            rows = [[_cell_text(v) for v in r] for r in sheet.iter_rows(values_only=True)]
-            header_index = _find_header(rows, known)
-            if header_index is not None:
-                header = tuple(_clean_header(h) for h in rows[header_index])
-                return Table(path, "xlsx", header, header_index + 1, rows[header_index + 1 :])
-    finally:
-        workbook.close()
-    raise UnreadableFileError(_no_header_message(path.name, known))
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
+
+
+def _too_big(name: str, what: str) -> str:
+    return (
+        f"{name}：文件过大（{what}），不像是成绩或名单的导出，已拒绝读取。"
+        "如确为导出文件，请按学期或学院拆分后再导入。"
+    )
 
 
 def _cell_text(value: object) -> str:
