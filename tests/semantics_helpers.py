@@ -20,7 +20,8 @@ from typing import Any
 from yujing.engine.assess import Assessment, WarnedStudent, assess
 from yujing.engine.courses import CourseResult, course_results
 from yujing.engine.figures import Figures, StudentData, figures_at
-from yujing.model import Attempt, AttemptKind, ImportedLevel, PlanRow, Student, Term
+from yujing.imports import exam_kind
+from yujing.model import Attempt, ImportedLevel, PlanRow, Student, Term
 from yujing.policies import Policy, load_policy
 from yujing.warnlist import FileAssessment, assess_files
 
@@ -59,7 +60,7 @@ def attempt(sid: str, row: Row) -> Attempt:
         course_code=code,
         course_name=name,
         credits=Decimal(credits),
-        kind=AttemptKind.parse(kind),
+        kind=exam_kind(kind),
         score=score,
         remark=remark,
         kind_text=kind,

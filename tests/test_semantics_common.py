@@ -28,7 +28,8 @@ from semantics_helpers import (
 )
 
 from yujing.engine.courses import Outcome, attempt_result, gpa
-from yujing.errors import BadRowsError
+from yujing.errors import BadRowsError, InvalidValueError
+from yujing.imports import exam_kind
 from yujing.model import AttemptKind
 
 # -- attempts -------------------------------------------------------------------------------
@@ -119,14 +120,16 @@ def test_attempt_outcome_and_point(score, remark, outcome, point):
         "重修二",
     ],
 )
-def test_exam_kind_variants_count_by_their_start(text, kind):
-    assert AttemptKind.parse(text) is kind
+def test_exam_kind_variants_by_the_table(text, kind):
+    assert exam_kind(text) is kind
 
 
-@pytest.mark.parametrize("text", ["补修", "", "结业考试"], ids=["补修", "empty", "结业考试"])
-def test_unknown_exam_kind_is_unreadable(text):
-    with pytest.raises(ValueError):
-        AttemptKind.parse(text)
+@pytest.mark.parametrize(
+    "text", ["补修", "", "结业考试", "补考三"], ids=["补修", "empty", "结业考试", "补考三"]
+)
+def test_unknown_exam_kind_is_unreadable_never_guessed_by_prefix(text):
+    with pytest.raises(InvalidValueError, match="不在对照表中"):
+        exam_kind(text)
 
 
 # -- courses: term, credits, outcome --------------------------------------------------------

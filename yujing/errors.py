@@ -10,6 +10,7 @@ Tree::
     YujingError
     ├── WorkspaceError            工作区: missing, already there, config unreadable
     ├── InputError                输入文件
+    │   ├── InvalidValueError     one value (学期, 成绩, 考试性质, 日期, 联别代码) that cannot be read
     │   ├── UnreadableFileError   file missing, not a table, undecodable text, broken xlsx
     │   ├── MissingColumnsError   required headers absent
     │   └── BadRowsError          rows that cannot be read (carries every BadRow)
@@ -38,6 +39,11 @@ class WorkspaceError(YujingError):
 
 class InputError(YujingError):
     """An input file (成绩、名单、培养方案…) cannot be used."""
+
+
+class InvalidValueError(InputError):
+    """One value cannot be read (学期「2024/2025」, 成绩「A+」, 考试性质「期中」, a date); the
+    message says what form it should take. Callers add the file, row and column."""
 
 
 class UnreadableFileError(InputError):

@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from yujing.errors import InvalidValueError
+
 _TERM_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*[-—–]\s*([123])\s*$")
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*(?:学年)?\s*$")
 _SEMESTER_WORDS = {
@@ -35,10 +37,12 @@ class Term(NamedTuple):
 
     @classmethod
     def parse(cls, text: str) -> Term:
-        """Parse ``2024-2025-1``; raise ``ValueError`` with a Chinese message otherwise."""
+        """Parse ``2024-2025-1``; raise :class:`InvalidValueError` (Chinese message) otherwise."""
         m = _TERM_RE.match(text or "")
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
-            raise ValueError(f"学期「{text}」格式应为 2024-2025-1（学年-学期，学期为 1、2 或 3）")
+            raise InvalidValueError(
+                f"学期「{text}」格式应为 2024-2025-1（学年-学期，学期为 1、2 或 3）"
+            )
         return cls(int(m.group(1)), int(m.group(3)))
 
     @classmethod
@@ -50,10 +54,10 @@ class Term(NamedTuple):
     def _from_columns(cls, year: str, semester: str) -> Term:
         m = _YEAR_RE.match(year or "")
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
-            raise ValueError(f"学年「{year}」格式应为 2024-2025")
+            raise InvalidValueError(f"学年「{year}」格式应为 2024-2025")
         sem = _SEMESTER_WORDS.get((semester or "").strip())
         if sem is None:
-            raise ValueError(f"学期「{semester}」应为 1、2 或 3")
+            raise InvalidValueError(f"学期「{semester}」应为 1、2 或 3")
         return cls(int(m.group(1)), sem)
 
     @classmethod
@@ -100,27 +104,6 @@ class AttemptKind(StrEnum):
     NORMAL = "正常考试"
     MAKEUP = "补考"
     RETAKE = "重修"
-
-    @classmethod
-    def parse(cls, text: str) -> AttemptKind:
-        """Variants count by their start (正考, 补考一, 重修二); 缓考 is the deferred first exam."""
-        return _attempt_kind(text)
-
-    @classmethod
-    def _parse(cls, text: str) -> AttemptKind:
-        t = (text or "").strip()
-        if t.startswith(("正常", "正考", "缓考", "初考", "首考")):
-            return cls.NORMAL
-        if t.startswith("补考"):
-            return cls.MAKEUP
-        if t.startswith("重修"):
-            return cls.RETAKE
-        raise ValueError("考试性质应为 正常考试、补考 或 重修（及其变体，如 补考一、重修二）")
-
-
-@functools.lru_cache(maxsize=1024)
-def _attempt_kind(text: str) -> AttemptKind:
-    return AttemptKind._parse(text)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from yujing.errors import InvalidValueError
+
 PREFIX = "YJ1"
 SERIAL_DIGITS = 6
 CHECK_CHARS = 8
@@ -81,7 +83,7 @@ def _check(secret: bytes, body: str) -> str:
 def make_payload(secret: bytes, serial: int, part: str) -> str:
     """The payload printed on part ``part`` of serial ``serial``."""
     if not re.fullmatch(r"[A-Z][0-9]", part):
-        raise ValueError(f"part code {part!r} must be a letter and a digit")
+        raise InvalidValueError(f"联别代码「{part}」应为一个大写字母加一个数字，如 N1")
     body = f"{PREFIX}.{format_serial(serial)}.{part}"
     return f"{body}.{_check(secret, body)}"
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from yujing.errors import YujingError
+from yujing.errors import InvalidValueError, YujingError
 from yujing.model import Term
 
 console = Console(highlight=False, soft_wrap=True)
@@ -33,7 +33,7 @@ class TermType(click.ParamType):
             return value
         try:
             return Term.parse(str(value))
-        except ValueError as exc:
+        except InvalidValueError as exc:
             self.fail(str(exc), param, ctx)
 
 

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from yujing.errors import InvalidValueError
 from yujing.model import Attempt, AttemptKind, Term
 
 PASS_WORDS: dict[str, Decimal | None] = {
@@ -45,7 +46,7 @@ class Outcome(StrEnum):
 def parse_score(text: str) -> Decimal | str | None:
     """A score cell as a number 0–100, a grade word, or ``None`` when empty.
 
-    Raises ``ValueError`` (Chinese message) for anything else.
+    Raises :class:`~yujing.errors.InvalidValueError` (Chinese message) for anything else.
     """
     t = (text or "").strip()
     if not t:
@@ -55,11 +56,11 @@ def parse_score(text: str) -> Decimal | str | None:
     try:
         value = Decimal(t)
     except ArithmeticError:
-        raise ValueError(
+        raise InvalidValueError(
             "成绩应为 0–100 的数字，或 优秀/良好/中等/及格/不及格，或 合格/不合格/通过/不通过"
         ) from None
     if not value.is_finite() or value < 0 or value > 100:
-        raise ValueError("成绩应在 0 到 100 之间")
+        raise InvalidValueError("成绩应在 0 到 100 之间")
     return value
 
 

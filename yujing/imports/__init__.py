@@ -11,7 +11,7 @@
 
 from yujing.imports.kinds import KINDS, Column, ImportKind
 from yujing.imports.parse import ParsedFile, checked, parse_file, record_key
-from yujing.imports.profiles import ExportProfile, load_profiles, profile_names
+from yujing.imports.profiles import ExportProfile, exam_kind, load_profiles, profile_names
 from yujing.imports.settings import ImportSettings, import_settings, save_column_map
 from yujing.imports.tables import Table, read_table
 
@@ -24,6 +24,7 @@ __all__ = [
     "ParsedFile",
     "Table",
     "checked",
+    "exam_kind",
     "import_settings",
     "load_profiles",
     "parse_file",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yujing.errors import BadRow, InputError, MissingColumnsError
+from yujing.errors import BadRow, InputError, InvalidValueError, MissingColumnsError
 from yujing.imports.kinds import KINDS, ImportKind
 from yujing.imports.profiles import (
     HEADERS,
@@ -413,7 +413,7 @@ def _student_parser(ids: StudentIds) -> RowParser:
 def _term_of(values: dict[str, str]) -> Term:
     try:
         return Term.from_columns(values["school_year"], values["semester"])
-    except ValueError as exc:
+    except InvalidValueError as exc:
         bad = "school_year" if "学年" in str(exc) else "semester"
         raise RowError(bad, values[bad], str(exc)) from None
 

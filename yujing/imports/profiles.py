@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yujing.errors import InputError, MissingColumnsError
+from yujing.errors import InputError, InvalidValueError, MissingColumnsError
 from yujing.imports.kinds import GRADE_COLUMNS
 from yujing.imports.tables import Table
 from yujing.imports.values import RowError
@@ -111,6 +111,16 @@ def load_profiles() -> dict[str, ExportProfile]:
     ]
     profiles.sort(key=lambda p: -p.priority)
     return {p.name: p for p in profiles}
+
+
+def exam_kind(text: str) -> AttemptKind:
+    """The kind of attempt a 考试性质 value names, by the shared table (``common.toml``), never
+    by its first characters: 正常考试补考 or 补修 must be in the table to be read."""
+    kinds = load_profiles()["yujing"].exam_kinds
+    found = kinds.get((text or "").strip())
+    if found is None:
+        raise InvalidValueError(f"考试性质「{text}」不在对照表中；可用：{'、'.join(kinds)}")
+    return found.kind
 
 
 def profile_names() -> tuple[str, ...]:

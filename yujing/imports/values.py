@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from yujing.engine.courses import KNOWN_REMARKS, parse_score
-from yujing.errors import InputError
+from yujing.errors import InputError, InvalidValueError
 
 DEFAULT_STUDENT_ID_PATTERN = r"^[A-Za-z0-9]+$"
 """学号: ASCII letters and digits (after full-width characters are folded, NFKC); a workspace
@@ -141,6 +141,6 @@ class Scores:
         if score and not remark:
             try:
                 parse_score(score)
-            except ValueError as exc:
+            except InvalidValueError as exc:
                 return (str(exc) if _is_number(score) else SCORE_HELP,)
         return score, remark
