@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,13 @@ RECORD_TABLES = {
 
 
 def now() -> str:
+    """The one clock (时间): local time to the second, as stored in the registry and printed."""
     return datetime.now().isoformat(timespec="seconds")
+
+
+def today() -> date:
+    """Today's date by :func:`now` (the same clock)."""
+    return date.fromisoformat(now()[:10])
 
 
 def record_row(record: Any, key: tuple[str, ...]) -> dict[str, Any]:
@@ -112,6 +118,67 @@ class SavedList:
 
     def levels(self) -> dict[str, str]:
         return {e["student_id"]: e["level"] for e in self.warned}
+
+
+@dataclass(frozen=True)
+class SerialRow:
+    """A serial (编号) as stored: whose it is, of which term and batch, active or voided."""
+
+    serial: int
+    term: str
+    student_id: str
+    batch: str
+    status: str
+    void_reason: str
+    created_at: str
+    voided_at: str
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """A file filed into a student's folder from a scan or by hand (归档文件)."""
+
+    id: int
+    student_id: str
+    term: str
+    serial: int | None
+    form: str
+    part: str
+    title: str
+    kind: str
+    path: str
+    sha256: str
+    version: int
+    source_name: str
+    source_sha: str
+    source_pages: str
+    signed: int | None
+    at: str
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    """The archive copy of a part issued to a student (发出的通知书留档)."""
+
+    student_id: str
+    term: str
+    serial: int
+    form_title: str
+    file: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ReturnedPart:
+    """A part of a form that came back by scan (回收的联): student, form id, part code."""
+
+    student_id: str
+    form: str
+    part: str
 
 
 class Registry:
@@ -816,6 +883,104 @@ class Registry:
                 "assigned_at": now(),
             },
         )
+
+
+    # -- typed queries (the only SQL of the package lives in this module) --------------------
+
+    def count(self, table: str) -> int:
+        """Rows of ``table`` (one of the registry's tables)."""
+        return int(self.db.table(table).count)
+
+    def latest_term(self, *, frozen: bool = False) -> Term | None:
+        """The latest term with a warning list (only frozen lists when ``frozen``)."""
+        sql = "select term from lists" + (" where status = 'frozen'" if frozen else "")
+        row = self.db.execute(sql + " order by term desc limit 1").fetchone()
+        return Term.parse(row[0]) if row else None
+
+    def latest_frozen_term(self) -> Term | None:
+        """The latest term whose warning list is frozen (冻结)."""
+        return self.latest_term(frozen=True)
+
+    def serial_rows(self, term: Term | None = None, *, active_only: bool = False) -> dict[int, SerialRow]:
+        """Serials by number (of ``term`` only, and only active ones, when asked)."""
+        clauses, args = [], []
+        if term is not None:
+            clauses.append("term = ?")
+            args.append(str(term))
+        if active_only:
+            clauses.append("status = 'active'")
+        where = f" where {' and '.join(clauses)}" if clauses else ""
+        cur = self.db.execute(
+            "select serial, term, student_id, batch, status, void_reason, created_at, voided_at "
+            f"from serials{where} order by serial",
+            args,
+        )
+        return {
+            r[0]: SerialRow(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "")
+            for r in cur
+        }
+
+    def archive_file_rows(self, term: Term | None = None) -> list[ArchiveFile]:
+        """Filed scans and hand-filed pages (of ``term`` when given), in filing order."""
+        where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
+        return [
+            ArchiveFile(
+                r["id"],
+                r["student_id"],
+                r["term"],
+                r["serial"],
+                r["form"] or "",
+                r["part"] or "",
+                r["title"] or "",
+                r["kind"] or "",
+                r["path"] or "",
+                r["sha256"] or "",
+                r["version"] or 1,
+                r["source_name"] or "",
+                r["source_sha"] or "",
+                r["source_pages"] or "",
+                r["signed"],
+                r["at"] or "",
+            )
+            for r in self.db.table("archive_files").rows_where(where, args, order_by="id")
+        ]
+
+    def issued_files(self, term: Term | None = None) -> list[IssuedFile]:
+        """The archive copies of issued parts (one per student, form and file), in issue
+        order; of ``term`` only when given."""
+        where = " and s.term = ?" if term is not None else ""
+        cur = self.db.execute(
+            "select s.student_id, s.term, p.serial, p.form_title, p.file, p.sha256 "
+            "from issued_parts p join serials s on s.serial = p.serial "
+            f"where p.file != ''{where} order by p.id",
+            [str(term)] if term is not None else [],
+        )
+        out: list[IssuedFile] = []
+        seen: set[str] = set()
+        for sid, t, serial, title, file, digest in cur:
+            if file in seen:
+                continue
+            seen.add(file)
+            out.append(IssuedFile(sid, t, serial, title or "", file, digest or ""))
+        return out
+
+    def record_counts(self, term: Term) -> dict[tuple[str, str], int]:
+        """(学号, record kind) → number of records (attachments, typed records) of ``term``."""
+        cur = self.db.execute(
+            "select student_id, kind, count(*) from records where term = ? "
+            "group by student_id, kind",
+            [str(term)],
+        )
+        return {(str(sid), str(kind)): int(n) for sid, kind, n in cur}
+
+    def returned_parts(self, term: Term) -> list[ReturnedPart]:
+        """The distinct (student, form, part) filed from scans for ``term``."""
+        cur = self.db.execute(
+            "select distinct student_id, form, part from archive_files "
+            "where term = ? and kind = 'scan' order by student_id, form, part",
+            [str(term)],
+        )
+        return [ReturnedPart(str(sid), str(form or ""), str(part or "")) for sid, form, part in cur]
 
 
 def _text(value: Any) -> str:

@@ -19,7 +19,6 @@ import shutil
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
 from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
 from yujing.model import Term
 from yujing.policies import Policy
-from yujing.registry import RECORD_TABLES, Registry, SavedList, record_row
+from yujing.registry import RECORD_TABLES, Registry, SavedList, now, record_row
 from yujing.warnlist import population, previous_levels, unrostered
 
 if TYPE_CHECKING:
@@ -140,7 +139,7 @@ class Workspace:
             f"# 由「{source.name}」复制而来，可直接修改其中的阈值、表单和模板\n"
             f"pack = {toml_string(PACK_COPY)}\n"
             f"pack_origin = {toml_string(source.name)}\n"
-            f"created = {toml_string(datetime.now().isoformat(timespec='seconds'))}\n"
+            f"created = {toml_string(now())}\n"
         )
         with atomic_write(root / CONFIG_NAME, "w", encoding="utf-8") as fh:
             fh.write(config)
@@ -261,7 +260,7 @@ class Workspace:
                     "updated": result.updated,
                     "unchanged": result.unchanged,
                     "skipped": len(parsed.bad_rows),
-                    "at": datetime.now().isoformat(timespec="seconds"),
+                    "at": now(),
                 },
                 result.changes,
                 RECORD_TABLES[kind],
@@ -300,15 +299,12 @@ class Workspace:
             )
         policy = self.policy
         for needed in sorted(policy.requires):
-            if registry.db.table(RECORD_TABLES[needed]).count == 0:
+            if registry.count(RECORD_TABLES[needed]) == 0:
                 raise ListStateError(
                     f"规则「{policy.name}」需要先导入{KINDS[needed].title}："
                     f"yujing import {needed} FILE"
                 )
-        if (
-            registry.db.table("grades").count == 0
-            and registry.db.table("imported_levels").count == 0
-        ):
+        if registry.count("grades") == 0 and registry.count("imported_levels") == 0:
             raise ListStateError("还没有导入成绩。请先运行 yujing import grades FILE。")
         return self._assess(term, progress)
 

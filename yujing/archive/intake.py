@@ -20,12 +20,11 @@ import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yujing.archive import safe_name, student_folder
-from yujing.errors import InputError, UnreadableFileError
+from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import part_by_code
 from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
@@ -219,7 +218,7 @@ def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _D
             )
         try:
             part_by_code(ws.forms, ref.part)
-        except ValueError:
+        except FormsError:
             return _Decision(
                 page, REVIEW, f"联别代码 {ref.part} 不在本规则的表单目录中", codes=tuple(codes)
             )
@@ -257,7 +256,7 @@ def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str)
     sid = row["student_id"]
     name = students[sid].name if sid in students else ""
     folder = student_folder(ws.archive_dir, sid, name) / row["term"]
-    stamp = datetime.now().strftime("%Y%m%d")
+    stamp = now()[:10].replace("-", "")
     base = safe_name(f"{format_serial(serial)} {_title(form, part)}（{how} {stamp}）")
     target, version = _place(folder, base, content)
     return _Placed(
@@ -476,7 +475,7 @@ def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
         raise InputError(f"编号 {format_serial(serial)} 已作废，不能归档到它名下。")
     try:
         _form, spec = part_by_code(ws.forms, part.upper())
-    except ValueError as exc:
+    except FormsError as exc:
         raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
     placed = _place_part(ws, serial, spec.code, (ws.root / item["file"]).read_bytes(), "人工归档")
     rel, sid = placed.rel, placed.student_id
@@ -500,34 +499,29 @@ def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
     """Every archived file: issued copies, then scans and hand-filed pages."""
     registry = ws.registry
     students = registry.students()
-    serials = {r["serial"]: r for r in registry.db.query("select * from serials")}
-    seen: set[str] = set()
-    for row in registry.issued_parts():
-        if not row["file"] or row["file"] in seen:
-            continue
-        seen.add(row["file"])
-        sid = serials[row["serial"]]["student_id"]
+    for issued in registry.issued_files():
+        sid = issued.student_id
         yield {
             "学号": sid,
             "姓名": students[sid].name if sid in students else "",
-            "编号": format_serial(row["serial"]),
-            "联别": row["form_title"],
-            "文件": row["file"],
+            "编号": format_serial(issued.serial),
+            "联别": issued.form_title,
+            "文件": issued.file,
             "来源": "",
             "页码": "",
-            "sha256": row["sha256"],
+            "sha256": issued.sha256,
         }
-    for row in registry.archive_files():
-        sid = row["student_id"]
+    for row in registry.archive_file_rows():
+        sid = row.student_id
         yield {
             "学号": sid,
             "姓名": students[sid].name if sid in students else "",
-            "编号": format_serial(row["serial"]) if row["serial"] else "",
-            "联别": row["title"],
-            "文件": row["path"],
-            "来源": row["source_name"] or "",
-            "页码": row["source_pages"] or "",
-            "sha256": row["sha256"],
+            "编号": format_serial(row.serial) if row.serial else "",
+            "联别": row.title,
+            "文件": row.path,
+            "来源": row.source_name,
+            "页码": row.source_pages,
+            "sha256": row.sha256,
         }
 
 

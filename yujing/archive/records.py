@@ -22,6 +22,7 @@ from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
 from yujing.model import Term
+from yujing.registry import today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -56,15 +57,15 @@ def _student(ws: Workspace, student_id: str) -> tuple[str, str]:
 def _term(ws: Workspace, term: Term | None) -> Term:
     if term is not None:
         return term
-    frozen = [r for r in ws.registry.db.query("select term from lists order by term desc")]
-    if not frozen:
+    latest = ws.registry.latest_term()
+    if latest is None:
         raise InputError("还没有任何学期的名单；请用 --term 指明学期。")
-    return Term.parse(frozen[0]["term"])
+    return latest
 
 
 def _parse_date(text: str | None) -> str:
     if not text:
-        return date.today().isoformat()
+        return today().isoformat()
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
@@ -241,7 +242,7 @@ def transcripts(
                 sid,
                 term,
                 "transcript",
-                date.today().isoformat(),
+                today().isoformat(),
                 target,
                 who="yujing",
                 how="由导入成绩生成",

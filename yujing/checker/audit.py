@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from yujing.errors import ListStateError
 from yujing.model import Term
 from yujing.policies import Requirement
 from yujing.qr import format_serial
+from yujing.registry import SerialRow, now, today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -82,7 +83,7 @@ def audit(
     term = term or _latest_term(ws)
     saved = ws.saved(term)
     policy = ws.policy
-    as_of = as_of or date.today()
+    as_of = as_of or today()
     notes: list[str] = []
     if not saved.frozen:
         notes.append(f"{term} 的名单尚未冻结，按草稿名单检查。")
@@ -97,15 +98,12 @@ def audit(
         raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
     ctx = _Context(ws.root, term, as_of, list_day, verify, registry.file_facts())
     serials = {
-        r["student_id"]: r
-        for r in registry.db.query(
-            "select * from serials where term = ? and status = 'active'", [str(term)]
-        )
+        r.student_id: r for r in registry.serial_rows(term, active_only=True).values()
     }
     scans: dict[str, list[_Doc]] = {}
-    for r in registry.db.query("select * from archive_files where term = ?", [str(term)]):
-        scans.setdefault(r["student_id"], []).append(
-            _Doc(r["path"], _day(r["at"]), part=r["part"] or "", signed=r["signed"])
+    for a in registry.archive_file_rows(term):
+        scans.setdefault(a.student_id, []).append(
+            _Doc(a.path, _day(a.at), part=a.part, signed=a.signed)
         )
     records: dict[str, list[_Doc]] = {}
     for r in registry.records(str(term)):
@@ -113,12 +111,8 @@ def audit(
             _Doc(r["path"], _day(r["date"]), kind=r["kind"], who=r["who"] or "")
         )
     issued_files: dict[str, list[str]] = {}
-    for r in registry.db.query(
-        "select distinct s.student_id, p.file from issued_parts p join serials s "
-        "on s.serial = p.serial where s.term = ? and p.file != ''",
-        [str(term)],
-    ):
-        issued_files.setdefault(r["student_id"], []).append(r["file"])
+    for f in registry.issued_files(term):
+        issued_files.setdefault(f.student_id, []).append(f.file)
     requirements = [ISSUED, *policy.requirements]
     pool = None
     if verify:
@@ -148,7 +142,7 @@ def audit(
         policy_title=policy.title,
         term=str(term),
         term_label=term.label(),
-        generated_at=datetime.now().isoformat(timespec="seconds"),
+        generated_at=now(),
         as_of=as_of.isoformat(),
         verified=verify,
         requirements=tuple((r.id, r.title) for r in requirements),
@@ -162,7 +156,7 @@ def _check_students(
     students: Sequence[Mapping[str, Any]],
     requirements: Sequence[Requirement],
     policy: Any,
-    serials: Mapping[str, Mapping[str, Any]],
+    serials: Mapping[str, SerialRow],
     scans: Mapping[str, list[_Doc]],
     records: Mapping[str, list[_Doc]],
     issued_files: Mapping[str, list[str]],
@@ -181,7 +175,7 @@ def _check_students(
         status, found = _check_issued(who, serial)
         statuses.append(status)
         findings += found
-        issue_day = _day(serial["created_at"]) if serial else None
+        issue_day = _day(serial.created_at) if serial else None
         docs = scans.get(sid, []) + records.get(sid, [])
         for req in policy.requirements:
             if not req.applies_to(entry["level"]):
@@ -237,7 +231,7 @@ def _finding(
 
 
 def _check_issued(
-    who: _Who, serial: Mapping[str, Any] | None
+    who: _Who, serial: SerialRow | None
 ) -> tuple[RequirementStatus, list[Finding]]:
     if serial is None:
         return (
@@ -252,7 +246,7 @@ def _check_issued(
             ],
         )
     return RequirementStatus(
-        ISSUED.id, ISSUED.title, "ok", f"第 {format_serial(serial['serial'])} 号", 1, 1
+        ISSUED.id, ISSUED.title, "ok", f"第 {format_serial(serial.serial)} 号", 1, 1
     ), []
 
 
@@ -522,13 +516,13 @@ def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
 
 
 def _latest_term(ws: Workspace) -> Term:
-    rows = list(ws.registry.db.query("select term from lists order by term desc limit 1"))
-    if not rows:
+    term = ws.registry.latest_term()
+    if term is None:
         raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")
-    return Term.parse(rows[0]["term"])
+    return term
 
 
 def _day(text: str | None) -> date:
     if not text:
-        return date.today()
+        return today()
     return date.fromisoformat(str(text)[:10])

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,7 @@ from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, run_chunk
 from yujing.model import Student, Term
 from yujing.qr import format_serial, load_or_create_secret
-from yujing.registry import now
+from yujing.registry import now, today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -277,7 +276,7 @@ def _render(
     roster = ws.registry.students()
     by_id = {e["student_id"]: e for e in entries}
     secret = load_or_create_secret(ws.root)
-    issued_on = date.today()
+    issued_on = today()
     all_forms = ws.forms
     planned: list[_Planned] = []
     for sid, serial in serials.items():
