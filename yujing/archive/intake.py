@@ -527,15 +527,11 @@ def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
 
 def write_manifest(ws: Workspace, output: Path) -> int:
     """``archive manifest``: the rows of :func:`manifest_rows` as CSV (UTF-8 with BOM)."""
-    import csv
+    from yujing.outputs import write_csv
 
     if output.suffix.lower() != ".csv":
         raise InputError(f"清单文件 {output.name} 应以 .csv 结尾。")
     rows = list(manifest_rows(ws))
-    with atomic_write(output, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(
-            fh, fieldnames=["学号", "姓名", "编号", "联别", "文件", "来源", "页码", "sha256"]
-        )
-        writer.writeheader()
-        writer.writerows(rows)
+    header = ["学号", "姓名", "编号", "联别", "文件", "来源", "页码", "sha256"]
+    write_csv(output, header, ([r[h] for h in header] for r in rows))
     return len(rows)

@@ -21,7 +21,7 @@ from yujing.checker.html import (
     verdict,
 )
 from yujing.checker.model import PROBLEMS, AuditReport, Finding
-from yujing.files import atomic_write
+from yujing.outputs import save_xlsx
 
 FINDING_HEADERS = (
     "学院",
@@ -302,7 +302,4 @@ def write_xlsx(report: AuditReport, path: Path) -> Path:
     _students_sheet(wb, report)
     _findings_sheet(wb, report)
     _stray_sheet(wb, report)
-    path = Path(path)
-    with atomic_write(path, "wb") as fh:
-        wb.save(fh)
-    return path
+    return save_xlsx(wb, Path(path))

@@ -691,11 +691,10 @@ def audit_cmd(
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     elif fmt == "csv":
-        import csv
-
         from yujing.checker.model import FINDING_HEADERS
+        from yujing.outputs import csv_writer
 
-        writer = csv.writer(sys.stdout)
+        writer = csv_writer(sys.stdout)
         writer.writerow(FINDING_HEADERS)
         writer.writerows(f.as_row() for f in report.findings)
     else:

@@ -563,7 +563,7 @@ def _cover(
 def _write_batch_list(path: Path, planned: Sequence[_Planned], policy: Any, term: Term) -> None:
     from openpyxl import Workbook
 
-    from yujing.files import atomic_write
+    from yujing.outputs import save_xlsx
 
     wb = Workbook()
     sheet = wb.active
@@ -586,5 +586,4 @@ def _write_batch_list(path: Path, planned: Sequence[_Planned], policy: Any, term
         )
     for col, width in zip("ABCDEFGHI", (6, 14, 12, 13, 10, 12, 10, 60, 6), strict=True):
         sheet.column_dimensions[col].width = width
-    with atomic_write(path, "wb") as fh:
-        wb.save(fh)
+    save_xlsx(wb, path)
