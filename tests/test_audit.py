@@ -27,7 +27,7 @@ from yujing.forms import part_by_code
 from yujing.generator.batch import issue
 from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
-from yujing.qr import load_or_create_secret, verify
+from yujing.qr import load_secret, verify
 from yujing.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(
@@ -49,7 +49,7 @@ def complete_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
     subprocess.run(
         ["pdftoppm", "-r", "150", "-gray", "-png", str(batch.pdf), str(base / "p")], check=True
     )
-    secret = load_or_create_secret(root)
+    secret = load_secret(root)
     files = {(r["serial"], r["part"]): r["file"] for r in ws.registry.issued_parts()}
     owner = {s.serial: s.student_id for s in batch.students}
     pages: dict[str, dict[str, Image.Image]] = {}

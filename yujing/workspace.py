@@ -3,7 +3,9 @@
 - ``yujing.toml``      the readable config (school, the title of its rules, the pack folder);
 - ``pack/``            the institution pack (院校包: policy.toml, forms.toml, templates/),
                        copied from a built-in or a school's own pack, editable in place;
-- ``registry.sqlite``  the registry (imports, lists, objections, the event log);
+- ``registry.sqlite``  the registry (imports, lists, objections, the event log), sealed with
+- ``secret.key``       the signing key of the QR codes and the registry's seals (made by init;
+                       keep a backup: ``yujing backup DIR``);
 - ``lists/``           the warning lists as .xlsx;
 - ``archive/``         one folder per student (一生一档).
 
@@ -28,8 +30,10 @@ from yujing.files import atomic_write, bulk, sha256_file
 from yujing.importing import KINDS, checked, parse_file, record_key
 from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
 from yujing.lists import ListRow, apply_objections, list_rows, write_xlsx
+from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
+from yujing.qr import create_secret, read_secret
 from yujing.registry import RECORD_TABLES, Registry, SavedList, now, record_row
 from yujing.warnlist import population, previous_levels, unrostered
 
@@ -143,6 +147,7 @@ class Workspace:
         )
         with atomic_write(root / CONFIG_NAME, "w", encoding="utf-8") as fh:
             fh.write(config)
+        create_secret(root)
         ws = cls(root)
         ws.registry.log("init", f"school={school.strip()} pack={source.name}")
         return ws
@@ -182,7 +187,7 @@ class Workspace:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            self._registry = Registry(self.root / REGISTRY_NAME)
+            self._registry = Registry(self.root / REGISTRY_NAME, read_secret(self.root))
         return self._registry
 
     @property
@@ -225,8 +230,24 @@ class Workspace:
     def lists_dir(self) -> Path:
         return self.root / "lists"
 
+    # -- backups ---------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> Path:
+        """Write a consistent copy of the workspace into ``target`` (see :mod:`yujing.backup`)."""
+        from yujing.backup import backup
+
+        return backup(self, target)
+
+    @staticmethod
+    def restore(source: Path, target: Path) -> Workspace:
+        """Bring a backup made by :meth:`backup` back as the workspace at ``target``."""
+        from yujing.backup import restore
+
+        return restore(source, target)
+
     # -- imports ---------------------------------------------------------------------------
 
+    @writes
     @bulk()
     def import_file(
         self,
@@ -287,6 +308,7 @@ class Workspace:
     def list_path(self, term: Term) -> Path:
         return self.lists_dir / f"{term} {self.policy.title}名单.xlsx"
 
+    @writes
     def assess(self, term: Term, *, progress: Progress | None = None) -> ListReport:
         """Compute and store the draft list of ``term`` (objections already recorded for it
         are applied again) and write it as .xlsx."""
@@ -371,6 +393,7 @@ class Workspace:
             term, self.policy, saved.status, rows, self.list_path(term), saved.assessed_count
         )
 
+    @writes
     def record_objection(
         self,
         term: Term,
@@ -423,6 +446,7 @@ class Workspace:
         self._rewrite_xlsx(term)
         return updated
 
+    @writes
     def freeze(self, term: Term) -> ListReport:
         """Fix the list notices are printed from (冻结); it cannot change afterwards."""
         saved = self.saved(term)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,8 @@ from yujing.archive import safe_name, student_folder
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import part_by_code
-from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
+from yujing.locking import writes
+from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import now
 
 if TYPE_CHECKING:
@@ -92,12 +93,13 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, unsupported
 
 
+@writes
 def ingest(
     ws: Workspace, paths: Sequence[Path], *, progress: Progress | None = None
 ) -> IntakeResult:
     """File every page of ``paths`` (files or folders) by its QR code, or queue it for review."""
     files, unsupported = expand(paths)
-    secret = load_or_create_secret(ws.root)
+    secret = load_secret(ws.root)
     outcomes: list[PageOutcome] = []
     skipped: list[Path] = []
     errors: list[str] = []
@@ -136,10 +138,19 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
     registry = ws.registry
     digest = sha256_file(path)
     source = registry.scan_source(digest)
-    if source is not None and source["status"] == "done":
+    # Pages queued because their code failed the check are read again when the file was read
+    # with another key (the right key is back from a backup); their old review items are closed
+    # with the new outcome. The key's fingerprint is recorded only once the file is done.
+    key_id = hashlib.sha256(b"yujing-key-id" + secret).hexdigest()[:16]
+    retry: dict[int, int] = {}
+    if source is not None and source.get("key_id") != key_id:
+        retry = registry.rejected_pages(digest, Rejection.FORGED.value)
+    if source is not None and source["status"] == "done" and not retry:
         registry.log("scan-skip", f"{path.name}：与已处理的 {source['name']} 内容相同，跳过")
         return "skipped"
-    done_pages = registry.scanned_pages(digest)
+    if retry:
+        registry.log("scan-reread", f"{path.name}：重新识别校验失败的第 {_pages(retry)} 页")
+    done_pages = registry.scanned_pages(digest) - set(retry)
     registry.save_scan_source(
         {
             "sha256": digest,
@@ -166,12 +177,13 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
             decisions.append(decision)
         if path.suffix.lower() != ".pdf":
             images[page.page] = page.image
-    outcomes = _apply(ws, path, digest, decisions, images)
+    outcomes = _apply(ws, path, digest, decisions, images, retry)
     registry.save_scan_source(
         {
             **(registry.scan_source(digest) or {}),
             "status": "done",
-            "pages": len(done_pages) + len(decisions),
+            "pages": len(registry.scanned_pages(digest)),
+            "key_id": key_id,
             "last_seen": now(),
         }
     )
@@ -304,8 +316,17 @@ def _record_part(
     )
 
 
+def _pages(pages: Iterable[int]) -> str:
+    return "、".join(str(p) for p in sorted(pages))
+
+
 def _apply(
-    ws: Workspace, path: Path, digest: str, decisions: Sequence[_Decision], images: dict[int, Any]
+    ws: Workspace,
+    path: Path,
+    digest: str,
+    decisions: Sequence[_Decision],
+    images: dict[int, Any],
+    superseded: Mapping[int, int] | None = None,
 ) -> list[PageOutcome]:
     """Write the files, then record every page (per group, after its file is in place)."""
     registry = ws.registry
@@ -321,6 +342,9 @@ def _apply(
         )
         rel, sid = placed.rel, placed.student_id
         with registry.transaction():
+            registry.supersede_review_items(
+                superseded[d.page] for d in group if superseded and d.page in superseded
+            )
             for d in group:
                 registry.record_scan_page(
                     {
@@ -360,6 +384,8 @@ def _apply(
         target, _ = _place(folder, base, content)
         rel = str(target.relative_to(ws.root))
         with registry.transaction():
+            if superseded and d.page in superseded:
+                registry.supersede_review_items([superseded[d.page]])
             registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
             registry.record_scan_page(
                 {
@@ -460,6 +486,7 @@ def review_items(ws: Workspace, *, include_blank: bool = False) -> list[dict[str
     return ws.registry.review_items(include_blank=include_blank)
 
 
+@writes
 def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
     """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档)."""
     registry = ws.registry

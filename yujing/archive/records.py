@@ -21,6 +21,7 @@ from yujing.docxfonts import set_fonts
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
+from yujing.locking import writes
 from yujing.model import Term
 from yujing.registry import today
 
@@ -72,6 +73,7 @@ def _parse_date(text: str | None) -> str:
         raise InputError(f"日期「{text}」格式应为 2024-10-08。") from None
 
 
+@writes
 def attach(
     ws: Workspace,
     student_id: str,
@@ -105,6 +107,7 @@ def attach(
     )
 
 
+@writes
 def record(
     ws: Workspace,
     student_id: str,
@@ -172,6 +175,7 @@ def _register(
     return Filed(record_id, sid, kind, rel)
 
 
+@writes
 def transcripts(
     ws: Workspace,
     term: Term,
