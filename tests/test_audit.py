@@ -197,8 +197,13 @@ def test_each_problem_is_reported_exactly_once(
     shutil.copy(ws.root / issued, moved)
 
     report = audit(ws, TERM, as_of=LATER)
+    # The rows deleted by hand above break the registry's seal chain: reported as such (the
+    # registry test covers what each looks like); the other problems once each.
+    assert any(f.problem == "tampered" for f in report.findings)
     got = sorted(
-        (f.student_id, f.problem, f.requirement or f.path.split("/")[-1]) for f in report.findings
+        (f.student_id, f.problem, f.requirement or f.path.split("/")[-1])
+        for f in report.findings
+        if f.problem != "tampered"
     )
     assert got == sorted(
         [
@@ -214,9 +219,9 @@ def test_each_problem_is_reported_exactly_once(
     )
     # --verify finds the same, nothing more.
     verified = audit(ws, TERM, as_of=LATER, verify=True)
-    assert sorted((f.student_id, f.problem) for f in verified.findings) == sorted(
-        (s, p) for s, p, _ in got
-    )
+    assert sorted(
+        (f.student_id, f.problem) for f in verified.findings if f.problem != "tampered"
+    ) == sorted((s, p) for s, p, _ in got)
     # Before the deadline the missing parent contact is not a finding yet.
     early = audit(ws, TERM, as_of=TODAY)
     assert ("2023010104", "overdue") not in {(f.student_id, f.problem) for f in early.findings}

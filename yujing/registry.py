@@ -1271,6 +1271,16 @@ class Registry:
         )
         return [str(r[0]) for r in cur if r[0]]
 
+    def student_paths(self) -> list[tuple[str, str]]:
+        """(学号, path) of every file the registry holds (issued copies, scans, records)."""
+        cur = self.db.execute(
+            "select s.student_id, p.file from issued_parts p join serials s "
+            "on s.serial = p.serial where p.file != '' "
+            "union select student_id, path from archive_files where path != '' "
+            "union select student_id, path from records where path != ''"
+        )
+        return [(str(sid), str(path)) for sid, path in cur]
+
     def rejected_pages(self, source_sha: str, reason: str) -> dict[int, int]:
         """Page → open review item of ``source_sha`` queued for ``reason`` (e.g. a failed
         check, to be read again once the right key is back)."""
@@ -1296,7 +1306,8 @@ class Registry:
         }
 
 
-_SEALED_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
+TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
+_SEALED_TITLES = TABLE_TITLES
 _MISSING_SECRET = (
     "工作区缺少签名密钥 secret.key，登记库的封印无法核对或延续。请从备份恢复："
     "把备份中的 secret.key 复制回工作区，或运行 yujing restore 备份目录 新工作区目录。"

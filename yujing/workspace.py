@@ -34,7 +34,7 @@ from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
 from yujing.qr import create_secret, read_secret
-from yujing.registry import RECORD_TABLES, Registry, SavedList, now, record_row
+from yujing.registry import KEY_SEP, RECORD_TABLES, Registry, SavedList, now, record_row
 from yujing.warnlist import population, previous_levels, unrostered
 
 if TYPE_CHECKING:
@@ -61,6 +61,16 @@ class ImportReport:
     unchanged: int
     skipped: tuple[Any, ...]
     changes: tuple[tuple[str, str, str, str], ...]
+
+    def change_lines(self) -> list[str]:
+        """Each change in Chinese: ``2023010101：姓名「陈明」→「陈敏」``."""
+        return [change_line(self.kind, *c) for c in self.changes]
+
+
+def change_line(kind: str, key: str, column: str, old: str, new: str) -> str:
+    """One change of an import, with the column's Chinese header (姓名, 学院, 班级 …)."""
+    label = next((c.header for c in KINDS[kind].columns if c.key == column), column)
+    return f"{key.replace(KEY_SEP, '/')}：{label}「{old}」→「{new}」"
 
 
 @dataclass(frozen=True)
@@ -291,6 +301,14 @@ class Workspace:
                 f"{kind} {Path(path).name}: 新增 {result.inserted}，更新 {result.updated}，"
                 f"未变 {result.unchanged}，跳过 {len(parsed.bad_rows)}",
             )
+            # A roster change (a new 姓名, 学院, 班级 …) goes into the log per student, in Chinese
+            # field names; every import's changes are in the changes table.
+            for change in result.changes if kind == "roster" else ():
+                registry.log(
+                    "roster-change",
+                    f"{Path(path).name}：{change_line(kind, *change)}",
+                    student_id=change[0],
+                )
         return ImportReport(
             kind,
             Path(path),

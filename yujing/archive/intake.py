@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import safe_name, student_folder
+from yujing.archive import folder_for, safe_name
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import part_by_code
@@ -267,7 +267,7 @@ def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str)
     students = registry.students()
     sid = row["student_id"]
     name = students[sid].name if sid in students else ""
-    folder = student_folder(ws.archive_dir, sid, name) / row["term"]
+    folder = folder_for(ws, sid, name) / row["term"]
     stamp = now()[:10].replace("-", "")
     base = safe_name(f"{format_serial(serial)} {_title(form, part)}（{how} {stamp}）")
     target, version = _place(folder, base, content)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yujing.archive import safe_name, student_folder
+from yujing.archive import folder_for, safe_name
 from yujing.docxfonts import set_fonts
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
@@ -92,7 +92,7 @@ def attach(
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when)
-    folder = student_folder(ws.archive_dir, sid, name) / str(term)
+    folder = folder_for(ws, sid, name) / str(term)
     target = folder / safe_name(f"{KIND_TITLES[kind]} {day} {file.stem}{file.suffix}")
     version = 2
     while target.exists() and sha256_file(target) != sha256_file(file):
@@ -127,7 +127,7 @@ def record(
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when)
-    folder = student_folder(ws.archive_dir, sid, name) / str(term)
+    folder = folder_for(ws, sid, name) / str(term)
     body = (
         f"{KIND_TITLES[kind]}\n学号：{sid}    姓名：{name}    学期：{term.label()}\n"
         f"日期：{day}\n人员：{who}\n方式：{how}\n内容：\n{summary}\n"
@@ -236,7 +236,7 @@ def transcripts(
             f"未通过学分：{fmt_decimal(failed)}    "
             f"（由 yujing 根据导入的成绩生成，以教务系统为准）"
         )
-        folder = student_folder(ws.archive_dir, sid, entry["name"]) / str(term)
+        folder = folder_for(ws, sid, entry["name"]) / str(term)
         target = folder / safe_name(f"成绩单 {term}.docx")
         with atomic_write(target, "wb") as fh:
             doc.save(fh)

@@ -27,13 +27,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import student_folder
+from yujing.archive import folder_owner, folder_problems, shared_folders, student_folder
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
-from yujing.errors import ListStateError
+from yujing.errors import ListStateError, SecretMissingError
 from yujing.model import Term
 from yujing.policies import Requirement
 from yujing.qr import format_serial
-from yujing.registry import SerialRow, now, today
+from yujing.registry import TABLE_TITLES, SerialRow, now, today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -97,9 +97,7 @@ def audit(
     if classes and not students:
         raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
     ctx = _Context(ws.root, term, as_of, list_day, verify, registry.file_facts())
-    serials = {
-        r.student_id: r for r in registry.serial_rows(term, active_only=True).values()
-    }
+    serials = {r.student_id: r for r in registry.serial_rows(term, active_only=True).values()}
     scans: dict[str, list[_Doc]] = {}
     for a in registry.archive_file_rows(term):
         scans.setdefault(a.student_id, []).append(
@@ -122,11 +120,22 @@ def audit(
         known_paths |= {p for files in issued_files.values() for p in files}
         pool = ProcessPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2))
         ctx = replace(ctx, hashes=_hash_all(pool, ws.root, sorted(known_paths)))
+    people = _people(ws, saved)
     try:
         audited, deferred = _check_students(
-            students, requirements, policy, serials, scans, records, issued_files, ctx, progress
+            students,
+            requirements,
+            policy,
+            serials,
+            scans,
+            records,
+            issued_files,
+            ctx,
+            progress,
+            registry.student_folders(),
         )
-        stray = _check_stray(ws, ctx)
+        stray = _check_stray(ws, ctx, people)
+        integrity = _check_seals(ws, people, notes) + _check_folders(ws, people)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
         late = _resolve_deferred(deferred, ctx)
@@ -149,6 +158,7 @@ def audit(
         students=tuple(audited),
         stray=tuple(stray),
         notes=tuple(notes),
+        integrity=tuple(integrity),
     )
 
 
@@ -162,6 +172,7 @@ def _check_students(
     issued_files: Mapping[str, list[str]],
     ctx: _Context,
     progress: Progress | None,
+    folders: Mapping[str, str],
 ) -> tuple[list[StudentAudit], list[tuple[_Who, str]]]:
     audited: list[StudentAudit] = []
     deferred: list[tuple[_Who, str]] = []
@@ -186,7 +197,8 @@ def _check_students(
             findings += found
         known = [d.path for d in docs if d.path] + issued_files.get(sid, [])
         findings += _check_files(who, known, ctx, deferred)
-        folder = student_folder(Path("archive"), sid, entry["name"]) / str(ctx.term)
+        folder_name = folders.get(sid) or student_folder(Path(), sid, entry["name"]).name
+        folder = Path("archive") / folder_name / str(ctx.term)
         audited.append(
             StudentAudit(
                 sid,
@@ -230,9 +242,7 @@ def _finding(
     )
 
 
-def _check_issued(
-    who: _Who, serial: SerialRow | None
-) -> tuple[RequirementStatus, list[Finding]]:
+def _check_issued(who: _Who, serial: SerialRow | None) -> tuple[RequirementStatus, list[Finding]]:
     if serial is None:
         return (
             RequirementStatus(ISSUED.id, ISSUED.title, "missing", "未发放通知书（无有效编号）"),
@@ -454,7 +464,76 @@ def _hash_and_check(path: Path) -> tuple[str, bool]:
     return digest.hexdigest(), readable
 
 
-def _check_stray(ws: Workspace, ctx: _Context) -> list[Finding]:
+def _people(ws: Workspace, saved: Any) -> dict[str, _Who]:
+    """学号 → (学号, 姓名, 学院, 班级, 等级) of everyone on the list, else the roster."""
+    out: dict[str, _Who] = {
+        sid: (sid, s.name, s.college, s.class_name, "") for sid, s in ws.registry.students().items()
+    }
+    for e in saved.entries:
+        sid = e["student_id"]
+        out[sid] = (sid, e["name"], e["college"], e["class_name"], e["level"])
+    return out
+
+
+def _who(people: Mapping[str, _Who], sid: str, name: str = "") -> _Who:
+    return people.get(sid) or (sid, name, "", "", "")
+
+
+def _check_seals(ws: Workspace, people: Mapping[str, _Who], notes: list[str]) -> list[Finding]:
+    """Rows of the registry changed, inserted or deleted by hand (登记库被改动)."""
+    registry = ws.registry
+    try:
+        state = registry.check_seals()
+    except SecretMissingError:
+        notes.append("工作区缺少签名密钥 secret.key，登记库的封印无法核对。请从备份恢复该文件。")
+        return []
+    for at, detail in state.sealed_on_upgrade:
+        notes.append(f"{at} {detail}（加封之前对登记库的改动无法发现）。")
+    return [
+        _finding(
+            _who(people, p.student_id),
+            None,
+            "tampered",
+            f"{TABLE_TITLES.get(p.table, p.table)}第 {p.row_id} 行：{p.problem}"
+            + (f"。现存内容：{p.summary}" if p.summary else ""),
+            path=p.summary.split("（", 1)[0] if p.table == "archive_files" else "",
+            title=f"登记库·{TABLE_TITLES.get(p.table, p.table)}",
+        )
+        for p in state.problems
+    ]
+
+
+def _check_folders(ws: Workspace, people: Mapping[str, _Who]) -> list[Finding]:
+    """A 学号 with two folders under two names, or two 学号 sharing one folder."""
+    out: list[Finding] = []
+    for sid, folders in sorted(folder_problems(ws).items()):
+        if len(folders) > 1:
+            out.append(
+                _finding(
+                    _who(people, sid),
+                    None,
+                    "two-names",
+                    f"学号 {sid} 有 {len(folders)} 个档案夹（姓名不同）：{'、'.join(folders)}；"
+                    "材料应归在同一个档案夹中",
+                    path=f"archive/{folders[0]}",
+                    title="档案夹",
+                )
+            )
+    for folder, sids in sorted(shared_folders(ws).items()):
+        out.append(
+            _finding(
+                _who(people, sids[0]),
+                None,
+                "mismatch",
+                f"档案夹 {folder} 中有 {len(sids)} 个学号的材料：{'、'.join(sids)}",
+                path=f"archive/{folder}",
+                title="档案夹",
+            )
+        )
+    return out
+
+
+def _check_stray(ws: Workspace, ctx: _Context, people: Mapping[str, _Who]) -> list[Finding]:
     """Files in archive/ that the registry does not know; a known file found elsewhere than
     recorded (moved into another folder) is reported as a mismatch."""
     known = set(ctx.facts)
@@ -474,8 +553,8 @@ def _check_stray(ws: Workspace, ctx: _Context) -> list[Finding]:
         except OSError:
             digest = ""
         folder = Path(rel).parts[1] if len(Path(rel).parts) > 1 else ""
-        sid = folder.split("-", 1)[0]
-        who = (sid, folder.split("-", 1)[1] if "-" in folder else "", "", "", "")
+        sid = folder_owner(ws, folder)
+        who = _who(people, sid, folder.split("-", 1)[1] if "-" in folder else "")
         if digest in by_hash and by_hash[digest] != rel:
             out.append(
                 _finding(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import safe_name, student_folder
+from yujing.archive import folder_for, safe_name
 from yujing.errors import InputError, ListStateError, SecretMissingError
 from yujing.files import sha256_file
 from yujing.forms import FormSpec, forms_for_level
@@ -390,9 +390,7 @@ def _render(
         readers: dict[Path, Any] = {}
         pages = join_pdfs(order, pdf_path, readers=readers)
         for p in planned:
-            term_dir = student_folder(ws.archive_dir, p.student.student_id, p.student.name) / str(
-                term
-            )
+            term_dir = folder_for(ws, p.student.student_id, p.student.name) / str(term)
             for form in p.forms:
                 found = pages_of.get((form.id, p.serial), [])
                 if not found:
