@@ -37,6 +37,7 @@ from typing import Any
 import sqlite_utils
 
 from yujing.errors import RegistryError, SecretMissingError
+from yujing.faults import checkpoint
 from yujing.model import Attempt, AttemptKind, Flag, ImportedLevel, PlanRow, Student, Term
 
 KEY_SEP = "\x1f"
@@ -292,7 +293,9 @@ class Registry:
             raise RegistryError(f"登记库无法写入（{self.path}）：{sqlite_message(exc)}。") from exc
         try:
             yield
+            checkpoint("before-commit")
             conn.execute("COMMIT")
+            checkpoint("after-commit")
         except sqlite3.Error as exc:
             conn.rollback()
             raise RegistryError(f"登记库写入失败（{self.path}）：{sqlite_message(exc)}。") from exc
@@ -660,10 +663,11 @@ class Registry:
         names = ["key", *columns]
         fields = ", ".join(f"[{c}]" for c in names)
         values = ", ".join("?" * len(names))
-        if new_rows:
+        for chunk in _chunks(new_rows, 2000):
+            checkpoint("store-chunk")
             self.db.conn.executemany(
                 f"insert into [{table.name}] ({fields}) values ({values})",
-                (tuple(r.get(c) for c in names) for r in new_rows),
+                (tuple(r.get(c) for c in names) for r in chunk),
             )
         if changed_rows:
             self.db.conn.executemany(
@@ -1230,11 +1234,14 @@ class Registry:
             rows, last_id, head_chain, mac = head
             if not hmac.compare_digest(mac, self._head_mac(table, rows, last_id, head_chain)):
                 problems.append(SealProblem(table, last_id, "封印记录本身被改动"))
-            elif (rows, last_id, head_chain) != (count, last, chain):
-                if count < rows or last < last_id:
-                    what = f"末尾的行被删除（加封时共 {rows} 行，最后一行为第 {last_id} 行；现有 {count} 行）"
+            elif (last_id, head_chain) != (last, chain):
+                if last < last_id:
+                    what = (
+                        f"末尾的行被删除（加封时最后一行为第 {last_id} 行，共 {rows} 行；"
+                        f"现在最后一行为第 {last} 行）"
+                    )
                 else:
-                    what = f"末尾多出未经封印的行（加封时共 {rows} 行，现有 {count} 行）"
+                    what = f"封印记录与现有的行不符（加封时最后一行为第 {last_id} 行）"
                 problems.append(SealProblem(table, last_id, what))
         upgrades = tuple(
             (str(r["at"]), str(r["detail"]))
@@ -1333,7 +1340,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 

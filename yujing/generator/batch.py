@@ -244,10 +244,10 @@ def _ensure_secret(ws: Workspace) -> None:
     make every printed code fail its check)."""
     if read_secret(ws.root) is not None:
         return
-    if ws.registry.count("serials") > 0:
+    if ws.registry.count("serials") > 0 or ws.registry.sealed:
+        done = "已经发放过编号" if ws.registry.count("serials") else "登记库已用它加封"
         raise SecretMissingError(
-            f"工作区 {ws.root} 缺少签名密钥 secret.key，而已经发放过编号，不能继续发放。"
-            f"{RESTORE_HINT}"
+            f"工作区 {ws.root} 缺少签名密钥 secret.key，而{done}，不能继续发放。{RESTORE_HINT}"
         )
     ws.registry.set_secret(create_secret(ws.root))
     ws.registry.log("secret", "首次发放前生成签名密钥 secret.key（工作区建于密钥随 init 生成之前）")
