@@ -37,8 +37,8 @@ class Issued:
     pages: int
 
 
-@pytest.fixture(scope="session")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
+@pytest.fixture(scope="session", name="issued")
+def issued_fixture(tmp_path_factory: pytest.TempPathFactory) -> Issued:
     base = tmp_path_factory.mktemp("integrity")
     ws = sample_workspace(base / "ws", freeze=True)
     ws.close()

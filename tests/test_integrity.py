@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ROSTER_XLSX, TERM, sample_workspace
-from integritylib import Issued, copy_ws, end_state, issued, run_cli  # noqa: F401
+from integritylib import Issued, copy_ws, end_state, issued_fixture, run_cli  # noqa: F401
 
 from yujing.archive import folder_for, id_from_part, id_part, student_folder
 from yujing.archive.intake import ingest
