@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,21 +164,24 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
         }
     )
     decisions: list[_Decision] = []
-    images: dict[int, Any] = {}
     todo = (page for page in iter_pages(path) if page.page not in done_pages)
     # Pages are read by two worker threads (zxing and Pillow release the GIL); decisions and
-    # the registry stay in this thread.
-    for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok):
-        if scan.blank:
-            decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
-        else:
-            decision = _decide(ws, secret, page.page, scan.codes)
-            if decision.result == FILED and decision.ref is not None:
-                decision.signed = _signed(ws, decision.ref, page.image)
-            decisions.append(decision)
-        if path.suffix.lower() != ".pdf":
-            images[page.page] = page.image
-    outcomes = _apply(ws, path, digest, decisions, images, retry)
+    # the registry stay in this thread. The pages of an image file (TIFF, JPEG, PNG) are kept
+    # as one-page PDFs in a temporary folder, not in memory, so memory stays bounded per page
+    # however long the file (a 1,000-page TIFF).
+    with tempfile.TemporaryDirectory(prefix="yujing-scan-") as spill:
+        images: dict[int, Path] = {}
+        for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok):
+            if scan.blank:
+                decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
+            else:
+                decision = _decide(ws, secret, page.page, scan.codes)
+                if decision.result == FILED and decision.ref is not None:
+                    decision.signed = _signed(ws, decision.ref, page.image)
+                decisions.append(decision)
+            if path.suffix.lower() != ".pdf":
+                images[page.page] = _spill(page.image, Path(spill) / f"{page.page}.pdf")
+        outcomes = _apply(ws, path, digest, decisions, images, retry)
     registry.save_scan_source(
         {
             **(registry.scan_source(digest) or {}),
@@ -325,7 +329,7 @@ def _apply(
     path: Path,
     digest: str,
     decisions: Sequence[_Decision],
-    images: dict[int, Any],
+    images: dict[int, Path],
     superseded: Mapping[int, int] | None = None,
 ) -> list[PageOutcome]:
     """Write the files, then record every page (per group, after its file is in place)."""
@@ -440,25 +444,30 @@ def _all_signed(group: Sequence[_Decision]) -> bool | None:
     return any(checked) if checked else None
 
 
-def _pages_pdf(path: Path, pages: Sequence[int], images: dict[int, Any]) -> bytes:
+def _pages_pdf(path: Path, pages: Sequence[int], images: dict[int, Path]) -> bytes:
     """The given pages as PDF bytes: copied from a PDF source without re-encoding, or the
-    images of a TIFF/JPEG/PNG source."""
-    buffer = io.BytesIO()
-    if path.suffix.lower() == ".pdf":
-        from pypdf import PdfReader, PdfWriter
+    one-page PDFs of a TIFF/JPEG/PNG source's pages (see :func:`_spill`) joined."""
+    from pypdf import PdfReader, PdfWriter
 
+    buffer = io.BytesIO()
+    writer = PdfWriter()
+    if path.suffix.lower() == ".pdf":
         reader = PdfReader(path)
-        writer = PdfWriter()
         for p in pages:
             writer.add_page(reader.pages[p - 1])
-        writer.write(buffer)
     else:
-        frames = [_printable(images[p]) for p in pages]
-        dpi = frames[0].info.get("dpi", (200, 200))[0] or 200
-        frames[0].save(
-            buffer, format="PDF", save_all=True, append_images=frames[1:], resolution=float(dpi)
-        )
+        for p in pages:
+            writer.add_page(PdfReader(images[p]).pages[0])
+    writer.write(buffer)
     return buffer.getvalue()
+
+
+def _spill(image: Any, target: Path) -> Path:
+    """Write a page image as a one-page PDF (at its own resolution) and forget the image."""
+    frame = _printable(image)
+    dpi = frame.info.get("dpi", (200, 200))[0] or 200
+    frame.save(target, format="PDF", resolution=float(dpi))
+    return target
 
 
 def _printable(image: Any) -> Any:

@@ -89,6 +89,7 @@ def attach(
         raise InputError(f"材料类型应为 {'、'.join(KIND_TITLES)} 之一。")
     if not file.is_file():
         raise InputError(f"找不到文件 {file}。")
+    check_attachment(file)
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when)
@@ -105,6 +106,107 @@ def attach(
     return _register(
         ws, sid, term, kind, day, target, who="", how="附件", summary=note, source=file.name
     )
+
+
+MAX_OFFICE_BYTES = 200 * 1024 * 1024
+"""Largest uncompressed content of an attached Word/Excel file (a zip inside)."""
+ACCEPTED = "PDF、JPEG、PNG、TIFF 图片或 Word/Excel（.docx/.xlsx）文件"
+
+
+def check_attachment(file: Path) -> None:
+    """Open what is about to be filed: a PDF must have readable pages, an image must decode
+    (and not be absurdly large), a Word/Excel file must be a sound zip of bounded size; an
+    empty file or anything else is refused, so the audit never counts an empty or broken file
+    as a document."""
+    try:
+        size = file.stat().st_size
+        with open(file, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise InputError(f"无法读取 {file}：{exc.strerror}。") from exc
+    if size == 0:
+        raise InputError(f"{file.name} 是空文件（0 字节），未归档。请附上有内容的{ACCEPTED}。")
+    if head.startswith(b"%PDF"):
+        _check_pdf(file)
+    elif head.startswith((b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*")):
+        _check_image(file)
+    elif head.startswith(b"PK\x03\x04") and file.suffix.lower() in {".docx", ".xlsx"}:
+        _check_office(file)
+    else:
+        raise InputError(f"{file.name} 不是可归档的材料（内容无法识别）。请附上{ACCEPTED}。")
+
+
+def _check_pdf(file: Path) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(file, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(f"{file.name} 是加密的 PDF，无法核对内容。请附上不加密的 PDF。")
+        pages = len(reader.pages)
+        for page in reader.pages:
+            _ = page.mediabox
+    except InputError:
+        raise
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        AssertionError,
+        RecursionError,
+    ) as exc:
+        raise InputError(f"{file.name} 是损坏的 PDF，无法打开，未归档。") from exc
+    if pages == 0:
+        raise InputError(f"{file.name} 是没有任何页面的 PDF，未归档。")
+
+
+def _check_image(file: Path) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    from yujing.archive.reader import MAX_PIXELS
+
+    try:
+        with Image.open(file) as image:
+            if image.size[0] * image.size[1] > MAX_PIXELS:
+                raise InputError(
+                    f"{file.name} 的图像尺寸异常巨大（{image.size[0]}×{image.size[1]}），未归档。"
+                )
+            image.load()
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputError(f"{file.name} 的图像尺寸异常巨大，未归档。") from exc
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{file.name} 是损坏的图片，无法打开，未归档。") from exc
+
+
+def _check_office(file: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            names = {i.filename for i in infos}
+            if total > MAX_OFFICE_BYTES:
+                raise InputError(
+                    f"{file.name} 解压后有 {total // (1024 * 1024)} MB，远超正常文档，未归档"
+                    "（可能是压缩炸弹）。"
+                )
+            if "[Content_Types].xml" not in names:
+                raise InputError(f"{file.name} 不是 Word/Excel 文档，未归档。")
+            bad = z.testzip()
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{file.name} 是损坏的 Word/Excel 文件，无法打开，未归档。") from exc
+    if bad is not None:
+        raise InputError(f"{file.name} 中的 {bad} 已损坏，未归档。")
 
 
 @writes
