@@ -165,7 +165,7 @@ def test_init_makes_the_key_and_an_older_workspace_gets_one_at_its_first_issue(
     (batch,) = issue(ws, TERM, converter=None)
     assert batch.students and (ws.root / SECRET_NAME).exists()
     assert ws.registry.events("secret")
-    assert audit(ws, TERM).integrity == ()
+    assert audit(ws, TERM, verify=True).integrity == ()
     ws.close()
 
 

@@ -1243,11 +1243,14 @@ class Registry:
                 else:
                     what = f"封印记录与现有的行不符（加封时最后一行为第 {last_id} 行）"
                 problems.append(SealProblem(table, last_id, what))
-        upgrades = tuple(
-            (str(r["at"]), str(r["detail"]))
-            for r in self._rows("events", "where action = ?", [SEAL_EVENT])
+        return SealState(tuple(problems), checked, self.seal_upgrades())
+
+    def seal_upgrades(self) -> tuple[tuple[str, str], ...]:
+        """(time, detail) of the event that sealed a registry made before seals existed."""
+        cur = self.db.execute(
+            "select at, detail from events where action = ? order by id", [SEAL_EVENT]
         )
-        return SealState(tuple(problems), checked, upgrades)
+        return tuple((str(at), str(detail)) for at, detail in cur)
 
     # -- archive folders, review re-reads ---------------------------------------------------
 

@@ -135,7 +135,7 @@ def audit(
             registry.student_folders(),
         )
         stray = _check_stray(ws, ctx, people)
-        integrity = _check_seals(ws, people, notes) + _check_folders(ws, people)
+        integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
         late = _resolve_deferred(deferred, ctx)
@@ -479,16 +479,21 @@ def _who(people: Mapping[str, _Who], sid: str, name: str = "") -> _Who:
     return people.get(sid) or (sid, name, "", "", "")
 
 
-def _check_seals(ws: Workspace, people: Mapping[str, _Who], notes: list[str]) -> list[Finding]:
-    """Rows of the registry changed, inserted or deleted by hand (登记库被改动)."""
+def _check_seals(
+    ws: Workspace, people: Mapping[str, _Who], notes: list[str], verify: bool
+) -> list[Finding]:
+    """Rows of the registry changed, inserted or deleted by hand (登记库被改动): checked with
+    ``verify`` (every sealed row's HMAC, ≈ 1 s for 60,000 rows), like the files' hashes."""
     registry = ws.registry
+    for at, detail in registry.seal_upgrades():
+        notes.append(f"{at} {detail}（加封之前对登记库的改动无法发现）。")
+    if not verify:
+        return []
     try:
         state = registry.check_seals()
     except SecretMissingError:
         notes.append("工作区缺少签名密钥 secret.key，登记库的封印无法核对。请从备份恢复该文件。")
         return []
-    for at, detail in state.sealed_on_upgrade:
-        notes.append(f"{at} {detail}（加封之前对登记库的改动无法发现）。")
     return [
         _finding(
             _who(people, p.student_id),
