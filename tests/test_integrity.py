@@ -362,3 +362,17 @@ def test_attach_in_two_threads_records_each_once(issued: Issued, tmp_path: Path)
     assert len(set(paths)) == 4
     assert len(ws.registry.records()) == 4 and tampered(ws) == []
     ws.close()
+
+
+def test_a_change_through_yujing_is_sealed_again_but_never_launders_a_hand_edit(
+    scanned: Workspace,
+) -> None:
+    rows = scanned.registry.archive_file_rows()
+    first, later = rows[1], rows[-1]
+    scanned.registry.update_archive_file(first.id, {"signed": 1})
+    assert tampered(scanned) == []
+    assert scanned.registry.events("archive-update")
+    hand_edit(scanned.root, "update archive_files set signed = 7 where id = ?", (later.id,))
+    with pytest.raises(RegistryError, match=f"第 {later.id} 行与封印不符"):
+        scanned.registry.update_archive_file(first.id, {"signed": 0})
+    assert len(tampered(scanned)) == 1

@@ -16,7 +16,6 @@ zone of four modules; printed at 22 mm a module is ≈ 0.67 mm, about 4 pixels a
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import io
@@ -175,8 +174,13 @@ def create_secret(workspace_root: Path) -> bytes:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        with contextlib.suppress(FileExistsError):  # another process made it first: keep theirs
-            os.link(tmp, path)
+        try:
+            os.link(tmp, path)  # fails if another process made it first: keep theirs
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links (a FAT/exFAT USB drive): rename, unless made meanwhile
+            if not path.exists():
+                os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return load_secret(workspace_root)

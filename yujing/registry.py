@@ -1177,6 +1177,43 @@ class Registry:
         self._set_head(table, count, last, chain)
         return count
 
+    def update_archive_file(self, row_id: int, values: Mapping[str, Any]) -> None:
+        """Change a filed scan's row (e.g. its signature verdict) through yujing: the row and
+        the chain after it are sealed again, so the change is not reported as tampering. The
+        change is logged. Sealed tables are otherwise append-only."""
+        with self._atomic():
+            sealed = self._head("archive_files") is not None
+            if sealed:  # never launder a row changed by hand: check before sealing again
+                for row in self._rows("archive_files", "where id >= ?", [row_id]):
+                    stored = str(row.get("seal") or "").partition(".")[0]
+                    if not hmac.compare_digest(stored, self._row_mac("archive_files", row)):
+                        raise RegistryError(
+                            f"归档文件第 {row['id']} 行与封印不符（登记库被改动），不能修改。"
+                            "请先运行 yujing audit --verify 查明。"
+                        )
+            self.db.table("archive_files").update(row_id, dict(values))
+            if sealed:
+                self._reseal_from("archive_files", row_id)
+            shown = "，".join(f"{k}={v}" for k, v in values.items())
+            self.log("archive-update", f"归档文件第 {row_id} 行：{shown}")
+
+    def _reseal_from(self, table: str, first_id: int) -> None:
+        """Seal the rows of ``table`` from ``first_id`` on again (caller holds a transaction)."""
+        before = self.db.execute(
+            f"select seal from [{table}] where id < ? order by id desc limit 1", [first_id]
+        ).fetchone()
+        chain = str(before[0]).partition(".")[2] if before and before[0] else ""
+        head = self._head(table)
+        rows, last = (head[0], head[1]) if head else (0, 0)
+        updates = []
+        for row in self._rows(table, "where id >= ?", [first_id]):
+            row_mac = self._row_mac(table, row)
+            chain = self._mac("chain", table, chain, row_mac)
+            updates.append((f"{row_mac}.{chain}", row["id"]))
+            last = max(last, int(row["id"]))
+        self.db.conn.executemany(f"update [{table}] set seal = ? where id = ?", updates)
+        self._set_head(table, rows, last, chain)
+
     def _seal_upgrade(self) -> None:
         """Seal a registry made before seals existed (once), and say so in the event log."""
         missing = [t for t in SEALED_TABLES if self._head(t) is None]
