@@ -29,7 +29,7 @@ from yujing.generator.batch import issue
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.pdf import find_converter
 from yujing.model import Term
-from yujing.qr import load_or_create_secret
+from yujing.qr import load_secret
 from yujing.workspace import Workspace
 
 TERMS = ("2022-2023-1", "2022-2023-2", "2023-2024-1", "2023-2024-2", "2024-2025-1")
@@ -39,7 +39,7 @@ def naive_loop(ws: Workspace, term: Term, n: int, out: Path) -> float:
     """Documents per second of the obvious implementation."""
     saved = ws.saved(term)
     roster = ws.registry.students()
-    secret = load_or_create_secret(ws.root)
+    secret = load_secret(ws.root)
     jobs = [
         (entry, form)
         for entry in saved.warned

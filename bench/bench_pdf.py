@@ -7,7 +7,7 @@
     ``--students`` students; then the chunk PDFs are joined into one with :func:`join_pdfs`.
 
 The form is anshan's 学业预警通知书 (2 parts = 2 pages per student), rendered with the sample
-context of :mod:`yujing.templates.sample` (a different serial number and QR codes per student).
+context of :mod:`yujing.forms.sample` (a different serial number and QR codes per student).
 A chunk .docx is built by rendering one .docx per student and appending their bodies (python-docx
 deepcopy, images re-added, a page break before each student). Target (b): ≥ 50 pages/s on a
 2-core machine. Run: ``.venv/bin/python bench/bench_pdf.py [--students 1000] [--naive 20]``.

@@ -1,6 +1,6 @@
 """(Re)create the bundled demo input files in ``demo/data/`` (synthetic, deterministic).
 
-Usage: ``python demo/make_sample.py``. The same version of ``yujing.synthetic`` always
+Usage: ``python demo/make_sample.py``. The same version of ``tools.synthetic`` always
 writes the same bytes, so running it again changes nothing unless the generator changed.
 """
 

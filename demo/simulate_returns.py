@@ -24,7 +24,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from yujing.forms import part_by_code
-from yujing.qr import load_or_create_secret, qr_png, verify
+from yujing.qr import load_secret, qr_png, verify
 from yujing.workspace import Workspace
 
 DPI = 200
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     truth: list[dict[str, object]] = []
     rng = random.Random(2024)
     ws = Workspace(workspace)
-    secret = load_or_create_secret(ws.root)
+    secret = load_secret(ws.root)
     tmp = Path(tempfile.mkdtemp(prefix="yujing-returns-"))
     subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-jpeg", str(batch_pdf),
                     str(tmp / "p")], check=True)

@@ -192,6 +192,32 @@ def make_report(**overrides: object) -> AuditReport:
                 STRAY_PATH,
             ),
         ),
+        integrity=(
+            Finding(
+                "2023010101",
+                "李明",
+                WEN,
+                "汉语言文学2301",
+                "黄色预警",
+                "",
+                "登记库·归档文件",
+                "tampered",
+                "归档文件第 12 行：内容与封印不符：这一行被改动过",
+                STRAY_PATH,
+            ),
+            Finding(
+                "2023010101",
+                "李明",
+                WEN,
+                "汉语言文学2301",
+                "黄色预警",
+                "",
+                "档案夹",
+                "two-names",
+                "学号 2023010101 有 2 个档案夹（姓名不同）：2023010101-李明、2023010101-李铭",
+                "archive/2023010101-李明",
+            ),
+        ),
         notes=("谈话记录每学期至少 3 次。", "期限按工作日计算。"),
     )
     fields.update(overrides)
@@ -276,13 +302,13 @@ def test_write_html_is_atomic(tmp_path: Path) -> None:
 
 
 def test_html_complete_report() -> None:
-    report = make_report(students=(make_student(*STUDENTS[0]),), stray=(), notes=(), verified=False)
+    report = make_report(students=(make_student(*STUDENTS[0]),), stray=(), integrity=(), notes=(), verified=False)
     html = render_html(report)
     doc = parse(html)
     assert doc.get_element_by_id("verdict").text_content().strip().endswith("全部齐全")
     assert "按文件大小和修改时间判断" in html
     assert "没有孤立文件" in doc.get_element_by_id("stray").text_content()
-    empty = render_html(make_report(students=(), stray=()))
+    empty = render_html(make_report(students=(), stray=(), integrity=()))
     assert "没有预警学生" in empty
     assert "全部齐全" in empty
 

@@ -281,3 +281,37 @@ def test_report_through_the_cli(ws: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "转化（降级或解除）2 人" in r.output
     assert len(list((ws / "reports").glob("2024-2025-1 *.docx"))) == 3
+
+
+def test_backup_and_restore_through_the_cli(ws: Path, tmp_path: Path) -> None:
+    run("-w", ws, "import", "roster", ROSTER_XLSX)
+    r = run("-w", ws, "backup", tmp_path / "bk")
+    assert r.exit_code == 0 and "secret.key" in r.output, r.output
+    assert (tmp_path / "bk" / "secret.key").read_bytes() == (ws / "secret.key").read_bytes()
+    r = run("-w", ws, "backup", tmp_path / "bk")
+    assert r.exit_code == 1 and "不是空的" in r.output
+    r = run("-w", ws, "backup", ws / "inside")
+    assert r.exit_code == 1 and "不能在工作区" in r.output
+    r = run("restore", tmp_path / "bk", tmp_path / "back")
+    assert r.exit_code == 0 and "已恢复工作区" in r.output, r.output
+    r = run("-w", tmp_path / "back", "import", "grades", PREV_GBK)
+    assert r.exit_code == 0, r.output
+    r = run("restore", ws, tmp_path / "other")
+    assert r.exit_code == 1 and "不是 yujing 备份" in r.output
+    r = run("restore", tmp_path / "bk", tmp_path / "back")
+    assert r.exit_code == 1 and "不是空的" in r.output
+    (ws / "secret.key").unlink()
+    r = run("-w", ws, "backup", tmp_path / "bk2")
+    assert r.exit_code == 1 and "secret.key" in r.output
+
+
+def test_audit_csv_and_import_changes_in_chinese(ws: Path, tmp_path: Path) -> None:
+    run("-w", ws, "import", "roster", ROSTER_XLSX)
+    changed = tmp_path / "roster.csv"
+    with open(changed, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["学号", "姓名", "性别", "学院", "专业", "年级", "班级"])
+        writer.writerow(["2023010101", "=陈明", "男", "机械工程学院", "机械设计制造及其自动化",
+                         "2023", "机械2301"])
+    r = run("-w", ws, "import", "roster", changed)
+    assert r.exit_code == 0 and "2023010101：姓名「陈明」→「=陈明」" in r.output, r.output

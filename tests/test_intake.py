@@ -29,7 +29,7 @@ from yujing.forms import part_by_code
 from yujing.generator.batch import issue, void
 from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
-from yujing.qr import PartRef, Rejection, load_or_create_secret, make_payload, qr_png, verify
+from yujing.qr import PartRef, Rejection, load_secret, make_payload, qr_png, verify
 from yujing.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(
@@ -61,7 +61,7 @@ def printed_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
     subprocess.run(
         ["pdftoppm", "-r", str(DPI), "-gray", "-png", str(result.pdf), str(out / "p")], check=True
     )
-    secret = load_or_create_secret(root)
+    secret = load_secret(root)
     files = {(r["serial"], r["part"]): r["file"] for r in ws.registry.issued_parts()}
     pages = []
     for png in sorted(out.glob("p-*.png")):
@@ -160,7 +160,7 @@ def test_degraded_returns_are_filed_right_or_reviewed_never_misfiled(
     scans.append(foreign)
     truth.append(("foreign", Rejection.FOREIGN.value))
     forged_page = returning[3]
-    good = make_payload(load_or_create_secret(ws.root), forged_page.ref.serial, "T1")
+    good = make_payload(load_secret(ws.root), forged_page.ref.serial, "T1")
     fake = Image.open(__import__("io").BytesIO(qr_png(good[:-4] + "AAAA"))).convert("RGB")
     forged = forged_page.image.convert("RGB").copy()
     w, h = forged.size
@@ -171,7 +171,7 @@ def test_degraded_returns_are_filed_right_or_reviewed_never_misfiled(
     other = returning[6]
     other_code = Image.open(
         __import__("io").BytesIO(
-            qr_png(make_payload(load_or_create_secret(ws.root), other.ref.serial, other.ref.part))
+            qr_png(make_payload(load_secret(ws.root), other.ref.serial, other.ref.part))
         )
     ).convert("RGB")
     overlap = signed(returning[7]).convert("RGB").copy()

@@ -21,7 +21,7 @@ from yujing.generator import batch as batch_module
 from yujing.generator.batch import issue, reprint, void
 from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
-from yujing.qr import format_serial, load_or_create_secret, verify
+from yujing.qr import format_serial, load_secret, verify
 from yujing.workspace import Workspace
 
 CONVERTER = find_converter()
@@ -64,7 +64,7 @@ def test_docx_without_libreoffice_then_completed_later(frozen_ws: Workspace) -> 
     assert len(notice.inline_shapes) == 2 * len(WARNED)  # one QR per part
     parts = frozen_ws.registry.issued_parts()
     assert len(parts) == expected_parts(frozen_ws)
-    secret = load_or_create_secret(frozen_ws.root)
+    secret = load_secret(frozen_ws.root)
     assert all(verify(secret, p["payload"]).ok for p in parts)
     if CONVERTER is not None:
         (again,) = issue(frozen_ws, TERM, converter=CONVERTER)
@@ -82,7 +82,7 @@ def test_every_qr_code_of_the_print_pdf_decodes_to_its_serial_and_part(
     assert result.pages == expected_parts(frozen_ws) + 2  # + one cover sheet per class
     subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", str(result.pdf),
                     str(tmp_path / "page")], check=True)
-    secret = load_or_create_secret(frozen_ws.root)
+    secret = load_secret(frozen_ws.root)
     decoded = []
     for png in sorted(tmp_path.glob("page-*.png")):
         codes = zxingcpp.read_barcodes(Image.open(png), formats=zxingcpp.BarcodeFormat.QRCode)

@@ -19,6 +19,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from yujing.errors import OutputError
+from yujing.generator import pdf
 from yujing.generator.pdf import (
     FONTS_CONF,
     MISSING_MESSAGE,
@@ -90,9 +91,75 @@ def test_find_converter_none_without_soffice(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("YUJING_SOFFICE", raising=False)
+    monkeypatch.setattr(pdf, "install_paths", lambda platform, env: [str(tmp_path / "none")])
     assert find_converter() is None
     monkeypatch.setenv("YUJING_SOFFICE", str(tmp_path / "no-such-soffice"))
     assert find_converter() is None
+
+
+WINDOWS_ENV = {
+    "PROGRAMFILES": r"C:\Program Files",
+    "PROGRAMFILES(X86)": r"C:\Program Files (x86)",
+    "LOCALAPPDATA": r"C:\Users\秘书\AppData\Local",
+}
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "installed"),
+    [
+        ("win32", WINDOWS_ENV, r"C:\Program Files\LibreOffice\program\soffice.exe"),
+        ("win32", WINDOWS_ENV, r"C:\Program Files (x86)\LibreOffice\program\soffice.exe"),
+        (
+            "win32",
+            WINDOWS_ENV,
+            r"C:\Users\秘书\AppData\Local\Programs\LibreOffice\program\soffice.exe",
+        ),
+        ("win32", {}, r"C:\Program Files\LibreOffice\program\soffice.exe"),
+        (
+            "darwin",
+            {"HOME": "/Users/mishu"},
+            "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+        ),
+        (
+            "darwin",
+            {"HOME": "/Users/mishu"},
+            "/Users/mishu/Applications/LibreOffice.app/Contents/MacOS/soffice",
+        ),
+        ("linux", {}, "/opt/libreoffice/program/soffice"),
+    ],
+)
+def test_libreoffice_is_found_at_its_install_path_when_not_on_path(
+    platform: str, env: dict[str, str], installed: str
+) -> None:
+    probed: list[str] = []
+
+    def is_file(path: str) -> bool:
+        probed.append(path)
+        return path == installed
+
+    found = pdf.locate_soffice(platform=platform, env=env, which=lambda name: None, is_file=is_file)
+    assert found == installed
+    # PATH wins over the install paths; $YUJING_SOFFICE over both
+    assert (
+        pdf.locate_soffice(platform=platform, env=env, which=lambda n: f"/bin/{n}", is_file=is_file)
+        == "/bin/soffice"
+    )
+    custom = {**env, "YUJING_SOFFICE": installed}
+    assert (
+        pdf.locate_soffice(platform=platform, env=custom, which=lambda n: None, is_file=is_file)
+        == installed
+    )
+    # nothing anywhere: None, after probing only that platform's paths
+    probed.clear()
+    assert (
+        pdf.locate_soffice(
+            platform=platform, env=env, which=lambda n: None, is_file=lambda p: False
+        )
+        is None
+    )
+    assert pdf.install_paths(platform, env) and all(
+        ("\\" in p) == platform.startswith("win") for p in pdf.install_paths(platform, env)
+    )
 
 
 def test_find_converter_uses_yujing_soffice(
@@ -419,7 +486,10 @@ def test_anshan_notice_two_pages_and_readable_qr(tmp_path: Path) -> None:
 
     form = next(f for f in find_pack("anshan").forms if f.id == "notice")
     docx_path = render(
-        form, None, tmp_path / "anshan-notice.docx", level_names=find_pack("anshan").policy.level_names
+        form,
+        None,
+        tmp_path / "anshan-notice.docx",
+        level_names=find_pack("anshan").policy.level_names,
     )
     (pdf,) = convert_to_pdf(CONVERTER, [docx_path], tmp_path / "pdf")
     assert page_count(pdf) == len(form.parts) == 2  # one page per part, nothing spills

@@ -14,7 +14,7 @@ from PIL import Image
 from yujing.qr import (
     PartRef,
     Rejection,
-    load_or_create_secret,
+    create_secret,
     make_payload,
     qr_png,
     verify,
@@ -71,7 +71,7 @@ def test_png_decodes_back_with_zxing() -> None:
 
 def test_secret_is_made_once_even_by_concurrent_callers(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
-        secrets = set(pool.map(lambda _: load_or_create_secret(tmp_path), range(16)))
+        secrets = set(pool.map(lambda _: create_secret(tmp_path), range(16)))
     assert len(secrets) == 1 and len(next(iter(secrets))) == 32
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]

@@ -43,7 +43,7 @@ from yujing.archive.reader import (
 from yujing.errors import UnreadableFileError
 from yujing.generator.batch import issue
 from yujing.generator.pdf import find_converter
-from yujing.qr import load_or_create_secret, qr_png, verify
+from yujing.qr import load_secret, qr_png, verify
 
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 pytestmark = [
@@ -94,7 +94,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     try:
         (result,) = issue(ws, TERM)
         assert result.pdf is not None
-        secret = load_or_create_secret(ws.root)
+        secret = load_secret(ws.root)
         issued = {p["payload"] for p in ws.registry.issued_parts()}
     finally:
         ws.close()

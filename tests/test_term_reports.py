@@ -161,8 +161,8 @@ def test_work_figures_count_serials_returns_and_records(assessed: Workspace) -> 
     assert (classes[CLASS_B].notices_issued, classes[CLASS_B].interviews) == (1, 1)
 
 
-def test_missing_records_table_counts_zero(assessed: Workspace) -> None:
-    assessed.registry.db.execute("drop table if exists records")
+def test_no_records_counts_zero_and_says_so(assessed: Workspace) -> None:
+    assert assessed.registry.record_counts(TERM) == {}
     s = term_summary(assessed, TERM)
     assert (s.interviews, s.parent_contacts, s.records_available) == (0, 0, False)
     paths = write_term_reports(assessed, TERM, assessed.root / "reports")

@@ -9,6 +9,8 @@ Tree::
 
     YujingError
     ├── WorkspaceError            工作区: missing, already there, config unreadable
+    │   ├── SecretMissingError    the signing key secret.key is gone (restore it, never remake)
+    │   └── BusyError             another command holds the workspace's writer lock too long
     ├── InputError                输入文件
     │   ├── InvalidValueError     one value (学期, 成绩, 考试性质, 日期, 联别代码) that cannot be read
     │   ├── UnreadableFileError   file missing, not a table, undecodable text, broken xlsx
@@ -35,6 +37,15 @@ class YujingError(Exception):
 
 class WorkspaceError(YujingError):
     """The workspace (工作区) is missing, exists already, or its config is unreadable."""
+
+
+class SecretMissingError(WorkspaceError):
+    """The workspace's signing key (``secret.key``) is missing; it must be restored from a
+    backup, never made anew (every code already printed would fail its check)."""
+
+
+class BusyError(WorkspaceError):
+    """Another command is changing the workspace and did not finish in time."""
 
 
 class InputError(YujingError):

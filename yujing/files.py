@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from yujing.errors import OutputError
+from yujing.faults import checkpoint
 
 
 class atomic_write:
@@ -38,8 +39,10 @@ class atomic_write:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.fh.close()
         if exc_type is None:
+            checkpoint("before-rename")
             try:
                 os.replace(self.tmp, self.path)
+                checkpoint("after-rename")
             except OSError as err:
                 Path(self.tmp).unlink(missing_ok=True)
                 raise OutputError(f"无法写入 {self.path}：{err.strerror}") from err

@@ -16,7 +16,6 @@ zone of four modules; printed at 22 mm a module is ≈ 0.67 mm, about 4 pixels a
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import io
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from yujing.errors import InvalidValueError
+from yujing.errors import InvalidValueError, SecretMissingError
 
 PREFIX = "YJ1"
 SERIAL_DIGITS = 6
@@ -126,19 +125,62 @@ def qr_png(payload: str, *, box_size: int = 8) -> bytes:
     return buffer.getvalue()
 
 
-def load_or_create_secret(workspace_root: Path) -> bytes:
-    """The workspace's signing secret (``secret.key``, created on first use, mode 600)."""
-    path = workspace_root / SECRET_NAME
-    if path.exists():
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+def secret_path(workspace_root: Path) -> Path:
+    return Path(workspace_root) / SECRET_NAME
+
+
+def read_secret(workspace_root: Path) -> bytes | None:
+    """The workspace's signing secret, or None when ``secret.key`` is absent."""
+    path = secret_path(workspace_root)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretMissingError(f"无法读取签名密钥 {path}：{exc}。{RESTORE_HINT}") from exc
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise SecretMissingError(f"签名密钥 {path} 内容不完整或已损坏。{RESTORE_HINT}")
+    return bytes.fromhex(text)
+
+
+def load_secret(workspace_root: Path) -> bytes:
+    """The workspace's signing secret; a missing key is an error, never replaced silently
+    (every code already printed would fail its check)."""
+    secret = read_secret(workspace_root)
+    if secret is None:
+        raise SecretMissingError(
+            f"工作区 {workspace_root} 缺少签名密钥 {SECRET_NAME}，不能发放或扫描归档。"
+            f"{RESTORE_HINT}"
+        )
+    return secret
+
+
+RESTORE_HINT = (
+    "请从备份恢复：把备份中的 secret.key 复制回工作区目录，或运行 "
+    "yujing restore 备份目录 新工作区目录 恢复整个工作区。切勿新建密钥：已印发的二维码会全部"
+    "无法核验，扫描的回执会进入待处理队列。"
+)
+
+
+def create_secret(workspace_root: Path) -> bytes:
+    """Make the workspace's signing secret (``secret.key``, mode 600) — at ``init``, or at the
+    first ``issue`` of an older workspace that never issued a serial. An existing key is kept."""
+    path = secret_path(workspace_root)
     fd, name = tempfile.mkstemp(prefix=".secret.", dir=workspace_root)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(secrets.token_bytes(32).hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        with contextlib.suppress(FileExistsError):  # another process made it first: keep theirs
-            path.hardlink_to(tmp)
+        try:
+            os.link(tmp, path)  # fails if another process made it first: keep theirs
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links (a FAT/exFAT USB drive): rename, unless made meanwhile
+            if not path.exists():
+                os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    return load_secret(workspace_root)

@@ -4,26 +4,45 @@ Tables: ``students``, ``grades``, ``plan``, ``flags``, ``imported_levels`` (the 
 keyed by the record's identity), ``imports`` and ``changes`` (what every import did),
 ``lists`` and ``list_entries`` (warning lists per term, draft or frozen), ``objections``
 (学生核查异议), ``events`` (the log of every action). sqlite3 errors are wrapped in
-:class:`~yujing.errors.RegistryError`.
+:class:`~yujing.errors.RegistryError` with a Chinese message (SQLite's English text stays in
+the exception's cause, for debugging).
+
+**Seals (封印).** The rows that are evidence — ``archive_files`` (filed scans), ``records``
+(attachments, typed records) and ``events`` (the log) — each carry a seal: an HMAC with the
+workspace secret over the row's content (``row``) and a chain HMAC over the previous row's
+chain and this row's mac (``chain``), stored as ``"<row>.<chain>"``; ``seal_heads`` keeps,
+per table, the row count, the last id and the last chain, itself under an HMAC. A row changed
+by hand fails its ``row`` mac; a row deleted breaks the chain of the row after it (or the
+head, when it was the last); a row inserted by hand has no valid seal. These tables are
+append-only: a legitimate change to one of their rows must go through a method here that
+seals it again. Registries made before seals existed are sealed on upgrade, with an event
+``registry-seal`` that says so.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from yujing.errors import RegistryError
+from yujing.errors import RegistryError, SecretMissingError
+from yujing.faults import checkpoint
 from yujing.model import Attempt, AttemptKind, Flag, ImportedLevel, PlanRow, Student, Term
 
 KEY_SEP = "\x1f"
+SEALED_TABLES = ("archive_files", "records", "events")
+SEAL_EVENT = "registry-seal"
 RECORD_TABLES = {
     "roster": "students",
     "grades": "grades",
@@ -34,7 +53,13 @@ RECORD_TABLES = {
 
 
 def now() -> str:
+    """The one clock (时间): local time to the second, as stored in the registry and printed."""
     return datetime.now().isoformat(timespec="seconds")
+
+
+def today() -> date:
+    """Today's date by :func:`now` (the same clock)."""
+    return date.fromisoformat(now()[:10])
 
 
 def record_row(record: Any, key: tuple[str, ...]) -> dict[str, Any]:
@@ -114,20 +139,144 @@ class SavedList:
         return {e["student_id"]: e["level"] for e in self.warned}
 
 
+@dataclass(frozen=True)
+class SerialRow:
+    """A serial (编号) as stored: whose it is, of which term and batch, active or voided."""
+
+    serial: int
+    term: str
+    student_id: str
+    batch: str
+    status: str
+    void_reason: str
+    created_at: str
+    voided_at: str
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """A file filed into a student's folder from a scan or by hand (归档文件)."""
+
+    id: int
+    student_id: str
+    term: str
+    serial: int | None
+    form: str
+    part: str
+    title: str
+    kind: str
+    path: str
+    sha256: str
+    version: int
+    source_name: str
+    source_sha: str
+    source_pages: str
+    signed: int | None
+    at: str
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    """The archive copy of a part issued to a student (发出的通知书留档)."""
+
+    student_id: str
+    term: str
+    serial: int
+    form_title: str
+    file: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ReturnedPart:
+    """A part of a form that came back by scan (回收的联): student, form id, part code."""
+
+    student_id: str
+    form: str
+    part: str
+
+
+@dataclass(frozen=True)
+class SealProblem:
+    """A sealed row that does not match its seal (登记库被改动): table, row id, what is wrong,
+    and the row's main values as stored now (empty when the row is gone)."""
+
+    table: str
+    row_id: int
+    problem: str
+    student_id: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class SealState:
+    """What :meth:`Registry.check_seals` found: the problems, and when and how many rows the
+    registry was first sealed (on upgrade from a version without seals; empty otherwise)."""
+
+    problems: tuple[SealProblem, ...]
+    checked: int
+    sealed_on_upgrade: tuple[tuple[str, str], ...] = ()
+    """(time, detail) of each ``registry-seal`` event."""
+
+
+def sqlite_message(exc: sqlite3.Error) -> str:
+    """SQLite's error as a Chinese sentence (the English text never reaches the user)."""
+    text = str(exc).lower()
+    for needle, message in (
+        ("locked", "登记库正被另一个程序占用，请稍后再试"),
+        ("busy", "登记库正被另一个程序占用，请稍后再试"),
+        ("not a database", "登记库文件已损坏或不是 yujing 的登记库"),
+        ("malformed", "登记库文件已损坏"),
+        ("encrypted", "登记库文件已损坏或不是 yujing 的登记库"),
+        ("disk is full", "磁盘已满"),
+        ("full", "磁盘已满"),
+        ("readonly", "没有写入登记库的权限（只读）"),
+        ("read-only", "没有写入登记库的权限（只读）"),
+        ("unable to open", "无法打开登记库文件（文件夹不存在或没有权限）"),
+        ("disk i/o", "读写磁盘出错"),
+        ("no such table", "登记库缺少数据表（可能被手工改动）"),
+        ("no such column", "登记库缺少数据列（可能被手工改动）"),
+        ("unique constraint", "登记库中已有相同的记录"),
+        ("constraint", "登记库的约束不允许这项改动"),
+        ("interrupt", "操作被中断"),
+    ):
+        if needle in text:
+            return message
+    return "登记库出错"
+
+
+def _wrap_sqlite_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: Registry, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise RegistryError(f"{sqlite_message(exc)}（{self.path}）。") from exc
+
+    return wrapper
+
+
 class Registry:
     """The registry of one workspace."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, secret: bytes | None = None) -> None:
         self.path = path
+        self._secret = secret
         try:
             conn = sqlite3.connect(path, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes of the app
             self.db = sqlite_utils.Database(conn)
             self._ensure_schema()
+            if secret is not None:
+                self._seal_upgrade()
         except sqlite3.Error as exc:
-            raise RegistryError(f"无法打开登记库 {path}：{exc}") from exc
+            raise RegistryError(f"无法打开登记库 {path}：{sqlite_message(exc)}。") from exc
 
     def close(self) -> None:
         self.db.conn.close()
@@ -141,16 +290,27 @@ class Registry:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise RegistryError(f"登记库正被占用或无法写入（{self.path}）：{exc}") from exc
+            raise RegistryError(f"登记库无法写入（{self.path}）：{sqlite_message(exc)}。") from exc
         try:
             yield
+            checkpoint("before-commit")
             conn.execute("COMMIT")
+            checkpoint("after-commit")
         except sqlite3.Error as exc:
             conn.rollback()
-            raise RegistryError(f"登记库写入失败（{self.path}）：{exc}") from exc
+            raise RegistryError(f"登记库写入失败（{self.path}）：{sqlite_message(exc)}。") from exc
         except BaseException:
             conn.rollback()
             raise
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """Inside the caller's transaction, or a transaction of its own."""
+        if self.db.conn.in_transaction:
+            yield
+        else:
+            with self.transaction():
+                yield
 
     def _ensure_schema(self) -> None:
         db = self.db
@@ -366,6 +526,8 @@ class Registry:
                     "status": text,
                     "first_seen": text,
                     "last_seen": text,
+                    # fingerprint of the key the file was last read with (see intake)
+                    "key_id": text,
                 },
                 "sha256",
             ),
@@ -423,10 +585,24 @@ class Registry:
                 "id",
             ),
         }
-        for name, (columns, pk) in {**extra, **scans}.items():
+        integrity: dict[str, tuple[dict[str, type], Any]] = {
+            "seal_heads": (
+                {"tbl": text, "rows": integer, "last_id": integer, "chain": text, "mac": text},
+                "tbl",
+            ),
+            # The folder of each student in archive/ (档案夹), fixed at first filing.
+            "student_folders": ({"student_id": text, "folder": text, "at": text}, "student_id"),
+        }
+        for name, (columns, pk) in {**extra, **scans, **integrity}.items():
             if not db[name].exists():
                 db.create_table(name, columns, pk=pk)
-        every = {**specs, **{n: c for n, (c, _) in {**tables, **extra, **scans}.items()}}
+        for name in SEALED_TABLES:
+            columns = (tables.get(name) or scans[name])[0]
+            columns["seal"] = text
+        every = {
+            **specs,
+            **{n: c for n, (c, _) in {**tables, **extra, **scans, **integrity}.items()},
+        }
         for name, columns in every.items():
             self._add_missing_columns(name, columns)
 
@@ -442,15 +618,16 @@ class Registry:
     # -- events ------------------------------------------------------------------------
 
     def log(self, action: str, detail: str = "", *, term: str = "", student_id: str = "") -> None:
-        """Append to the event log (操作日志)."""
-        self.db.table("events").insert(
+        """Append to the event log (操作日志), sealed."""
+        self._sealed_insert(
+            "events",
             {
                 "at": now(),
                 "action": action,
                 "term": term,
                 "student_id": student_id,
                 "detail": detail,
-            }
+            },
         )
 
     def events(self, action: str | None = None) -> list[dict[str, Any]]:
@@ -486,10 +663,11 @@ class Registry:
         names = ["key", *columns]
         fields = ", ".join(f"[{c}]" for c in names)
         values = ", ".join("?" * len(names))
-        if new_rows:
+        for chunk in _chunks(new_rows, 2000):
+            checkpoint("store-chunk")
             self.db.conn.executemany(
                 f"insert into [{table.name}] ({fields}) values ({values})",
-                (tuple(r.get(c) for c in names) for r in new_rows),
+                (tuple(r.get(c) for c in names) for r in chunk),
             )
         if changed_rows:
             self.db.conn.executemany(
@@ -774,16 +952,14 @@ class Registry:
         return {r["path"]: r for r in self.db.table("file_facts").rows}
 
     def add_record(self, values: Mapping[str, Any]) -> int:
-        table = self.db.table("records")
-        table.insert({**values, "at": now()})
-        return int(table.last_pk) if table.last_pk is not None else 0
+        return self._sealed_insert("records", {**values, "at": now()})
 
     def records(self, term: str | None = None) -> list[dict[str, Any]]:
         where, args = ("term = ?", [term]) if term else (None, None)
         return list(self.db.table("records").rows_where(where, args, order_by="id"))
 
     def record_archive_file(self, values: Mapping[str, Any]) -> None:
-        self.db.table("archive_files").insert(dict(values))
+        self._sealed_insert("archive_files", values)
 
     def archive_files(self) -> list[dict[str, Any]]:
         return list(self.db.table("archive_files").rows_where(order_by="id"))
@@ -817,11 +993,403 @@ class Registry:
             },
         )
 
+    # -- typed queries (the only SQL of the package lives in this module) --------------------
+
+    def count(self, table: str) -> int:
+        """Rows of ``table`` (one of the registry's tables)."""
+        return int(self.db.table(table).count)
+
+    def latest_term(self, *, frozen: bool = False) -> Term | None:
+        """The latest term with a warning list (only frozen lists when ``frozen``)."""
+        sql = "select term from lists" + (" where status = 'frozen'" if frozen else "")
+        row = self.db.execute(sql + " order by term desc limit 1").fetchone()
+        return Term.parse(row[0]) if row else None
+
+    def latest_frozen_term(self) -> Term | None:
+        """The latest term whose warning list is frozen (冻结)."""
+        return self.latest_term(frozen=True)
+
+    def serial_rows(
+        self, term: Term | None = None, *, active_only: bool = False
+    ) -> dict[int, SerialRow]:
+        """Serials by number (of ``term`` only, and only active ones, when asked)."""
+        clauses, args = [], []
+        if term is not None:
+            clauses.append("term = ?")
+            args.append(str(term))
+        if active_only:
+            clauses.append("status = 'active'")
+        where = f" where {' and '.join(clauses)}" if clauses else ""
+        cur = self.db.execute(
+            "select serial, term, student_id, batch, status, void_reason, created_at, voided_at "
+            f"from serials{where} order by serial",
+            args,
+        )
+        return {
+            r[0]: SerialRow(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "")
+            for r in cur
+        }
+
+    def archive_file_rows(self, term: Term | None = None) -> list[ArchiveFile]:
+        """Filed scans and hand-filed pages (of ``term`` when given), in filing order."""
+        where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
+        return [
+            ArchiveFile(
+                r["id"],
+                r["student_id"],
+                r["term"],
+                r["serial"],
+                r["form"] or "",
+                r["part"] or "",
+                r["title"] or "",
+                r["kind"] or "",
+                r["path"] or "",
+                r["sha256"] or "",
+                r["version"] or 1,
+                r["source_name"] or "",
+                r["source_sha"] or "",
+                r["source_pages"] or "",
+                r["signed"],
+                r["at"] or "",
+            )
+            for r in self.db.table("archive_files").rows_where(where, args, order_by="id")
+        ]
+
+    def issued_files(self, term: Term | None = None) -> list[IssuedFile]:
+        """The archive copies of issued parts (one per student, form and file), in issue
+        order; of ``term`` only when given."""
+        where = " and s.term = ?" if term is not None else ""
+        cur = self.db.execute(
+            "select s.student_id, s.term, p.serial, p.form_title, p.file, p.sha256 "
+            "from issued_parts p join serials s on s.serial = p.serial "
+            f"where p.file != ''{where} order by p.id",
+            [str(term)] if term is not None else [],
+        )
+        out: list[IssuedFile] = []
+        seen: set[str] = set()
+        for sid, t, serial, title, file, digest in cur:
+            if file in seen:
+                continue
+            seen.add(file)
+            out.append(IssuedFile(sid, t, serial, title or "", file, digest or ""))
+        return out
+
+    def record_counts(self, term: Term) -> dict[tuple[str, str], int]:
+        """(学号, record kind) → number of records (attachments, typed records) of ``term``."""
+        cur = self.db.execute(
+            "select student_id, kind, count(*) from records where term = ? "
+            "group by student_id, kind",
+            [str(term)],
+        )
+        return {(str(sid), str(kind)): int(n) for sid, kind, n in cur}
+
+    def returned_parts(self, term: Term) -> list[ReturnedPart]:
+        """The distinct (student, form, part) filed from scans for ``term``."""
+        cur = self.db.execute(
+            "select distinct student_id, form, part from archive_files "
+            "where term = ? and kind = 'scan' order by student_id, form, part",
+            [str(term)],
+        )
+        return [ReturnedPart(str(sid), str(form or ""), str(part or "")) for sid, form, part in cur]
+
+    # -- seals (封印) -----------------------------------------------------------------------
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the registry's evidence tables carry seals (any head recorded)."""
+        return self.db.execute("select count(*) from seal_heads").fetchone()[0] > 0
+
+    def set_secret(self, secret: bytes) -> None:
+        """Give the registry the workspace secret (made after the registry was opened, at the
+        first ``issue`` of a workspace from before ``init`` made one); seals an unsealed
+        registry."""
+        self._secret = secret
+        self._seal_upgrade()
+
+    def _mac(self, *parts: str) -> str:
+        assert self._secret is not None
+        body = "\x1e".join(parts).encode("utf-8")
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()[:32]
+
+    def _row_mac(self, table: str, row: Mapping[str, Any]) -> str:
+        content = {k: v for k, v in row.items() if k != "seal" and v is not None}
+        return self._mac("row", table, json.dumps(content, sort_keys=True, ensure_ascii=False))
+
+    def _head_mac(self, table: str, rows: int, last_id: int, chain: str) -> str:
+        return self._mac("head", table, str(rows), str(last_id), chain)
+
+    def _head(self, table: str) -> tuple[int, int, str, str] | None:
+        row = self.db.execute(
+            "select rows, last_id, chain, mac from seal_heads where tbl = ?", [table]
+        ).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]), str(row[2]), str(row[3]))
+
+    def _set_head(self, table: str, rows: int, last_id: int, chain: str) -> None:
+        self.db.execute(
+            "insert or replace into seal_heads (tbl, rows, last_id, chain, mac) "
+            "values (?, ?, ?, ?, ?)",
+            [table, rows, last_id, chain, self._head_mac(table, rows, last_id, chain)],
+        )
+
+    def _rows(
+        self, table: str, where: str = "", args: Sequence[Any] = ()
+    ) -> Iterator[dict[str, Any]]:
+        cur = self.db.execute(f"select * from [{table}] {where} order by id", list(args))
+        names = [d[0] for d in cur.description]
+        for values in cur:
+            yield dict(zip(names, values, strict=True))
+
+    def _sealed_insert(self, table: str, values: Mapping[str, Any]) -> int:
+        """Insert a row into a sealed table and seal it (chained to the row before)."""
+        with self._atomic():
+            head = self._head(table)
+            if head is None and self._secret is None:
+                if self.db.execute("select count(*) from seal_heads").fetchone()[0]:
+                    raise SecretMissingError(_MISSING_SECRET)
+                rid = self.db.table(table).insert(dict(values)).last_pk
+                return int(rid or 0)
+            if self._secret is None:
+                raise SecretMissingError(_MISSING_SECRET)
+            rid = int(self.db.table(table).insert(dict(values)).last_pk or 0)
+            if head is None:  # a table sealed for the first time: every row, this one too
+                self._seal_table(table)
+                return rid
+            rows, _last, chain, _mac = head
+            (row,) = self._rows(table, "where id = ?", [rid])
+            row_mac = self._row_mac(table, row)
+            chain = self._mac("chain", table, chain, row_mac)
+            self.db.execute(
+                f"update [{table}] set seal = ? where id = ?", [f"{row_mac}.{chain}", rid]
+            )
+            self._set_head(table, rows + 1, rid, chain)
+            return rid
+
+    def _seal_table(self, table: str) -> int:
+        """Seal every row of ``table`` as it is now (caller holds a transaction)."""
+        chain, count, last = "", 0, 0
+        updates = []
+        for row in self._rows(table):
+            row_mac = self._row_mac(table, row)
+            chain = self._mac("chain", table, chain, row_mac)
+            updates.append((f"{row_mac}.{chain}", row["id"]))
+            count, last = count + 1, int(row["id"])
+        self.db.conn.executemany(f"update [{table}] set seal = ? where id = ?", updates)
+        self._set_head(table, count, last, chain)
+        return count
+
+    def update_archive_file(self, row_id: int, values: Mapping[str, Any]) -> None:
+        """Change a filed scan's row (e.g. its signature verdict) through yujing: the row and
+        the chain after it are sealed again, so the change is not reported as tampering. The
+        change is logged. Sealed tables are otherwise append-only."""
+        with self._atomic():
+            sealed = self._head("archive_files") is not None
+            if sealed:  # never launder a row changed by hand: check before sealing again
+                for row in self._rows("archive_files", "where id >= ?", [row_id]):
+                    stored = str(row.get("seal") or "").partition(".")[0]
+                    if not hmac.compare_digest(stored, self._row_mac("archive_files", row)):
+                        raise RegistryError(
+                            f"归档文件第 {row['id']} 行与封印不符（登记库被改动），不能修改。"
+                            "请先运行 yujing audit --verify 查明。"
+                        )
+            self.db.table("archive_files").update(row_id, dict(values))
+            if sealed:
+                self._reseal_from("archive_files", row_id)
+            shown = "，".join(f"{k}={v}" for k, v in values.items())
+            self.log("archive-update", f"归档文件第 {row_id} 行：{shown}")
+
+    def _reseal_from(self, table: str, first_id: int) -> None:
+        """Seal the rows of ``table`` from ``first_id`` on again (caller holds a transaction)."""
+        before = self.db.execute(
+            f"select seal from [{table}] where id < ? order by id desc limit 1", [first_id]
+        ).fetchone()
+        chain = str(before[0]).partition(".")[2] if before and before[0] else ""
+        head = self._head(table)
+        rows, last = (head[0], head[1]) if head else (0, 0)
+        updates = []
+        for row in self._rows(table, "where id >= ?", [first_id]):
+            row_mac = self._row_mac(table, row)
+            chain = self._mac("chain", table, chain, row_mac)
+            updates.append((f"{row_mac}.{chain}", row["id"]))
+            last = max(last, int(row["id"]))
+        self.db.conn.executemany(f"update [{table}] set seal = ? where id = ?", updates)
+        self._set_head(table, rows, last, chain)
+
+    def _seal_upgrade(self) -> None:
+        """Seal a registry made before seals existed (once), and say so in the event log."""
+        missing = [t for t in SEALED_TABLES if self._head(t) is None]
+        if not missing:
+            return
+        with self._atomic():
+            counts = {t: self._seal_table(t) for t in missing}
+            fresh = all(n == 0 for n in counts.values())
+            if not fresh:
+                detail = (
+                    "登记库首次加封（升级）："
+                    + "，".join(f"{_SEALED_TITLES[t]} {n} 行" for t, n in counts.items())
+                    + "；此前的记录按加封时的内容封印"
+                )
+                self.log(SEAL_EVENT, detail)
+
+    def check_seals(self) -> SealState:
+        """Check every sealed row against its seal (needs the secret)."""
+        if self._secret is None:
+            raise SecretMissingError(_MISSING_SECRET)
+        problems: list[SealProblem] = []
+        checked = 0
+        for table in SEALED_TABLES:
+            head = self._head(table)
+            if head is None:
+                continue
+            chain, count, last = "", 0, 0
+            for row in self._rows(table):
+                checked += 1
+                previous = last
+                count, last = count + 1, int(row["id"])
+                seal = str(row.get("seal") or "")
+                stored_row, _, stored_chain = seal.partition(".")
+                who, summary = _summary(table, row)
+                if not stored_row or not stored_chain:  # not part of the chain
+                    problems.append(
+                        SealProblem(
+                            table, last, "没有封印：这一行是绕过 yujing 直接写入的", who, summary
+                        )
+                    )
+                    count, last = count - 1, previous
+                    continue
+                if not hmac.compare_digest(stored_row, self._row_mac(table, row)):
+                    problems.append(
+                        SealProblem(table, last, "内容与封印不符：这一行被改动过", who, summary)
+                    )
+                expected = self._mac("chain", table, chain, stored_row)
+                if not hmac.compare_digest(stored_chain, expected):
+                    problems.append(
+                        SealProblem(
+                            table, last, "封印链断开：这一行之前有行被删除或插入", who, summary
+                        )
+                    )
+                chain = stored_chain
+            rows, last_id, head_chain, mac = head
+            if not hmac.compare_digest(mac, self._head_mac(table, rows, last_id, head_chain)):
+                problems.append(SealProblem(table, last_id, "封印记录本身被改动"))
+            elif (last_id, head_chain) != (last, chain):
+                if last < last_id:
+                    what = (
+                        f"末尾的行被删除（加封时最后一行为第 {last_id} 行，共 {rows} 行；"
+                        f"现在最后一行为第 {last} 行）"
+                    )
+                else:
+                    what = f"封印记录与现有的行不符（加封时最后一行为第 {last_id} 行）"
+                problems.append(SealProblem(table, last_id, what))
+        return SealState(tuple(problems), checked, self.seal_upgrades())
+
+    def seal_upgrades(self) -> tuple[tuple[str, str], ...]:
+        """(time, detail) of the event that sealed a registry made before seals existed."""
+        cur = self.db.execute(
+            "select at, detail from events where action = ? order by id", [SEAL_EVENT]
+        )
+        return tuple((str(at), str(detail)) for at, detail in cur)
+
+    # -- archive folders, review re-reads ---------------------------------------------------
+
+    def student_folders(self) -> dict[str, str]:
+        """学号 → folder name in archive/ (fixed at first filing)."""
+        return {
+            str(sid): str(folder)
+            for sid, folder in self.db.execute("select student_id, folder from student_folders")
+        }
+
+    def set_student_folder(self, student_id: str, folder: str) -> None:
+        with self._atomic():
+            self.db.execute(
+                "insert or ignore into student_folders (student_id, folder, at) values (?, ?, ?)",
+                [student_id, folder, now()],
+            )
+
+    def filed_paths(self, student_id: str) -> list[str]:
+        """Paths the registry holds for a student (issued copies, filed scans, records), oldest
+        first: the folder of a student filed before folders were recorded is found from them."""
+        cur = self.db.execute(
+            "select p.file, p.id from issued_parts p join serials s on s.serial = p.serial "
+            "where s.student_id = ? and p.file != '' "
+            "union all select path, 1000000000 + id from archive_files where student_id = ? "
+            "union all select path, 2000000000 + id from records where student_id = ? "
+            "order by 2",
+            [student_id, student_id, student_id],
+        )
+        return [str(r[0]) for r in cur if r[0]]
+
+    def student_paths(self) -> list[tuple[str, str]]:
+        """(学号, path) of every file the registry holds (issued copies, scans, records)."""
+        cur = self.db.execute(
+            "select s.student_id, p.file from issued_parts p join serials s "
+            "on s.serial = p.serial where p.file != '' "
+            "union select student_id, path from archive_files where path != '' "
+            "union select student_id, path from records where path != ''"
+        )
+        return [(str(sid), str(path)) for sid, path in cur]
+
+    def rejected_pages(self, source_sha: str, reason: str) -> dict[int, int]:
+        """Page → open review item of ``source_sha`` queued for ``reason`` (e.g. a failed
+        check, to be read again once the right key is back)."""
+        cur = self.db.execute(
+            "select page, id from review_items where source_sha = ? and status = 'open' "
+            "and reason = ?",
+            [source_sha, reason],
+        )
+        return {int(page): int(rid) for page, rid in cur}
+
+    def supersede_review_items(self, item_ids: Iterable[int]) -> None:
+        """Close review items whose pages were read again (status ``reread``)."""
+        self.db.conn.executemany(
+            "update review_items set status = 'reread', assigned_at = ? where id = ?",
+            [(now(), i) for i in item_ids],
+        )
+
+    def scan_counts(self) -> dict[str, int]:
+        """Rows per table of the scan intake (for comparing runs)."""
+        return {
+            t: self.count(t)
+            for t in ("scan_sources", "scan_pages", "archive_files", "review_items", "serials")
+        }
+
+
+TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
+_SEALED_TITLES = TABLE_TITLES
+_MISSING_SECRET = (
+    "工作区缺少签名密钥 secret.key，登记库的封印无法核对或延续。请从备份恢复："
+    "把备份中的 secret.key 复制回工作区，或运行 yujing restore 备份目录 新工作区目录。"
+    "切勿新建密钥：已印发的二维码会全部无法核验。"
+)
+
+
+def _summary(table: str, row: Mapping[str, Any]) -> tuple[str, str]:
+    """(学号, the row's main values) for a seal problem."""
+    sid = str(row.get("student_id") or "")
+    if table == "archive_files":
+        text = (
+            f"{row.get('path')}（签字 {row.get('signed')}，sha256 {str(row.get('sha256'))[:12]}…）"
+        )
+    elif table == "records":
+        text = f"{row.get('kind')} {row.get('path')}（sha256 {str(row.get('sha256'))[:12]}…）"
+    else:
+        text = f"{row.get('at')} {row.get('action')} {row.get('detail')}"
+    return sid, text
+
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+for _name, _method in list(vars(Registry).items()):
+    if (
+        callable(_method)
+        and not _name.startswith("_")
+        and _name not in {"transaction", "close"}
+        and not isinstance(_method, (staticmethod, classmethod, property))
+    ):
+        setattr(Registry, _name, _wrap_sqlite_errors(_method))

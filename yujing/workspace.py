@@ -3,7 +3,9 @@
 - ``yujing.toml``      the readable config (school, the title of its rules, the pack folder);
 - ``pack/``            the institution pack (院校包: policy.toml, forms.toml, templates/),
                        copied from a built-in or a school's own pack, editable in place;
-- ``registry.sqlite``  the registry (imports, lists, objections, the event log);
+- ``registry.sqlite``  the registry (imports, lists, objections, the event log), sealed with
+- ``secret.key``       the signing key of the QR codes and the registry's seals (made by init;
+                       keep a backup: ``yujing backup DIR``);
 - ``lists/``           the warning lists as .xlsx;
 - ``archive/``         one folder per student (一生一档).
 
@@ -20,7 +22,6 @@ import tomllib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,10 +31,11 @@ from yujing.errors import InputError, ListStateError, PolicyError, WorkspaceErro
 from yujing.files import atomic_write, bulk, sha256_file
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
+from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
-from yujing.qr import format_serial
-from yujing.registry import RECORD_TABLES, Registry, SavedList, record_row
+from yujing.qr import create_secret, format_serial, read_secret
+from yujing.registry import KEY_SEP, RECORD_TABLES, Registry, SavedList, now, record_row
 from yujing.warnlist import (
     ListRow,
     apply_objections,
@@ -95,6 +97,16 @@ class ImportReport:
     """The export profile a grade file was read with (e.g. 强智教务 成绩导出)."""
     notes: tuple[str, ...] = ()
     saved_map: bool = False
+
+    def change_lines(self) -> list[str]:
+        """Each change in Chinese: ``2023010101：姓名「陈明」→「陈敏」``."""
+        return [change_line(self.kind, *c) for c in self.changes]
+
+
+def change_line(kind: str, key: str, column: str, old: str, new: str) -> str:
+    """One change of an import, with the column's Chinese header (姓名, 学院, 班级 …)."""
+    label = next((c.header for c in KINDS[kind].columns if c.key == column), column)
+    return f"{key.replace(KEY_SEP, '/')}：{label}「{old}」→「{new}」"
 
 
 @dataclass(frozen=True)
@@ -177,10 +189,11 @@ class Workspace:
             f"# 由「{source.name}」复制而来，可直接修改其中的阈值、表单和模板\n"
             f"pack = {toml_string(PACK_COPY)}\n"
             f"pack_origin = {toml_string(source.name)}\n"
-            f"created = {toml_string(datetime.now().isoformat(timespec='seconds'))}\n"
+            f"created = {toml_string(now())}\n"
         )
         with atomic_write(root / CONFIG_NAME, "w", encoding="utf-8") as fh:
             fh.write(config)
+        create_secret(root)
         ws = cls(root)
         ws.registry.log("init", f"school={school.strip()} pack={source.name}")
         return ws
@@ -220,7 +233,7 @@ class Workspace:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            self._registry = Registry(self.root / REGISTRY_NAME)
+            self._registry = Registry(self.root / REGISTRY_NAME, read_secret(self.root))
         return self._registry
 
     @property
@@ -263,8 +276,24 @@ class Workspace:
     def lists_dir(self) -> Path:
         return self.root / "lists"
 
+    # -- backups ---------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> Path:
+        """Write a consistent copy of the workspace into ``target`` (see :mod:`yujing.backup`)."""
+        from yujing.backup import backup
+
+        return backup(self, target)
+
+    @staticmethod
+    def restore(source: Path, target: Path) -> Workspace:
+        """Bring a backup made by :meth:`backup` back as the workspace at ``target``."""
+        from yujing.backup import restore
+
+        return restore(source, target)
+
     # -- imports ---------------------------------------------------------------------------
 
+    @writes
     @bulk()
     def import_file(
         self,
@@ -318,7 +347,7 @@ class Workspace:
                     "updated": result.updated,
                     "unchanged": result.unchanged,
                     "skipped": len(parsed.bad_rows),
-                    "at": datetime.now().isoformat(timespec="seconds"),
+                    "at": now(),
                 },
                 result.changes,
                 RECORD_TABLES[kind],
@@ -330,6 +359,14 @@ class Workspace:
                 + f": 新增 {result.inserted}，更新 {result.updated}，"
                 f"未变 {result.unchanged}，跳过 {len(parsed.bad_rows)}",
             )
+            # A roster change (a new 姓名, 学院, 班级 …) goes into the log per student, in Chinese
+            # field names; every import's changes are in the changes table.
+            for change in result.changes if kind == "roster" else ():
+                registry.log(
+                    "roster-change",
+                    f"{Path(path).name}：{change_line(kind, *change)}",
+                    student_id=change[0],
+                )
         return ImportReport(
             kind,
             Path(path),
@@ -357,6 +394,7 @@ class Workspace:
     def list_path(self, term: Term) -> Path:
         return self.lists_dir / f"{term} {self.policy.title}名单.xlsx"
 
+    @writes
     def assess(self, term: Term, *, progress: Progress | None = None) -> ListReport:
         """Compute and store the draft list of ``term`` (objections already recorded for it
         are applied again) and write it as .xlsx."""
@@ -369,15 +407,12 @@ class Workspace:
             )
         policy = self.policy
         for needed in sorted(policy.requires):
-            if registry.db.table(RECORD_TABLES[needed]).count == 0:
+            if registry.count(RECORD_TABLES[needed]) == 0:
                 raise ListStateError(
                     f"规则「{policy.name}」需要先导入{KINDS[needed].title}："
                     f"yujing import {needed} FILE"
                 )
-        if (
-            registry.db.table("grades").count == 0
-            and registry.db.table("imported_levels").count == 0
-        ):
+        if registry.count("grades") == 0 and registry.count("imported_levels") == 0:
             raise ListStateError("还没有导入成绩。请先运行 yujing import grades FILE。")
         return self._assess(term, progress)
 
@@ -444,6 +479,7 @@ class Workspace:
             term, self.policy, saved.status, rows, self.list_path(term), saved.assessed_count
         )
 
+    @writes
     def record_objection(
         self,
         term: Term,
@@ -496,6 +532,7 @@ class Workspace:
         self._rewrite_xlsx(term)
         return updated
 
+    @writes
     def freeze(self, term: Term) -> ListReport:
         """Fix the list notices are printed from (冻结); it cannot change afterwards."""
         saved = self.saved(term)
@@ -676,10 +713,9 @@ def write_audit_xlsx(report: AuditReport, path: Path) -> Path:
 
 def write_audit_csv(report: AuditReport, stream: TextIO) -> None:
     """The audit's findings as CSV rows (one per problem) on ``stream``."""
-    import csv
-
     from yujing.checker.model import FINDING_HEADERS
+    from yujing.outputs import csv_writer
 
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     writer.writerow(FINDING_HEADERS)
     writer.writerows(f.as_row() for f in report.findings)

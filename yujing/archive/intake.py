@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import safe_name, student_folder
+from yujing.archive import folder_for, safe_name
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import part_by_code
-from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
+from yujing.locking import writes
+from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import now
 
 if TYPE_CHECKING:
@@ -93,12 +94,13 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, unsupported
 
 
+@writes
 def ingest(
     ws: Workspace, paths: Sequence[Path], *, progress: Progress | None = None
 ) -> IntakeResult:
     """File every page of ``paths`` (files or folders) by its QR code, or queue it for review."""
     files, unsupported = expand(paths)
-    secret = load_or_create_secret(ws.root)
+    secret = load_secret(ws.root)
     outcomes: list[PageOutcome] = []
     skipped: list[Path] = []
     errors: list[str] = []
@@ -137,10 +139,19 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
     registry = ws.registry
     digest = sha256_file(path)
     source = registry.scan_source(digest)
-    if source is not None and source["status"] == "done":
+    # Pages queued because their code failed the check are read again when the file was read
+    # with another key (the right key is back from a backup); their old review items are closed
+    # with the new outcome. The key's fingerprint is recorded only once the file is done.
+    key_id = hashlib.sha256(b"yujing-key-id" + secret).hexdigest()[:16]
+    retry: dict[int, int] = {}
+    if source is not None and source.get("key_id") != key_id:
+        retry = registry.rejected_pages(digest, Rejection.FORGED.value)
+    if source is not None and source["status"] == "done" and not retry:
         registry.log("scan-skip", f"{path.name}：与已处理的 {source['name']} 内容相同，跳过")
         return "skipped"
-    done_pages = registry.scanned_pages(digest)
+    if retry:
+        registry.log("scan-reread", f"{path.name}：重新识别校验失败的第 {_pages(retry)} 页")
+    done_pages = registry.scanned_pages(digest) - set(retry)
     registry.save_scan_source(
         {
             "sha256": digest,
@@ -153,26 +164,30 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
         }
     )
     decisions: list[_Decision] = []
-    images: dict[int, Any] = {}
     todo = (page for page in iter_pages(path) if page.page not in done_pages)
     # Pages are read by two worker threads (zxing and Pillow release the GIL); decisions and
-    # the registry stay in this thread.
-    for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok):
-        if scan.blank:
-            decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
-        else:
-            decision = _decide(ws, secret, page.page, scan.codes)
-            if decision.result == FILED and decision.ref is not None:
-                decision.signed = _signed(ws, decision.ref, page.image)
-            decisions.append(decision)
-        if path.suffix.lower() != ".pdf":
-            images[page.page] = page.image
-    outcomes = _apply(ws, path, digest, decisions, images)
+    # the registry stay in this thread. The pages of an image file (TIFF, JPEG, PNG) are kept
+    # as one-page PDFs in a temporary folder, not in memory, so memory stays bounded per page
+    # however long the file (a 1,000-page TIFF).
+    with tempfile.TemporaryDirectory(prefix="yujing-scan-") as spill:
+        images: dict[int, Path] = {}
+        for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok):
+            if scan.blank:
+                decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
+            else:
+                decision = _decide(ws, secret, page.page, scan.codes)
+                if decision.result == FILED and decision.ref is not None:
+                    decision.signed = _signed(ws, decision.ref, page.image)
+                decisions.append(decision)
+            if path.suffix.lower() != ".pdf":
+                images[page.page] = _spill(page.image, Path(spill) / f"{page.page}.pdf")
+        outcomes = _apply(ws, path, digest, decisions, images, retry)
     registry.save_scan_source(
         {
             **(registry.scan_source(digest) or {}),
             "status": "done",
-            "pages": len(done_pages) + len(decisions),
+            "pages": len(registry.scanned_pages(digest)),
+            "key_id": key_id,
             "last_seen": now(),
         }
     )
@@ -256,8 +271,8 @@ def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str)
     students = registry.students()
     sid = row["student_id"]
     name = students[sid].name if sid in students else ""
-    folder = student_folder(ws.archive_dir, sid, name) / row["term"]
-    stamp = datetime.now().strftime("%Y%m%d")
+    folder = folder_for(ws, sid, name) / row["term"]
+    stamp = now()[:10].replace("-", "")
     base = safe_name(f"{format_serial(serial)} {_title(form, part)}（{how} {stamp}）")
     target, version = _place(folder, base, content)
     return _Placed(
@@ -305,8 +320,17 @@ def _record_part(
     )
 
 
+def _pages(pages: Iterable[int]) -> str:
+    return "、".join(str(p) for p in sorted(pages))
+
+
 def _apply(
-    ws: Workspace, path: Path, digest: str, decisions: Sequence[_Decision], images: dict[int, Any]
+    ws: Workspace,
+    path: Path,
+    digest: str,
+    decisions: Sequence[_Decision],
+    images: dict[int, Path],
+    superseded: Mapping[int, int] | None = None,
 ) -> list[PageOutcome]:
     """Write the files, then record every page (per group, after its file is in place)."""
     registry = ws.registry
@@ -322,6 +346,9 @@ def _apply(
         )
         rel, sid = placed.rel, placed.student_id
         with registry.transaction():
+            registry.supersede_review_items(
+                superseded[d.page] for d in group if superseded and d.page in superseded
+            )
             for d in group:
                 registry.record_scan_page(
                     {
@@ -361,6 +388,8 @@ def _apply(
         target, _ = _place(folder, base, content)
         rel = str(target.relative_to(ws.root))
         with registry.transaction():
+            if superseded and d.page in superseded:
+                registry.supersede_review_items([superseded[d.page]])
             registry.remember_file(ws.root, rel, hashlib.sha256(content).hexdigest())
             registry.record_scan_page(
                 {
@@ -415,25 +444,30 @@ def _all_signed(group: Sequence[_Decision]) -> bool | None:
     return any(checked) if checked else None
 
 
-def _pages_pdf(path: Path, pages: Sequence[int], images: dict[int, Any]) -> bytes:
+def _pages_pdf(path: Path, pages: Sequence[int], images: dict[int, Path]) -> bytes:
     """The given pages as PDF bytes: copied from a PDF source without re-encoding, or the
-    images of a TIFF/JPEG/PNG source."""
-    buffer = io.BytesIO()
-    if path.suffix.lower() == ".pdf":
-        from pypdf import PdfReader, PdfWriter
+    one-page PDFs of a TIFF/JPEG/PNG source's pages (see :func:`_spill`) joined."""
+    from pypdf import PdfReader, PdfWriter
 
+    buffer = io.BytesIO()
+    writer = PdfWriter()
+    if path.suffix.lower() == ".pdf":
         reader = PdfReader(path)
-        writer = PdfWriter()
         for p in pages:
             writer.add_page(reader.pages[p - 1])
-        writer.write(buffer)
     else:
-        frames = [_printable(images[p]) for p in pages]
-        dpi = frames[0].info.get("dpi", (200, 200))[0] or 200
-        frames[0].save(
-            buffer, format="PDF", save_all=True, append_images=frames[1:], resolution=float(dpi)
-        )
+        for p in pages:
+            writer.add_page(PdfReader(images[p]).pages[0])
+    writer.write(buffer)
     return buffer.getvalue()
+
+
+def _spill(image: Any, target: Path) -> Path:
+    """Write a page image as a one-page PDF (at its own resolution) and forget the image."""
+    frame = _printable(image)
+    dpi = frame.info.get("dpi", (200, 200))[0] or 200
+    frame.save(target, format="PDF", resolution=float(dpi))
+    return target
 
 
 def _printable(image: Any) -> Any:
@@ -461,6 +495,7 @@ def review_items(ws: Workspace, *, include_blank: bool = False) -> list[dict[str
     return ws.registry.review_items(include_blank=include_blank)
 
 
+@writes
 def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
     """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档)."""
     registry = ws.registry
@@ -500,48 +535,39 @@ def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
     """Every archived file: issued copies, then scans and hand-filed pages."""
     registry = ws.registry
     students = registry.students()
-    serials = {r["serial"]: r for r in registry.db.query("select * from serials")}
-    seen: set[str] = set()
-    for row in registry.issued_parts():
-        if not row["file"] or row["file"] in seen:
-            continue
-        seen.add(row["file"])
-        sid = serials[row["serial"]]["student_id"]
+    for issued in registry.issued_files():
+        sid = issued.student_id
         yield {
             "学号": sid,
             "姓名": students[sid].name if sid in students else "",
-            "编号": format_serial(row["serial"]),
-            "联别": row["form_title"],
-            "文件": row["file"],
+            "编号": format_serial(issued.serial),
+            "联别": issued.form_title,
+            "文件": issued.file,
             "来源": "",
             "页码": "",
-            "sha256": row["sha256"],
+            "sha256": issued.sha256,
         }
-    for row in registry.archive_files():
-        sid = row["student_id"]
+    for row in registry.archive_file_rows():
+        sid = row.student_id
         yield {
             "学号": sid,
             "姓名": students[sid].name if sid in students else "",
-            "编号": format_serial(row["serial"]) if row["serial"] else "",
-            "联别": row["title"],
-            "文件": row["path"],
-            "来源": row["source_name"] or "",
-            "页码": row["source_pages"] or "",
-            "sha256": row["sha256"],
+            "编号": format_serial(row.serial) if row.serial else "",
+            "联别": row.title,
+            "文件": row.path,
+            "来源": row.source_name,
+            "页码": row.source_pages,
+            "sha256": row.sha256,
         }
 
 
 def write_manifest(ws: Workspace, output: Path) -> int:
     """``archive manifest``: the rows of :func:`manifest_rows` as CSV (UTF-8 with BOM)."""
-    import csv
+    from yujing.outputs import write_csv
 
     if output.suffix.lower() != ".csv":
         raise InputError(f"清单文件 {output.name} 应以 .csv 结尾。")
     rows = list(manifest_rows(ws))
-    with atomic_write(output, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(
-            fh, fieldnames=["学号", "姓名", "编号", "联别", "文件", "来源", "页码", "sha256"]
-        )
-        writer.writeheader()
-        writer.writerows(rows)
+    header = ["学号", "姓名", "编号", "联别", "文件", "来源", "页码", "sha256"]
+    write_csv(output, header, ([r[h] for h in header] for r in rows))
     return len(rows)

@@ -60,6 +60,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import warnings
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -111,6 +112,30 @@ def _unreadable(path: Path, what: str, page: int | None = None) -> UnreadableFil
 
 
 _DAMAGED = "文件已损坏或不完整（可能传输或复制中断）。请重新扫描或从原处重新复制该文件后再导入。"
+
+MAX_PIXELS = 90_000_000
+"""Largest page image read (9,000 万像素: an A3 page at 600 dpi is 7,000 万). Pillow's warning
+about larger images (DecompressionBombWarning, English, with a file and line) is made an error
+and refused with :func:`too_big`'s Chinese message instead."""
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+_TOO_BIG: tuple[type[BaseException], ...] = (
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
+
+
+def too_big(
+    path: Path, size: tuple[int, int] | None = None, page: int | None = None
+) -> UnreadableFileError:
+    """The refusal of an image above :data:`MAX_PIXELS`."""
+    shown = f"（{size[0]}×{size[1]} 像素）" if size else ""
+    return _unreadable(
+        path,
+        f"图像尺寸异常巨大{shown}，超过 {MAX_PIXELS // 10_000} 万像素，已拒绝读取。"
+        "请用正常分辨率（200–600 dpi）重新扫描。",
+        page,
+    )
 
 
 # What Pillow raises on damaged input, besides its own errors (DecompressionBombError is an
@@ -181,10 +206,8 @@ def _read_photo(path: Path) -> PageImage:
         with Image.open(path) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)
-    except Image.DecompressionBombError as exc:
-        raise _unreadable(
-            path, "图像尺寸异常巨大，已拒绝读取。请用正常分辨率（200–600 dpi）重新扫描。"
-        ) from exc
+    except _TOO_BIG as exc:
+        raise too_big(path) from exc
     except _IMAGE_ERRORS as exc:
         raise _unreadable(path, f"图像无法解码（{exc}）。" + _DAMAGED) from exc
     return PageImage(path, 1, _normal_mode(image), _dpi_of(image), "photo")
@@ -193,6 +216,8 @@ def _read_photo(path: Path) -> PageImage:
 def _iter_tiff(path: Path) -> Iterator[PageImage]:
     try:
         tiff = Image.open(path)
+    except _TOO_BIG as exc:
+        raise too_big(path, None, 1) from exc
     except _IMAGE_ERRORS as exc:
         raise _unreadable(path, f"TIFF 文件无法打开（{exc}）。" + _DAMAGED) from exc
     with tiff:
@@ -204,8 +229,12 @@ def _iter_tiff(path: Path) -> Iterator[PageImage]:
         while count is None or index < count:
             try:
                 tiff.seek(index)
+                if tiff.size[0] * tiff.size[1] > MAX_PIXELS:
+                    raise too_big(path, tiff.size, index + 1)
                 tiff.load()
                 frame = ImageOps.exif_transpose(tiff)
+            except _TOO_BIG as exc:
+                raise too_big(path, None, index + 1) from exc
             except _IMAGE_ERRORS as exc:
                 raise _unreadable(
                     path, f"TIFF 页无法解码（{exc}）。" + _DAMAGED, index + 1
@@ -303,7 +332,7 @@ _PDF_ERRORS: tuple[type[BaseException], ...] = (
 _EMBED_ERRORS: tuple[type[BaseException], ...] = (
     *_PDF_ERRORS,
     UnidentifiedImageError,
-    Image.DecompressionBombError,
+    *_TOO_BIG,
 )
 
 

@@ -16,12 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yujing.archive import safe_name, student_folder
+from yujing.archive import folder_for, safe_name
 from yujing.docxfonts import set_fonts
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
+from yujing.locking import writes
 from yujing.model import Term
+from yujing.registry import today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -56,21 +58,22 @@ def _student(ws: Workspace, student_id: str) -> tuple[str, str]:
 def _term(ws: Workspace, term: Term | None) -> Term:
     if term is not None:
         return term
-    frozen = [r for r in ws.registry.db.query("select term from lists order by term desc")]
-    if not frozen:
+    latest = ws.registry.latest_term()
+    if latest is None:
         raise InputError("还没有任何学期的名单；请用 --term 指明学期。")
-    return Term.parse(frozen[0]["term"])
+    return latest
 
 
 def _parse_date(text: str | None) -> str:
     if not text:
-        return date.today().isoformat()
+        return today().isoformat()
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
         raise InputError(f"日期「{text}」格式应为 2024-10-08。") from None
 
 
+@writes
 def attach(
     ws: Workspace,
     student_id: str,
@@ -86,10 +89,11 @@ def attach(
         raise InputError(f"材料类型应为 {'、'.join(KIND_TITLES)} 之一。")
     if not file.is_file():
         raise InputError(f"找不到文件 {file}。")
+    check_attachment(file)
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when)
-    folder = student_folder(ws.archive_dir, sid, name) / str(term)
+    folder = folder_for(ws, sid, name) / str(term)
     target = folder / safe_name(f"{KIND_TITLES[kind]} {day} {file.stem}{file.suffix}")
     version = 2
     while target.exists() and sha256_file(target) != sha256_file(file):
@@ -104,6 +108,108 @@ def attach(
     )
 
 
+MAX_OFFICE_BYTES = 200 * 1024 * 1024
+"""Largest uncompressed content of an attached Word/Excel file (a zip inside)."""
+ACCEPTED = "PDF、JPEG、PNG、TIFF 图片或 Word/Excel（.docx/.xlsx）文件"
+
+
+def check_attachment(file: Path) -> None:
+    """Open what is about to be filed: a PDF must have readable pages, an image must decode
+    (and not be absurdly large), a Word/Excel file must be a sound zip of bounded size; an
+    empty file or anything else is refused, so the audit never counts an empty or broken file
+    as a document."""
+    try:
+        size = file.stat().st_size
+        with open(file, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise InputError(f"无法读取 {file}：{exc.strerror}。") from exc
+    if size == 0:
+        raise InputError(f"{file.name} 是空文件（0 字节），未归档。请附上有内容的{ACCEPTED}。")
+    if head.startswith(b"%PDF"):
+        _check_pdf(file)
+    elif head.startswith((b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*")):
+        _check_image(file)
+    elif head.startswith(b"PK\x03\x04") and file.suffix.lower() in {".docx", ".xlsx"}:
+        _check_office(file)
+    else:
+        raise InputError(f"{file.name} 不是可归档的材料（内容无法识别）。请附上{ACCEPTED}。")
+
+
+def _check_pdf(file: Path) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(file, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(f"{file.name} 是加密的 PDF，无法核对内容。请附上不加密的 PDF。")
+        pages = len(reader.pages)
+        for page in reader.pages:
+            _ = page.mediabox
+    except InputError:
+        raise
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        AssertionError,
+        RecursionError,
+    ) as exc:
+        raise InputError(f"{file.name} 是损坏的 PDF，无法打开，未归档。") from exc
+    if pages == 0:
+        raise InputError(f"{file.name} 是没有任何页面的 PDF，未归档。")
+
+
+def _check_image(file: Path) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    from yujing.archive.reader import MAX_PIXELS
+
+    try:
+        with Image.open(file) as image:
+            if image.size[0] * image.size[1] > MAX_PIXELS:
+                raise InputError(
+                    f"{file.name} 的图像尺寸异常巨大（{image.size[0]}×{image.size[1]}），未归档。"
+                )
+            image.load()
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputError(f"{file.name} 的图像尺寸异常巨大，未归档。") from exc
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{file.name} 是损坏的图片，无法打开，未归档。") from exc
+
+
+def _check_office(file: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            names = {i.filename for i in infos}
+            if total > MAX_OFFICE_BYTES:
+                raise InputError(
+                    f"{file.name} 解压后有 {total // (1024 * 1024)} MB，远超正常文档，未归档"
+                    "（可能是压缩炸弹）。"
+                )
+            if "[Content_Types].xml" not in names:
+                raise InputError(f"{file.name} 不是 Word/Excel 文档，未归档。")
+            bad = z.testzip()
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{file.name} 是损坏的 Word/Excel 文件，无法打开，未归档。") from exc
+    if bad is not None:
+        raise InputError(f"{file.name} 中的 {bad} 已损坏，未归档。")
+
+
+@writes
 def record(
     ws: Workspace,
     student_id: str,
@@ -123,7 +229,7 @@ def record(
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when)
-    folder = student_folder(ws.archive_dir, sid, name) / str(term)
+    folder = folder_for(ws, sid, name) / str(term)
     body = (
         f"{KIND_TITLES[kind]}\n学号：{sid}    姓名：{name}    学期：{term.label()}\n"
         f"日期：{day}\n人员：{who}\n方式：{how}\n内容：\n{summary}\n"
@@ -171,6 +277,7 @@ def _register(
     return Filed(record_id, sid, kind, rel)
 
 
+@writes
 def transcripts(
     ws: Workspace,
     term: Term,
@@ -231,7 +338,7 @@ def transcripts(
             f"未通过学分：{fmt_decimal(failed)}    "
             f"（由 yujing 根据导入的成绩生成，以教务系统为准）"
         )
-        folder = student_folder(ws.archive_dir, sid, entry["name"]) / str(term)
+        folder = folder_for(ws, sid, entry["name"]) / str(term)
         target = folder / safe_name(f"成绩单 {term}.docx")
         with atomic_write(target, "wb") as fh:
             doc.save(fh)
@@ -241,7 +348,7 @@ def transcripts(
                 sid,
                 term,
                 "transcript",
-                date.today().isoformat(),
+                today().isoformat(),
                 target,
                 who="yujing",
                 how="由导入成绩生成",

@@ -23,16 +23,17 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import student_folder
+from yujing.archive import folder_owner, folder_problems, shared_folders, student_folder
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
-from yujing.errors import ListStateError
+from yujing.errors import ListStateError, SecretMissingError
 from yujing.model import Term
 from yujing.policies import Requirement
 from yujing.qr import format_serial
+from yujing.registry import TABLE_TITLES, SerialRow, now, today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -82,7 +83,7 @@ def audit(
     term = term or _latest_term(ws)
     saved = ws.saved(term)
     policy = ws.policy
-    as_of = as_of or date.today()
+    as_of = as_of or today()
     notes: list[str] = []
     if not saved.frozen:
         notes.append(f"{term} 的名单尚未冻结，按草稿名单检查。")
@@ -96,16 +97,11 @@ def audit(
     if classes and not students:
         raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
     ctx = _Context(ws.root, term, as_of, list_day, verify, registry.file_facts())
-    serials = {
-        r["student_id"]: r
-        for r in registry.db.query(
-            "select * from serials where term = ? and status = 'active'", [str(term)]
-        )
-    }
+    serials = {r.student_id: r for r in registry.serial_rows(term, active_only=True).values()}
     scans: dict[str, list[_Doc]] = {}
-    for r in registry.db.query("select * from archive_files where term = ?", [str(term)]):
-        scans.setdefault(r["student_id"], []).append(
-            _Doc(r["path"], _day(r["at"]), part=r["part"] or "", signed=r["signed"])
+    for a in registry.archive_file_rows(term):
+        scans.setdefault(a.student_id, []).append(
+            _Doc(a.path, _day(a.at), part=a.part, signed=a.signed)
         )
     records: dict[str, list[_Doc]] = {}
     for r in registry.records(str(term)):
@@ -113,12 +109,8 @@ def audit(
             _Doc(r["path"], _day(r["date"]), kind=r["kind"], who=r["who"] or "")
         )
     issued_files: dict[str, list[str]] = {}
-    for r in registry.db.query(
-        "select distinct s.student_id, p.file from issued_parts p join serials s "
-        "on s.serial = p.serial where s.term = ? and p.file != ''",
-        [str(term)],
-    ):
-        issued_files.setdefault(r["student_id"], []).append(r["file"])
+    for f in registry.issued_files(term):
+        issued_files.setdefault(f.student_id, []).append(f.file)
     requirements = [ISSUED, *policy.requirements]
     pool = None
     if verify:
@@ -128,11 +120,22 @@ def audit(
         known_paths |= {p for files in issued_files.values() for p in files}
         pool = ProcessPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2))
         ctx = replace(ctx, hashes=_hash_all(pool, ws.root, sorted(known_paths)))
+    people = _people(ws, saved)
     try:
         audited, deferred = _check_students(
-            students, requirements, policy, serials, scans, records, issued_files, ctx, progress
+            students,
+            requirements,
+            policy,
+            serials,
+            scans,
+            records,
+            issued_files,
+            ctx,
+            progress,
+            registry.student_folders(),
         )
-        stray = _check_stray(ws, ctx)
+        stray = _check_stray(ws, ctx, people)
+        integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
         late = _resolve_deferred(deferred, ctx)
@@ -148,13 +151,14 @@ def audit(
         policy_title=policy.title,
         term=str(term),
         term_label=term.label(),
-        generated_at=datetime.now().isoformat(timespec="seconds"),
+        generated_at=now(),
         as_of=as_of.isoformat(),
         verified=verify,
         requirements=tuple((r.id, r.title) for r in requirements),
         students=tuple(audited),
         stray=tuple(stray),
         notes=tuple(notes),
+        integrity=tuple(integrity),
     )
 
 
@@ -162,12 +166,13 @@ def _check_students(
     students: Sequence[Mapping[str, Any]],
     requirements: Sequence[Requirement],
     policy: Any,
-    serials: Mapping[str, Mapping[str, Any]],
+    serials: Mapping[str, SerialRow],
     scans: Mapping[str, list[_Doc]],
     records: Mapping[str, list[_Doc]],
     issued_files: Mapping[str, list[str]],
     ctx: _Context,
     progress: Progress | None,
+    folders: Mapping[str, str],
 ) -> tuple[list[StudentAudit], list[tuple[_Who, str]]]:
     audited: list[StudentAudit] = []
     deferred: list[tuple[_Who, str]] = []
@@ -181,7 +186,7 @@ def _check_students(
         status, found = _check_issued(who, serial)
         statuses.append(status)
         findings += found
-        issue_day = _day(serial["created_at"]) if serial else None
+        issue_day = _day(serial.created_at) if serial else None
         docs = scans.get(sid, []) + records.get(sid, [])
         for req in policy.requirements:
             if not req.applies_to(entry["level"]):
@@ -192,7 +197,8 @@ def _check_students(
             findings += found
         known = [d.path for d in docs if d.path] + issued_files.get(sid, [])
         findings += _check_files(who, known, ctx, deferred)
-        folder = student_folder(Path("archive"), sid, entry["name"]) / str(ctx.term)
+        folder_name = folders.get(sid) or student_folder(Path(), sid, entry["name"]).name
+        folder = Path("archive") / folder_name / str(ctx.term)
         audited.append(
             StudentAudit(
                 sid,
@@ -236,9 +242,7 @@ def _finding(
     )
 
 
-def _check_issued(
-    who: _Who, serial: Mapping[str, Any] | None
-) -> tuple[RequirementStatus, list[Finding]]:
+def _check_issued(who: _Who, serial: SerialRow | None) -> tuple[RequirementStatus, list[Finding]]:
     if serial is None:
         return (
             RequirementStatus(ISSUED.id, ISSUED.title, "missing", "未发放通知书（无有效编号）"),
@@ -252,7 +256,7 @@ def _check_issued(
             ],
         )
     return RequirementStatus(
-        ISSUED.id, ISSUED.title, "ok", f"第 {format_serial(serial['serial'])} 号", 1, 1
+        ISSUED.id, ISSUED.title, "ok", f"第 {format_serial(serial.serial)} 号", 1, 1
     ), []
 
 
@@ -460,7 +464,81 @@ def _hash_and_check(path: Path) -> tuple[str, bool]:
     return digest.hexdigest(), readable
 
 
-def _check_stray(ws: Workspace, ctx: _Context) -> list[Finding]:
+def _people(ws: Workspace, saved: Any) -> dict[str, _Who]:
+    """学号 → (学号, 姓名, 学院, 班级, 等级) of everyone on the list, else the roster."""
+    out: dict[str, _Who] = {
+        sid: (sid, s.name, s.college, s.class_name, "") for sid, s in ws.registry.students().items()
+    }
+    for e in saved.entries:
+        sid = e["student_id"]
+        out[sid] = (sid, e["name"], e["college"], e["class_name"], e["level"])
+    return out
+
+
+def _who(people: Mapping[str, _Who], sid: str, name: str = "") -> _Who:
+    return people.get(sid) or (sid, name, "", "", "")
+
+
+def _check_seals(
+    ws: Workspace, people: Mapping[str, _Who], notes: list[str], verify: bool
+) -> list[Finding]:
+    """Rows of the registry changed, inserted or deleted by hand (登记库被改动): checked with
+    ``verify`` (every sealed row's HMAC, ≈ 1 s for 60,000 rows), like the files' hashes."""
+    registry = ws.registry
+    for at, detail in registry.seal_upgrades():
+        notes.append(f"{at} {detail}（加封之前对登记库的改动无法发现）。")
+    if not verify:
+        return []
+    try:
+        state = registry.check_seals()
+    except SecretMissingError:
+        notes.append("工作区缺少签名密钥 secret.key，登记库的封印无法核对。请从备份恢复该文件。")
+        return []
+    return [
+        _finding(
+            _who(people, p.student_id),
+            None,
+            "tampered",
+            f"{TABLE_TITLES.get(p.table, p.table)}第 {p.row_id} 行：{p.problem}"
+            + (f"。现存内容：{p.summary}" if p.summary else ""),
+            path=p.summary.split("（", 1)[0] if p.table == "archive_files" else "",
+            title=f"登记库·{TABLE_TITLES.get(p.table, p.table)}",
+        )
+        for p in state.problems
+    ]
+
+
+def _check_folders(ws: Workspace, people: Mapping[str, _Who]) -> list[Finding]:
+    """A 学号 with two folders under two names, or two 学号 sharing one folder."""
+    out: list[Finding] = []
+    for sid, folders in sorted(folder_problems(ws).items()):
+        if len(folders) > 1:
+            out.append(
+                _finding(
+                    _who(people, sid),
+                    None,
+                    "two-names",
+                    f"学号 {sid} 有 {len(folders)} 个档案夹（姓名不同）：{'、'.join(folders)}；"
+                    "材料应归在同一个档案夹中",
+                    path=f"archive/{folders[0]}",
+                    title="档案夹",
+                )
+            )
+    for folder, sids in sorted(shared_folders(ws).items()):
+        out.append(
+            _finding(
+                _who(people, sids[0]),
+                None,
+                "mismatch",
+                f"档案夹 {folder} 中有 {len(sids)} 个学号的材料：{'、'.join(sids)}",
+                path=f"archive/{folder}",
+                title="档案夹",
+            )
+        )
+    return out
+
+
+def _check_stray(ws: Workspace, ctx: _Context, people: Mapping[str, _Who]) -> list[Finding]:
     """Files in archive/ that the registry does not know; a known file found elsewhere than
     recorded (moved into another folder) is reported as a mismatch."""
     known = set(ctx.facts)
@@ -480,8 +558,8 @@ def _check_stray(ws: Workspace, ctx: _Context) -> list[Finding]:
         except OSError:
             digest = ""
         folder = Path(rel).parts[1] if len(Path(rel).parts) > 1 else ""
-        sid = folder.split("-", 1)[0]
-        who = (sid, folder.split("-", 1)[1] if "-" in folder else "", "", "", "")
+        sid = folder_owner(ws, folder)
+        who = _who(people, sid, folder.split("-", 1)[1] if "-" in folder else "")
         if digest in by_hash and by_hash[digest] != rel:
             out.append(
                 _finding(
@@ -522,13 +600,13 @@ def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
 
 
 def _latest_term(ws: Workspace) -> Term:
-    rows = list(ws.registry.db.query("select term from lists order by term desc limit 1"))
-    if not rows:
+    term = ws.registry.latest_term()
+    if term is None:
         raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")
-    return Term.parse(rows[0]["term"])
+    return term
 
 
 def _day(text: str | None) -> date:
     if not text:
-        return date.today()
+        return today()
     return date.fromisoformat(str(text)[:10])

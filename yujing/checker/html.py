@@ -52,6 +52,8 @@ PROBLEM_GROUP: dict[str, str] = {
     "altered": "tamper",
     "unreadable": "tamper",
     "orphan": "neutral",
+    "tampered": "tamper",
+    "two-names": "tamper",
 }
 GROUP_COLOURS: dict[str, tuple[str, str]] = {  # (background, text/bar colour)
     "good": ("#d8f0dc", "#1e7b34"),
@@ -461,6 +463,26 @@ def _stray(report: AuditReport) -> str:
     )
 
 
+def _integrity(report: AuditReport) -> str:
+    """Registry rows changed by hand and folders split or shared (shown only when found)."""
+    if not report.integrity:
+        return ""
+    rows = "".join(
+        f'<tr class="integrity-row" data-problem="{_e(f.problem)}">'
+        f"<td>{_e(f.title)}</td><td>{_e(f.problem_text)}</td><td>{_e(f.detail)}</td>"
+        f"<td>{_e(f.college)}</td><td>{_e(f.class_name)}</td><td>{_e(f.level)}</td>"
+        f"<td>{_e(f.student_id)}</td><td>{_e(f.name)}</td></tr>"
+        for f in report.integrity
+    )
+    return (
+        '<section id="integrity"><h2>登记库与档案夹</h2>'
+        "<p>登记库中被绕过 yujing 改动、插入或删除的记录，以及档案夹的异常：</p>"
+        '<table class="stray-table"><thead><tr><th>对象</th><th>问题</th><th>说明</th>'
+        "<th>学院</th><th>班级</th><th>等级</th><th>学号</th><th>姓名</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
+
+
 def _notes(report: AuditReport) -> str:
     if not report.notes:
         return ""
@@ -676,6 +698,7 @@ def render_html(report: AuditReport) -> str:
     if not groups:
         body.append('<p class="none">没有预警学生。</p>')
     body.append(_stray(report))
+    body.append(_integrity(report))
     body.append(_notes(report))
     body.append(
         f'<footer class="meta"><p>{_e(report.school)} · {_e(report.policy_title)}'

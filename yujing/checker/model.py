@@ -19,6 +19,8 @@ PROBLEMS: dict[str, str] = {
     "altered": "文件已被改动",
     "unreadable": "文件无法读取",
     "orphan": "登记库中没有记录的文件",
+    "tampered": "登记库被改动",
+    "two-names": "一个学号有两个档案夹",
 }
 
 # Statuses of one required document in one student's folder (a cell of the report).
@@ -132,10 +134,12 @@ class AuditReport:
     students: tuple[StudentAudit, ...]
     stray: tuple[Finding, ...] = ()  # files the registry does not know (orphans)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    integrity: tuple[Finding, ...] = ()
+    """Registry rows changed by hand (登记库被改动) and folders shared or split (档案夹)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for s in self.students for f in s.findings) + self.stray
+        return tuple(f for s in self.students for f in s.findings) + self.stray + self.integrity
 
     @property
     def complete(self) -> bool:
@@ -186,6 +190,7 @@ class AuditReport:
                 for s in self.students
             ],
             "stray": [f.to_json() for f in self.stray],
+            "integrity": [f.to_json() for f in self.integrity],
             "totals_by_class": [
                 {"college": k[0], "class_name": k[1], **v} for k, v in self.totals().items()
             ],

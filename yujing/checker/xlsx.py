@@ -21,7 +21,7 @@ from yujing.checker.html import (
     verdict,
 )
 from yujing.checker.model import PROBLEMS, AuditReport, Finding
-from yujing.files import atomic_write
+from yujing.outputs import save_xlsx
 
 FINDING_HEADERS = (
     "学院",
@@ -259,7 +259,7 @@ def _findings_sheet(wb: Any, report: AuditReport) -> None:
         f
         for s in sorted(report.students, key=lambda s: (s.college, s.class_name, s.student_id))
         for f in s.findings
-    ] + list(report.stray)
+    ] + list(report.stray) + list(report.integrity)
     for j, h in enumerate(FINDING_HEADERS, start=1):
         ws.cell(1, j, h).style = "yja-head"
     styles = ["yja-text", "yja-text", "yja-id", "yja-cell", "yja-cell", "yja-text", "", "yja-text"]
@@ -302,7 +302,4 @@ def write_xlsx(report: AuditReport, path: Path) -> Path:
     _students_sheet(wb, report)
     _findings_sheet(wb, report)
     _stray_sheet(wb, report)
-    path = Path(path)
-    with atomic_write(path, "wb") as fh:
-        wb.save(fh)
-    return path
+    return save_xlsx(wb, Path(path))

@@ -200,8 +200,8 @@ def import_(
             console.print(f"  [yellow]跳过[/] {bad}")
         if len(report.skipped) > 10:
             console.print(f"  … 另有 {len(report.skipped) - 10} 行被跳过")
-        for key, column, old, new in report.changes[:10]:
-            console.print(f"  更新 {key.replace(chr(31), '/')}：{column} {old!r} → {new!r}")
+        for line in report.change_lines()[:10]:
+            console.print(f"  更新 {line}")
         if len(report.changes) > 10:
             console.print(f"  … 另有 {len(report.changes) - 10} 处更新（均已记录）")
         if report.saved_map:
@@ -575,6 +575,32 @@ def archive_manifest(ctx: click.Context, output: Path) -> None:
     ws = open_workspace(ctx)
     n = ws.write_manifest(output)
     console.print(f"档案清单：{output}（{n} 个文件）")
+
+
+# -- backups -----------------------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+@handle_errors
+def backup_cmd(ctx: click.Context, target: Path) -> None:
+    """把工作区完整备份到新目录 TARGET（登记库、签名密钥、院校包、档案、名单、批次）。"""
+    ws = open_workspace(ctx)
+    out = ws.backup(target)
+    console.print(f"已备份到 {out}。请妥善保管：其中的 secret.key 是二维码和登记库封印的密钥。")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def restore_cmd(source: Path, target: Path) -> None:
+    """把备份 SOURCE 恢复为工作区 TARGET（新目录或空目录）；恢复前逐个核对文件。"""
+    from yujing.workspace import Workspace
+
+    ws = Workspace.restore(source, target)
+    console.print(f"已恢复工作区 {ws.root}。")
 
 
 # -- documents that do not come from a scan --------------------------------------------------

@@ -61,7 +61,7 @@ class PartSpec:
 class FieldSpec:
     """A field printed on the form."""
 
-    name: str  # context key it is filled from (yujing.templates contract), "" = hand-filled
+    name: str  # context key it is filled from (yujing.forms.contract), "" = hand-filled
     label: str  # the label printed on the form
     handwritten: bool  # left blank for hand filling
 

@@ -7,33 +7,33 @@ Crash safety: serials are allocated (and the batch recorded as ``allocated``) in
 transaction before anything is rendered; every file is written under a temporary name and
 renamed into place; the batch is marked ``complete`` last. A batch left ``allocated`` by a
 crash or Ctrl-C is rendered again, whole, by the next ``issue`` of its term, with the same
-serials. Runs of ``issue`` in one workspace take turns (a lock file), and serial allocation is
-a ``BEGIN IMMEDIATE`` transaction, so no serial is ever handed out twice.
+serials. Runs of ``issue`` (and every other command that writes) in one workspace take turns
+(the workspace's writer lock, :mod:`yujing.locking`), and serial allocation is a ``BEGIN
+IMMEDIATE`` transaction, so no serial is ever handed out twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import safe_name, student_folder
-from yujing.errors import InputError, ListStateError
+from yujing.archive import folder_for, safe_name
+from yujing.errors import InputError, ListStateError, SecretMissingError
 from yujing.files import sha256_file
 from yujing.forms import FormSpec, forms_for_level
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, run_chunk
+from yujing.locking import writer_lock, writes
 from yujing.model import Student, Term
-from yujing.qr import format_serial, load_or_create_secret
-from yujing.registry import now
+from yujing.qr import RESTORE_HINT, create_secret, format_serial, load_secret, read_secret
+from yujing.registry import now, today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -112,8 +112,9 @@ def issue(
         raise InputError(f"名单中没有班级 {'、'.join(classes)}；名单中的班级：{'、'.join(known)}")
     conv = _converter(converter)
     results: list[BatchResult] = []
-    with _issue_lock(ws.root):
+    with writer_lock(ws.root):
         registry = ws.registry
+        _ensure_secret(ws)
         for batch in registry.batches(term):
             if batch["kind"] == "issue" and (
                 batch["status"] == "allocated" or (batch["status"] == "docx-only" and conv)
@@ -158,6 +159,7 @@ def issue(
     return results
 
 
+@writes
 def reprint(
     ws: Workspace, serial: int, *, progress: Progress | None = None, converter: Any = "auto"
 ) -> BatchResult:
@@ -202,6 +204,7 @@ def reprint(
     )
 
 
+@writes
 def void(ws: Workspace, serial: int, reason: str) -> dict[str, Any]:
     """Void serial ``serial`` (作废): its codes are refused when scanned, and the next ``issue``
     of its term gives the student a new serial."""
@@ -235,22 +238,19 @@ def _converter(converter: Any) -> Any:
     return find_converter()
 
 
-@contextlib.contextmanager
-def _issue_lock(root: Path) -> Iterator[None]:
-    """One ``issue`` at a time per workspace (others wait), so a batch is rendered once."""
-    path = root / "batches" / ".issue.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: serial allocation is still atomic
-            yield
-            return
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _ensure_secret(ws: Workspace) -> None:
+    """The signing key must be there. ``init`` makes it; a workspace from before that which
+    never issued a serial gets one now; otherwise a missing key is an error (a new key would
+    make every printed code fail its check)."""
+    if read_secret(ws.root) is not None:
+        return
+    if ws.registry.count("serials") > 0 or ws.registry.sealed:
+        done = "已经发放过编号" if ws.registry.count("serials") else "登记库已用它加封"
+        raise SecretMissingError(
+            f"工作区 {ws.root} 缺少签名密钥 secret.key，而{done}，不能继续发放。{RESTORE_HINT}"
+        )
+    ws.registry.set_secret(create_secret(ws.root))
+    ws.registry.log("secret", "首次发放前生成签名密钥 secret.key（工作区建于密钥随 init 生成之前）")
 
 
 @dataclass(frozen=True)
@@ -276,8 +276,8 @@ def _render(
     policy = ws.policy
     roster = ws.registry.students()
     by_id = {e["student_id"]: e for e in entries}
-    secret = load_or_create_secret(ws.root)
-    issued_on = date.today()
+    secret = load_secret(ws.root)
+    issued_on = today()
     all_forms = ws.forms
     planned: list[_Planned] = []
     for sid, serial in serials.items():
@@ -390,9 +390,7 @@ def _render(
         readers: dict[Path, Any] = {}
         pages = join_pdfs(order, pdf_path, readers=readers)
         for p in planned:
-            term_dir = student_folder(ws.archive_dir, p.student.student_id, p.student.name) / str(
-                term
-            )
+            term_dir = folder_for(ws, p.student.student_id, p.student.name) / str(term)
             for form in p.forms:
                 found = pages_of.get((form.id, p.serial), [])
                 if not found:
@@ -564,7 +562,7 @@ def _cover(
 def _write_batch_list(path: Path, planned: Sequence[_Planned], policy: Any, term: Term) -> None:
     from openpyxl import Workbook
 
-    from yujing.files import atomic_write
+    from yujing.outputs import save_xlsx
 
     wb = Workbook()
     sheet = wb.active
@@ -587,5 +585,4 @@ def _write_batch_list(path: Path, planned: Sequence[_Planned], policy: Any, term
         )
     for col, width in zip("ABCDEFGHI", (6, 14, 12, 13, 10, 12, 10, 60, 6), strict=True):
         sheet.column_dimensions[col].width = width
-    with atomic_write(path, "wb") as fh:
-        wb.save(fh)
+    save_xlsx(wb, path)

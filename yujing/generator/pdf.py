@@ -39,9 +39,9 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -123,24 +123,71 @@ def _soffice_version(soffice: Path) -> str:
     return lines[0] if lines else ""
 
 
-def find_converter() -> Converter | None:
-    """soffice/libreoffice on PATH (or ``$YUJING_SOFFICE``); ``None`` when absent."""
-    found: str | None = None
-    configured = os.environ.get(ENV_SOFFICE, "").strip()
+def install_paths(platform: str, env: Mapping[str, str]) -> list[str]:
+    """Where LibreOffice installs ``soffice`` on ``platform`` (``sys.platform``), when it is
+    not on PATH: Windows' Program Files (64- and 32-bit) and per-user Programs folder, macOS's
+    Applications folders, the usual Linux and BSD prefixes."""
+    if platform.startswith(("win", "cygwin")):
+        roots = [
+            env.get("PROGRAMFILES") or r"C:\Program Files",
+            env.get("PROGRAMW6432") or "",
+            env.get("PROGRAMFILES(X86)") or r"C:\Program Files (x86)",
+        ]
+        out = [str(PureWindowsPath(r, "LibreOffice", "program", "soffice.exe")) for r in roots if r]
+        if env.get("LOCALAPPDATA"):
+            out.append(
+                str(
+                    PureWindowsPath(
+                        env["LOCALAPPDATA"], "Programs", "LibreOffice", "program", "soffice.exe"
+                    )
+                )
+            )
+        return list(dict.fromkeys(out))
+    if platform == "darwin":
+        app = "LibreOffice.app/Contents/MacOS/soffice"
+        out = [f"/Applications/{app}"]
+        if env.get("HOME"):
+            out.append(str(PurePosixPath(env["HOME"], "Applications", app)))
+        return out
+    return [
+        "/usr/lib/libreoffice/program/soffice",
+        "/usr/lib64/libreoffice/program/soffice",
+        "/opt/libreoffice/program/soffice",
+        "/usr/local/lib/libreoffice/program/soffice",
+        "/snap/bin/libreoffice",
+    ]
+
+
+def locate_soffice(
+    *,
+    platform: str | None = None,
+    env: Mapping[str, str] | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+    is_file: Callable[[str], bool] = os.path.isfile,
+) -> str | None:
+    """The LibreOffice program to run: ``$YUJING_SOFFICE``, else ``soffice``/``libreoffice``
+    on PATH, else the usual install path of the platform (:func:`install_paths`). The probes
+    are parameters so the lookup can be tested for Windows and macOS anywhere."""
+    platform = sys.platform if platform is None else platform
+    env = os.environ if env is None else env
+    configured = env.get(ENV_SOFFICE, "").strip()
     if configured:
-        path = Path(configured).expanduser()
-        if path.is_file() and os.access(path, os.X_OK):
-            found = str(path)
-        else:
-            found = shutil.which(configured)
-    else:
-        for name in ("soffice", "libreoffice"):
-            found = shutil.which(name)
-            if found:
-                break
+        if is_file(configured):
+            return configured
+        return which(configured)
+    for name in ("soffice", "libreoffice"):
+        found = which(name)
+        if found:
+            return found
+    return next((p for p in install_paths(platform, env) if is_file(p)), None)
+
+
+def find_converter() -> Converter | None:
+    """LibreOffice found by :func:`locate_soffice`; ``None`` when absent."""
+    found = locate_soffice()
     if not found:
         return None
-    soffice = Path(found).resolve()
+    soffice = Path(found).expanduser().resolve()
     fontconfig = FONTS_CONF if _uses_fontconfig() and FONTS_CONF.is_file() else None
     return Converter(soffice=soffice, fontconfig=fontconfig, version=_soffice_version(soffice))
 

@@ -36,12 +36,10 @@ from __future__ import annotations
 import functools
 import io
 import re
-import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +58,7 @@ from yujing.files import atomic_write
 from yujing.forms import FormSpec
 from yujing.model import Term
 from yujing.policies import Policy
+from yujing.registry import today
 from yujing.warnlist.rows import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ class TermSummary(_Counts):
     returns_filed: int
     interviews: int
     parent_contacts: int
-    records_available: bool  # the records table exists
+    records_available: bool  # any record (谈话、家长联系…) registered for the term
 
     @property
     def previous_warned(self) -> int:
@@ -287,9 +286,8 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
     )
     serials: dict[str, int] = registry.active_serials(term)
     returns, notice_returned = _returns(ws, term)
-    records = _record_counts(registry.db, term)
-    records_available = records is not None
-    records = records or {}
+    records = registry.record_counts(term)
+    records_available = bool(records)
 
     students = []
     for sid, e in current.items():
@@ -427,28 +425,6 @@ def _pairs(names: Sequence[str], counts: Mapping[str, int]) -> Pairs:
     return tuple((n, int(counts.get(n, 0))) for n in names)
 
 
-def _table_exists(db: Any, name: str) -> bool:
-    rows = list(
-        db.query("select name from sqlite_master where type = 'table' and name = ?", [name])
-    )
-    return bool(rows)
-
-
-def _record_counts(db: Any, term: Term) -> dict[tuple[str, str], int] | None:
-    """(student_id, kind) → rows of ``records`` for the term; None when the table is absent."""
-    if not _table_exists(db, "records"):
-        return None
-    try:
-        rows = db.query(
-            "select student_id, kind, count(*) as n from records where term = ? "
-            "group by student_id, kind",
-            [str(term)],
-        )
-        return {(str(r["student_id"]), str(r["kind"])): int(r["n"]) for r in rows}
-    except sqlite3.Error:  # a records table of another shape: nothing countable
-        return {}
-
-
 def _notice_forms(forms: Sequence[FormSpec]) -> frozenset[str]:
     """Ids of the notice forms of the pack's catalogue."""
     return frozenset(f.id for f in forms if f.kind in NOTICE_KINDS)
@@ -457,19 +433,10 @@ def _notice_forms(forms: Sequence[FormSpec]) -> frozenset[str]:
 def _returns(ws: Workspace, term: Term) -> tuple[dict[str, int], set[str]]:
     """Returned parts filed per student (distinct form + part), and the students whose notice
     came back."""
-    db = ws.registry.db
-    if not _table_exists(db, "archive_files"):
-        return {}, set()
-    rows = list(
-        db.query(
-            "select distinct student_id, form, part from archive_files "
-            "where term = ? and kind = 'scan'",
-            [str(term)],
-        )
-    )
-    per_student: Counter[str] = Counter(str(r["student_id"]) for r in rows)
+    rows = ws.registry.returned_parts(term)
+    per_student: Counter[str] = Counter(r.student_id for r in rows)
     notices = _notice_forms(ws.forms)
-    returned = {str(r["student_id"]) for r in rows if r["form"] in notices}
+    returned = {r.student_id for r in rows if r.form in notices}
     return dict(per_student), returned
 
 
@@ -923,7 +890,7 @@ def _generated(doc: Any, summary: TermSummary) -> None:
     _run(
         p,
         f"数据来源：yujing 登记库（{summary.term} 名单{summary.status_text}），"
-        f"生成于 {date.today().isoformat()}",
+        f"生成于 {today().isoformat()}",
         size=9,
     )
 

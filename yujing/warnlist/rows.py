@@ -9,7 +9,6 @@ UTF-8 with BOM so that Excel opens it.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,8 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from yujing import outputs
 from yujing.engine.assess import Assessment, NotAssessed
-from yujing.files import atomic_write
 from yujing.model import Student, Term
 from yujing.policies import Policy
 
@@ -211,15 +210,15 @@ def write_csv(path: Path, rows: Sequence[ListRow], policy: Policy) -> Path:
     """One row per warned student; UTF-8 with BOM (opens in Excel)."""
     figures = figure_columns(policy)
     header = [h for h, _ in CSV_COLUMNS] + [h for h, _ in figures]
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for r in rows:
-            if r.warned:
-                writer.writerow(
-                    [getattr(r, k) for _, k in CSV_COLUMNS] + [r.figure(k) for _, k in figures]
-                )
-    return path
+    return outputs.write_csv(
+        path,
+        header,
+        (
+            [getattr(r, k) for _, k in CSV_COLUMNS] + [r.figure(k) for _, k in figures]
+            for r in rows
+            if r.warned
+        ),
+    )
 
 
 def write_xlsx(
@@ -352,6 +351,4 @@ def write_xlsx(
         na.append(["学号", "姓名", "原因"])
         for n in not_assessed:
             na.append([n.student_id, n.name, n.reason])
-    with atomic_write(path, "wb") as fh:
-        wb.save(fh)
-    return path
+    return outputs.save_xlsx(wb, path)

@@ -1,0 +1,138 @@
+"""Backups (备份) of a workspace: ``yujing backup DIR`` and ``yujing restore BACKUP WORKSPACE``.
+
+A backup is a folder holding a consistent copy of everything the workspace needs: the
+registry copied with SQLite's online backup API (a snapshot, even while readers work), the
+signing key ``secret.key``, the config, the institution pack, and the folders of files
+(``archive/``, ``lists/``, ``batches/``, ``review/``, ``reports/``). It is taken holding the
+writer lock, so no command changes the workspace while it is copied. ``yujing-backup.json``
+lists every file with its SHA-256; :func:`restore` checks them before anything is put in
+place, so a damaged backup is refused rather than restored half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from yujing.errors import OutputError, RegistryError, WorkspaceError
+from yujing.files import sha256_file
+from yujing.locking import LOCK_NAME, writer_lock
+from yujing.qr import SECRET_NAME
+from yujing.registry import now, sqlite_message
+
+if TYPE_CHECKING:
+    from yujing.workspace import Workspace
+
+MANIFEST = "yujing-backup.json"
+REGISTRY_NAME = "registry.sqlite"
+_SKIP = {LOCK_NAME, REGISTRY_NAME, f"{REGISTRY_NAME}-wal", f"{REGISTRY_NAME}-shm", MANIFEST}
+
+
+def backup(ws: Workspace, target: Path) -> Path:
+    """Copy the workspace into the new folder ``target``; returns ``target``."""
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise OutputError(f"备份目录 {target} 已存在且不是空的；请指定一个新目录。")
+    if target.resolve().is_relative_to(ws.root):
+        raise OutputError(f"备份目录 {target} 不能在工作区 {ws.root} 之内。")
+    if not (ws.root / SECRET_NAME).exists():
+        raise WorkspaceError(f"工作区缺少签名密钥 {SECRET_NAME}，这样的备份无法恢复二维码核验。")
+    with writer_lock(ws.root):
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            _copy_registry(ws.root / REGISTRY_NAME, target / REGISTRY_NAME)
+            for entry in sorted(ws.root.iterdir()):
+                if entry.name in _SKIP or entry.name.startswith(".secret."):
+                    continue
+                if entry.is_dir():
+                    shutil.copytree(entry, target / entry.name, symlinks=False)
+                else:
+                    shutil.copy2(entry, target / entry.name)
+            files = _listing(target)
+            (target / MANIFEST).write_text(
+                json.dumps(
+                    {"made": now(), "workspace": str(ws.root), "files": files},
+                    ensure_ascii=False,
+                    indent=1,
+                ),
+                encoding="utf-8",
+            )
+        except OSError as exc:
+            raise OutputError(f"无法写入备份 {target}：{exc.strerror}（{exc.filename}）") from exc
+        ws.registry.log("backup", f"备份到 {target.resolve()}（{len(files)} 个文件）")
+    return target
+
+
+def restore(source: Path, target: Path) -> Workspace:
+    """Restore the backup at ``source`` as the workspace at ``target`` (a new or empty folder);
+    every file is checked against the backup's listing first."""
+    from yujing.workspace import CONFIG_NAME, Workspace
+
+    source, target = Path(source), Path(target)
+    listing = source / MANIFEST
+    if not listing.is_file():
+        raise WorkspaceError(f"{source} 不是 yujing 备份（没有 {MANIFEST}）。")
+    if target.exists() and any(target.iterdir()):
+        raise WorkspaceError(
+            f"{target} 已存在且不是空的。请恢复到一个新目录，核对后再替换原工作区；"
+            f"若只是丢失了 {SECRET_NAME}，把备份中的 {SECRET_NAME} 复制回原工作区即可。"
+        )
+    try:
+        files = json.loads(listing.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise WorkspaceError(f"备份清单 {listing} 无法读取。") from exc
+    bad = [rel for rel, digest in files.items() if _digest(source / rel) != digest]
+    if bad or not (source / SECRET_NAME).is_file() or not (source / CONFIG_NAME).is_file():
+        shown = "、".join(bad[:5]) or f"{SECRET_NAME} 或 {CONFIG_NAME}"
+        raise WorkspaceError(f"备份 {source} 不完整或已被改动（{shown}），未恢复任何内容。")
+    staging = target.with_name(f".{target.name}.restoring")
+    try:
+        if staging.exists():
+            shutil.rmtree(staging)
+        shutil.copytree(source, staging, ignore=shutil.ignore_patterns(MANIFEST))
+        if (staging / SECRET_NAME).exists():
+            os.chmod(staging / SECRET_NAME, 0o600)
+        if target.exists():
+            target.rmdir()
+        os.replace(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"无法恢复到 {target}：{exc.strerror}") from exc
+    ws = Workspace(target)
+    ws.registry.log("restore", f"从备份 {source.resolve()} 恢复")
+    return ws
+
+
+def _copy_registry(path: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent snapshot of the registry, WAL included."""
+    try:
+        src = sqlite3.connect(path, timeout=30)
+        try:
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise RegistryError(f"无法备份登记库 {path}：{sqlite_message(exc)}。") from exc
+
+
+def _listing(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): sha256_file(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _digest(path: Path) -> str:
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
