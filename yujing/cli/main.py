@@ -113,12 +113,23 @@ def open_workspace(ctx: click.Context) -> Any:
 )
 @click.option("--school", required=True, help="学校/学院名称，印在名单、通知书和报告上。")
 @click.option("--rules", "rules_title", help="预警办法名称（默认取自院校包），印在通知书上。")
+@click.option("--address", default="", help="学院通讯地址（含邮编），印在家长回执的寄回地址处。")
+@click.option("--phone", default="", help="学院联系电话，印在致家长的通知上。")
 @handle_errors
-def init(directory: Path, pack: str, school: str, rules_title: str | None) -> None:
+def init(
+    directory: Path, pack: str, school: str, rules_title: str | None, address: str, phone: str
+) -> None:
     """新建工作区 DIRECTORY（复制院校包到工作区，可在其中修改规则、表单和模板）。"""
     from yujing.workspace import Workspace
 
-    ws = Workspace.init(directory, pack=pack, school=school, rules_title=rules_title)
+    ws = Workspace.init(
+        directory,
+        pack=pack,
+        school=school,
+        rules_title=rules_title,
+        address=address,
+        phone=phone,
+    )
     console.print(f"已创建工作区 [bold]{ws.root}[/]（{ws.school}，院校包：{ws.policy.name}）")
     console.print(f"  配置      {ws.root / 'yujing.toml'}")
     console.print(
