@@ -24,6 +24,16 @@ def safe_name(text: str, *, fallback: str = "未命名") -> str:
     return cleaned[:MAX_NAME] or fallback
 
 
+COLLEGE_FOLDER = "_学院"
+"""``archive/_学院/<学期>/``: the college-level documents of a term (名单、清单、汇总表 and the
+signed cover sheets of the class piles), beside the students' folders."""
+
+
+def college_folder(archive_root: Path, term: str) -> Path:
+    """``archive/_学院/<学期>``."""
+    return archive_root / COLLEGE_FOLDER / safe_name(term)
+
+
 def student_folder(archive_root: Path, student_id: str, name: str) -> Path:
     """``archive/<学号>-<姓名>``; the 学号 comes first so folders sort and stay unique."""
     return archive_root / safe_name(f"{student_id}-{name}" if name else student_id)

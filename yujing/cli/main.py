@@ -390,6 +390,11 @@ def _render_batch(result: Any) -> None:
         console.print(f"打印文件：{result.pdf}（{result.pages} 页）")
         if result.archived:
             console.print(f"已归档发出的通知书 {result.archived} 份（archive/<学号>-<姓名>/）")
+        if result.college_docs:
+            console.print(
+                f"学院材料 {len(result.college_docs)} 份（{'、'.join(result.college_docs)}），"
+                "副本已存入 archive/_学院/<学期>/"
+            )
     else:
         console.print(f"[yellow]{result.missing}[/]")
         console.print(f"已生成 Word 文件：{result.folder / 'docx'}/")

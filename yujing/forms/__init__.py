@@ -43,6 +43,9 @@ PERS = ("student", "class", "college", "term")
 SUMMARY_KINDS = ("list", "summary")
 ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 CODE_RE = re.compile(r"^[A-Z][0-9]$")
+COVER_CODE = "Z0"
+"""The part code of the class cover sheet (发放单); reserved, no catalogue may use it."""
+COVER_TITLE = "材料发放单"
 
 
 @dataclass(frozen=True)
@@ -348,6 +351,8 @@ def _parse_parts(
             raise w.error(f"{pkey}.code", f"「{code}」无效：应为一个大写字母加一个数字，如 N1")
         if code in codes:
             raise w.error(f"{pkey}.code", f"「{code}」重复（已用于 {codes[code]}）")
+        if code == COVER_CODE:
+            raise w.error(f"{pkey}.code", f"「{code}」留作班级发放单的代码，请换一个")
         codes[code] = f"{form_id}.{part_id}"
         parts.append(
             PartSpec(

@@ -120,7 +120,7 @@ def student_context(
     courses = (
         LONG_COURSES if long else (("高等数学A(1)", "5"), ("大学物理", "3.5"), ("工程制图", "2"))
     )
-    failed_credits = format(sum(Decimal(c) for _, c in courses).normalize(), "f")
+    failed_credits = format(sum((Decimal(c) for _, c in courses), Decimal(0)).normalize(), "f")
     return {
         "school": school,
         "rules_title": rules_title,

@@ -114,6 +114,25 @@ def render_chunk(template: Path, docs: Sequence[StudentDoc], out: Path) -> Path:
     return out
 
 
+def render_single(template: Path, context: dict[str, Any], qr: dict[str, str], out: Path) -> Path:
+    """Render one document (a college-level list: its rows, serial and codes) into ``out``."""
+    try:
+        tpl = _BatchTemplate(str(template))
+        ctx = dict(context)
+        ctx["qr"] = {
+            part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
+            for part, payload in qr.items()
+        }
+        tpl.render(ctx, autoescape=True)
+    except TemplateError as exc:
+        raise OutputError(
+            f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
+        ) from exc
+    with atomic_write(out, "wb") as fh:
+        tpl.save(fh)
+    return out
+
+
 def _stream(png: bytes) -> Any:
     import io
 
