@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from yujing.archive import COLLEGE_FOLDER, college_folder, safe_name, student_folder
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
-from yujing.forms import COVER_CODE, COVER_TITLE, part_by_code
+from yujing.forms import COVER_TITLE, part_by_code
 from yujing.qr import PartRef, Rejection, format_serial, load_or_create_secret, verify
 from yujing.registry import now
 

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import student_folder
+from yujing.archive import COLLEGE_FOLDER, student_folder
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
 from yujing.errors import ListStateError
 from yujing.model import Term
@@ -119,7 +119,7 @@ def audit(
         [str(term)],
     ):
         issued_files.setdefault(r["student_id"], []).append(r["file"])
-    requirements = [ISSUED, *policy.requirements]
+    requirements = [ISSUED, *(r for r in policy.requirements if r.scope == "student")]
     pool = None
     if verify:
         known_paths = {
@@ -133,6 +133,7 @@ def audit(
             students, requirements, policy, serials, scans, records, issued_files, ctx, progress
         )
         stray = _check_stray(ws, ctx)
+        college = _check_colleges(ws, term, policy, students, ctx)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
         late = _resolve_deferred(deferred, ctx)
@@ -155,6 +156,7 @@ def audit(
         students=tuple(audited),
         stray=tuple(stray),
         notes=tuple(notes),
+        college=tuple(college),
     )
 
 
@@ -184,6 +186,8 @@ def _check_students(
         issue_day = _day(serial["created_at"]) if serial else None
         docs = scans.get(sid, []) + records.get(sid, [])
         for req in policy.requirements:
+            if req.scope != "student":
+                continue
             if not req.applies_to(entry["level"]):
                 statuses.append(RequirementStatus(req.id, req.title, "n/a"))
                 continue
@@ -458,6 +462,50 @@ def _hash_and_check(path: Path) -> tuple[str, bool]:
     else:
         readable = True
     return digest.hexdigest(), readable
+
+
+def _check_colleges(
+    ws: Workspace,
+    term: Term,
+    policy: Any,
+    students: Sequence[Mapping[str, Any]],
+    ctx: _Context,
+) -> list[Finding]:
+    """The college-level requirements (``scope = "college"``), once per college with warned
+    students: the issued copy of a list filed at ``issue`` counts, a ``signed`` requirement
+    asks for the copy that came back signed (scanned into ``archive/_学院/<学期>/``)."""
+    reqs = [r for r in policy.requirements if r.scope == "college"]
+    if not reqs:
+        return []
+    registry = ws.registry
+    docs = {d["serial"]: d for d in registry.college_docs(term)}
+    issued: dict[str, list[_Doc]] = {}
+    for d in docs.values():
+        if d["file"] and (ws.root / d["file"]).exists():
+            issued.setdefault(d["college"], []).append(
+                _Doc(d["file"], _day(d["created_at"]), part=d["part"], kind="issued")
+            )
+    scanned: dict[str, list[_Doc]] = {}
+    for r in registry.db.query(
+        "select * from archive_files where term = ? and student_id = ?", [str(term), COLLEGE_FOLDER]
+    ):
+        doc = docs.get(r["serial"])
+        if doc is not None and (ws.root / r["path"]).exists():
+            scanned.setdefault(doc["college"], []).append(
+                _Doc(r["path"], _day(r["at"]), part=r["part"] or "", signed=r["signed"])
+            )
+    out: list[Finding] = []
+    for college in sorted({e["college"] or ws.school for e in students}):
+        who = (COLLEGE_FOLDER, college, college, "", "")
+        for req in reqs:
+            have = (
+                scanned.get(college, [])
+                if req.signed
+                else (issued.get(college, []) + scanned.get(college, []))
+            )
+            _status, found = _check_requirement(who, req, have, ctx, None)
+            out += found
+    return out
 
 
 def _check_stray(ws: Workspace, ctx: _Context) -> list[Finding]:

@@ -132,10 +132,13 @@ class AuditReport:
     students: tuple[StudentAudit, ...]
     stray: tuple[Finding, ...] = ()  # files the registry does not know (orphans)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    college: tuple[Finding, ...] = ()
+    """What the college folder (``archive/_学院/<学期>/``) lacks: the policy's college-level
+    requirements, per college with warned students (student_id ``_学院``, name = college)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for s in self.students for f in s.findings) + self.stray
+        return tuple(f for s in self.students for f in s.findings) + self.college + self.stray
 
     @property
     def complete(self) -> bool:

@@ -295,9 +295,7 @@ def _render(
             grade=entry.get("grade") or "",
             class_name=entry.get("class_name") or "",
         )
-        planned.append(
-            _Planned(student, entry, serial, forms_for_level(all_forms, entry["level"]))
-        )
+        planned.append(_Planned(student, entry, serial, forms_for_level(all_forms, entry["level"])))
     planned.sort(key=lambda p: (p.student.college, p.student.class_name, p.student.student_id))
 
     folder = ws.root / "batches" / batch_id
@@ -402,9 +400,7 @@ def _render(
             if progress is not None:
                 progress(min(base + d * len(tasks) // max(t, 1), total), total)
 
-        pdfs = convert_to_pdf(
-            converter, [*rendered, *covers, *lists], pdf_dir, progress=converted
-        )
+        pdfs = convert_to_pdf(converter, [*rendered, *covers, *lists], pdf_dir, progress=converted)
         timings.append(("pdf", time.perf_counter() - clock))
         clock = time.perf_counter()
         tick(len(tasks))
@@ -430,7 +426,8 @@ def _render(
         if archive:
             college_dir = college_folder(ws.archive_dir, str(term))
             filed = [
-                (doc.serial, doc.name, pdf) for doc, pdf in zip(college_docs, list_pdfs, strict=True)
+                (doc.serial, doc.name, pdf)
+                for doc, pdf in zip(college_docs, list_pdfs, strict=True)
             ]
             filed += [
                 (
