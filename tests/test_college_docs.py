@@ -233,3 +233,23 @@ def test_lanzhou_receipt_names_the_return_address(
     ws, result = issued["lanzhou-life"]
     pages = _notice_pages(ws, result.students[0].serial, "学业警示通知单（家长联）")
     assert _squash(ADDRESS) in pages[0] and _squash(ADDRESS) in pages[1]
+
+
+def test_beihai_term_report_fills_the_same_summary_the_batch_printed(
+    issued: dict[str, tuple[Workspace, BatchResult]], tmp_path: Path
+) -> None:
+    """附件3: ``report`` fills the pack's template, with the code and 第 N 号 the batch gave
+    that college's 汇总表, and a row with its 处理结果 per warned student."""
+    from yujing.checker.reports import write_term_reports
+    from yujing.generator.pdf import convert_to_pdf
+
+    ws, result = issued["beihai"]
+    paths = write_term_reports(ws, TERM, tmp_path / "out")
+    assert CONVERTER is not None
+    (pdf,) = convert_to_pdf(CONVERTER, [paths[2]], tmp_path / "pdf", processes=1)
+    text = _squash("".join(page_text(c) for c in page_chars(pdf)))
+    (doc,) = [d for d in ws.registry.college_docs(TERM) if d["form"] == "summary"]
+    assert "学生学业预警处理结果汇总表" in text and f"第{doc['serial']:06d}号" in text
+    for student in result.students:
+        assert student.student_id in text
+    assert "通知书未交回" in text  # the 处理结果 the registry knows
