@@ -61,7 +61,7 @@ SID = "{{ student.student_id }}"
 # Major and class on lines of their own: in one line a narrow cell broke "机制2202班" as 机制/2202班.
 MAJOR_CLASS = "{{ student.major }}\n{{ student.class_name }}"
 # A filled value that may be empty keeps its line for hand filling (联系电话 with no line).
-PHONE = '[[ {{ counsellor_phone or "                " }} ]]'
+PHONE = '[[ {{ counsellor_phone or "                ​" }} ]]'
 
 # At most 6 courses are listed, then "等共 N 门": a long list would push a part onto a second
 # page (xinglin's 家长联存根 from 9 courses); the full list is in the warning list's .xlsx.
@@ -237,6 +237,10 @@ def add_text(par: Paragraph, text: str, *, underline: bool = False) -> None:
                 # no-break spaces: Word and LibreOffice do not underline plain spaces at the
                 # end of a line, and a blank for hand filling is exactly that
                 piece = piece.replace(" ", "\u00a0")
+                if len(piece) >= 4 and not piece.strip("\u00a0"):
+                    # … nor no-break spaces when nothing follows them on the line: a zero-width
+                    # space after a blank for hand filling keeps its underline drawn
+                    piece += "\u200b"
             parts = piece.split("\t")
             for k, seg in enumerate(parts):
                 if k:

@@ -196,7 +196,7 @@ def lz_parent_notice(form: FormSpec) -> Any:
     )
     s.par(
         "注：请将本回执签字后寄回学院或交辅导员，由学生工作办公室存档备查。\n"
-        '寄回地址：[[ {{ school_address or "                                            " }} ]]'
+        '寄回地址：[[ {{ school_address or "                                            ​" }} ]]'
         "{% if school_phone %}    学院电话：{{ school_phone }}{% endif %}",
         NOTE,
     )

@@ -128,15 +128,15 @@ def nj_parent_notice(form: FormSpec) -> Any:
                         "<<尊敬的家长：\n"
                         "您好！您的孩子目前在学业上面临严重困难，累计已有"
                         "[[ {{ failed_course_count }} ]]门课程不及格，未获学分累计"
-                        "[[ {{ failed_credits }} ]]分。根据《南京机电职业技术学院预警工作管理办法"
-                        '（试行）》，现给予[[ {{ level|replace("预警", "") }} ]]预警。\n'
+                        "[[ {{ failed_credits }} ]]分。根据{{ rules_title }}，"
+                        '现给予[[ {{ level|replace("预警", "") }} ]]预警。\n'
                         "我们通过《学业预警致家长（监护人）通知书》向您告知此事实，希望您在了解有关"
                         "情况后及时与子女联系，配合学校共同督促教育，弥补差距，迎头赶上。请在收到本"
                         "通知书后两周内将回执寄回。\n"
                         "衷心感谢您的理解和支持！\n"
                         "<<辅导员：[[ {{ student.counsellor }} ]]        联系电话：" + PHONE + "\n"
                         # the address the receipt is sent back to (回执：通讯地址见通知书)
-                        '<<通讯地址：[[ {{ school_address or "                                        " }} ]]'
+                        '<<通讯地址：[[ {{ school_address or "                                        ​" }} ]]'
                         f"    邮编：{UL8}\n"
                         f"<<日期：{ISSUE_DATE}",
                         4,
