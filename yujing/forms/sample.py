@@ -62,6 +62,9 @@ LONG_REASON = (
     "大学物理实验(二)(1.5)、机械原理课程设计(2)、材料力学(4)、电工电子技术基础(3.5)、"
     "工程制图与计算机绘图(3)、马克思主义基本原理(3)、互换性与技术测量(2)；平均学分绩点 1.42"
 )
+LONG_REASON_BRIEF = "本学期未通过 12.5/24 学分(52.1%)；累计未通过 24 学分；平均学分绩点 1.42"
+"""The reason of a form that lists the failed courses in a field of its own (xinglin's 可附不及格
+课程, njmec's 学业具体情况): as a policy whose criteria do not name courses states it."""
 
 
 def qr_png(payload: str) -> io.BytesIO:
@@ -120,6 +123,8 @@ def student_context(
     courses = (
         LONG_COURSES if long else (("高等数学A(1)", "5"), ("大学物理", "3.5"), ("工程制图", "2"))
     )
+    # a form that lists the courses in a field of its own gets a reason that does not
+    lists_courses = any(f.name == "failed_courses" for f in form.fields)
     failed_credits = format(sum((Decimal(c) for _, c in courses), Decimal(0)).normalize(), "f")
     return {
         "school": school,
@@ -135,9 +140,15 @@ def student_context(
         "level": level,
         "box": {name: ("☑" if name == level else "☐") for name in level_names},
         "box_other": "☐",
-        "reason": LONG_REASON
-        if long
-        else "累计未通过 10.5 学分：高等数学A(1)(5)、大学物理(3.5)、工程制图(2)",
+        "reason": (
+            (LONG_REASON_BRIEF if lists_courses else LONG_REASON)
+            if long
+            else (
+                "累计未通过 10.5 学分"
+                if lists_courses
+                else "累计未通过 10.5 学分：高等数学A(1)(5)、大学物理(3.5)、工程制图(2)"
+            )
+        ),
         "failed_courses": [SimpleNamespace(name=n, credits=c) for n, c in courses],
         "failed_course_count": str(len(courses)),
         "failed_credits": failed_credits,
