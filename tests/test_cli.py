@@ -281,3 +281,26 @@ def test_report_through_the_cli(ws: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "转化（降级或解除）2 人" in r.output
     assert len(list((ws / "reports").glob("2024-2025-1 *.docx"))) == 3
+
+
+def test_init_records_the_return_address_and_phone(tmp_path: Path) -> None:
+    """--address and --phone go into yujing.toml; the forms print them (school_address,
+    school_phone) where parents send a receipt back; without them they are empty."""
+    from yujing.workspace import Workspace
+
+    root = tmp_path / "ws"
+    r = run(
+        "init", root, "--policy", "lanzhou-life", "--school", "生命科学与工程学院",
+        "--address", "兰州市七里河区兰工坪路287号 生命科学与工程学院（730050）",
+        "--phone", "0931-2976000",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    ws = Workspace(root)
+    assert ws.school_address == "兰州市七里河区兰工坪路287号 生命科学与工程学院（730050）"
+    assert ws.school_phone == "0931-2976000"
+    ws.close()
+    plain = tmp_path / "plain"
+    assert run("init", plain, "--policy", "anshan", "--school", "x").exit_code == 0
+    ws = Workspace(plain)
+    assert ws.school_address == "" and ws.school_phone == ""
+    ws.close()

@@ -16,7 +16,7 @@ from yujing.forms import (
     load_forms,
     part_by_code,
 )
-from yujing.institutions import builtin_names, find_pack
+from yujing.institutions import Pack, builtin_names, builtin_packs, find_pack
 from yujing.policies import load_policy
 
 HAND_FILLED = ("interview", "parent-interview", "plan", "support-record")
@@ -311,6 +311,8 @@ def test_catalogue_by_path(tmp_path: Path) -> None:
             r"未知的键：colour",
         ),
         ('title = "学业预警通知书"\n', "", r"title 缺失"),
+        ('code = "N2"', 'code = "Z0"', r"「Z0」留作班级发放单的代码"),
+        ('title = "学业预警通知书"\n', 'title = "学业预警通知书"\ncopies = ["甲", "乙"]\n', r"copies"),
     ],
 )
 def test_catalogue_errors_name_file_and_key(
@@ -333,3 +335,46 @@ def test_duplicate_form_id(tmp_path: Path) -> None:
 def test_not_toml(tmp_path: Path) -> None:
     with pytest.raises(FormsError, match="不是有效的 TOML"):
         load_mine(write(tmp_path, "[catalogue\n"))
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(ch in chars for ch in short)
+
+
+@pytest.mark.parametrize("pack", builtin_packs(), ids=lambda p: p.name)
+def test_names_agree_catalogue_archive_and_audit(pack: Pack) -> None:
+    """The audit's column for a returned part is the name the archive files it under (the
+    catalogue's form title, with the part's when the form has several), optionally with a
+    note in brackets; where the parts are of several forms (beihai's two notices) the words
+    common to their titles and the part's title."""
+    from yujing.archive.intake import _title as archive_title
+
+    forms = pack.forms
+    for req in pack.policy.requirements:
+        if not req.parts:
+            continue
+        names = set()
+        for code in req.parts:
+            form, part = part_by_code(forms, code)
+            names.add(archive_title(form, part))
+        if len(names) == 1:
+            (name,) = names
+            assert req.title == name or req.title.startswith(name + "（"), (req.id, req.title)
+        else:
+            head, _, tail = req.title.rpartition("-")
+            assert all(n.endswith("-" + tail) for n in names), (req.id, req.title)
+            assert all(_subsequence(head, n.rpartition("-")[0]) for n in names), req.title
+
+
+def test_a_requirement_scope_is_student_or_college(tmp_path: Path) -> None:
+    from yujing.errors import PolicyError
+
+    text = find_pack("xinglin").policy_path.read_text(encoding="utf-8")
+    assert 'scope = "college"' in text
+    bad = tmp_path / "policy.toml"
+    bad.write_text(text.replace('scope = "college"', 'scope = "school"'), encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"scope 应为 student（学生档案）或 college（学院档案）"):
+        load_policy(bad)
+    college = [r for r in load_policy("xinglin").requirements if r.scope == "college"]
+    assert [(r.title, r.parts, r.count) for r in college] == [("学业预警清单", ("L1",), 4)]
