@@ -130,9 +130,15 @@ def test_batch_holds_the_college_lists_they_scan_back_and_the_audit_sees_a_missi
     for f in ws.registry.archive_files():
         if f["student_id"] == COLLEGE_FOLDER and f["part"] == docs[0]["part"]:
             (ws.root / f["path"]).unlink()
-    missing = [f for f in audit(ws, TERM, as_of=later).college if f.requirement == req.id]
+    report = audit(ws, TERM, as_of=later)
+    missing = [f for f in report.college if f.requirement == req.id]
     assert missing and missing[0].problem in ("missing", "overdue")
-    assert "现有 0 份" in missing[0].detail
+    assert "现有 0 份" in missing[0].detail and not report.complete
+    # the HTML report shows the college folder's gap in a section of its own
+    from yujing.checker.html import render_html
+
+    page = render_html(report)
+    assert '<section id="college">' in page and title in page.split('id="college"')[1]
 
 
 def test_the_class_cover_sheet_carries_a_code(
@@ -253,3 +259,30 @@ def test_beihai_term_report_fills_the_same_summary_the_batch_printed(
     for student in result.students:
         assert student.student_id in text
     assert "通知书未交回" in text  # the 处理结果 the registry knows
+
+
+def test_anshan_consequences_fit_the_reasons(tmp_path: Path) -> None:
+    """A red warning for a GPA drop with no failed course is not told to resit courses."""
+    from docx import Document
+    from docxtpl import DocxTemplate
+
+    from yujing.forms.sample import student_context
+    from yujing.institutions import find_pack
+
+    pack = find_pack("anshan")
+    form = next(f for f in pack.forms if f.id == "notice")
+    texts = {}
+    for label, courses in (("none", []), ("some", None)):
+        tpl = DocxTemplate(str(form.template_path))
+        ctx = student_context(tpl, form, "红色预警", pack.policy.level_names)
+        if courses is not None:
+            ctx["failed_courses"] = courses
+            ctx["reason"] = "本学期学分绩点 1.20，较上学期 2.40 下降 1.20"
+        tpl.render(ctx, autoescape=True)
+        tpl.save(str(tmp_path / f"{label}.docx"))
+        doc = Document(str(tmp_path / f"{label}.docx"))
+        texts[label] = "".join(
+            p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs
+        )
+    assert "补考或重修" not in texts["none"] and "影响评奖评优" in texts["none"]
+    assert "未通过课程须参加补考或重修" in texts["some"]
