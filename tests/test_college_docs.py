@@ -150,6 +150,18 @@ def test_the_class_cover_sheet_carries_a_code(
     assert result.college_docs == ()  # anshan prints no college-level list
     text = page_text(page_chars(ws.root / covers[0]["file"])[0])
     assert f"第{covers[0]['serial']:06d}号" in text and "材料发放单" in text
+    # a college document is not reprinted as a student's notice: the message says where it is
+    from yujing.errors import InputError
+    from yujing.generator.batch import reprint
+
+    with pytest.raises(InputError, match="学院材料") as info:
+        reprint(ws, covers[0]["serial"])
+    assert covers[0]["file"] in str(info.value)
+    # and the archive manifest lists the issued copies of the college folder
+    from yujing.archive.intake import manifest_rows
+
+    listed = {r["文件"] for r in manifest_rows(ws) if r["学号"] == COLLEGE_FOLDER}
+    assert {d["file"] for d in covers} <= listed
 
 
 def _squash(text: str) -> str:
@@ -286,3 +298,26 @@ def test_anshan_consequences_fit_the_reasons(tmp_path: Path) -> None:
         )
     assert "补考或重修" not in texts["none"] and "影响评奖评优" in texts["none"]
     assert "未通过课程须参加补考或重修" in texts["some"]
+
+
+def test_xinglin_general_warning_leaves_out_the_consequence_clause(tmp_path: Path) -> None:
+    """一般预警 has no consequence box (可能会 □降级 □退学 □其他): the clause is left out."""
+    from docx import Document
+    from docxtpl import DocxTemplate
+
+    from yujing.forms.sample import student_context
+    from yujing.institutions import find_pack
+
+    pack = find_pack("xinglin")
+    form = next(f for f in pack.forms if f.id == "parent-notice")
+    texts = {}
+    for level in ("一般预警", "退学预警"):
+        tpl = DocxTemplate(str(form.template_path))
+        tpl.render(student_context(tpl, form, level, pack.policy.level_names), autoescape=True)
+        tpl.save(str(tmp_path / "x.docx"))
+        doc = Document(str(tmp_path / "x.docx"))
+        texts[level] = "".join(
+            p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs
+        )
+    assert "可能会" not in texts["一般预警"]
+    assert "可能会（☐降级、☑退学☐其他" in texts["退学预警"].replace("\u00a0", "")

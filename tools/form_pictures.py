@@ -40,7 +40,9 @@ def pack_pictures(pack: Pack, out: Path, *, dpi: float = 60) -> list[Path]:
         for form in pack.forms:
             level = form.levels[0] if form.levels else level_names[0]
             docs.append(
-                render(form, level, Path(tmp) / f"{form.id}.docx", level_names=level_names, long=True)
+                render(
+                    form, level, Path(tmp) / f"{form.id}.docx", level_names=level_names, long=True
+                )
             )
         pdfs = convert_to_pdf(converter, docs, Path(tmp) / "pdf", processes=1)
         out.mkdir(parents=True, exist_ok=True)

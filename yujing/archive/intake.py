@@ -579,6 +579,18 @@ def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
             "页码": "",
             "sha256": row["sha256"],
         }
+    for doc in registry.college_docs():
+        if doc["file"]:  # the issued copies of the college-level documents
+            yield {
+                "学号": COLLEGE_FOLDER,
+                "姓名": doc["college"],
+                "编号": format_serial(doc["serial"]),
+                "联别": doc["title"] + (f"（{doc['copy']}）" if doc["copy"] else ""),
+                "文件": doc["file"],
+                "来源": "",
+                "页码": "",
+                "sha256": doc["sha256"] or "",
+            }
     for row in registry.archive_files():
         sid = row["student_id"]
         yield {

@@ -168,6 +168,13 @@ def reprint(
     row = ws.registry.serial(serial)
     if row is None:
         raise InputError(f"没有编号 {format_serial(serial)}。")
+    college = ws.registry.college_doc(serial)
+    if college is not None:
+        where = f"，发出的副本在 {college['file']}" if college["file"] else ""
+        raise InputError(
+            f"编号 {format_serial(serial)} 是学院材料「{college['college']} {college['title']}」，"
+            f"随批次 {college['batch']} 打印{where}，可直接重印该文件。"
+        )
     if row["status"] != "active":
         raise ListStateError(
             f"编号 {format_serial(serial)} 已作废（{row['void_reason']}），不能重印；"
