@@ -116,7 +116,7 @@ def student_context(
     student = student or (sample_student(**LONG_STUDENT) if long else sample_student())
     qr = {
         part.id: InlineImage(
-            tpl, qr_png(f"YJ1.{serial}.{part.code}.SAMPLE00"), width=Mm(qr_width_mm)
+            tpl, qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"), width=Mm(qr_width_mm)
         )
         for part in form.parts
     }
@@ -180,7 +180,9 @@ def summary_context(
     if tpl is not None and form is not None:
         qr = {
             part.id: InlineImage(
-                tpl, qr_png(f"YJ1.{serial}.{part.code}.SAMPLE00"), width=Mm(qr_width_mm)
+                tpl,
+                qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"),
+                width=Mm(qr_width_mm),
             )
             for part in form.parts
         }
