@@ -21,7 +21,8 @@ from semantics_helpers import (
 
 from yujing.engine.assess import assess
 from yujing.errors import BadRowsError, InputError
-from yujing.policies import builtin_policy_path, load_policy
+from yujing.institutions import find_pack
+from yujing.policies import load_policy
 
 RED, ORANGE, YELLOW = "红色预警", "橙色预警", "黄色预警"
 FAILING = [
@@ -68,7 +69,7 @@ def test_grades_alone_warn_nobody_under_the_builtin_file():
 
 
 def _policy_with_added_criterion(tmp_path: Path):
-    text = builtin_policy_path("njmec-mech").read_text(encoding="utf-8")
+    text = find_pack("njmec-mech").policy_path.read_text(encoding="utf-8")
     marker = 'name = "橙色预警"\ncolor = "orange"\ncriteria = [ { metric = "imported_level" } ]'
     assert marker in text
     text = text.replace(
