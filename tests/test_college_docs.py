@@ -137,6 +137,7 @@ def test_batch_holds_the_college_lists_they_scan_back_and_the_audit_sees_a_missi
     # the HTML report shows the college folder's gap in a section of its own
     from yujing.checker.html import render_html
 
+    assert [f["title"] for f in report.to_json()["college"]] == [title]
     page = render_html(report)
     assert '<section id="college">' in page and title in page.split('id="college"')[1]
 

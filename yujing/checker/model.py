@@ -189,6 +189,7 @@ class AuditReport:
                 for s in self.students
             ],
             "stray": [f.to_json() for f in self.stray],
+            "college": [f.to_json() for f in self.college],
             "totals_by_class": [
                 {"college": k[0], "class_name": k[1], **v} for k, v in self.totals().items()
             ],
