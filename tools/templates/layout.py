@@ -10,6 +10,14 @@ Text markup used by the builders below (see :func:`add_text`):
 * a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters.
 * ``\\n`` separates paragraphs; ``\\t`` jumps to the right-aligned tab stop of ``YJ Meta``.
 
+Layout rules the builder enforces (:meth:`Sheet.grid` refuses a layout that breaks them): a
+label's first line fits its column whole at the form's font size, and no line of a label wraps
+leaving fewer than three characters alone (``label_problem``). Text areas are left-aligned
+(justified, a wrapped short line was stretched); a blank for hand filling is underlined
+no-break spaces closed by a zero-width space, so its line shows even at a line's end.
+``tests/test_form_layout.py`` checks the printed result: every template rendered with long
+values, converted by LibreOffice and read back with character positions.
+
 Seed layouts are reproduced where the seed gives them (xinglin, beihai, njmec-mech); anshan's
 forms, lanzhou-life's 附件1–5 and njmec-mech's 帮扶记录表 are reconstructed from what the seed's
 text says the form records (the catalogue's ``note`` says so).
