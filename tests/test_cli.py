@@ -304,3 +304,22 @@ def test_init_records_the_return_address_and_phone(tmp_path: Path) -> None:
     ws = Workspace(plain)
     assert ws.school_address == "" and ws.school_phone == ""
     ws.close()
+
+
+def test_pack_sample_with_long_data(tmp_path: Path) -> None:
+    """pack sample --long fills the form with the long values the layout test prints."""
+    from docx import Document
+
+    out = tmp_path / "list.docx"
+    r = run("pack", "sample", "xinglin", "list", "--long", "-o", out)
+    assert r.exit_code == 0, r.output
+    doc = Document(str(out))
+    text = "".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert text.count("欧阳木兰花") == 4 and "机械设计制造及其自动化" in text
+    short = tmp_path / "short.docx"
+    assert run("pack", "sample", "xinglin", "list", "-o", short).exit_code == 0
+    assert "欧阳木兰花" not in "".join(
+        c.text for t in Document(str(short)).tables for row in t.rows for c in row.cells
+    )
+    r = run("pack", "sample", "xinglin", "nothere", "-o", out)
+    assert r.exit_code != 0 and "没有表单「nothere」" in r.output

@@ -869,13 +869,23 @@ def pack_check(pack: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="样例文件：.docx 或 .pdf（需 LibreOffice）。",
 )
+@click.option(
+    "--long",
+    "long_data",
+    is_flag=True,
+    help="用较长的真实数据填写（长姓名、长专业名、8 门不及格课程）。",
+)
 @handle_errors
-def pack_sample(pack: str, form_id: str, level: str | None, school: str, output: Path) -> None:
+def pack_sample(
+    pack: str, form_id: str, level: str | None, school: str, output: Path, long_data: bool
+) -> None:
     """用虚构的学生填写院校包 PACK 的表单 FORM_ID，生成样例（每联带编号和二维码）。"""
     from yujing.forms.sample import render_sample
     from yujing.institutions import find_pack
 
-    path = render_sample(find_pack(pack), form_id, output, level=level, school=school)
+    path = render_sample(
+        find_pack(pack), form_id, output, level=level, school=school, long=long_data
+    )
     console.print(f"样例：{path}")
 
 

@@ -255,9 +255,10 @@ def render_sample(
     level: str | None = None,
     school: str = SAMPLE_SCHOOL,
     rules_title: str | None = None,
+    long: bool = False,
 ) -> Path:
     """Render form ``form_id`` of ``pack`` for the sample student to ``out``: a .docx, or a
-    .pdf through LibreOffice (样例预览, ``yujing pack sample``)."""
+    .pdf through LibreOffice (样例预览, ``yujing pack sample``); ``long`` with long values."""
     import shutil
     import tempfile
 
@@ -281,6 +282,7 @@ def render_sample(
             level_names=policy.level_names,
             school=school,
             rules_title=rules,
+            long=long,
         )
     from yujing.generator.pdf import MISSING_MESSAGE, convert_to_pdf, find_converter
 
@@ -295,6 +297,7 @@ def render_sample(
             level_names=policy.level_names,
             school=school,
             rules_title=rules,
+            long=long,
         )
         (pdf,) = convert_to_pdf(converter, [docx], Path(tmp) / "pdf")
         out.parent.mkdir(parents=True, exist_ok=True)
