@@ -120,11 +120,11 @@ def write_cover(cover: Cover, out: Path) -> Path:
             cell.width = width
     doc.add_paragraph()
     sign = doc.add_paragraph()
-    _font(
-        sign.add_run("领取人（签字）：                    领取日期：      年    月    日"),
-        "宋体",
-        11,
-    )
+    _font(sign.add_run("领取人（签字）："), "宋体", 11)
+    blank = sign.add_run("\u00a0" * 24 + "\u200b")  # a line to sign on, drawn even at a line end
+    blank.font.underline = True
+    _font(blank, "宋体", 11)
+    _font(sign.add_run("    领取日期：      年    月    日"), "宋体", 11)
     note = doc.add_paragraph()
     _font(
         note.add_run(
