@@ -315,3 +315,45 @@ def test_audit_csv_and_import_changes_in_chinese(ws: Path, tmp_path: Path) -> No
                          "2023", "机械2301"])
     r = run("-w", ws, "import", "roster", changed)
     assert r.exit_code == 0 and "2023010101：姓名「陈明」→「=陈明」" in r.output, r.output
+
+
+def test_init_records_the_return_address_and_phone(tmp_path: Path) -> None:
+    """--address and --phone go into yujing.toml; the forms print them (school_address,
+    school_phone) where parents send a receipt back; without them they are empty."""
+    from yujing.workspace import Workspace
+
+    root = tmp_path / "ws"
+    r = run(
+        "init", root, "--policy", "lanzhou-life", "--school", "生命科学与工程学院",
+        "--address", "兰州市七里河区兰工坪路287号 生命科学与工程学院（730050）",
+        "--phone", "0931-2976000",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    ws = Workspace(root)
+    assert ws.school_address == "兰州市七里河区兰工坪路287号 生命科学与工程学院（730050）"
+    assert ws.school_phone == "0931-2976000"
+    ws.close()
+    plain = tmp_path / "plain"
+    assert run("init", plain, "--policy", "anshan", "--school", "x").exit_code == 0
+    ws = Workspace(plain)
+    assert ws.school_address == "" and ws.school_phone == ""
+    ws.close()
+
+
+def test_pack_sample_with_long_data(tmp_path: Path) -> None:
+    """pack sample --long fills the form with the long values the layout test prints."""
+    from docx import Document
+
+    out = tmp_path / "list.docx"
+    r = run("pack", "sample", "xinglin", "list", "--long", "-o", out)
+    assert r.exit_code == 0, r.output
+    doc = Document(str(out))
+    text = "".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert text.count("欧阳木兰花") == 4 and "机械设计制造及其自动化" in text
+    short = tmp_path / "short.docx"
+    assert run("pack", "sample", "xinglin", "list", "-o", short).exit_code == 0
+    assert "欧阳木兰花" not in "".join(
+        c.text for t in Document(str(short)).tables for row in t.rows for c in row.cells
+    )
+    r = run("pack", "sample", "xinglin", "nothere", "-o", out)
+    assert r.exit_code != 0 and "没有表单「nothere」" in r.output

@@ -16,7 +16,7 @@ from yujing.forms import (
     load_forms,
     part_by_code,
 )
-from yujing.institutions import builtin_names, find_pack
+from yujing.institutions import Pack, builtin_names, builtin_packs, find_pack
 from yujing.policies import load_policy
 
 HAND_FILLED = ("interview", "parent-interview", "plan", "support-record")
@@ -79,7 +79,7 @@ def test_parts_and_kinds_fit_together(policy: str) -> None:
             assert f.kind in ("list", "summary") and len(f.parts) == 1
         if f.kind in HAND_FILLED:
             assert f.per_student
-            assert [(p.id, p.returns) for p in f.parts] == [("record", True)], f.id
+            assert f.parts[0].id == "record" and all(p.returns for p in f.parts), f.id
         for p in f.parts:
             assert p.kept_by
             if p.returns and f.per_student:
@@ -122,7 +122,8 @@ def test_anshan_forms() -> None:
     assert form("anshan", "interview").title == "学业预警学生谈话记录表"
     parent = form("anshan", "parent-interview")
     assert parent.title == "学业预警家长谈话记录表" and parent.levels == ("红色预警",)
-    assert form("anshan", "study-plan").title == "个性化帮扶计划"
+    # the catalogue's name is the printed title (and the cover sheet's, the archive's)
+    assert form("anshan", "study-plan").title == "学业预警学生个性化帮扶计划"
 
 
 def test_lanzhou_forms() -> None:
@@ -137,6 +138,9 @@ def test_lanzhou_forms() -> None:
     assert by_annex["附件4"].title == "学业警示学生谈话记录表"
     assert by_annex["附件5"].title == "学业警示学生个人学习计划"
     assert any(fs.label == "执行情况" for fs in by_annex["附件5"].fields)
+    # the end-of-term review is a second signed part that comes back (细则四、4)
+    review = by_annex["附件5"].part("review")
+    assert review.returns and review.signed_by == ("学生", "班主任")
     talk = form("lanzhou-life", "parent-interview")
     assert talk.levels == ("书面警示",) and "降级" in talk.note and "退学" in talk.note
 
@@ -144,6 +148,7 @@ def test_lanzhou_forms() -> None:
 def test_xinglin_forms() -> None:
     lst = form("xinglin", "list")
     assert lst.title == "学业预警清单" and lst.per == "college" and "一式四份" in lst.note
+    assert lst.copies == ("副主任", "党总支副书记", "教务老师", "辅导员")
     notice = form("xinglin", "notice")
     assert notice.annex == "附件1"
     assert part_titles(notice) == ["学生联", "学生联存根"]
@@ -158,8 +163,9 @@ def test_xinglin_forms() -> None:
 
 def test_beihai_forms() -> None:
     n1, n2 = form("beihai", "notice-1"), form("beihai", "notice-2")
-    assert n1.title == "北海艺术设计学院学业一级预警通知书" and n1.levels == ("一级预警",)
-    assert n2.title == "北海艺术设计学院学业二级预警通知书" and n2.levels == ("二级预警",)
+    # the school's name is printed from the workspace config ({{ school }}), not the title
+    assert n1.title == "学业一级预警通知书" and n1.levels == ("一级预警",)
+    assert n2.title == "学业二级预警通知书" and n2.levels == ("二级预警",)
     assert form("beihai", "interview").annex == "附件2"
     summary = form("beihai", "summary")
     assert summary.annex == "附件3" and summary.per == "college" and summary.kind == "summary"
@@ -305,6 +311,8 @@ def test_catalogue_by_path(tmp_path: Path) -> None:
             r"未知的键：colour",
         ),
         ('title = "学业预警通知书"\n', "", r"title 缺失"),
+        ('code = "N2"', 'code = "Z0"', r"「Z0」留作班级发放单的代码"),
+        ('title = "学业预警通知书"\n', 'title = "学业预警通知书"\ncopies = ["甲", "乙"]\n', r"copies"),
     ],
 )
 def test_catalogue_errors_name_file_and_key(
@@ -327,3 +335,46 @@ def test_duplicate_form_id(tmp_path: Path) -> None:
 def test_not_toml(tmp_path: Path) -> None:
     with pytest.raises(FormsError, match="不是有效的 TOML"):
         load_mine(write(tmp_path, "[catalogue\n"))
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(ch in chars for ch in short)
+
+
+@pytest.mark.parametrize("pack", builtin_packs(), ids=lambda p: p.name)
+def test_names_agree_catalogue_archive_and_audit(pack: Pack) -> None:
+    """The audit's column for a returned part is the name the archive files it under (the
+    catalogue's form title, with the part's when the form has several), optionally with a
+    note in brackets; where the parts are of several forms (beihai's two notices) the words
+    common to their titles and the part's title."""
+    from yujing.archive.intake import _title as archive_title
+
+    forms = pack.forms
+    for req in pack.policy.requirements:
+        if not req.parts:
+            continue
+        names = set()
+        for code in req.parts:
+            form, part = part_by_code(forms, code)
+            names.add(archive_title(form, part))
+        if len(names) == 1:
+            (name,) = names
+            assert req.title == name or req.title.startswith(name + "（"), (req.id, req.title)
+        else:
+            head, _, tail = req.title.rpartition("-")
+            assert all(n.endswith("-" + tail) for n in names), (req.id, req.title)
+            assert all(_subsequence(head, n.rpartition("-")[0]) for n in names), req.title
+
+
+def test_a_requirement_scope_is_student_or_college(tmp_path: Path) -> None:
+    from yujing.errors import PolicyError
+
+    text = find_pack("xinglin").policy_path.read_text(encoding="utf-8")
+    assert 'scope = "college"' in text
+    bad = tmp_path / "policy.toml"
+    bad.write_text(text.replace('scope = "college"', 'scope = "school"'), encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"scope 应为 student（学生档案）或 college（学院档案）"):
+        load_policy(bad)
+    college = [r for r in load_policy("xinglin").requirements if r.scope == "college"]
+    assert [(r.title, r.parts, r.count) for r in college] == [("学业预警清单", ("L1",), 4)]

@@ -91,9 +91,13 @@ def test_every_qr_code_of_the_print_pdf_decodes_to_its_serial_and_part(
             assert checked.ok, code.text
             decoded.append((checked.ref.serial, checked.ref.part))
     issued = {(p["serial"], p["part"]) for p in frozen_ws.registry.issued_parts()}
+    # the class cover sheets carry a code of their own (Z0), to scan back as proof of hand-out
+    covers = {(d["serial"], d["part"]) for d in frozen_ws.registry.college_docs(TERM)}
+    assert len(covers) == 2 and {part for _, part in covers} == {"Z0"}
+    issued |= covers
     assert sorted(decoded) == sorted(issued)  # every part once, nothing else
     serial_of = {s.student_id: s.serial for s in result.students}
-    for serial, part in decoded:
+    for serial, part in sorted(set(decoded) - covers):
         form, _ = part_by_code(find_pack("anshan").forms, part)
         level = next(s.level for s in result.students if s.serial == serial)
         assert form in forms_for_level(find_pack("anshan").forms, level)
@@ -130,7 +134,10 @@ def test_reruns_voids_and_reprints_never_reuse_a_serial(frozen_ws: Workspace) ->
     (renewed,) = third.students
     assert renewed.student_id == old.student_id
     all_serials = [r[0] for r in frozen_ws.registry.db.execute("select serial from serials")]
-    assert renewed.serial == max(all_serials) and len(set(all_serials)) == len(all_serials)
+    college = {d["serial"] for d in frozen_ws.registry.college_docs(TERM)}  # cover sheets
+    assert college and college <= set(all_serials)
+    students = [s for s in all_serials if s not in college]
+    assert renewed.serial == max(students) and len(set(all_serials)) == len(all_serials)
     again = reprint(frozen_ws, renewed.serial)
     assert again.pdf is not None and [s.serial for s in again.students] == [renewed.serial]
     with pytest.raises(InputError, match="没有编号"):
@@ -180,7 +187,11 @@ def test_two_concurrent_issue_runs_hand_out_each_serial_once(frozen_ws: Workspac
     assert counts == [0, len(WARNED)]
     ws = Workspace(frozen_ws.root)
     rows = list(ws.registry.db.execute("select student_id, serial from serials"))
-    assert len(rows) == len(WARNED) == len({r[1] for r in rows}) == len({r[0] for r in rows})
+    assert len({r[1] for r in rows}) == len(rows)  # no serial twice
+    students = [r for r in rows if r[0] in WARNED]
+    assert len(students) == len(WARNED) == len({r[0] for r in students})
+    # the rest are the batch's two class cover sheets, allocated once
+    assert len(rows) - len(students) == len(ws.registry.college_docs()) == 2
     ws.close()
 
 
@@ -212,7 +223,7 @@ def test_a_long_course_list_does_not_push_a_part_onto_a_second_page(tmp_path: Pa
     from yujing.generator.pdf import convert_to_pdf, page_count, page_texts
     from yujing.policies import load_policy
 
-    for policy, form_id in (("xinglin", "parent-notice"), ("anshan", "notice")):
+    for policy, form_id in (("xinglin", "parent-notice"), ("njmec-mech", "notice")):
         form = {f.id: f for f in find_pack(policy).forms}[form_id]
         levels = load_policy(policy).level_names
         tpl = DocxTemplate(str(form.template_path))

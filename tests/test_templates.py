@@ -64,7 +64,7 @@ KEY_WORDING: dict[str, list[str]] = {
     "lanzhou-life/notice": ["不是纪律处分，不记入学生档案", "累计低于6学分，解除学业警示"],
     "lanzhou-life/parent-notice": ["学业警示通知单（家长联）", "学业警示通知单（家长回执）"],
     "lanzhou-life/interview": ["辅导员每学期至少安排2次谈话", "班主任每月至少安排1次及以上谈话"],
-    "lanzhou-life/study-plan": ["执行情况（学期末由学生填写，交学生工作办公室存档）"],
+    "lanzhou-life/study-plan": ["学期末由学生填写第二联《执行情况》"],
     "lanzhou-life/parent-interview": ["☐降级", "☐延期毕业", "☐退学", "经家长确认、签字后存档"],
     "xinglin/list": ["一式四份，副主任、党总支副书记、教务老师和辅导员各一份"],
     "xinglin/notice": [
@@ -96,7 +96,7 @@ KEY_WORDING: dict[str, list[str]] = {
         "https://jwglxt.sszss.com:8443/jwglxt",
         "特此通知。",
         "累计不及格科目达五门者，予以留级；累计不及格科目达七门者，予以退学。",
-        "北海艺术设计学院教务处（公章）",
+        "示例学院教务处（公章）",
     ],
     "beihai/notice-2": [
         "予以学业二级警示，希望引起你的高度重视",
@@ -259,11 +259,10 @@ def test_tags_parse_and_use_only_the_contract(f: FormSpec) -> None:
     assert set(re.findall(r"\br\.(\w+)", joined)) <= ROW_ATTRS
     levels = set(load_policy(f.policy).level_names)
     assert set(re.findall(r'box\["(.*?)"\]', joined)) <= levels
-    if f.per_student:
-        assert set(re.findall(r"\bqr\.(\w+)", joined)) == {p.id for p in f.parts}
-        assert joined.count("{{ serial }}") == len(f.parts)
-    else:
-        assert "qr" not in names and "serial" not in names
+    # every part, a student's or a college-level list, carries its code and 第 N 号
+    assert set(re.findall(r"\bqr\.(\w+)", joined)) == {p.id for p in f.parts}
+    assert joined.count("{{ serial }}") == len(f.parts)
+    if not f.per_student:
         assert "{%tr for r in rows %}" in joined and "{%tr endfor %}" in joined
 
 
@@ -379,7 +378,9 @@ def test_render_summary_form(f: FormSpec) -> None:
 def test_page_setup_and_breaks(f: FormSpec) -> None:
     document = docx.Document(str(f.template_path))
     for section in document.sections:
-        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        # A4; the college-level lists landscape (their rows carry long reasons)
+        size = (round(section.page_width.mm), round(section.page_height.mm))
+        assert size == ((297, 210) if f.per_college else (210, 297))
         for margin in (
             section.top_margin,
             section.bottom_margin,

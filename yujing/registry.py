@@ -52,6 +52,10 @@ RECORD_TABLES = {
 }
 
 
+COLLEGE_KEY = "_学院/"
+"""Prefix of the ``student_id`` under which a college-level document's serial is kept."""
+
+
 def now() -> str:
     """The one clock (时间): local time to the second, as stored in the registry and printed."""
     return datetime.now().isoformat(timespec="seconds")
@@ -873,7 +877,8 @@ class Registry:
             "select student_id, serial from serials where term = ? and status = 'active'",
             [str(term)],
         )
-        return {sid: serial for sid, serial in rows}
+        # students only: college-level documents' serials are keyed "_学院/…"
+        return {sid: serial for sid, serial in rows if not sid.startswith(COLLEGE_KEY)}
 
     def serial(self, serial: int) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from serials where serial = ?", [serial]))
@@ -890,6 +895,84 @@ class Registry:
         self.db.execute(
             "update serials set status = 'voided', void_reason = ?, voided_at = ? where serial = ?",
             [reason, now(), serial],
+        )
+
+    # -- college-level documents (名单、清单、汇总表, class cover sheets) --------------------
+
+    def _college_docs_table(self) -> None:
+        self.db.execute(
+            "create table if not exists college_docs (serial integer primary key, "
+            "term text not null, batch text not null, college text not null, "
+            "form text not null, copy text not null default '', part text not null, "
+            "title text not null, file text, sha256 text, created_at text)"
+        )
+
+    def college_serial(
+        self,
+        term: Term,
+        batch: str,
+        college: str,
+        form: str,
+        copy: str,
+        part: str,
+        title: str,
+    ) -> int:
+        """The serial (编号) of a college-level document of ``batch``: ``form`` (a list form's
+        id, or "cover" for a class's cover sheet with the class as ``copy``) for ``college``.
+        Allocated on first call from the same sequence as the students' serials (so a QR code
+        names one document), the same on later calls (a resumed batch keeps its codes). The
+        caller holds a transaction."""
+        self._college_docs_table()
+        rows = list(
+            self.db.query(
+                "select serial from college_docs where batch = ? and college = ? and form = ? "
+                "and copy = ?",
+                [batch, college, form, copy],
+            )
+        )
+        if rows:
+            return int(rows[0]["serial"])
+        cur = self.db.execute(
+            "insert into serials (term, student_id, batch, status, created_at) "
+            "values (?, ?, ?, 'active', ?)",
+            [str(term), f"{COLLEGE_KEY}{batch}/{college}/{form}/{copy}", batch, now()],
+        )
+        serial = int(cur.lastrowid or 0)
+        self.db.execute(
+            "insert into college_docs (serial, term, batch, college, form, copy, part, title, "
+            "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [serial, str(term), batch, college, form, copy, part, title, now()],
+        )
+        return serial
+
+    def college_doc(self, serial: int) -> dict[str, Any] | None:
+        """The college-level document of ``serial``, or None (a student's serial)."""
+        self._college_docs_table()
+        rows = list(self.db.query("select * from college_docs where serial = ?", [serial]))
+        return rows[0] if rows else None
+
+    def college_docs(
+        self, term: Term | str | None = None, batch: str | None = None
+    ) -> list[dict[str, Any]]:
+        self._college_docs_table()
+        where, args = ["1 = 1"], []
+        if term is not None:
+            where.append("term = ?")
+            args.append(str(term))
+        if batch is not None:
+            where.append("batch = ?")
+            args.append(batch)
+        return list(
+            self.db.query(
+                f"select * from college_docs where {' and '.join(where)} order by serial", args
+            )
+        )
+
+    def set_college_doc_file(self, serial: int, file: str, sha256: str) -> None:
+        """Record the issued copy of a college-level document filed in the college folder."""
+        self._college_docs_table()
+        self.db.execute(
+            "update college_docs set file = ?, sha256 = ? where serial = ?", [file, sha256, serial]
         )
 
     def batches(self, term: Term | None = None) -> list[dict[str, Any]]:

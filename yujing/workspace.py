@@ -156,10 +156,19 @@ class Workspace:
 
     @classmethod
     def init(
-        cls, root: Path, *, pack: str | Path, school: str, rules_title: str | None = None
+        cls,
+        root: Path,
+        *,
+        pack: str | Path,
+        school: str,
+        rules_title: str | None = None,
+        address: str = "",
+        phone: str = "",
     ) -> Workspace:
         """Create a workspace at ``root`` with a copy of ``pack`` (a built-in pack's name, a
-        pack folder, or a lone policy file whose forms come from the pack it names)."""
+        pack folder, or a lone policy file whose forms come from the pack it names).
+        ``address`` and ``phone`` (学院通讯地址、联系电话) are printed where a form asks the
+        parents to send a receipt back or to call."""
         root = Path(root)
         if (root / CONFIG_NAME).exists():
             raise WorkspaceError(f"{root} 已是 yujing 工作区（有 {CONFIG_NAME}），未做改动。")
@@ -185,6 +194,9 @@ class Workspace:
             "# 学校/学院名称与预警办法名称，印在名单、通知书和报告上\n"
             f"school = {toml_string(school.strip())}\n"
             f"rules_title = {toml_string(rules)}\n"
+            "# 学院通讯地址（含邮编）与联系电话：印在家长回执的寄回地址和联系电话处\n"
+            f"address = {toml_string(address.strip())}\n"
+            f"phone = {toml_string(phone.strip())}\n"
             f"# 院校包（预警规则 policy.toml、表单目录 {FORMS_FILE}、Word 模板 templates/）：\n"
             f"# 由「{source.name}」复制而来，可直接修改其中的阈值、表单和模板\n"
             f"pack = {toml_string(PACK_COPY)}\n"
@@ -229,6 +241,16 @@ class Workspace:
     def rules_title(self) -> str:
         """预警办法名称 (e.g. 《…学生学业预警制度实施办法》), from the config, else the pack's."""
         return str(self.config.get("rules_title") or self.policy.rules or "")
+
+    @property
+    def school_address(self) -> str:
+        """学院通讯地址 (config ``address``), where parents send receipts back; may be ""."""
+        return str(self.config.get("address", "")).strip()
+
+    @property
+    def school_phone(self) -> str:
+        """学院联系电话 (config ``phone``); may be ""."""
+        return str(self.config.get("phone", "")).strip()
 
     @property
     def registry(self) -> Registry:

@@ -10,6 +10,14 @@ Text markup used by the builders below (see :func:`add_text`):
 * a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters.
 * ``\\n`` separates paragraphs; ``\\t`` jumps to the right-aligned tab stop of ``YJ Meta``.
 
+Layout rules the builder enforces (:meth:`Sheet.grid` refuses a layout that breaks them): a
+label's first line fits its column whole at the form's font size, and no line of a label wraps
+leaving fewer than three characters alone (``label_problem``). Text areas are left-aligned
+(justified, a wrapped short line was stretched); a blank for hand filling is underlined
+no-break spaces closed by a zero-width space, so its line shows even at a line's end.
+``tests/test_form_layout.py`` checks the printed result: every template rendered with long
+values, converted by LibreOffice and read back with character positions.
+
 Seed layouts are reproduced where the seed gives them (xinglin, beihai, njmec-mech); anshan's
 forms, lanzhou-life's 附件1–5 and njmec-mech's 帮扶记录表 are reconstructed from what the seed's
 text says the form records (the catalogue's ``note`` says so).
@@ -58,7 +66,11 @@ ISSUE_DATE = (
 BLANK_DATE = "      年    月    日"
 NAME = "{{ student.name }}"
 SID = "{{ student.student_id }}"
-MAJOR_CLASS = "{{ student.major }} {{ student.class_name }}"
+# Major and class on lines of their own: in one line a narrow cell broke "机制2202班" as 机制/2202班.
+MAJOR_CLASS = "{{ student.major }}\n{{ student.class_name }}"
+# A filled value that may be empty keeps its line for hand filling (联系电话 with no line).
+PHONE = '[[ {{ counsellor_phone or "                ​" }} ]]'
+
 # At most 6 courses are listed, then "等共 N 门": a long list would push a part onto a second
 # page (xinglin's 家长联存根 from 9 courses); the full list is in the warning list's .xlsx.
 COURSES = (
@@ -150,7 +162,7 @@ def _doc_defaults(doc: Any) -> None:
     spacing.set(qn("w:lineRule"), "auto")
 
 
-def _add_style(doc: Any, spec: StyleSpec) -> None:
+def _add_style(doc: Any, spec: StyleSpec, text_w: float = TEXT_W) -> None:
     style = doc.styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles["Normal"]
     style.quick_style = True
@@ -174,23 +186,25 @@ def _add_style(doc: Any, spec: StyleSpec) -> None:
         ind = style.element.get_or_add_pPr().find(qn("w:ind"))
         ind.set(qn("w:firstLineChars"), str(spec.first_chars * 100))
     if spec.tab_right:
-        pf.tab_stops.add_tab_stop(Mm(TEXT_W), WD_TAB_ALIGNMENT.RIGHT)
+        pf.tab_stops.add_tab_stop(Mm(text_w), WD_TAB_ALIGNMENT.RIGHT)
 
 
-def new_document(title: str) -> Any:
-    """An empty A4 document with the YJ styles and East Asian fonts set everywhere."""
+def new_document(title: str, *, landscape: bool = False) -> Any:
+    """An empty A4 document with the YJ styles and East Asian fonts set everywhere
+    (``landscape`` for the college-level lists, whose rows carry long reasons)."""
+    text_w = (PAGE_H if landscape else PAGE_W) - 2 * MARGIN
     doc = Document()
     _doc_defaults(doc)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10.5)
     set_fonts(normal.element.get_or_add_rPr(), SONG)
     for spec in STYLES:
-        _add_style(doc, spec)
+        _add_style(doc, spec, text_w)
     set_fonts(doc.styles["Table Grid"].element.get_or_add_rPr(), SONG)
     section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width = Mm(PAGE_W)
-    section.page_height = Mm(PAGE_H)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width = Mm(PAGE_H if landscape else PAGE_W)
+    section.page_height = Mm(PAGE_W if landscape else PAGE_H)
     for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
         setattr(section, side, Mm(MARGIN))
     section.header_distance = Mm(10)
@@ -227,6 +241,14 @@ def add_text(par: Paragraph, text: str, *, underline: bool = False) -> None:
             set_fonts(rpr, font, hint=True)
             if ul:
                 run.font.underline = True
+            if ul and not TAG_RE.fullmatch(piece):
+                # no-break spaces: Word and LibreOffice do not underline plain spaces at the
+                # end of a line, and a blank for hand filling is exactly that
+                piece = piece.replace(" ", "\u00a0")
+                if len(piece) >= 4 and not piece.strip("\u00a0"):
+                    # … nor no-break spaces when nothing follows them on the line: a zero-width
+                    # space after a blank for hand filling keeps its underline drawn
+                    piece += "\u200b"
             parts = piece.split("\t")
             for k, seg in enumerate(parts):
                 if k:
@@ -278,11 +300,47 @@ class C:
     align: str = "center"  # left | center | right | justify
     valign: str = "center"  # top | center | bottom
     style: str = CELL
+    label: bool = False  # a label: checked to fit its column (see label_problem)
 
 
 def L(text: str, span: int = 1) -> C:
-    """A label cell."""
-    return C(text, span)
+    """A label cell: its first line must fit the column whole, a further line (a note in
+    brackets) may wrap but never leaves fewer than three characters on its last line."""
+    return C(text, span, label=True)
+
+
+CELL_MARGIN = 1.9  # mm, Word's default left/right cell margin
+MIN_PIECE = 3  # no label or short value broken with fewer characters than this on a line
+
+
+def text_mm(text: str, size: float) -> float:
+    """Printed width of ``text`` at ``size`` pt: a CJK or full-width character is one em,
+    other characters half an em."""
+    em = size * 25.4 / 72
+    return sum(em if ord(ch) > 0x2E7F else em / 2 for ch in text)
+
+
+def plain(text: str) -> str:
+    """Markup text without tags and underline brackets."""
+    return UL_RE.sub(lambda m: m.group(0)[2:-2], TAG_RE.sub("", text)).strip()
+
+
+def label_problem(text: str, width: float, size: float) -> str:
+    """Why label ``text`` does not fit a cell ``width`` mm wide at ``size`` pt ("" if it does)."""
+    room = width - 2 * CELL_MARGIN
+    em = size * 25.4 / 72
+    for index, line in enumerate(plain(text).split("\n")):
+        line = line.strip()
+        if not line:
+            continue
+        if index == 0 and text_mm(line, size) > room + 0.01:
+            return f"label {line!r} needs {text_mm(line, size):.1f} mm, column has {room:.1f} mm"
+        per_line = max(1, int((room + 0.01) // em))
+        ems = round(text_mm(line, size) / em)
+        rest = ems % per_line
+        if ems > per_line and 0 < rest < MIN_PIECE:
+            return f"label {line!r} wraps leaving {rest} character(s) alone ({per_line} a line)"
+    return ""
 
 
 def V(text: str, span: int = 1) -> C:
@@ -291,8 +349,8 @@ def V(text: str, span: int = 1) -> C:
 
 
 def T(text: str, span: int = 1, valign: str = "top") -> C:
-    """A text area (justified, top-aligned)."""
-    return C(text, span, align="justify", valign=valign)
+    """A text area (left-aligned, top-aligned: justified, a short wrapped line was stretched)."""
+    return C(text, span, align="left", valign=valign)
 
 
 @dataclass(frozen=True)
@@ -406,9 +464,10 @@ def _fixed_layout(table: Table, widths: Sequence[float]) -> None:
 class Sheet:
     """One form's document: parts (pages) of header, tables and paragraphs."""
 
-    def __init__(self, form: FormSpec) -> None:
+    def __init__(self, form: FormSpec, *, landscape: bool = False) -> None:
         self.form = form
-        self.doc = new_document(form.title)
+        self.doc = new_document(form.title, landscape=landscape)
+        self.text_w = (PAGE_H if landscape else PAGE_W) - 2 * MARGIN
         self.part_index = 0
         self._last_is_table = False
 
@@ -431,7 +490,7 @@ class Sheet:
             page.paragraph_format.page_break_before = True
         self.part_index += 1
         label = self.form.annex if annex is None else annex
-        widths = (QR_COL, TEXT_W - 2 * QR_COL, QR_COL)
+        widths = (QR_COL, self.text_w - 2 * QR_COL, QR_COL)
         table = self.doc.add_table(rows=1, cols=3)
         _fixed_layout(table, widths)
         _borders(table, style="none")
@@ -477,8 +536,10 @@ class Sheet:
         border: str = "single",
         font_style: str = CELL,
     ) -> Table:
-        if abs(sum(widths) - TEXT_W) > 0.01:
-            raise ValueError(f"{self.form.template}: widths {widths} do not add up to {TEXT_W}")
+        if abs(sum(widths) - self.text_w) > 0.01:
+            raise ValueError(
+                f"{self.form.template}: widths {widths} do not add up to {self.text_w}"
+            )
         if self._last_is_table:
             self.gap()
         table = self.doc.add_table(rows=len(rows), cols=len(widths))
@@ -503,6 +564,11 @@ class Sheet:
                 if cspec.span > 1:
                     cell = cell.merge(row.cells[col + cspec.span - 1])
                 cell.width = Mm(sum(widths[col : col + cspec.span]))
+                if cspec.label:
+                    size = STYLE_BY_NAME[font_style if cspec.style == CELL else cspec.style].size
+                    problem = label_problem(cspec.text, sum(widths[col : col + cspec.span]), size)
+                    if problem:
+                        raise ValueError(f"{self.form.template}: row {r_index}: {problem}")
                 cell.vertical_alignment = VALIGN[cspec.valign]
                 style = font_style if cspec.style == CELL else cspec.style
                 fill(cell, cspec.text, style, first=cell.paragraphs[0])
@@ -515,7 +581,9 @@ class Sheet:
 
     def dashed_box(self, text: str, height: float) -> None:
         """A single dashed-border cell (xinglin's 黏贴处)."""
-        table = self.grid([TEXT_W], [R([C(text, valign="top")], height=height)], border="dashed")
+        table = self.grid(
+            [self.text_w], [R([C(text, valign="top")], height=height)], border="dashed"
+        )
         for p in table.rows[0].cells[0].paragraphs:
             for run in p.runs:
                 run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)

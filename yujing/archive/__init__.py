@@ -61,6 +61,16 @@ def id_from_part(part: str) -> str:
     return out.decode("utf-8", errors="replace")
 
 
+COLLEGE_FOLDER = "_学院"
+"""``archive/_学院/<学期>/``: the college-level documents of a term (名单、清单、汇总表 and the
+signed cover sheets of the class piles), beside the students' folders."""
+
+
+def college_folder(archive_root: Path, term: str) -> Path:
+    """``archive/_学院/<学期>``."""
+    return archive_root / COLLEGE_FOLDER / safe_name(term)
+
+
 def student_folder(archive_root: Path, student_id: str, name: str) -> Path:
     """``archive/<学号>-<姓名>`` as a new folder would be named (the 学号 first, so folders sort
     and stay unique). Filing code uses :func:`folder_for`, which keeps a student's folder."""

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import folder_for, safe_name
+from yujing.archive import COLLEGE_FOLDER, college_folder, folder_for, safe_name
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
-from yujing.forms import part_by_code
+from yujing.forms import COVER_TITLE, part_by_code
 from yujing.locking import writes
 from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import now
@@ -198,6 +198,8 @@ def _signed(ws: Workspace, ref: PartRef, image: Any) -> bool | None:
     """Check the signature areas of parts that must come back signed (回执, 存根, 记录表)."""
     from yujing.archive.signature import is_signed
 
+    if ws.registry.college_doc(ref.serial) is not None:
+        return None  # college-level documents: no per-part signature areas to check
     form, part = part_by_code(ws.forms, ref.part)
     if not part.signed_by or not part.returns:
         return None
@@ -232,6 +234,16 @@ def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _D
                 ref=ref,
                 codes=tuple(codes),
             )
+        college = ws.registry.college_doc(ref.serial)
+        if college is not None:
+            if college["part"] != ref.part:
+                return _Decision(
+                    page,
+                    REVIEW,
+                    f"联别代码 {ref.part} 与编号 {format_serial(ref.serial)} 的学院材料不符",
+                    codes=tuple(codes),
+                )
+            return _Decision(page, FILED, ref=ref, codes=tuple(codes))
         try:
             part_by_code(ws.forms, ref.part)
         except FormsError:
@@ -267,6 +279,9 @@ def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str)
     row = registry.serial(serial)
     if row is None:  # callers check first; kept so a page is never filed under no one
         raise InputError(f"没有编号 {format_serial(serial)}。")
+    college = registry.college_doc(serial)
+    if college is not None:
+        return _place_college(ws, college, code, content, how)
     form, part = part_by_code(ws.forms, code)
     students = registry.students()
     sid = row["student_id"]
@@ -281,6 +296,43 @@ def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str)
         row["term"],
         form,
         part,
+        str(target.relative_to(ws.root)),
+        version,
+        hashlib.sha256(content).hexdigest(),
+    )
+
+
+@dataclass(frozen=True)
+class _CollegeTitle:
+    """Stands in for a form and a part when filing a college-level document."""
+
+    id: str
+    code: str
+    title: str
+
+
+def _place_college(
+    ws: Workspace, doc: dict[str, Any], code: str, content: bytes, how: str
+) -> _Placed:
+    """Write a college-level document (a list, or a class's signed cover sheet) into
+    ``archive/_学院/<学期>/``, named ``<编号> <学院> <标题>（<份别>）（<how> <日期>）.pdf``."""
+    if doc["form"] == "cover":
+        title = COVER_TITLE
+        name = f"{doc['college']} {doc['copy']} {title}"
+    else:
+        forms = {f.id: f for f in ws.forms}
+        title = forms[doc["form"]].title if doc["form"] in forms else doc["title"]
+        name = f"{doc['college']} {title}" + (f"（{doc['copy']}）" if doc["copy"] else "")
+    stamp = now()[:10].replace("-", "")
+    base = safe_name(f"{format_serial(doc['serial'])} {name}（{how} {stamp}）")
+    target, version = _place(college_folder(ws.archive_dir, doc["term"]), base, content)
+    item = _CollegeTitle(doc["form"], code, title)
+    return _Placed(
+        doc["serial"],
+        COLLEGE_FOLDER,
+        doc["term"],
+        item,
+        item,
         str(target.relative_to(ws.root)),
         version,
         hashlib.sha256(content).hexdigest(),
@@ -509,11 +561,21 @@ def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
         raise InputError(f"没有编号 {format_serial(serial)}。")
     if row["status"] != "active":
         raise InputError(f"编号 {format_serial(serial)} 已作废，不能归档到它名下。")
-    try:
-        _form, spec = part_by_code(ws.forms, part.upper())
-    except FormsError as exc:
-        raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
-    placed = _place_part(ws, serial, spec.code, (ws.root / item["file"]).read_bytes(), "人工归档")
+    college = registry.college_doc(serial)
+    if college is not None:
+        if part.upper() != college["part"]:
+            raise InputError(
+                f"编号 {format_serial(serial)} 是学院材料「{college['title']}」，联别代码应为 "
+                f"{college['part']}。"
+            )
+        code = college["part"]
+    else:
+        try:
+            _form, spec = part_by_code(ws.forms, part.upper())
+        except FormsError as exc:
+            raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
+        code = spec.code
+    placed = _place_part(ws, serial, code, (ws.root / item["file"]).read_bytes(), "人工归档")
     rel, sid = placed.rel, placed.student_id
     with registry.transaction():
         _record_part(
@@ -524,10 +586,10 @@ def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
             pages=str(item["page"]),
             signed=None,
         )
-        registry.resolve_review_item(item_id, serial, spec.code)
+        registry.resolve_review_item(item_id, serial, code)
         registry.log("assign", f"待处理第 {item_id} 项 → {rel}", term=placed.term, student_id=sid)
     return PageOutcome(
-        Path(item["source_name"]), item["page"], FILED, "人工归档", serial, spec.code, rel, sid
+        Path(item["source_name"]), item["page"], FILED, "人工归档", serial, code, rel, sid
     )
 
 
@@ -547,6 +609,18 @@ def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
             "页码": "",
             "sha256": issued.sha256,
         }
+    for doc in registry.college_docs():
+        if doc["file"]:  # the issued copies of the college-level documents
+            yield {
+                "学号": COLLEGE_FOLDER,
+                "姓名": doc["college"],
+                "编号": format_serial(doc["serial"]),
+                "联别": doc["title"] + (f"（{doc['copy']}）" if doc["copy"] else ""),
+                "文件": doc["file"],
+                "来源": "",
+                "页码": "",
+                "sha256": doc["sha256"] or "",
+            }
     for row in registry.archive_file_rows():
         sid = row.student_id
         yield {

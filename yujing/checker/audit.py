@@ -27,7 +27,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import folder_owner, folder_problems, shared_folders, student_folder
+from yujing.archive import (
+    COLLEGE_FOLDER,
+    folder_owner,
+    folder_problems,
+    shared_folders,
+    student_folder,
+)
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
 from yujing.errors import ListStateError, SecretMissingError
 from yujing.model import Term
@@ -111,7 +117,7 @@ def audit(
     issued_files: dict[str, list[str]] = {}
     for f in registry.issued_files(term):
         issued_files.setdefault(f.student_id, []).append(f.file)
-    requirements = [ISSUED, *policy.requirements]
+    requirements = [ISSUED, *(r for r in policy.requirements if r.scope == "student")]
     pool = None
     if verify:
         known_paths = {
@@ -136,6 +142,7 @@ def audit(
         )
         stray = _check_stray(ws, ctx, people)
         integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
+        college = _check_colleges(ws, term, policy, students, ctx)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
         late = _resolve_deferred(deferred, ctx)
@@ -159,6 +166,7 @@ def audit(
         stray=tuple(stray),
         notes=tuple(notes),
         integrity=tuple(integrity),
+        college=tuple(college),
     )
 
 
@@ -189,6 +197,8 @@ def _check_students(
         issue_day = _day(serial.created_at) if serial else None
         docs = scans.get(sid, []) + records.get(sid, [])
         for req in policy.requirements:
+            if req.scope != "student":
+                continue
             if not req.applies_to(entry["level"]):
                 statuses.append(RequirementStatus(req.id, req.title, "n/a"))
                 continue
@@ -462,6 +472,50 @@ def _hash_and_check(path: Path) -> tuple[str, bool]:
     else:
         readable = True
     return digest.hexdigest(), readable
+
+
+def _check_colleges(
+    ws: Workspace,
+    term: Term,
+    policy: Any,
+    students: Sequence[Mapping[str, Any]],
+    ctx: _Context,
+) -> list[Finding]:
+    """The college-level requirements (``scope = "college"``), once per college with warned
+    students: the issued copy of a list filed at ``issue`` counts, a ``signed`` requirement
+    asks for the copy that came back signed (scanned into ``archive/_学院/<学期>/``)."""
+    reqs = [r for r in policy.requirements if r.scope == "college"]
+    if not reqs:
+        return []
+    registry = ws.registry
+    docs = {d["serial"]: d for d in registry.college_docs(term)}
+    issued: dict[str, list[_Doc]] = {}
+    for d in docs.values():
+        if d["file"] and (ws.root / d["file"]).exists():
+            issued.setdefault(d["college"], []).append(
+                _Doc(d["file"], _day(d["created_at"]), part=d["part"], kind="issued")
+            )
+    scanned: dict[str, list[_Doc]] = {}
+    for r in registry.archive_file_rows(term):
+        if r.student_id != COLLEGE_FOLDER or r.serial is None:
+            continue
+        doc = docs.get(r.serial)
+        if doc is not None and (ws.root / r.path).exists():
+            scanned.setdefault(doc["college"], []).append(
+                _Doc(r.path, _day(r.at), part=r.part, signed=r.signed)
+            )
+    out: list[Finding] = []
+    for college in sorted({e["college"] or ws.school for e in students}):
+        who = (COLLEGE_FOLDER, college, college, "", "")
+        for req in reqs:
+            have = (
+                scanned.get(college, [])
+                if req.signed
+                else (issued.get(college, []) + scanned.get(college, []))
+            )
+            _status, found = _check_requirement(who, req, have, ctx, None)
+            out += found
+    return out
 
 
 def _people(ws: Workspace, saved: Any) -> dict[str, _Who]:

@@ -443,6 +443,24 @@ def _class_section(
     )
 
 
+def _college(report: AuditReport) -> str:
+    """The college folder (archive/_学院/<学期>/): what its college-level requirements lack."""
+    if not report.college:
+        return ""
+    rows = "".join(
+        f'<tr class="college-finding" data-problem="{_e(f.problem)}">'
+        f"<td>{_e(f.college)}</td><td>{_e(f.title)}</td>"
+        f"<td>{_e(f.problem_text)}</td><td>{_e(f.detail)}</td></tr>"
+        for f in report.college
+    )
+    return (
+        '<section id="college"><h2>学院档案</h2>'
+        "<p>学院档案夹（archive/_学院/学期/）应有的名单、清单、汇总表：</p>"
+        '<table class="stray-table"><thead><tr><th>学院</th><th>材料</th><th>问题</th>'
+        f"<th>说明</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
 def _stray(report: AuditReport) -> str:
     if not report.stray:
         return '<section id="stray"><h2>孤立文件</h2><p class="none">没有孤立文件。</p></section>'
@@ -697,6 +715,7 @@ def render_html(report: AuditReport) -> str:
         body.append(_class_section(i, college, cls, students, report.requirements))
     if not groups:
         body.append('<p class="none">没有预警学生。</p>')
+    body.append(_college(report))
     body.append(_stray(report))
     body.append(_integrity(report))
     body.append(_notes(report))

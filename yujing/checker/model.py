@@ -136,10 +136,18 @@ class AuditReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     integrity: tuple[Finding, ...] = ()
     """Registry rows changed by hand (登记库被改动) and folders shared or split (档案夹)."""
+    college: tuple[Finding, ...] = ()
+    """What the college folder (``archive/_学院/<学期>/``) lacks: the policy's college-level
+    requirements, per college with warned students (student_id ``_学院``, name = college)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for s in self.students for f in s.findings) + self.stray + self.integrity
+        return (
+            tuple(f for s in self.students for f in s.findings)
+            + self.college
+            + self.stray
+            + self.integrity
+        )
 
     @property
     def complete(self) -> bool:
@@ -191,6 +199,7 @@ class AuditReport:
             ],
             "stray": [f.to_json() for f in self.stray],
             "integrity": [f.to_json() for f in self.integrity],
+            "college": [f.to_json() for f in self.college],
             "totals_by_class": [
                 {"college": k[0], "class_name": k[1], **v} for k, v in self.totals().items()
             ],

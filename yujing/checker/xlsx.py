@@ -259,7 +259,7 @@ def _findings_sheet(wb: Any, report: AuditReport) -> None:
         f
         for s in sorted(report.students, key=lambda s: (s.college, s.class_name, s.student_id))
         for f in s.findings
-    ] + list(report.stray) + list(report.integrity)
+    ] + list(report.college) + list(report.stray) + list(report.integrity)
     for j, h in enumerate(FINDING_HEADERS, start=1):
         ws.cell(1, j, h).style = "yja-head"
     styles = ["yja-text", "yja-text", "yja-id", "yja-cell", "yja-cell", "yja-text", "", "yja-text"]

@@ -113,12 +113,23 @@ def open_workspace(ctx: click.Context) -> Any:
 )
 @click.option("--school", required=True, help="学校/学院名称，印在名单、通知书和报告上。")
 @click.option("--rules", "rules_title", help="预警办法名称（默认取自院校包），印在通知书上。")
+@click.option("--address", default="", help="学院通讯地址（含邮编），印在家长回执的寄回地址处。")
+@click.option("--phone", default="", help="学院联系电话，印在致家长的通知上。")
 @handle_errors
-def init(directory: Path, pack: str, school: str, rules_title: str | None) -> None:
+def init(
+    directory: Path, pack: str, school: str, rules_title: str | None, address: str, phone: str
+) -> None:
     """新建工作区 DIRECTORY（复制院校包到工作区，可在其中修改规则、表单和模板）。"""
     from yujing.workspace import Workspace
 
-    ws = Workspace.init(directory, pack=pack, school=school, rules_title=rules_title)
+    ws = Workspace.init(
+        directory,
+        pack=pack,
+        school=school,
+        rules_title=rules_title,
+        address=address,
+        phone=phone,
+    )
     console.print(f"已创建工作区 [bold]{ws.root}[/]（{ws.school}，院校包：{ws.policy.name}）")
     console.print(f"  配置      {ws.root / 'yujing.toml'}")
     console.print(
@@ -423,6 +434,11 @@ def _render_batch(result: Any) -> None:
         console.print(f"打印文件：{result.pdf}（{result.pages} 页）")
         if result.archived:
             console.print(f"已归档发出的通知书 {result.archived} 份（archive/<学号>-<姓名>/）")
+        if result.college_docs:
+            console.print(
+                f"学院材料 {len(result.college_docs)} 份（{'、'.join(result.college_docs)}），"
+                "副本已存入 archive/_学院/<学期>/"
+            )
     else:
         console.print(f"[yellow]{result.missing}[/]")
         console.print(f"已生成 Word 文件：{result.folder / 'docx'}/")
@@ -897,12 +913,20 @@ def pack_check(pack: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="样例文件：.docx 或 .pdf（需 LibreOffice）。",
 )
+@click.option(
+    "--long",
+    "long_data",
+    is_flag=True,
+    help="用较长的真实数据填写（长姓名、长专业名、8 门不及格课程）。",
+)
 @handle_errors
-def pack_sample(pack: str, form_id: str, level: str | None, school: str, output: Path) -> None:
+def pack_sample(
+    pack: str, form_id: str, level: str | None, school: str, output: Path, long_data: bool
+) -> None:
     """用虚构的学生填写院校包 PACK 的表单 FORM_ID，生成样例（每联带编号和二维码）。"""
     from yujing.institutions import render_pack_sample
 
-    path = render_pack_sample(pack, form_id, output, level=level, school=school)
+    path = render_pack_sample(pack, form_id, output, level=level, school=school, long=long_data)
     console.print(f"样例：{path}")
 
 

@@ -43,6 +43,9 @@ PERS = ("student", "class", "college", "term")
 SUMMARY_KINDS = ("list", "summary")
 ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 CODE_RE = re.compile(r"^[A-Z][0-9]$")
+COVER_CODE = "Z0"
+"""The part code of the class cover sheet (发放单); reserved, no catalogue may use it."""
+COVER_TITLE = "材料发放单"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ class FormSpec:
     fields: tuple[FieldSpec, ...]
     paper: str = ""  # colour tag, e.g. "红色" for a form the seed reserves to red warnings
     note: str = ""
+    copies: tuple[str, ...] = ()
+    """College-level lists printed in several copies (份别, xinglin's 清单 一式四份): one name
+    per copy, each printed with its own serial; () = one copy."""
+
+    @property
+    def per_college(self) -> bool:
+        """A college-level document (名单、汇总表), printed once per college and batch."""
+        return not self.per_student
 
     @property
     def per_student(self) -> bool:
@@ -210,6 +221,7 @@ FORM_KEYS = {
     "fields",
     "paper",
     "note",
+    "copies",
 }
 PART_KEYS = {"id", "code", "title", "returns", "signed_by", "kept_by"}
 FIELD_KEYS = {"name", "label", "handwritten"}
@@ -302,9 +314,17 @@ def parse_catalogue(
                 fields=fields,
                 paper=w.text(raw, "paper", key, required=False),
                 note=w.text(raw, "note", key, required=False),
+                copies=_copies(w, raw, key, summary),
             )
         )
     return tuple(forms)
+
+
+def _copies(w: _Where, raw: Mapping[str, Any], key: str, summary: bool) -> tuple[str, ...]:
+    copies = w.strings(raw, "copies", key)
+    if copies and not summary:
+        raise w.error(f"{key}.copies", "只有名单、汇总表（list/summary）可以印多份")
+    return copies
 
 
 def _parse_parts(
@@ -331,6 +351,8 @@ def _parse_parts(
             raise w.error(f"{pkey}.code", f"「{code}」无效：应为一个大写字母加一个数字，如 N1")
         if code in codes:
             raise w.error(f"{pkey}.code", f"「{code}」重复（已用于 {codes[code]}）")
+        if code == COVER_CODE:
+            raise w.error(f"{pkey}.code", f"「{code}」留作班级发放单的代码，请换一个")
         codes[code] = f"{form_id}.{part_id}"
         parts.append(
             PartSpec(

@@ -17,6 +17,8 @@ A per-student template describes ONE student; the generator wraps the body in it
 
 ``school``            学校名称, e.g. "鞍山师范学院" (the workspace config's ``school``)
 ``rules_title``       预警办法名称, e.g. "《鞍山师范学院学生学业预警制度实施办法》" (config)
+``school_address``    学院通讯地址 (config ``address``: where parents send a receipt back), may be ""
+``school_phone``      学院联系电话 (config ``phone``), may be ""
 ``college``           the student's 学院/系部/学部
 ``term_label``        "2024-2025学年第1学期"; ``year_from`` "2024", ``year_to`` "2025",
                       ``semester`` "1"
@@ -43,10 +45,13 @@ njmec-mech 家长谈话记录表). Render with ``autoescape=True`` (names may ho
 
 Summary / list template context (``per`` = "class" | "college" | "term")
 -------------------------------------------------------------------------
-``school``, ``college``, ``term_label`` as above, and ``rows``: a list of objects with
-``.seq .student_id .name .gender .grade .major .class_name .level .reason .result`` (all
-strings, may be ""; ``result`` is beihai's 处理结果). The rows fill a ``{%tr for r in rows %}``
-table row; a list template has one part and no QR code or serial number.
+``school``, ``rules_title``, ``school_address``, ``school_phone``, ``college``, ``term_label``
+as above, and ``rows``: a list of objects with ``.seq .student_id .name .gender .grade .major
+.class_name .level .reason .result`` (all strings, may be ""; ``result`` is beihai's 处理结果).
+The rows fill a ``{%tr for r in rows %}`` table row. A list is a college-level document of its
+own: it has one part, its own ``serial`` (第 N 号, allocated like a student's) and ``qr`` (dict
+part id → image), so its signed copy scans back into the college folder; ``copy`` names the
+copy (份别) when the catalogue prints several (xinglin's 清单 一式四份), else "".
 """
 
 from __future__ import annotations
@@ -76,6 +81,8 @@ STUDENT_CONTEXT: frozenset[str] = frozenset(
     {
         "school",
         "rules_title",
+        "school_address",
+        "school_phone",
         "college",
         "term_label",
         "year_from",
@@ -116,16 +123,25 @@ ROW_ATTRS: frozenset[str] = frozenset(
 )
 # Top-level names a summary/list template may use.
 SUMMARY_CONTEXT: frozenset[str] = frozenset(
-    {"school", "rules_title", "college", "term_label", "rows"}
+    {
+        "school",
+        "rules_title",
+        "school_address",
+        "school_phone",
+        "college",
+        "term_label",
+        "rows",
+        "serial",
+        "qr",
+        "copy",
+    }
 )
 
 
 def field_names(summary: bool) -> frozenset[str]:
     """Every value a :class:`yujing.forms.FieldSpec` ``name`` may take (besides "")."""
     if summary:
-        return frozenset(
-            {"school", "rules_title", "college", "term_label"} | {f"rows.{a}" for a in ROW_ATTRS}
-        )
+        return frozenset((SUMMARY_CONTEXT - {"rows", "qr"}) | {f"rows.{a}" for a in ROW_ATTRS})
     plain = STUDENT_CONTEXT - {"student", "issue_date", "failed_courses", "qr"}
     return frozenset(
         plain

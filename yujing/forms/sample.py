@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,43 @@ if TYPE_CHECKING:
 SAMPLE_SERIAL = "000123"
 SAMPLE_SCHOOL = "示例学院"
 SAMPLE_RULES = "《示例学院学生学业预警与帮扶办法》"
+SAMPLE_ADDRESS = "示例省示例市大学路1号 示例学院学生工作办公室（邮编 100000）"
+SAMPLE_PHONE = "0000-12345678"
+
+# Long, real-looking values: every template must print these tidily (tests/test_form_layout.py).
+LONG_STUDENT = {
+    "student_id": "2022010203",
+    "name": "欧阳木兰花",
+    "gender": "女",
+    "college": "机械与电气工程学院",
+    "major": "机械设计制造及其自动化",
+    "grade": "2022",
+    "class_name": "机制2202班",
+    "parent_name": "欧阳建国",
+    "parent_phone": "13912345678",
+    "address": "江苏省南通市崇川区青年东路幸福里小区12幢3单元1502室",
+    "postcode": "226001",
+    "counsellor": "司马晓燕",
+    "class_teacher": "诸葛明远",
+}
+LONG_COURSES = (
+    ("高等数学A(上)", "5"),
+    ("大学物理实验(二)", "1.5"),
+    ("机械原理课程设计", "2"),
+    ("材料力学", "4"),
+    ("电工电子技术基础", "3.5"),
+    ("工程制图与计算机绘图", "3"),
+    ("马克思主义基本原理", "3"),
+    ("互换性与技术测量", "2"),
+)
+LONG_REASON = (
+    "本学期未通过 12.5/24 学分(52.1%)；累计未通过 24 学分：高等数学A(上)(5)、"
+    "大学物理实验(二)(1.5)、机械原理课程设计(2)、材料力学(4)、电工电子技术基础(3.5)、"
+    "工程制图与计算机绘图(3)、马克思主义基本原理(3)、互换性与技术测量(2)；平均学分绩点 1.42"
+)
+LONG_REASON_BRIEF = "本学期未通过 12.5/24 学分(52.1%)；累计未通过 24 学分；平均学分绩点 1.42"
+"""The reason of a form that lists the failed courses in a field of its own (xinglin's 可附不及格
+课程, njmec's 学业具体情况): as a policy whose criteria do not name courses states it."""
 
 
 def qr_png(payload: str) -> io.BytesIO:
@@ -71,18 +109,28 @@ def student_context(
     qr_width_mm: float = 22,
     school: str = SAMPLE_SCHOOL,
     rules_title: str = SAMPLE_RULES,
+    long: bool = False,
 ) -> dict[str, Any]:
-    """A full per-student context (every contract name) for ``form`` at ``level``."""
-    student = student or sample_student()
+    """A full per-student context (every contract name) for ``form`` at ``level``; ``long``
+    fills it with long, real-looking values (8 failed courses, long names and addresses)."""
+    student = student or (sample_student(**LONG_STUDENT) if long else sample_student())
     qr = {
         part.id: InlineImage(
             tpl, qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"), width=Mm(qr_width_mm)
         )
         for part in form.parts
     }
+    courses = (
+        LONG_COURSES if long else (("高等数学A(1)", "5"), ("大学物理", "3.5"), ("工程制图", "2"))
+    )
+    # a form that lists the courses in a field of its own gets a reason that does not
+    lists_courses = any(f.name == "failed_courses" for f in form.fields)
+    failed_credits = format(sum((Decimal(c) for _, c in courses), Decimal(0)).normalize(), "f")
     return {
         "school": school,
         "rules_title": rules_title,
+        "school_address": SAMPLE_ADDRESS,
+        "school_phone": SAMPLE_PHONE,
         "college": student.college,
         "term_label": "2024-2025学年第1学期",
         "year_from": "2024",
@@ -92,14 +140,18 @@ def student_context(
         "level": level,
         "box": {name: ("☑" if name == level else "☐") for name in level_names},
         "box_other": "☐",
-        "reason": f"{level}：累计不及格课程 3 门，未通过学分 10.5。",
-        "failed_courses": [
-            SimpleNamespace(name="高等数学A(1)", credits="5"),
-            SimpleNamespace(name="大学物理", credits="3.5"),
-            SimpleNamespace(name="工程制图", credits="2"),
-        ],
-        "failed_course_count": "3",
-        "failed_credits": "10.5",
+        "reason": (
+            (LONG_REASON_BRIEF if lists_courses else LONG_REASON)
+            if long
+            else (
+                "累计未通过 10.5 学分"
+                if lists_courses
+                else "累计未通过 10.5 学分：高等数学A(1)(5)、大学物理(3.5)、工程制图(2)"
+            )
+        ),
+        "failed_courses": [SimpleNamespace(name=n, credits=c) for n, c in courses],
+        "failed_course_count": str(len(courses)),
+        "failed_credits": failed_credits,
         "earned_credits": "60",
         "required_credits": "85",
         "shortfall": "25",
@@ -117,27 +169,53 @@ def summary_context(
     *,
     school: str = SAMPLE_SCHOOL,
     rules_title: str = SAMPLE_RULES,
+    tpl: DocxTemplate | None = None,
+    form: FormSpec | None = None,
+    serial: str = SAMPLE_SERIAL,
+    qr_width_mm: float = 22,
+    long: bool = False,
 ) -> dict[str, Any]:
-    """A context for list/summary templates."""
+    """A context for list/summary templates (``long``: 8 rows of long values)."""
+    qr = {}
+    if tpl is not None and form is not None:
+        qr = {
+            part.id: InlineImage(
+                tpl,
+                qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"),
+                width=Mm(qr_width_mm),
+            )
+            for part in form.parts
+        }
+    count = 8 if long else rows
     return {
         "school": school,
         "rules_title": rules_title,
-        "college": college,
+        "school_address": SAMPLE_ADDRESS,
+        "school_phone": SAMPLE_PHONE,
+        "college": LONG_STUDENT["college"] if long else college,
         "term_label": "2024-2025学年第1学期",
+        "serial": serial,
+        "qr": qr,
+        "copy": form.copies[0] if form is not None and form.copies else "",
         "rows": [
             SimpleNamespace(
                 seq=str(i),
                 student_id=f"20220102{i:02d}",
-                name=f"学生{i}",
+                name=("欧阳木兰花" if i % 2 else "司马相如") if long else f"学生{i}",
                 gender="女",
                 grade="2022",
                 major="机械设计制造及其自动化",
                 class_name="机制2202班",
                 level="预警",
-                reason=f"累计不及格课程 {i + 3} 门",
-                result="已谈话，继续跟进",
+                reason=(
+                    f"累计未通过 {i * 3} 学分："
+                    + "、".join(f"{n}({c})" for n, c in LONG_COURSES[: i % 4 + 2])
+                )
+                if long
+                else f"累计不及格课程 {i + 3} 门",
+                result="已谈话，继续跟进；下学期补考" if long else "已谈话，继续跟进",
             )
-            for i in range(1, rows + 1)
+            for i in range(1, count + 1)
         ],
     }
 
@@ -150,16 +228,19 @@ def render(
     level_names: Sequence[str],
     school: str = SAMPLE_SCHOOL,
     rules_title: str = SAMPLE_RULES,
+    long: bool = False,
 ) -> Path:
     """Render ``form`` for the sample student (or sample rows) to ``out`` (.docx)."""
     tpl = DocxTemplate(str(form.template_path))
     if form.per_student:
         level = context_level or (form.levels[0] if form.levels else level_names[0])
         context = student_context(
-            tpl, form, level, level_names, school=school, rules_title=rules_title
+            tpl, form, level, level_names, school=school, rules_title=rules_title, long=long
         )
     else:
-        context = summary_context(school=school, rules_title=rules_title)
+        context = summary_context(
+            school=school, rules_title=rules_title, tpl=tpl, form=form, long=long
+        )
     tpl.render(context, autoescape=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
@@ -174,9 +255,10 @@ def render_sample(
     level: str | None = None,
     school: str = SAMPLE_SCHOOL,
     rules_title: str | None = None,
+    long: bool = False,
 ) -> Path:
     """Render form ``form_id`` of ``pack`` for the sample student to ``out``: a .docx, or a
-    .pdf through LibreOffice (样例预览, ``yujing pack sample``)."""
+    .pdf through LibreOffice (样例预览, ``yujing pack sample``); ``long`` with long values."""
     import shutil
     import tempfile
 
@@ -200,6 +282,7 @@ def render_sample(
             level_names=policy.level_names,
             school=school,
             rules_title=rules,
+            long=long,
         )
     from yujing.generator.pdf import MISSING_MESSAGE, convert_to_pdf, find_converter
 
@@ -214,6 +297,7 @@ def render_sample(
             level_names=policy.level_names,
             school=school,
             rules_title=rules,
+            long=long,
         )
         (pdf,) = convert_to_pdf(converter, [docx], Path(tmp) / "pdf")
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,9 @@ def check_template(form: FormSpec, level_names: Sequence[str] = ()) -> list[str]
     problems: list[str] = []
     for text in texts:
         if re.search("[｛｝％]", text):
-            problems.append(f"「{text.strip()[:30]}」含全角括号或百分号：模板标签须用半角 {{ }} 和 {{% %}}")
+            problems.append(
+                f"「{text.strip()[:30]}」含全角括号或百分号：模板标签须用半角 {{ }} 和 {{% %}}"
+            )
     try:
         names = DocxTemplate(str(path)).get_undeclared_template_variables()
     except TemplateError as exc:
@@ -61,7 +63,9 @@ def check_template(form: FormSpec, level_names: Sequence[str] = ()) -> list[str]
         return [*problems, f"模板无法读取：{exc}"]
     allowed = STUDENT_CONTEXT if form.per_student else SUMMARY_CONTEXT
     for name in sorted(names - allowed):
-        problems.append(f"模板用了生成程序不提供的名字「{name}」；可用：{'、'.join(sorted(allowed))}")
+        problems.append(
+            f"模板用了生成程序不提供的名字「{name}」；可用：{'、'.join(sorted(allowed))}"
+        )
     joined = " ".join(m.group(0) for text in texts for m in TAG_RE.finditer(text))
     for prefix, attrs in (
         ("student", STUDENT_ATTRS),
@@ -70,11 +74,16 @@ def check_template(form: FormSpec, level_names: Sequence[str] = ()) -> list[str]
         ("r", ROW_ATTRS),
     ):
         for attr in sorted(set(re.findall(rf"\b{prefix}\.(\w+)", joined)) - attrs):
-            problems.append(f"模板用了不存在的「{prefix}.{attr}」；可用：{'、'.join(sorted(attrs))}")
+            problems.append(
+                f"模板用了不存在的「{prefix}.{attr}」；可用：{'、'.join(sorted(attrs))}"
+            )
     if level_names:
         for level in sorted(set(re.findall(r'box\["(.*?)"\]', joined)) - set(level_names)):
-            problems.append(f"box[\"{level}\"]：「{level}」不是规则中的等级")
-    if form.per_student:
+            problems.append(f'box["{level}"]：「{level}」不是规则中的等级')
+    if not form.per_student and "{%tr for r in rows %}" not in joined:
+        problems.append("名单、汇总表须有一行 {%tr for r in rows %} … {%tr endfor %}")
+    # every part, a student's form or a college-level list, carries its code
+    if form.parts:
         used = set(re.findall(r"\bqr\.(\w+)", joined))
         for part in form.parts:
             if part.id not in used:
@@ -83,7 +92,7 @@ def check_template(form: FormSpec, level_names: Sequence[str] = ()) -> list[str]
             problems.append(f"qr.{extra}：表单目录中没有这一联")
         serials = joined.count("{{ serial }}")
         if serials < len(form.parts):
-            problems.append(f"每一联都要印「第 {{{{ serial }}}} 号」：只找到 {serials} 处，应有 {len(form.parts)} 处")
-    elif "{%tr for r in rows %}" not in joined:
-        problems.append("名单、汇总表须有一行 {%tr for r in rows %} … {%tr endfor %}")
+            problems.append(
+                f"每一联都要印「第 {{{{ serial }}}} 号」：只找到 {serials} 处，应有 {len(form.parts)} 处"
+            )
     return problems

@@ -23,16 +23,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yujing.archive import folder_for, safe_name
+from yujing.archive import college_folder, folder_for, safe_name
 from yujing.errors import InputError, ListStateError, SecretMissingError
 from yujing.files import sha256_file
-from yujing.forms import FormSpec, forms_for_level
+from yujing.forms import COVER_CODE, COVER_TITLE, FormSpec, forms_for_level
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
-from yujing.generator.render import ChunkTask, StudentDoc, chunked, run_chunk
+from yujing.generator.render import ChunkTask, StudentDoc, chunked, render_single, run_chunk
 from yujing.locking import writer_lock, writes
 from yujing.model import Student, Term
-from yujing.qr import RESTORE_HINT, create_secret, format_serial, load_secret, read_secret
+from yujing.qr import (
+    RESTORE_HINT,
+    create_secret,
+    format_serial,
+    load_secret,
+    make_payload,
+    read_secret,
+)
 from yujing.registry import now, today
 
 if TYPE_CHECKING:
@@ -77,6 +84,9 @@ class BatchResult:
     """Seconds per stage: docx, pdf, assemble (print.pdf and archive copies)."""
     documents: int = 0
     """Student-form documents rendered (one form of one student, all its parts)."""
+    college_docs: tuple[str, ...] = ()
+    """The college-level documents printed with the batch (名单、清单、汇总表), each
+    ``第 N 号 学院 标题（份别）``; their copies are filed in ``archive/_学院/<学期>/``."""
 
 
 def issue(
@@ -167,6 +177,13 @@ def reprint(
     row = ws.registry.serial(serial)
     if row is None:
         raise InputError(f"没有编号 {format_serial(serial)}。")
+    college = ws.registry.college_doc(serial)
+    if college is not None:
+        where = f"，发出的副本在 {college['file']}" if college["file"] else ""
+        raise InputError(
+            f"编号 {format_serial(serial)} 是学院材料「{college['college']} {college['title']}」，"
+            f"随批次 {college['batch']} 打印{where}，可直接重印该文件。"
+        )
     if row["status"] != "active":
         raise ListStateError(
             f"编号 {format_serial(serial)} 已作废（{row['void_reason']}），不能重印；"
@@ -292,13 +309,30 @@ def _render(
             grade=entry.get("grade") or "",
             class_name=entry.get("class_name") or "",
         )
-        planned.append(
-            _Planned(student, entry, serial, forms_for_level(all_forms, entry["level"]))
-        )
+        planned.append(_Planned(student, entry, serial, forms_for_level(all_forms, entry["level"])))
     planned.sort(key=lambda p: (p.student.college, p.student.class_name, p.student.student_id))
 
     folder = ws.root / "batches" / batch_id
     docx_dir = folder / "docx"
+    classes = _classes(planned)
+    # College-level documents (the pack's lists, one per college and copy) and the class cover
+    # sheets get serials of their own, so their signed copies scan back into the college
+    # folder; a resumed batch keeps them. A reprint prints covers without a code.
+    college_docs: list[_CollegeDoc] = []
+    cover_serials: dict[tuple[str, str], int] = {}
+    if archive:
+        with ws.registry.transaction():
+            for key, _group in classes:
+                cover_serials[key] = ws.registry.college_serial(
+                    term, batch_id, key[0] or ws.school, "cover", key[1], COVER_CODE, COVER_TITLE
+                )
+            for college in dict.fromkeys(p.student.college or ws.school for p in planned):
+                for form in (f for f in all_forms if f.per_college):
+                    for copy in form.copies or ("",):
+                        serial = ws.registry.college_serial(
+                            term, batch_id, college, form.id, copy, form.parts[0].code, form.title
+                        )
+                        college_docs.append(_CollegeDoc(college, form, copy, serial))
     tasks: list[ChunkTask] = []
     for form in (f for f in all_forms if f.per_student):
         docs = [
@@ -306,6 +340,8 @@ def _render(
                 student_context(
                     school=ws.school,
                     rules_title=ws.rules_title,
+                    school_address=ws.school_address,
+                    school_phone=ws.school_phone,
                     policy=policy,
                     term=term,
                     entry=p.entry,
@@ -322,12 +358,21 @@ def _render(
             tasks.append(
                 ChunkTask(form.template_path, tuple(chunk), docx_dir / f"{form.id}-{i:03d}.docx")
             )
-    classes = _classes(planned)
     covers = [
         write_cover(
-            _cover(ws, policy, term, batch_id, key, group), docx_dir / f"cover-{i:03d}.docx"
+            _cover(ws, policy, term, batch_id, key, group, secret, cover_serials.get(key)),
+            docx_dir / f"cover-{i:03d}.docx",
         )
         for i, (key, group) in enumerate(classes, start=1)
+    ]
+    lists = [
+        render_single(
+            doc.form.template_path,
+            _list_context(ws, term, doc, planned),
+            {doc.form.parts[0].id: make_payload(secret, doc.serial, doc.form.parts[0].code)},
+            docx_dir / f"college-{format_serial(doc.serial)}.docx",
+        )
+        for doc in college_docs
     ]
     total = len(tasks) * 2 + len(planned) + 1
     done = 0
@@ -348,6 +393,7 @@ def _render(
     archived = 0
     parts_rows: list[dict[str, Any]] = []
     remembered: list[tuple[str, str]] = []
+    college_files: list[tuple[int, str, str]] = []
     if converter is None:
         from yujing.generator.pdf import MISSING_MESSAGE
 
@@ -368,18 +414,20 @@ def _render(
             if progress is not None:
                 progress(min(base + d * len(tasks) // max(t, 1), total), total)
 
-        pdfs = convert_to_pdf(converter, [*rendered, *covers], pdf_dir, progress=converted)
+        pdfs = convert_to_pdf(converter, [*rendered, *covers, *lists], pdf_dir, progress=converted)
         timings.append(("pdf", time.perf_counter() - clock))
         clock = time.perf_counter()
         tick(len(tasks))
         form_pdfs = pdfs[: len(rendered)]
-        cover_pdfs = pdfs[len(rendered) :]
+        cover_pdfs = pdfs[len(rendered) : len(rendered) + len(covers)]
+        list_pdfs = pdfs[len(rendered) + len(covers) :]
         pages_of: dict[tuple[str, int], list[tuple[Path, int]]] = {}
         for task, pdf in zip(tasks, form_pdfs, strict=True):
             form_id = Path(task.out).stem.rsplit("-", 1)[0]
             for serial, index in _chunk_pages(task, pdf):
                 pages_of.setdefault((form_id, serial), []).append((pdf, index))
-        order: list[tuple[Path, list[int] | None]] = []
+        # the college office's documents first, then each class's pile under its cover sheet
+        order: list[tuple[Path, list[int] | None]] = [(pdf, None) for pdf in list_pdfs]
         for (_key, group), cover_pdf in zip(classes, cover_pdfs, strict=True):
             order.append((cover_pdf, None))
             for p in group:
@@ -389,6 +437,26 @@ def _render(
         pdf_path = folder / "print.pdf"
         readers: dict[Path, Any] = {}
         pages = join_pdfs(order, pdf_path, readers=readers)
+        if archive:
+            college_dir = college_folder(ws.archive_dir, str(term))
+            filed = [
+                (doc.serial, doc.name, pdf)
+                for doc, pdf in zip(college_docs, list_pdfs, strict=True)
+            ]
+            filed += [
+                (
+                    cover_serials[key],
+                    f"{key[0] or ws.school} {key[1] or '（未分班）'} {COVER_TITLE}",
+                    pdf,
+                )
+                for (key, _group), pdf in zip(classes, cover_pdfs, strict=True)
+            ]
+            for serial, name, pdf in filed:
+                target = college_dir / safe_name(f"{format_serial(serial)} {name}（发出）.pdf")
+                join_pdfs([(pdf, None)], target, readers=readers)
+                rel, digest = str(target.relative_to(ws.root)), sha256_file(target)
+                remembered.append((rel, digest))
+                college_files.append((serial, rel, digest))
         for p in planned:
             term_dir = folder_for(ws, p.student.student_id, p.student.name) / str(term)
             for form in p.forms:
@@ -412,6 +480,8 @@ def _render(
         ws.registry.replace_issued_parts(batch_id, parts_rows)
         for rel, digest in remembered:
             ws.registry.remember_file(ws.root, rel, digest)
+        for serial, rel, digest in college_files:
+            ws.registry.set_college_doc_file(serial, rel, digest)
         ws.registry.save_batch(
             {
                 **(ws.registry.batch(batch_id) or {}),
@@ -451,6 +521,63 @@ def _render(
         tuple(notes),
         tuple(timings),
         sum(len(t.docs) for t in tasks),
+        tuple(f"第 {format_serial(d.serial)} 号 {d.name}" for d in college_docs),
+    )
+
+
+@dataclass(frozen=True)
+class _CollegeDoc:
+    """A college-level document of a batch: a list form for one college (one copy of it)."""
+
+    college: str
+    form: FormSpec
+    copy: str
+    serial: int
+
+    @property
+    def name(self) -> str:
+        """``机械工程学院 学业预警清单（辅导员）``: the catalogue's title, as printed."""
+        return f"{self.college} {self.form.title}" + (f"（{self.copy}）" if self.copy else "")
+
+
+def _list_context(
+    ws: Workspace, term: Term, doc: _CollegeDoc, planned: Sequence[_Planned]
+) -> dict[str, Any]:
+    """The list/summary context (see :mod:`yujing.forms.contract`) of ``doc``: the batch's
+    students of its college."""
+    from types import SimpleNamespace
+
+    from yujing.generator.context import clean
+
+    rows = [
+        SimpleNamespace(
+            seq=str(i),
+            student_id=p.student.student_id,
+            name=p.student.name,
+            gender=p.student.gender or "",
+            grade=p.student.grade or "",
+            major=p.student.major or "",
+            class_name=p.student.class_name or "",
+            level=p.entry["level"],
+            reason=p.entry.get("reason") or "",
+            result="",
+        )
+        for i, p in enumerate(
+            (p for p in planned if (p.student.college or ws.school) == doc.college), start=1
+        )
+    ]
+    return clean(
+        {
+            "school": ws.school,
+            "rules_title": ws.rules_title,
+            "school_address": ws.school_address,
+            "school_phone": ws.school_phone,
+            "college": doc.college,
+            "term_label": term.label(),
+            "rows": rows,
+            "serial": format_serial(doc.serial),
+            "copy": doc.copy,
+        }
     )
 
 
@@ -535,10 +662,14 @@ def _cover(
     batch: str,
     key: tuple[str, str],
     group: Sequence[_Planned],
+    secret: bytes = b"",
+    serial: int | None = None,
 ) -> Cover:
     college, class_name = key
     first = group[0].student
     return Cover(
+        serial=format_serial(serial) if serial is not None else "",
+        payload=make_payload(secret, serial, COVER_CODE) if serial is not None else "",
         title=f"{ws.school} {term.label()} {policy.title}材料发放单",
         college=college or ws.school,
         class_name=class_name or "（未分班）",

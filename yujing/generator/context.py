@@ -24,6 +24,8 @@ def student_context(
     *,
     school: str,
     rules_title: str = "",
+    school_address: str = "",
+    school_phone: str = "",
     policy: Policy,
     term: Term,
     entry: Mapping[str, Any],
@@ -53,6 +55,8 @@ def student_context(
         {
             "school": school,
             "rules_title": rules_title,
+            "school_address": school_address,
+            "school_phone": school_phone,
             "college": student.college or entry.get("college") or school,
             "term_label": term.label(),
             "year_from": str(term.start_year),

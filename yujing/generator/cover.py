@@ -38,6 +38,11 @@ class Cover:
     counsellor: str
     batch: str
     lines: tuple[CoverLine, ...]
+    serial: str = ""
+    """第 N 号 of the cover sheet itself: its signed copy scans back into the college folder
+    as the proof that the class teacher received the pile."""
+    payload: str = ""
+    """The QR payload printed top right (empty: no code)."""
 
 
 def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
@@ -56,6 +61,14 @@ def write_cover(cover: Cover, out: Path) -> Path:
         setattr(section, side, Mm(18))
     normal = doc.styles["Normal"]
     set_fonts(normal.element.get_or_add_rPr(), "宋体")
+    if cover.payload:
+        import io
+
+        from yujing.qr import qr_png
+
+        code = doc.add_paragraph()
+        code.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        code.add_run().add_picture(io.BytesIO(qr_png(cover.payload)), width=Mm(22))
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(p.add_run(cover.title), "黑体", 16, bold=True)
@@ -69,9 +82,10 @@ def write_cover(cover: Cover, out: Path) -> Path:
         11,
     )
     meta2 = doc.add_paragraph()
+    number = f"第 {cover.serial} 号    " if cover.serial else ""
     _font(
         meta2.add_run(
-            f"批次：{cover.batch}    共 {len(cover.lines)} 人，"
+            f"{number}批次：{cover.batch}    共 {len(cover.lines)} 人，"
             f"{sum(line.pages for line in cover.lines)} 页"
         ),
         "宋体",
@@ -106,15 +120,16 @@ def write_cover(cover: Cover, out: Path) -> Path:
             cell.width = width
     doc.add_paragraph()
     sign = doc.add_paragraph()
-    _font(
-        sign.add_run("领取人（签字）：                    领取日期：      年    月    日"),
-        "宋体",
-        11,
-    )
+    _font(sign.add_run("领取人（签字）："), "宋体", 11)
+    blank = sign.add_run("\u00a0" * 24 + "\u200b")  # a line to sign on, drawn even at a line end
+    blank.font.underline = True
+    _font(blank, "宋体", 11)
+    _font(sign.add_run("    领取日期：      年    月    日"), "宋体", 11)
     note = doc.add_paragraph()
     _font(
         note.add_run(
             "请按编号逐一发放；需交回的联（存根、回执、记录表）签字后统一交回，扫描归档。"
+            "本发放单签字后一并交回，扫描后存入学院档案，作为材料已发放的凭证。"
         ),
         "宋体",
         9,

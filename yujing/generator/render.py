@@ -16,7 +16,7 @@ file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,12 +66,13 @@ def _page_break_paragraph() -> Any:
     )
 
 
-def wrap_in_loop(tpl: DocxTemplate) -> None:
-    """Wrap the loaded template's body in the per-student loop (in place)."""
+def wrap_in_loop(tpl: DocxTemplate, context_names: Iterable[str] = STUDENT_CONTEXT) -> None:
+    """Wrap the loaded template's body in the per-student loop (in place); a list template's
+    with ``SUMMARY_CONTEXT`` (one list per college, each on its own pages)."""
     tpl.init_docx()
     body = tpl.docx.element.body
     children = [c for c in body.iterchildren() if c.tag != qn("w:sectPr")]
-    names = ", ".join(f"{n}=d.{n}" for n in sorted(STUDENT_CONTEXT))
+    names = ", ".join(f"{n}=d.{n}" for n in sorted(context_names))
     head = [
         _tag_paragraph("{%p for d in docs %}"),
         _tag_paragraph(f"{{%p with {names} %}}"),
@@ -105,6 +106,53 @@ def render_chunk(template: Path, docs: Sequence[StudentDoc], out: Path) -> Path:
             }
             contexts.append(ctx)
         tpl.render({"docs": contexts}, autoescape=True)
+    except TemplateError as exc:
+        raise OutputError(
+            f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
+        ) from exc
+    with atomic_write(out, "wb") as fh:
+        tpl.save(fh)
+    return out
+
+
+def render_lists(
+    template: Path, contexts: Sequence[tuple[dict[str, Any], dict[str, str]]], out: Path
+) -> Path:
+    """Render a list template once per context (context, QR payloads by part id) into one
+    document, each on its own pages (the term report's 汇总表, one per college)."""
+    from yujing.forms.contract import SUMMARY_CONTEXT
+
+    try:
+        tpl = _BatchTemplate(str(template))
+        wrap_in_loop(tpl, SUMMARY_CONTEXT)
+        docs = []
+        for context, qr in contexts:
+            ctx = {name: "" for name in SUMMARY_CONTEXT} | dict(context)
+            ctx["qr"] = {
+                part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
+                for part, payload in qr.items()
+            }
+            docs.append(ctx)
+        tpl.render({"docs": docs}, autoescape=True)
+    except TemplateError as exc:
+        raise OutputError(
+            f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
+        ) from exc
+    with atomic_write(out, "wb") as fh:
+        tpl.save(fh)
+    return out
+
+
+def render_single(template: Path, context: dict[str, Any], qr: dict[str, str], out: Path) -> Path:
+    """Render one document (a college-level list: its rows, serial and codes) into ``out``."""
+    try:
+        tpl = _BatchTemplate(str(template))
+        ctx = dict(context)
+        ctx["qr"] = {
+            part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
+            for part, payload in qr.items()
+        }
+        tpl.render(ctx, autoescape=True)
     except TemplateError as exc:
         raise OutputError(
             f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"

@@ -273,9 +273,16 @@ def load_pack_policy(name_or_path: str | Path) -> Policy:
 
 
 def render_pack_sample(
-    pack: str | Path, form_id: str, output: Path, *, level: str | None, school: str
+    pack: str | Path,
+    form_id: str,
+    output: Path,
+    *,
+    level: str | None,
+    school: str,
+    long: bool = False,
 ) -> Path:
-    """A sample of one form of ``pack`` for a made-up student (.docx or .pdf)."""
+    """A sample of one form of ``pack`` for a made-up student (.docx or .pdf); with ``long``
+    the long values the layout test prints (long names, majors, 8 failed courses)."""
     from yujing.forms.sample import render_sample
 
-    return render_sample(find_pack(pack), form_id, output, level=level, school=school)
+    return render_sample(find_pack(pack), form_id, output, level=level, school=school, long=long)

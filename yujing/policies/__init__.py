@@ -113,6 +113,10 @@ class Requirement:
     due_days: int | None = None
     due_from: str = "list"
     source: str = ""
+    scope: str = "student"
+    """``student``: in each warned student's folder; ``college``: in the college folder
+    (``archive/_学院/<学期>/``), once per college with warned students (xinglin's 清单,
+    beihai's 汇总表, lanzhou's 名单汇总表)."""
 
     def applies_to(self, level: str) -> bool:
         return not self.levels or level in self.levels
@@ -243,8 +247,14 @@ def _parse_requirements(
             "due_days",
             "due_from",
             "source",
+            "scope",
         }
         _check_keys(item, allowed, f"{key}.", where)
+        scope = item.get("scope", "student")
+        if scope not in ("student", "college"):
+            raise PolicyError(
+                f"{where}：键 {key}.scope 应为 student（学生档案）或 college（学院档案）"
+            )
         rid, title = _text(item, "id", f"{key}.", where), _text(item, "title", f"{key}.", where)
         lists: dict[str, tuple[str, ...]] = {}
         for name in ("levels", "parts", "kinds"):
@@ -291,6 +301,7 @@ def _parse_requirements(
                 due_days=numbers["due_days"],
                 due_from=due_from,
                 source=str(item.get("source", "")),
+                scope=scope,
             )
         )
     return tuple(out)

@@ -1179,6 +1179,62 @@ def term_header(term: Term) -> str:
     return f"{term.start_year}-{term.start_year + 1}    第 {term.semester} 学期"
 
 
+def _write_results_from_pack(
+    ws: Workspace, form: FormSpec, summary: TermSummary, path: Path
+) -> None:
+    """附件3 from the pack's own template — the one ``issue`` prints per college with the
+    batch — filled with the 处理结果, one college per page, each with the code and 第 N 号 the
+    batch gave that college's 汇总表 (the same document, now filled in)."""
+    from types import SimpleNamespace
+
+    from yujing.generator.context import clean
+    from yujing.generator.render import render_lists
+    from yujing.qr import format_serial, load_secret, make_payload
+
+    by_college: dict[str, list[StudentResult]] = {}
+    for s in summary.students:
+        by_college.setdefault(s.college or ws.school, []).append(s)
+    issued = {
+        d["college"]: d["serial"]
+        for d in ws.registry.college_docs(summary.term)
+        if d["form"] == form.id
+    }
+    secret = load_secret(ws.root)
+    part = form.parts[0]
+    contexts = []
+    for college, students in sorted(by_college.items()) or [(ws.school, [])]:
+        rows = [
+            SimpleNamespace(
+                seq=str(i),
+                student_id=s.student_id,
+                name=s.name,
+                gender="",
+                grade="",
+                major=s.major,
+                class_name=s.class_name,
+                level=s.level,
+                reason=s.reason,
+                result=s.result,
+            )
+            for i, s in enumerate(students, start=1)
+        ]
+        serial = issued.get(college)
+        context = {
+            "school": ws.school,
+            "rules_title": ws.rules_title,
+            "school_address": ws.school_address,
+            "school_phone": ws.school_phone,
+            "college": college,
+            "term_label": summary.term.label(),
+            "rows": rows,
+            "serial": format_serial(serial) if serial else "      ",
+            "copy": "",
+        }
+        qr = {part.id: make_payload(secret, serial, part.code)} if serial else {}
+        contexts.append((clean(context), qr))
+    render_lists(form.template_path, contexts, path)
+
+
 def _write_results(summary: TermSummary, path: Path) -> None:
     doc = _new_document(landscape=True)
     width = 267.0
@@ -1251,11 +1307,17 @@ def write_term_reports(
     """
     summary = term_summary(ws, term)
     policy: Policy = ws.policy
+    # a pack with its own 汇总表 (beihai 附件3) gets it from the same template issue prints
+    summary_form = next((f for f in ws.forms if f.kind == "summary"), None)
     paths = report_paths(term, out_dir)
     writers: list[Callable[[Path], None]] = [
         lambda p: _write_effect(summary, policy, p),
         lambda p: _write_work(summary, policy, p),
-        lambda p: _write_results(summary, p),
+        lambda p: (
+            _write_results_from_pack(ws, summary_form, summary, p)
+            if summary_form is not None
+            else _write_results(summary, p)
+        ),
     ]
     total = len(writers)
     if progress is not None:

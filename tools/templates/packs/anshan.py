@@ -6,16 +6,15 @@ from typing import Any
 
 from tools.templates.layout import (
     BLANK_DATE,
-    COURSES,
     ISSUE_DATE,
     LETTER,
     MAJOR_CLASS,
     NAME,
     NOTE,
+    PHONE,
     SID,
     SIGN,
     UL8,
-    W4,
     Builder,
     C,
     L,
@@ -28,8 +27,10 @@ from tools.templates.layout import (
 from yujing.forms import FormSpec
 
 ANSHAN_LEVELS = ("黄色预警", "橙色预警", "红色预警")
-ANSHAN_SCHOOL = "鞍山师范学院"
-ANSHAN_RULES = "《鞍山师范学院学生学业预警制度实施办法》"
+ANSHAN_SCHOOL = "{{ school }}"
+ANSHAN_RULES = "{{ rules_title }}"
+# Label column wide enough for the longest label (学习困难及原因分析, 9 characters at 10.5 pt).
+AW4 = (38.0, 47.0, 28.0, 57.0)
 
 
 def anshan_head_rows(third: tuple[str, str] = ("预警等级", "{{ level }}")) -> list[R]:
@@ -51,7 +52,7 @@ def anshan_notice(form: FormSpec) -> Any:
             LETTER,
         )
         s.grid(
-            W4,
+            AW4,
             [
                 R([L("学号"), V(SID), L("姓名"), V(NAME)]),
                 R([L("性别"), V("{{ student.gender }}"), L("年级"), V("{{ student.grade }}")]),
@@ -60,12 +61,7 @@ def anshan_notice(form: FormSpec) -> Any:
                 R(
                     [
                         L("预警原因"),
-                        T(
-                            "{{ reason }}\n" + COURSES + "\n"
-                            "{% if failed_credits %}累计未通过课程学分：{{ failed_credits }}"
-                            "{% endif %}{% if gpa %}    平均学分绩点（GPA）：{{ gpa }}{% endif %}",
-                            3,
-                        ),
+                        T("{{ reason }}", 3),
                     ],
                     height=30,
                 ),
@@ -73,7 +69,8 @@ def anshan_notice(form: FormSpec) -> Any:
                     [
                         L("可能产生的后果"),
                         T(
-                            "未通过课程须参加补考或重修；若学业状况得不到改善，将影响评奖评优、"
+                            "{% if failed_courses %}未通过课程须参加补考或重修；{% endif %}"
+                            "若学业状况得不到改善，将影响评奖评优、"
                             "按期毕业及学位授予，严重者可能延长学习年限（留级），甚至无法完成学业。",
                             3,
                         ),
@@ -112,7 +109,7 @@ def anshan_notice(form: FormSpec) -> Any:
                     [
                         L("学院（盖章）"),
                         T(
-                            "辅导员：{{ student.counsellor }}        联系电话：{{ counsellor_phone }}\n"
+                            "辅导员：{{ student.counsellor }}        联系电话：" + PHONE + "\n"
                             f"\n>>{{{{ college }}}}（盖章）    {ISSUE_DATE}",
                             3,
                         ),
@@ -133,7 +130,7 @@ def anshan_interview(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [ANSHAN_SCHOOL, "学业预警学生谈话记录表"])
     s.grid(
-        W4,
+        AW4,
         [
             *anshan_head_rows(),
             R([L("预警原因"), T("{{ reason }}", 3, valign="center")], height=14),
@@ -177,7 +174,7 @@ def anshan_parent_interview(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [ANSHAN_SCHOOL, "学业预警家长谈话记录表"])
     s.grid(
-        W4,
+        AW4,
         [
             *anshan_head_rows(),
             R([L("预警原因"), T("{{ reason }}", 3, valign="center")], height=14),
@@ -218,7 +215,7 @@ def anshan_study_plan(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [ANSHAN_SCHOOL, "学业预警学生个性化帮扶计划"])
     s.grid(
-        W4,
+        AW4,
         [
             R([L("学号"), V(SID), L("姓名"), V(NAME)]),
             R([L("学院"), V("{{ college }}"), L("专业班级"), V(MAJOR_CLASS)]),
@@ -246,7 +243,7 @@ def anshan_study_plan(form: FormSpec) -> Any:
             R([L("预警原因"), T("{{ reason }}", 3, valign="center")], height=14),
             R([L("学习困难及原因分析"), T("", 3)], height=24),
             R([L("学习目标"), T("", 3)], height=18),
-            R([L("学习时间安排\n（每周学习时间、课程复习、补考重修安排）"), T("", 3)], height=30),
+            R([L("学习时间安排\n（每周学习时间、复习和补考重修安排）"), T("", 3)], height=30),
             R([L("学习方法改进"), T("", 3)], height=22),
             R(
                 [
@@ -287,7 +284,7 @@ def anshan_support_record(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [ANSHAN_SCHOOL, "学业预警学生帮扶过程记录表"])
     s.grid(
-        W4,
+        AW4,
         [
             R([L("学号"), V(SID), L("姓名"), V(NAME)]),
             R([L("专业班级"), V(MAJOR_CLASS), L("预警等级"), V("{{ level }}")]),
@@ -301,7 +298,7 @@ def anshan_support_record(form: FormSpec) -> Any:
     s.grid((12.0, 30.0, 70.0, 28.0, 30.0), rows)
     s.gap()
     s.grid(
-        W4,
+        AW4,
         [
             R(
                 [

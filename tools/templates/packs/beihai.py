@@ -27,8 +27,8 @@ from tools.templates.layout import (
 )
 from yujing.forms import FormSpec
 
-BH_SCHOOL = "北海艺术设计学院"
-BH_RULES = "《北海艺术设计学院学生学业预警与学业帮扶管理办法》"
+BH_SCHOOL = "{{ school }}"
+BH_RULES = "{{ rules_title }}"
 BH_URL = "https://jwglxt.sszss.com:8443/jwglxt"
 BH_REMINDER = (
     "提醒：学生在校期间，从第一学期结束起，所修读的课程经正常补考或重修后，累计不及格科目达五门者，"
@@ -100,11 +100,11 @@ def bh_interview(form: FormSpec) -> Any:
 
 
 def bh_summary(form: FormSpec) -> Any:
-    s = Sheet(form)
-    s.list_header([f"{BH_SCHOOL}学生学业预警处理结果汇总表"])
+    s = Sheet(form, landscape=True)
+    s.part("list", [BH_SCHOOL, "学生学业预警处理结果汇总表"])
     s.par("^^学年学期：{{ term_label }}", META)
     s.par(f"学院（公章）：[[ {{{{ college }}}} ]]\t教学副院长签名：{UL8}", META)
-    widths = (10.0, 24.0, 16.0, 30.0, 18.0, 40.0, 32.0)
+    widths = (12.0, 26.0, 22.0, 40.0, 20.0, 87.0, 50.0)
     s.grid(
         widths,
         [
@@ -126,12 +126,12 @@ def bh_summary(form: FormSpec) -> Any:
                     V("{{ r.seq }}"),
                     V("{{ r.student_id }}"),
                     V("{{ r.name }}"),
-                    V("{{ r.major }} {{ r.class_name }}"),
+                    V("{{ r.major }}\n{{ r.class_name }}"),
                     V("{{ r.level }}"),
                     C("{{ r.reason }}", align="left"),
                     C("{{ r.result }}", align="left"),
                 ],
-                height=10,
+                height=8,
             ),
             R([C("{%tr endfor %}", 7)], height=4),
         ],

@@ -7,17 +7,15 @@ from typing import Any
 from tools.templates.layout import (
     BLANK_DATE,
     CELL_SMALL,
-    COURSES,
     ISSUE_DATE,
     LETTER,
     META,
     NAME,
     NOTE,
+    PHONE,
     SID,
     SIGN,
-    SUBTITLE,
     UL8,
-    W4,
     Builder,
     C,
     L,
@@ -30,8 +28,10 @@ from tools.templates.layout import (
 from yujing.forms import FormSpec
 
 LZ_LEVELS = ("口头警示", "书面警示")
-LZ_SCHOOL = "兰州理工大学生命科学与工程学院"
-LZ_RULES = "《生命科学与工程学院本科生学业警示及帮扶工作实施细则》"
+LZ_SCHOOL = "{{ school }}"
+LZ_RULES = "{{ rules_title }}"
+# Label column wide enough for 学习问题与原因分析 (9 characters at 10.5 pt).
+LW4 = (38.0, 47.0, 28.0, 57.0)
 LZ_HEAD = [
     R([L("学号"), V(SID), L("姓名"), V(NAME)]),
     R([L("专业"), V("{{ student.major }}"), L("班级"), V("{{ student.class_name }}")]),
@@ -39,10 +39,10 @@ LZ_HEAD = [
 
 
 def lz_list(form: FormSpec) -> Any:
-    s = Sheet(form)
-    s.list_header(["学业警示学生名单汇总表"])
+    s = Sheet(form, landscape=True)
+    s.part("list", [LZ_SCHOOL, "学业警示学生名单汇总表"])
     s.par("学院：[[ {{ college }} ]]\t学年学期：{{ term_label }}", META)
-    widths = (10.0, 24.0, 16.0, 34.0, 18.0, 42.0, 16.0, 10.0)
+    widths = (12.0, 26.0, 22.0, 40.0, 18.0, 83.0, 26.0, 30.0)
     s.grid(
         widths,
         [
@@ -65,13 +65,13 @@ def lz_list(form: FormSpec) -> Any:
                     V("{{ r.seq }}"),
                     V("{{ r.student_id }}"),
                     V("{{ r.name }}"),
-                    V("{{ r.major }} {{ r.class_name }}"),
+                    V("{{ r.major }}\n{{ r.class_name }}"),
                     V("{{ r.level }}"),
                     C("{{ r.reason }}", align="left"),
                     V(""),
                     V("{{ r.result }}"),
                 ],
-                height=10,
+                height=8,
             ),
             R([C("{%tr endfor %}", 8)], height=4),
         ],
@@ -98,7 +98,7 @@ def lz_notice(form: FormSpec) -> Any:
             *LZ_HEAD,
             R([L("性别"), V("{{ student.gender }}"), L("年级"), V("{{ student.grade }}")]),
             R([L("警示等级"), C(boxes(LZ_LEVELS), 3, align="left")]),
-            R([L("警示原因"), T("{{ reason }}\n" + COURSES, 3)], height=28),
+            R([L("警示原因"), T("{{ reason }}", 3)], height=28),
             R(
                 [
                     C(
@@ -110,9 +110,9 @@ def lz_notice(form: FormSpec) -> Any:
                         "《学业警示学生个人学习计划》，并按计划完成学习任务。\n"
                         "在警示期按所修专业、所在年级的正常教学进度，完成所有课程学习或挂科学分、"
                         "应重修课程学分累计低于6学分，解除学业警示。\n"
-                        "辅导员：{{ student.counsellor }}    联系电话：{{ counsellor_phone }}    "
+                        "辅导员：{{ student.counsellor }}    联系电话：" + PHONE + "    "
                         "班主任：{{ student.class_teacher }}\n"
-                        f">>生命科学与工程学院（盖章）\n>>{ISSUE_DATE}",
+                        f">>{LZ_SCHOOL}（盖章）\n>>{ISSUE_DATE}",
                         4,
                         align="justify",
                         valign="top",
@@ -137,7 +137,7 @@ def lz_notice(form: FormSpec) -> Any:
                     height=20,
                 )
             )
-        s.grid(W4, rows)
+        s.grid(LW4, rows)
         if part_id == "stub":
             s.par("注：通知单送达学生须有学生本人签字；学院存根由学生工作办公室存档备查。", NOTE)
         else:
@@ -150,11 +150,11 @@ def lz_parent_notice(form: FormSpec) -> Any:
     s.part("parent", [LZ_SCHOOL, "学业警示通知单（家长联）"])
     s.par("学年学期：{{ term_label }}", META)
     s.grid(
-        W4,
+        LW4,
         [
             *LZ_HEAD,
             R([L("警示等级"), C(boxes(LZ_LEVELS), 3, align="left")]),
-            R([L("警示原因"), T("{{ reason }}\n" + COURSES, 3)], height=24),
+            R([L("警示原因"), T("{{ reason }}", 3)], height=24),
         ],
     )
     s.par(
@@ -164,15 +164,16 @@ def lz_parent_notice(form: FormSpec) -> Any:
         "学业警示是学院对学生的一种提醒性帮助，不是纪律处分，不记入学生档案。学业警示制度旨在通过"
         "学校、家长、学生之间的沟通与协作，督促学生努力学习，防止学生出现留降级、退学等影响正常学业"
         "的情况。希望您及时了解孩子在校学习状况，加强与孩子的沟通，配合学院共同做好教育和帮扶工作。\n"
-        "请您在收到本通知单后填写《家长回执》，签字后寄回学院或交辅导员存档。\n"
-        "辅导员：[[ {{ student.counsellor }} ]]    联系电话：[[ {{ counsellor_phone }} ]]\n"
+        "请您在收到本通知单后填写《家长回执》，签字后寄回学院"
+        "{% if school_address %}（{{ school_address }}）{% endif %}或交辅导员存档。\n"
+        "辅导员：[[ {{ student.counsellor }} ]]    联系电话：" + PHONE + "\n"
         f">>{LZ_SCHOOL}（盖章）\n>>{ISSUE_DATE}",
         LETTER,
     )
     s.part("receipt", [LZ_SCHOOL, "学业警示通知单（家长回执）"], annex="")
     s.par("学年学期：{{ term_label }}", META)
     s.grid(
-        W4,
+        LW4,
         [
             *LZ_HEAD,
             R([L("警示等级"), V("{{ level }}"), L("辅导员"), V("{{ student.counsellor }}")]),
@@ -193,7 +194,12 @@ def lz_parent_notice(form: FormSpec) -> Any:
             R([L("日期"), C(BLANK_DATE, 3, align="left")]),
         ],
     )
-    s.par("注：请将本回执签字后寄回学院或交辅导员，由学生工作办公室存档备查。", NOTE)
+    s.par(
+        "注：请将本回执签字后寄回学院或交辅导员，由学生工作办公室存档备查。\n"
+        '寄回地址：[[ {{ school_address or "                                            ​" }} ]]'
+        "{% if school_phone %}    学院电话：{{ school_phone }}{% endif %}",
+        NOTE,
+    )
     return s.finish()
 
 
@@ -201,7 +207,7 @@ def lz_interview(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [LZ_SCHOOL, "学业警示学生谈话记录表"])
     s.grid(
-        W4,
+        LW4,
         [
             *LZ_HEAD,
             R([L("警示等级"), V("{{ level }}"), L("学年学期"), V("{{ term_label }}")]),
@@ -235,7 +241,7 @@ def lz_study_plan(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [LZ_SCHOOL, "学业警示学生个人学习计划"])
     s.grid(
-        W4,
+        LW4,
         [
             *LZ_HEAD,
             R([L("警示等级"), V("{{ level }}"), L("班主任"), V("{{ student.class_teacher }}")]),
@@ -253,16 +259,25 @@ def lz_study_plan(form: FormSpec) -> Any:
                 [C(f"学生签字：{UL8}      班主任签字：{UL8}      {BLANK_DATE}", 4, align="left")],
                 height=12,
             ),
-            R([C("执行情况（学期末由学生填写，交学生工作办公室存档）", 4, style=SUBTITLE)]),
-            R([L("执行情况"), T("", 3)], height=24),
-            R([L("本学期成绩情况"), T("", 3)], height=14),
-            R([L("班主任意见"), T("", 3)], height=16),
+        ],
+    )
+    s.par("注：学期末由学生填写第二联《执行情况》，经班主任签字后交学生工作办公室存档。", NOTE)
+    s.part("review", [LZ_SCHOOL, "学业警示学生个人学习计划"], subtitle="（执行情况）", annex="")
+    s.grid(
+        LW4,
+        [
+            *LZ_HEAD,
+            R([L("警示等级"), V("{{ level }}"), L("学年学期"), V("{{ term_label }}")]),
+            R([L("执行情况"), T("", 3)], height=70),
+            R([L("本学期成绩情况"), T("", 3)], height=40),
+            R([L("班主任意见"), T("", 3)], height=40),
             R(
                 [C(f"学生签字：{UL8}      班主任签字：{UL8}      {BLANK_DATE}", 4, align="left")],
-                height=12,
+                height=14,
             ),
         ],
     )
+    s.par("注：本联与计划一并存档（细则四、4；五、2 以本表对比成绩分析帮扶效果）。", NOTE)
     return s.finish()
 
 
@@ -270,7 +285,7 @@ def lz_parent_interview(form: FormSpec) -> Any:
     s = Sheet(form)
     s.part("record", [LZ_SCHOOL, "学业警示学生家长谈话记录"])
     s.grid(
-        W4,
+        LW4,
         [
             *LZ_HEAD,
             R([L("警示等级"), V("{{ level }}"), L("学年学期"), V("{{ term_label }}")]),

@@ -12,12 +12,12 @@ from tools.templates.layout import (
     META,
     NAME,
     NOTE,
+    PHONE,
     SERIAL,
     SID,
     SIGN,
     UL8,
     W4,
-    W6,
     Builder,
     C,
     L,
@@ -30,7 +30,8 @@ from tools.templates.layout import (
 from yujing.forms import FormSpec
 
 NJ_LEVELS = ("黄色预警", "橙色预警", "红色预警")
-NJ_W6 = (24.0, 34.0, 18.0, 36.0, 18.0, 40.0)
+# Label column wide enough for 学业预警填发时间 (8 characters at 10.5 pt).
+NJ_W6 = (34.0, 38.0, 14.0, 24.0, 14.0, 46.0)
 NJ_HEAD = [
     R(
         [
@@ -127,14 +128,16 @@ def nj_parent_notice(form: FormSpec) -> Any:
                         "<<尊敬的家长：\n"
                         "您好！您的孩子目前在学业上面临严重困难，累计已有"
                         "[[ {{ failed_course_count }} ]]门课程不及格，未获学分累计"
-                        "[[ {{ failed_credits }} ]]分。根据《南京机电职业技术学院预警工作管理办法"
-                        '（试行）》，现给予[[ {{ level|replace("预警", "") }} ]]预警。\n'
+                        "[[ {{ failed_credits }} ]]分。根据{{ rules_title }}，"
+                        '现给予[[ {{ level|replace("预警", "") }} ]]预警。\n'
                         "我们通过《学业预警致家长（监护人）通知书》向您告知此事实，希望您在了解有关"
                         "情况后及时与子女联系，配合学校共同督促教育，弥补差距，迎头赶上。请在收到本"
                         "通知书后两周内将回执寄回。\n"
                         "衷心感谢您的理解和支持！\n"
-                        "<<辅导员：[[ {{ student.counsellor }} ]]        联系电话：[[ {{ counsellor_phone }} ]]\n"
-                        f"<<通讯地址：[[                                        ]]    邮编：{UL8}\n"
+                        "<<辅导员：[[ {{ student.counsellor }} ]]        联系电话：" + PHONE + "\n"
+                        # the address the receipt is sent back to (回执：通讯地址见通知书)
+                        '<<通讯地址：[[ {{ school_address or "                                        ​" }} ]]'
+                        f"    邮编：{UL8}\n"
                         f"<<日期：{ISSUE_DATE}",
                         4,
                         align="justify",
@@ -156,12 +159,12 @@ def nj_parent_notice(form: FormSpec) -> Any:
     s.part("receipt", ["《学业预警致家长（监护人）通知书》", "回执"], serial=False, annex="")
     s.par(f"学年学期：{{{{ term_label }}}}\t{SERIAL}", META)
     s.grid(
-        W6,
+        (20.0, 34.0, 18.0, 32.0, 18.0, 48.0),
         [
             R([L("姓名"), V(NAME), L("学号"), V(SID), L("专业"), V("{{ student.major }}")]),
             R(
                 [
-                    L("家\n长\n意\n见"),
+                    L("家长意见"),
                     T(
                         "\n1.学生目前的情况家长已了解。（☐是    ☐否）\n"
                         "2.院系的联系方式家长已清楚。（☐是    ☐否）\n"
@@ -196,7 +199,7 @@ def nj_parent_interview(form: FormSpec) -> Any:
                 ]
             ),
             R([L("谈话地点"), V(""), L("谈话时间"), V("")]),
-            R([L("谈话方式"), C(f"☐电话        ☐面谈        ☐其他{UL8}", 3, align="left")]),
+            R([L("谈话方式"), C(f"☐电话        ☐面谈        ☐其他：{UL8}", 3, align="left")]),
             R(
                 [T("谈话记录（学生在家情况，在校表现，家长对学生和学校的想法、建议等）：", 4)],
                 height=128,
@@ -221,8 +224,8 @@ def nj_support_record(form: FormSpec) -> Any:
             R([L("姓名"), V(NAME), L("学号"), V(SID)]),
             R([L("班级"), V("{{ student.class_name }}"), L("学年学期"), V("{{ term_label }}")]),
             R([L("预警等级"), V("{{ level }}"), L("未获学分累计"), V("{{ failed_credits }}")]),
-            R([L("帮扶教师"), V(""), L("帮扶形式"), V("☐一对二  ☐一对三  ☐线上  ☐线下")]),
-            R([L("帮扶计划\n（学习计划、补考重修安排）"), T("", 3)], height=26),
+            R([L("帮扶教师"), V(""), L("帮扶形式"), V("☐一对二  ☐一对三\n☐线上    ☐线下")]),
+            R([L("帮扶计划\n（含补考重修\n安排）"), T("", 3)], height=26),
         ],
     )
     s.gap()

@@ -14,11 +14,11 @@ from tools.templates.layout import (
     META,
     NAME,
     NOTE,
+    PHONE,
     SERIAL,
     SID,
     SIGN,
     UL8,
-    W6,
     Builder,
     C,
     L,
@@ -31,23 +31,24 @@ from tools.templates.layout import (
 from yujing.forms import FormSpec
 
 XL_LEVELS = ("一般预警", "留(降)级预警", "退学预警")
-XL_SCHOOL = "南通大学杏林学院"
+XL_SCHOOL = "{{ school }}"
 XL_TERM = "{{ year_from }}-{{ year_to }}学年第{{ semester }}学期"
 XL_TERM_DASH = "{{ year_from }}—{{ year_to }}学年第{{ semester }}学期"
-XL_REASON = (
-    "{{ reason }}\n"
-    + COURSES
-    + "\n{% if shortfall %}截至本学期，培养计划规定应取得{{ required_credits }}学分，"
-    "累计已取得{{ earned_credits }}学分，少于规定数{{ shortfall }}学分。{% endif %}"
-)
+# The reason sentence states the shortfall against the 培养方案; the failed courses are
+# attached (seed: 预警原因（可附不及格课程）), each figure once.
+XL_REASON = "{{ reason }}\n" + COURSES
+XL_RULES = "{{ rules_title }}（通大院杏教〔2024〕110号）"
 
 
 def xl_list(form: FormSpec) -> Any:
-    s = Sheet(form)
-    s.list_header([f"{XL_SCHOOL}学业预警清单"])
+    s = Sheet(form, landscape=True)
+    s.part("list", [XL_SCHOOL, "学业预警清单"])
     s.par("学部：[[ {{ college }} ]]\t学年学期：{{ term_label }}", META)
-    s.par("份别：☐副主任    ☐党总支副书记    ☐教务老师    ☐辅导员", META)
-    widths = (10.0, 24.0, 16.0, 14.0, 30.0, 22.0, 18.0, 36.0)
+    copies = "    ".join(
+        f'{{% if copy == "{c}" %}}☑{{% else %}}☐{{% endif %}}{c}' for c in form.copies
+    )
+    s.par(f"份别：{copies}", META)
+    widths = (12.0, 26.0, 22.0, 14.0, 40.0, 26.0, 26.0, 91.0)
     s.grid(
         widths,
         [
@@ -76,7 +77,7 @@ def xl_list(form: FormSpec) -> Any:
                     V("{{ r.level }}"),
                     C("{{ r.reason }}", align="left"),
                 ],
-                height=10,
+                height=8,
             ),
             R([C("{%tr endfor %}", 8)], height=4),
         ],
@@ -89,7 +90,7 @@ def xl_list(form: FormSpec) -> Any:
 
 
 XL_NOTICE_TEXT = (
-    "__根据《南通大学杏林学院学生学业预警与帮扶机制实施办法》（通大院杏教〔2024〕110号）以及学院"
+    f"__根据{XL_RULES}以及学院"
     "关于学生学籍管理的相关规定，依据学生的专业培养方案要求及学业成绩等情况，开展学业预警工作。\n"
     "__学生在收到本通知书后，应主动与辅导员、班主任等联系，寻求必要的指导和帮助。希望学生结合自身"
     "实际情况，深入剖析问题根源，合理制定学习计划，并切实规划好在校期间的学业路径。学生应努力克服"
@@ -112,14 +113,14 @@ def xl_notice(form: FormSpec) -> Any:
                         L("学部"),
                         V("{{ college }}"),
                         L("年级专业"),
-                        V("{{ student.grade }}级{{ student.major }}"),
+                        V("{{ student.grade }}级\n{{ student.major }}"),
                     ],
                     height=10,
                 ),
                 R([L("姓名"), V(NAME), L("学号"), V(SID)], height=10),
                 R([L("预警开展学年学期"), C(XL_TERM, 3)], height=10),
                 R([L("预警等级"), C(boxes(XL_LEVELS, label_first=True), 3)], height=10),
-                R([L("预警原因\n（可附不及格课程）"), T(XL_REASON, 3)], height=40),
+                R([L("预警原因\n（可附不及格\n课程）"), T(XL_REASON, 3)], height=40),
                 R([C(XL_NOTICE_TEXT, 4, align="justify", valign="center", style=BODY)], height=48),
                 R(
                     [
@@ -138,6 +139,7 @@ def xl_notice(form: FormSpec) -> Any:
 
 def xl_parent_notice(form: FormSpec) -> Any:
     s = Sheet(form)
+    widths = (27.0, 38.0, 16.0, 36.0, 16.0, 37.0)
     head = [
         R([L("姓  名"), V(NAME), L("性  别"), V("{{ student.gender }}"), L("学  号"), V(SID)]),
         R(
@@ -155,12 +157,12 @@ def xl_parent_notice(form: FormSpec) -> Any:
     s.part("stub", [XL_SCHOOL, "学业预警通知书（家长联存根）"], serial=False)
     s.par(f"{XL_TERM_DASH}\t{SERIAL}（存根）", META)
     s.grid(
-        W6,
+        widths,
         [
             *head,
             R(
                 [
-                    L("学业\n具体情况"),
+                    L("学业具体情况"),
                     T(XL_REASON, 3),
                     C(boxes(XL_LEVELS, sep="\n"), 2, align="left"),
                 ],
@@ -182,7 +184,7 @@ def xl_parent_notice(form: FormSpec) -> Any:
                     V("{{ student.parent_phone }}", 2),
                 ]
             ),
-            R([L("学生签名"), V("", 2), L("学生电话"), V("", 2)]),
+            R([L("学生签名"), V(UL8, 2), L("学生电话"), V(UL8, 2)]),
             R(
                 [
                     L("学业预警通知书送达方式和时间", 2),
@@ -193,12 +195,12 @@ def xl_parent_notice(form: FormSpec) -> Any:
         ],
     )
     s.par("^^-----------黏贴处，预警通知书送达证明-----------", META)
-    s.dashed_box("（黏贴邮件、微信、QQ等送达证明）", 92)
+    s.dashed_box("（黏贴邮件、微信、QQ等送达证明）", 70)
     # 家长联
     s.part("parent", [XL_SCHOOL, "学业预警通知书（家长联）"], annex="", serial=False)
     s.par(f"{XL_TERM_DASH}\t{SERIAL}", META)
     s.grid(
-        W6,
+        widths,
         [
             *head,
             R(
@@ -206,17 +208,21 @@ def xl_parent_notice(form: FormSpec) -> Any:
                     C(
                         "<<尊敬的家长：\n"
                         f"[[ {NAME} ]]同学目前在学业上出现了困难，共有[[ {{{{ failed_course_count }}}} ]]"
-                        "门课程不及格，已积欠[[ {{ shortfall }} ]]学分，按照《南通大学杏林学院学生学业"
-                        "预警与帮扶机制实施办法》（通大院杏教〔2024〕110号），现给予学业预警：\n"
+                        # 积欠 = the credits of the failed courses it has just counted
+                        "门课程不及格，已积欠[[ {{ failed_credits }} ]]学分，按照"
+                        f"{XL_RULES}，现给予学业预警：\n"
                         + boxes(XL_LEVELS, sep="；    ")
-                        + "\n现我们通过《学业预警通知书》向您告知，接下来"
+                        + "\n现我们通过《学业预警通知书》向您告知，"
+                        # a level with a consequence box ticks it; 一般预警 has none: left out
+                        '{% if box["留(降)级预警"] == "☑" or box["退学预警"] == "☑" %}接下来'
                         f"[[ {NAME} ]]同学可能会（"
                         '{{ box["留(降)级预警"] }}降级、{{ box["退学预警"] }}退学'
-                        f"{{{{ box_other }}}}其他：{UL8}）。希望您在了解有关情况后及时与子女联系，"
+                        f"{{{{ box_other }}}}其他：{UL8}）。{{% endif %}}"
+                        "希望您在了解有关情况后及时与子女联系，"
                         f"配合学校，共同督促、教育，期待[[ {NAME} ]]同学在下一学年重修和补考考试中"
                         "取得好成绩。衷心感谢您的理解与支持！\n"
                         "如有任何问题，请联系辅导员：[[ {{ student.counsellor }} ]]    "
-                        "联系电话：[[ {{ counsellor_phone }} ]]\n"
+                        "联系电话：" + PHONE + "\n"
                         f"\n>>学部公章：        {ISSUE_DATE}",
                         6,
                         align="justify",
@@ -224,7 +230,7 @@ def xl_parent_notice(form: FormSpec) -> Any:
                         style=LETTER,
                     )
                 ],
-                height=120,
+                height=112,
             ),
         ],
     )
@@ -240,7 +246,7 @@ def xl_interview(form: FormSpec) -> Any:
     s.part("record", [XL_SCHOOL, "学生学业预警帮扶谈话记录表"])
     s.par("学部（公章）：{{ college }}", META)
     s.grid(
-        W6,
+        (20.0, 36.0, 20.0, 36.0, 20.0, 38.0),
         [
             R([L("班级"), V("{{ student.class_name }}"), L("学号"), V(SID), L("姓名"), V(NAME)]),
             R([L("年级"), V("{{ student.grade }}"), L("专业"), V("{{ student.major }}", 3)]),
