@@ -105,6 +105,8 @@ def test_an_old_registry_is_sealed_on_upgrade_and_says_so(tmp_path: Path) -> Non
     # As a registry made before seals: no seal column values, no heads.
     hand_edit(ws.root, "update events set seal = null")
     hand_edit(ws.root, "delete from seal_heads")
+    said = CliRunner().invoke(cli, ["--workspace", str(ws.root), "review"], catch_exceptions=False)
+    assert said.exit_code == 0 and "注意：登记库首次加封（升级）" in said.output
     upgraded = Workspace(ws.root)
     events = upgraded.registry.events(SEAL_EVENT)
     assert len(events) == 1 and "首次加封" in events[0]["detail"]
