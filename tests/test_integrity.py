@@ -378,3 +378,18 @@ def test_a_change_through_yujing_is_sealed_again_but_never_launders_a_hand_edit(
     with pytest.raises(RegistryError, match=f"第 {later.id} 行与封印不符"):
         scanned.registry.update_archive_file(first.id, {"signed": 0})
     assert len(tampered(scanned)) == 1
+
+
+def test_readers_do_not_wait_for_a_writer_in_the_middle_of_a_transaction(tmp_path: Path) -> None:
+    ws = sample_workspace(tmp_path / "ws", freeze=True)
+    ws.close()
+    writer = sqlite3.connect(ws.root / "registry.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a scan between its writes
+    writer.execute("insert into events (at, action) values ('2024-01-01', 'pending')")
+    reader = Workspace(ws.root)
+    with ThreadPoolExecutor(1) as pool:  # would wait busy_timeout (30 s) if readers blocked
+        report = pool.submit(audit, reader, TERM).result(timeout=10)
+    assert report.students and reader.registry.review_items() == []
+    writer.execute("ROLLBACK")
+    writer.close()
+    reader.close()
