@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -105,6 +106,8 @@ def test_an_old_registry_is_sealed_on_upgrade_and_says_so(tmp_path: Path) -> Non
     # As a registry made before seals: no seal column values, no heads.
     hand_edit(ws.root, "update events set seal = null")
     hand_edit(ws.root, "delete from seal_heads")
+    said = CliRunner().invoke(cli, ["--workspace", str(ws.root), "review"], catch_exceptions=False)
+    assert said.exit_code == 0 and "注意：登记库首次加封（升级）" in said.output
     upgraded = Workspace(ws.root)
     events = upgraded.registry.events(SEAL_EVENT)
     assert len(events) == 1 and "首次加封" in events[0]["detail"]
@@ -376,3 +379,19 @@ def test_a_change_through_yujing_is_sealed_again_but_never_launders_a_hand_edit(
     with pytest.raises(RegistryError, match=f"第 {later.id} 行与封印不符"):
         scanned.registry.update_archive_file(first.id, {"signed": 0})
     assert len(tampered(scanned)) == 1
+
+
+def test_readers_do_not_wait_for_a_writer_in_the_middle_of_a_transaction(tmp_path: Path) -> None:
+    ws = sample_workspace(tmp_path / "ws", freeze=True)
+    ws.close()
+    writer = sqlite3.connect(ws.root / "registry.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a scan between its writes
+    writer.execute("insert into events (at, action) values ('2024-01-01', 'pending')")
+    reader = Workspace(ws.root)
+    start = time.monotonic()
+    report = audit(reader, TERM)
+    assert report.students and reader.registry.review_items() == []
+    assert time.monotonic() - start < 10  # a blocked reader would wait busy_timeout (30 s)
+    writer.execute("ROLLBACK")
+    writer.close()
+    reader.close()

@@ -270,6 +270,8 @@ class Registry:
     def __init__(self, path: Path, secret: bytes | None = None) -> None:
         self.path = path
         self._secret = secret
+        self.upgrade_note = ""
+        """Said when this opening sealed a registry made before seals existed."""
         try:
             conn = sqlite3.connect(path, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
@@ -1312,6 +1314,7 @@ class Registry:
                     + "；此前的记录按加封时的内容封印"
                 )
                 self.log(SEAL_EVENT, detail)
+                self.upgrade_note = detail + "（已记入操作日志）。"
 
     def check_seals(self) -> SealState:
         """Check every sealed row against its seal (needs the secret)."""

@@ -168,10 +168,10 @@ def _check_pdf(file: Path) -> None:
 def _check_image(file: Path) -> None:
     from PIL import Image, UnidentifiedImageError
 
-    from yujing.archive.reader import MAX_PIXELS
+    from yujing.archive.reader import MAX_PIXELS, open_image
 
     try:
-        with Image.open(file) as image:
+        with open_image(file) as image:
             if image.size[0] * image.size[1] > MAX_PIXELS:
                 raise InputError(
                     f"{file.name} 的图像尺寸异常巨大（{image.size[0]}×{image.size[1]}），未归档。"

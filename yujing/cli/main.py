@@ -96,6 +96,8 @@ def open_workspace(ctx: click.Context) -> Any:
 
     ws = Workspace.find(ctx.obj.get("workspace"))
     ctx.call_on_close(ws.close)
+    if ws.registry.upgrade_note:  # a registry from before seals was sealed just now
+        err_console.print(f"[yellow]注意：[/]{ws.registry.upgrade_note}")
     return ws
 
 
