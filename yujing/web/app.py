@@ -191,34 +191,35 @@ def _handle(
     ctx = Ctx(request, ws, user, session, name, fields, files)
     rule = RULES[name]
     try:
-        if rule == PUBLIC:
-            ctx.pre_csrf = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
-            if request.method == "POST" and not _same(
-                fields.get("csrf", [""])[0], request.cookies.get(PRE_COOKIE, "")
-            ):
-                return ctx.render("error.html", 403, message="表单已过期，请刷新页面后重新提交。")
-            with ws.acting_as(user.name if user else "-"):
-                return handler(ctx)
-        if user is None or session is None:
-            if request.method == "GET":
-                return RedirectResponse(
-                    f"/login?next={quote(str(request.url.path))}", status_code=303
-                )
-            return ctx.render("error.html", 401, message="请先登录。")
-        if not allowed(name, user.role):
-            ws.deny(user, f"{request.method} {request.url.path}")
-            return ctx.render("error.html", 403, message="您的角色无权使用此页面，此次访问已记录。")
-        if request.method == "POST" and not _same(fields.get("csrf", [""])[0], session.csrf):
-            ws.deny(user, f"CSRF {request.url.path}")
-            return ctx.render("error.html", 403, message="表单已过期或来源不明，请刷新页面后重新提交。")
-        with ws.acting_as(user.name):
-            return handler(ctx)
+        with ws.acting_as(user.name if user else "-"):
+            return _authorised(ctx, rule, handler)
     except AccessDeniedError as exc:
         return ctx.render("error.html", 403, message=str(exc))
     except TokenError as exc:
         return ctx.render("error.html", 403, message=str(exc))
     except YujingError as exc:
         return ctx.render("error.html", 400, message=str(exc))
+
+
+def _authorised(ctx: Ctx, rule: frozenset[str] | str, handler: Handler) -> Response:
+    request, ws, user, session, fields = ctx.request, ctx.ws, ctx.user, ctx.session, ctx.fields
+    if rule == PUBLIC:
+        ctx.pre_csrf = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
+        expected = session.csrf if session else request.cookies.get(PRE_COOKIE, "")
+        if request.method == "POST" and not _same(fields.get("csrf", [""])[0], expected):
+            return ctx.render("error.html", 403, message="表单已过期，请刷新页面后重新提交。")
+        return handler(ctx)
+    if user is None or session is None:
+        if request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+        return ctx.render("error.html", 401, message="请先登录。")
+    if not allowed(ctx.route, user.role):
+        ws.deny(user, f"{request.method} {request.url.path}")
+        return ctx.render("error.html", 403, message="您的角色无权使用此页面，此次访问已记录。")
+    if request.method == "POST" and not _same(fields.get("csrf", [""])[0], session.csrf):
+        ws.deny(user, f"CSRF {request.url.path}")
+        return ctx.render("error.html", 403, message="表单已过期或来源不明，请刷新页面后重新提交。")
+    return handler(ctx)
 
 
 def _same(a: str, b: str) -> bool:
