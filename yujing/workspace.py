@@ -1351,6 +1351,7 @@ def _run_job(
                 "reason": p.reason,
                 "student_id": p.student_id,
                 "target": p.target,
+                "signed": p.signed,
             }
             for p in res.pages
         ]

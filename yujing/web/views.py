@@ -388,7 +388,8 @@ def audit(ctx: Ctx) -> Response:
     term = ctx.term
     report = ctx.ws.audit(term) if term else None
     jobs = [j for j in ctx.ws.registry.jobs() if j["kind"] == "audit"][:3]
-    return ctx.render("audit.html", term=term, report=report, jobs=jobs)
+    problems = Counter(f.problem_text for f in report.findings) if report else Counter()
+    return ctx.render("audit.html", term=term, report=report, jobs=jobs, problems=problems)
 
 
 @route("/audit/report.html", "audit_html")
