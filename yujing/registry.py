@@ -1010,13 +1010,37 @@ class Registry:
     def list_entries(
         self, term: Term, student_ids: Iterable[str] | None = None
     ) -> list[dict[str, Any]]:
-        rows = self.db.query(
-            "select * from list_entries where term = ? order by seq", [str(term)]
-        )
         if student_ids is None:
-            return list(rows)
-        wanted = set(student_ids)
-        return [r for r in rows if r["student_id"] in wanted]
+            return list(
+                self.db.query("select * from list_entries where term = ? order by seq", [str(term)])
+            )
+        wanted = sorted(set(student_ids))
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(wanted, 500):
+            out.extend(
+                self.db.query(
+                    f"select * from list_entries where term = ? and student_id in "
+                    f"({','.join('?' * len(chunk))})",
+                    [str(term), *chunk],
+                )
+            )
+        return sorted(out, key=lambda r: r["seq"])
+
+    def change_mark(self) -> tuple[Any, ...]:
+        """Changes whenever anything is logged, archived or recorded (for caches)."""
+        row = self.db.execute(
+            "select (select max(id) from events), (select max(id) from archive_files), "
+            "(select max(id) from records), (select count(*) from file_facts)"
+        ).fetchone()
+        return tuple(row)
+
+    def warned_ids(self, term: Term) -> list[str]:
+        rows = self.db.execute(
+            "select student_id from list_entries where term = ? and coalesce(level, '') != '' "
+            "order by seq",
+            [str(term)],
+        )
+        return [r[0] for r in rows]
 
     def events_of(self, *, student_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         if student_id is None:

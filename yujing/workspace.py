@@ -791,22 +791,31 @@ class Workspace:
         self, user: UserRow, term: Term, *, as_of: date | None = None
     ) -> list[StudentDue]:
         """The adviser's warned students of ``term`` and what is due for each (待办), from
-        the completeness audit: missing, pending with deadline and days left, overdue."""
+        the completeness audit: missing, pending with deadline and days left, overdue.
+
+        The result is kept per workspace object until the registry changes (any event,
+        archived file or record) or the day turns; a file altered on disk behind yujing's
+        back shows here after the next change, and at once in the audit itself."""
         from yujing.checker.audit import audit
 
         allowed = self.students_of(user)
-        saved = self.saved(term)
-        mine = [e for e in saved.warned if allowed is None or e["student_id"] in allowed]
+        if self.registry.list_head(term) is None:
+            raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
+        mine = [
+            sid
+            for sid in self.registry.warned_ids(term)
+            if allowed is None or sid in allowed
+        ]
         if not mine:
             return []
-        classes = sorted({e["class_name"] for e in mine})
-        report = audit(self, term, classes=classes, as_of=as_of)
+        key = (str(term), tuple(mine), as_of or date.today(), self.registry.change_mark())
+        cache: dict[tuple[Any, ...], list[StudentDue]] = self.__dict__.setdefault("_due_cache", {})
+        if key in cache:
+            return cache[key]
+        report = audit(self, term, students=mine, as_of=as_of)
         today = as_of or date.today()
         out: list[StudentDue] = []
-        wanted = {e["student_id"] for e in mine}
         for s in report.students:
-            if s.student_id not in wanted:
-                continue
             items: list[DueItem] = []
             for st in s.statuses:
                 if st.status in ("ok", "n/a"):
@@ -818,6 +827,9 @@ class Workspace:
                 left = (date.fromisoformat(due) - today).days if due else None
                 items.append(DueItem(st.title, st.status, st.status_text, st.detail, due, left))
             out.append(StudentDue(s.student_id, s.name, s.class_name, s.level, tuple(items)))
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = out
         return out
 
     # -- the reviewer's approval (审核) ------------------------------------------------------
@@ -968,10 +980,14 @@ class Workspace:
 
     def objection_queue(self, term: Term) -> list[dict[str, Any]]:
         """Students' objections raised through their links and not yet decided (异议待处理)."""
-        entries = {e["student_id"]: e for e in self.saved(term).entries}
+        rows = [r for r in self.registry.student_tokens(term) if r["response"] == "object"]
+        entries = {
+            e["student_id"]: e
+            for e in self.registry.list_entries(term, [r["student_id"] for r in rows])
+        }
         out = []
-        for r in self.registry.student_tokens(term):
-            if r["response"] == "object" and not r["resolved"]:
+        for r in rows:
+            if not r["resolved"]:
                 e = entries.get(r["student_id"], {})
                 out.append(
                     {
