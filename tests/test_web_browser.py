@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import scanlib
 
-from tests import scanlib
 from yujing.model import Term
 from yujing.workspace import Workspace
 

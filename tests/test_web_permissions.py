@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import TERM, sample_workspace
 from starlette.routing import Mount, Route
 
-from tests.conftest import TERM, sample_workspace
 from yujing.web import app as webapp
 from yujing.web.app import COOKIE, create_app
 from yujing.web.permissions import PUBLIC, RULES, allowed
