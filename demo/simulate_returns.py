@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
         image = Image.open(png).convert("RGB")
         codes = [verify(secret, c.text) for c in zxingcpp.read_barcodes(image)]
         refs = [c.ref for c in codes if c.ref is not None]
-        if not refs or not part_by_code(ws.policy.name, refs[0].part)[1].returns:
+        if not refs or not part_by_code(ws.forms, refs[0].part)[1].returns:
             continue  # a cover sheet, or a part kept by the student or the parents
         if rng.random() < 0.12:
             stats["missing"] += 1

@@ -87,3 +87,19 @@ def test_serve_binds_loopback_and_warns_on_other_hosts(
 def test_serve_outside_a_workspace(tmp_path: Path) -> None:
     r = run("-w", tmp_path, "serve")
     assert r.exit_code == 1 and "不是 yujing 工作区" in r.output
+
+
+def test_the_console_goes_through_the_front_door() -> None:
+    """The web console, like the CLI, imports only the workspace, packs, errors and values."""
+    import ast
+
+    front = {"yujing.workspace", "yujing.institutions", "yujing.errors", "yujing.model"}
+    web = Path(__file__).resolve().parents[1] / "yujing" / "web"
+    for path in sorted(web.glob("*.py")):
+        found = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("yujing")
+        }
+        stray = {m for m in found if m not in front and not m.startswith("yujing.web")}
+        assert not stray, f"{path.name} imports {sorted(stray)}"

@@ -1174,6 +1174,13 @@ def write_audit_html(report: AuditReport, path: Path) -> Path:
     return write_html(report, path)
 
 
+def render_audit_html(report: AuditReport) -> str:
+    """The audit's self-contained HTML report as a string (shown inside the web console)."""
+    from yujing.checker.html import render_html
+
+    return render_html(report)
+
+
 def write_audit_xlsx(report: AuditReport, path: Path) -> Path:
     """The audit as an .xlsx workbook."""
     from yujing.checker.xlsx import write_xlsx

@@ -26,9 +26,8 @@ from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import Term
-from yujing.registry import SessionRow, UserRow
 from yujing.web.permissions import PUBLIC, RULES, allowed
-from yujing.workspace import ROLES, Workspace
+from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
 
 HERE = Path(__file__).parent
 COOKIE = "yj_session"

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import Term
 from yujing.web.app import COOKIE, Ctx, Handler
-from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, write_audit_xlsx
+from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
 
 ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []
 
@@ -394,9 +394,7 @@ def audit(ctx: Ctx) -> Response:
 
 @route("/audit/report.html", "audit_html")
 def audit_html(ctx: Ctx) -> Response:
-    from yujing.checker.html import render_html
-
-    return Response(render_html(ctx.ws.audit(ctx.need_term())), media_type="text/html")
+    return Response(render_audit_html(ctx.ws.audit(ctx.need_term())), media_type="text/html")
 
 
 @route("/audit.xlsx", "audit_xlsx")
