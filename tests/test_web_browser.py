@@ -253,6 +253,13 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     from pypdf import PdfReader
 
     assert len(PdfReader(pdf).pages) > 4
+    sec.goto(f"{base}/print")
+    with sec.expect_download() as dl:
+        sec.click("text=发放单")
+    covers = tmp_path / "covers.pdf"
+    dl.value.save_as(covers)
+    assert len(PdfReader(covers).pages) == 2  # one cover sheet per class
+    sec.screenshot(path=shots / "08b-print.png")
 
     ws = Workspace(root)
     roster = ws.registry.students()

@@ -62,3 +62,26 @@ def test_a_job_left_running_by_a_stopped_server_can_run_again(tmp_path: Path) ->
     with pytest.raises(InputError, match="没有任务"):
         ws.rerun_job(9999, "sec")
     ws.close()
+
+
+def test_term_reports_made_in_the_background_and_downloaded(tmp_path: Path) -> None:
+    ws = sample_workspace(tmp_path / "ws", freeze=True)
+    ws.add_user("sec", role="secretary", password="password-1")
+    ws.add_user("insp", role="inspector", password="password-1")
+    client = TestClient(create_app(ws.root, worker=False))
+    cookie, csrf = ws.open_session("sec")
+    client.cookies.set(COOKIE, cookie)
+    resp = client.post("/reports/make", data={"csrf": csrf, "term": str(TERM)}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert 'data-status="queued"' in client.get(resp.headers["location"]).text
+    assert ws.run_next_job() is not None  # what the worker thread does
+    assert 'data-status="done"' in client.get(resp.headers["location"]).text
+    cookie, _ = ws.open_session("insp")
+    client.cookies.set(COOKIE, cookie)
+    page = client.get(f"/reports?term={TERM}").text
+    names = [p.name for p in (ws.root / "reports").glob("*.docx")]
+    assert len(names) == 3 and all(n in page for n in names)
+    got = client.get(f"/reports/{names[0]}")
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    assert client.get("/reports/..%2Fregistry.sqlite").status_code in (400, 404)
+    ws.close()

@@ -1061,6 +1061,28 @@ class Workspace:
                 )
         return self.scan(paths, progress=progress)
 
+    def batch_file(self, batch_id: str, what: str) -> Path:
+        """A batch's file to download: ``print.pdf``, ``list.xlsx`` (批次名单) or ``covers.pdf``
+        (the class cover sheets, 发放单, joined for printing apart)."""
+        batch = self.registry.batch(batch_id)
+        if batch is None:
+            raise InputError(f"没有批次 {batch_id}。")
+        folder = self.root / "batches" / batch["id"]
+        if what == "print.pdf":
+            return folder / "print.pdf"
+        if what == "list.xlsx":
+            return folder / "名单.xlsx"
+        if what == "covers.pdf":
+            from yujing.generator.pdf import join_pdfs
+
+            covers = sorted((folder / "pdf").glob("cover-*.pdf"))
+            if not covers:
+                raise InputError(f"批次 {batch_id} 没有发放单 PDF（LibreOffice 未安装时只有 Word 文件）。")
+            target = folder / "发放单.pdf"
+            join_pdfs([(c, None) for c in covers], target)
+            return target
+        raise InputError(f"批次没有文件「{what}」。")
+
     # -- uploads (上传文件) ------------------------------------------------------------------
 
     def save_upload(self, purpose: str, name: str, content: bytes) -> Path:

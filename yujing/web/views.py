@@ -293,17 +293,11 @@ def issue(ctx: Ctx) -> Response:
     return RedirectResponse(ctx.url("job", id=job), status_code=303)
 
 
-BATCH_FILES = {"print.pdf": "print.pdf", "list.xlsx": "名单.xlsx"}
-
-
 @route("/batches/{batch}/{what}", "batch_file")
 def batch_file(ctx: Ctx) -> Response:
-    batch = ctx.ws.registry.batch(ctx.param("batch"))
-    what = ctx.param("what")
-    if batch is None or what not in BATCH_FILES:
-        raise InputError("没有这个批次或文件。")
-    path = ctx.ws.root / "batches" / batch["id"] / BATCH_FILES[what]
-    return _download(path, f"{batch['id']} {BATCH_FILES[what]}")
+    batch, what = ctx.param("batch"), ctx.param("what")
+    path = ctx.ws.batch_file(batch, what)
+    return _download(path, f"{batch} {path.name}")
 
 
 @route("/reprint", "reprint", ("POST",))
