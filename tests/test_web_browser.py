@@ -157,6 +157,19 @@ def _photo(root: Path, serial: int, part: str, out: Path) -> Path:
     return out
 
 
+def _without_code(photo: Path, out: Path) -> Path:
+    """The same photo with its QR code torn off (every corner painted over)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.open(photo).convert("RGB")
+    w, h = image.size
+    draw = ImageDraw.Draw(image)
+    for x, y in ((0, 0), (w * 0.7, 0), (0, h * 0.8), (w * 0.7, h * 0.8)):
+        draw.rectangle((x, y, x + w * 0.3, y + h * 0.2), fill=(250, 250, 248))
+    image.save(out, format="JPEG", quality=85)
+    return out
+
+
 def test_the_term_in_a_browser(server: tuple[str, Path], shots: Path, tmp_path: Path) -> None:
     base, root = server
     with playwright_api.sync_playwright() as p:
@@ -255,7 +268,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     assert len(PdfReader(pdf).pages) > 4
     sec.goto(f"{base}/print")
     with sec.expect_download() as dl:
-        sec.click("text=发放单")
+        sec.click("a[href$='/covers.pdf']")
     covers = tmp_path / "covers.pdf"
     dl.value.save_as(covers)
     assert len(PdfReader(covers).pages) == 2  # one cover sheet per class
@@ -314,6 +327,24 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     assert "不是您名下" in cou.inner_text("main")
     other_folder = next((root / "archive").glob(f"{theirs[0]}-*"))
     assert not [f for f in (other_folder / str(TERM)).iterdir() if "回收" in f.name]
+
+    # -- the secretary files a page whose code was torn off from the review queue, by a click
+    torn = _without_code(foreign, tmp_path / "二维码撕掉了.jpg")
+    sec.goto(f"{base}/scans")
+    sec.set_input_files("input[name=files]", [str(torn)])
+    sec.click("button.primary")
+    assert _wait_job(sec, 300) == "done"
+    assert "待处理 1 页" in sec.inner_text("main")
+    sec.goto(f"{base}/review")
+    sec.wait_for_load_state("load")  # the page image is in (rendered by its route)
+    box = sec.query_selector(".review img").bounding_box()  # type: ignore[union-attr]
+    assert box is not None and box["height"] > box["width"] > 100  # an A4 page, not a broken icon
+    sec.fill(".review input[name=serial]", str(serials[theirs[0]]))
+    sec.select_option(".review select[name=part]", "N1")
+    sec.screenshot(path=shots / "14-review-queue.png")
+    sec.click(".review button.primary")
+    assert theirs[0] in sec.inner_text(".ok")
+    assert [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
 
     # -- the inspector sees the audit change
     insp.goto(f"{base}/audit")

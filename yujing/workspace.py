@@ -1061,6 +1061,29 @@ class Workspace:
                 )
         return self.scan(paths, progress=progress)
 
+    def review_preview(self, item_id: int, *, dpi: int = 70) -> tuple[bytes, str]:
+        """A picture of a review item's page for the browser: (PNG or JPEG bytes, media type);
+        a PDF page is rendered with poppler's pdftoppm."""
+        import subprocess
+
+        item = self.registry.review_item(item_id)
+        if item is None or not item["file"]:
+            raise InputError(f"没有待处理项 {item_id}。")
+        path = self.root / item["file"]
+        suffix = path.suffix.lower()
+        if suffix in (".png", ".jpg", ".jpeg"):
+            return path.read_bytes(), "image/png" if suffix == ".png" else "image/jpeg"
+        if shutil.which("pdftoppm") is None:
+            raise InputError("无法显示页面图像：未安装 poppler-utils（pdftoppm）。")
+        proc = subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(path)],
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode != 0 or not proc.stdout:
+            raise InputError(f"待处理项 {item_id} 的页面无法显示（{path.name}）。")
+        return proc.stdout, "image/png"
+
     def batch_file(self, batch_id: str, what: str) -> Path:
         """A batch's file to download: ``print.pdf``, ``list.xlsx`` (批次名单) or ``covers.pdf``
         (the class cover sheets, 发放单, joined for printing apart)."""

@@ -51,6 +51,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "scans": S,
     "review": S,
     "review_image": S,
+    "review_page": S,
     "assign": S,
     # 检查 / 报告
     "audit": frozenset({SECRETARY, INSPECTOR}),

@@ -361,6 +361,12 @@ def review(ctx: Ctx) -> Response:
 
 @route("/review/{item}/image", "review_image")
 def review_image(ctx: Ctx) -> Response:
+    content, media = ctx.ws.review_preview(_int(ctx.param("item"), "待处理项"))
+    return Response(content, media_type=media)
+
+
+@route("/review/{item}/page", "review_page")
+def review_page(ctx: Ctx) -> Response:
     item = ctx.ws.registry.review_item(_int(ctx.param("item"), "待处理项"))
     if item is None or not item["file"]:
         raise InputError("没有这一待处理项。")
