@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean serve
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ test: install
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check yujing tests bench demo
 	$(BIN)/mypy yujing
+
+serve: install
+	@test -f demo-workspace/yujing.toml || { echo "先运行 make demo（建立 demo-workspace 和演示账号）"; exit 1; }
+	$(BIN)/yujing -w demo-workspace serve --host 127.0.0.1 --port $${PORT:-8000}
 
 lint: install
 	$(BIN)/ruff check yujing tests bench demo

@@ -86,3 +86,18 @@ else
 fi
 echo "学生档案：$WS/archive/"
 echo "档案检查报告（浏览器打开）：$WS/档案检查报告.html"
+
+step "12. 网页控制台的演示账号（make serve 启动，浏览器打开 http://127.0.0.1:8000/）"
+# One account per role; the passwords are demo passwords, printed here on purpose.
+$Y -w "$WS" user add 教务员 --role secretary --password demo-secretary
+$Y -w "$WS" user add 副院长 --role reviewer --password demo-reviewer
+$Y -w "$WS" user add 马颖 --role counsellor --counsellor 马颖 --password demo-counsellor
+$Y -w "$WS" user add 肖东 --role class-teacher --counsellor 肖东 --password demo-teacher
+$Y -w "$WS" user add 督导 --role inspector --password demo-inspector
+echo "账号（角色）        密码"
+echo "教务员（教学秘书）  demo-secretary"
+echo "副院长（审核人）    demo-reviewer"
+echo "马颖（辅导员）      demo-counsellor"
+echo "肖东（班主任）      demo-teacher"
+echo "督导（检查人）      demo-inspector"
+echo "启动控制台：make serve"

@@ -22,7 +22,10 @@ Tree::
     ├── AssessmentError           data cannot be assessed (e.g. no 培养方案 for a major)
     ├── ListStateError            warning list in the wrong state (frozen, absent, …)
     ├── OutputError               a file cannot be written (disk full, no permission)
-    └── RegistryError             the SQLite registry failed
+    ├── RegistryError             the SQLite registry failed
+    ├── AccountError              web console account (LoginThrottledError: too many failures)
+    ├── AccessDeniedError         not this account's student / file / page
+    └── TokenError                a student's check link unknown, forged or expired
 """
 
 from __future__ import annotations
@@ -124,3 +127,19 @@ class OutputError(YujingError):
 
 class RegistryError(YujingError):
     """The SQLite registry (登记库) failed."""
+
+
+class AccountError(YujingError):
+    """An account of the web console (账号) cannot be added, changed or signed in."""
+
+
+class LoginThrottledError(AccountError):
+    """Too many failed sign-ins for an account or from an address: wait before trying again."""
+
+
+class AccessDeniedError(YujingError):
+    """The account may not see or change this (another counsellor's student, a file of it)."""
+
+
+class TokenError(YujingError):
+    """A student's check link (核查链接) is unknown, forged, or no longer valid."""

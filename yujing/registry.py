@@ -267,6 +267,10 @@ def _wrap_sqlite_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 class Registry:
     """The registry of one workspace."""
 
+    account: str = ""
+    """Who acts through this connection (an account of the web console); logged with every
+    event. Empty for the command line."""
+
     def __init__(self, path: Path, secret: bytes | None = None) -> None:
         self.path = path
         self._secret = secret
@@ -279,6 +283,7 @@ class Registry:
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes of the app
             self.db = sqlite_utils.Database(conn)
             self._ensure_schema()
+            self._ensure_console_schema()
             if secret is not None:
                 self._seal_upgrade()
         except sqlite3.Error as exc:
@@ -633,6 +638,7 @@ class Registry:
                 "term": term,
                 "student_id": student_id,
                 "detail": detail,
+                "account": self.account,
             },
         )
 
@@ -1438,6 +1444,347 @@ class Registry:
             for t in ("scan_sources", "scan_pages", "archive_files", "review_items", "serials")
         }
 
+    # == web console: accounts, sessions, login attempts, student tokens, approvals, jobs ==
+    # (issue #13; a separate block so it merges cleanly with the rest of the registry)
+
+    def _ensure_console_schema(self) -> None:
+        db, text, integer = self.db, str, int
+        tables: dict[str, tuple[dict[str, type], Any]] = {
+            "users": (
+                {
+                    "name": text,
+                    "role": text,
+                    "roster_name": text,
+                    "classes": text,
+                    "password_hash": text,
+                    "disabled": integer,
+                    "created_at": text,
+                    "updated_at": text,
+                },
+                "name",
+            ),
+            "sessions": (
+                {
+                    "id": text,
+                    "user": text,
+                    "csrf": text,
+                    "created_at": text,
+                    "expires_at": text,
+                },
+                "id",
+            ),
+            "login_attempts": (
+                {"id": integer, "name": text, "ip": text, "ok": integer, "at": text},
+                "id",
+            ),
+            "student_tokens": (
+                {
+                    "digest": text,
+                    "term": text,
+                    "student_id": text,
+                    "nonce": text,
+                    "created_at": text,
+                    "response": text,
+                    "reason": text,
+                    "responded_at": text,
+                    "resolved": integer,
+                },
+                "digest",
+            ),
+            "approvals": (
+                {
+                    "id": integer,
+                    "term": text,
+                    "decision": text,
+                    "comment": text,
+                    "account": text,
+                    "list_updated_at": text,
+                    "at": text,
+                },
+                "id",
+            ),
+            "jobs": (
+                {
+                    "id": integer,
+                    "kind": text,
+                    "term": text,
+                    "params": text,
+                    "status": text,
+                    "done": integer,
+                    "total": integer,
+                    "message": text,
+                    "result": text,
+                    "account": text,
+                    "created_at": text,
+                    "started_at": text,
+                    "finished_at": text,
+                },
+                "id",
+            ),
+        }
+        for name, (columns, pk) in tables.items():
+            if not db[name].exists():
+                db.create_table(name, columns, pk=pk)
+            self._add_missing_columns(name, columns)
+        self._add_missing_columns("events", {"account": text})
+        db.execute(
+            "create index if not exists idx_student_tokens on student_tokens(term, student_id)"
+        )
+        db.execute("create index if not exists idx_login_attempts on login_attempts(at)")
+
+    # -- accounts
+
+    def user(self, name: str) -> UserRow | None:
+        rows = list(self.db.query("select * from users where name = ?", [name]))
+        return _user(rows[0]) if rows else None
+
+    def users(self) -> list[UserRow]:
+        return [_user(r) for r in self.db.query("select * from users order by role, name")]
+
+    def save_user(self, values: Mapping[str, Any]) -> None:
+        self.db.table("users").upsert({**values, "updated_at": now()}, pk="name")
+
+    def password_hash(self, name: str) -> str | None:
+        rows = list(self.db.query("select password_hash from users where name = ?", [name]))
+        return rows[0]["password_hash"] if rows else None
+
+    def add_login_attempt(self, name: str, ip: str, ok: bool) -> None:
+        self.db.execute(
+            "insert into login_attempts (name, ip, ok, at) values (?, ?, ?, ?)",
+            [name, ip, int(ok), now()],
+        )
+
+    def failed_logins_since(self, name: str, ip: str, since: str) -> int:
+        """Failures for this account or from this address since the last success of the
+        account (a success resets the account's count)."""
+        last_ok = self.db.execute(
+            "select max(at) from login_attempts where name = ? and ok = 1", [name]
+        ).fetchone()[0]
+        start = max(since, last_ok or "")
+        row = self.db.execute(
+            "select count(*) from login_attempts where ok = 0 and at >= ? and (name = ? or ip = ?)",
+            [start, name, ip],
+        ).fetchone()
+        return int(row[0])
+
+    # -- sessions (the cookie holds a random id; only its hash is stored)
+
+    def add_session(self, digest: str, user: str, csrf: str, expires_at: str) -> None:
+        self.db.execute(
+            "insert into sessions (id, user, csrf, created_at, expires_at) values (?, ?, ?, ?, ?)",
+            [digest, user, csrf, now(), expires_at],
+        )
+
+    def session(self, digest: str) -> SessionRow | None:
+        rows = list(
+            self.db.query(
+                "select s.id, s.user, s.csrf, s.expires_at from sessions s "
+                "join users u on u.name = s.user where s.id = ? and coalesce(u.disabled, 0) = 0",
+                [digest],
+            )
+        )
+        if not rows or rows[0]["expires_at"] < now():
+            return None
+        r = rows[0]
+        return SessionRow(r["id"], r["user"], r["csrf"], r["expires_at"])
+
+    def delete_sessions(self, *, digest: str | None = None, user: str | None = None) -> None:
+        if digest is not None:
+            self.db.execute("delete from sessions where id = ?", [digest])
+        if user is not None:
+            self.db.execute("delete from sessions where user = ?", [user])
+
+    # -- whose students (辅导员 / 班主任 / classes of the roster)
+
+    def students_of(
+        self, *, counsellor: str = "", class_teacher: str = "", classes: Sequence[str] = ()
+    ) -> set[str]:
+        clauses, args = [], []
+        if counsellor:
+            clauses.append("counsellor = ?")
+            args.append(counsellor)
+        if class_teacher:
+            clauses.append("class_teacher = ?")
+            args.append(class_teacher)
+        if classes:
+            clauses.append(f"class_name in ({','.join('?' * len(classes))})")
+            args.extend(classes)
+        if not clauses:
+            return set()
+        rows = self.db.execute(
+            f"select student_id from students where {' or '.join(clauses)}", args
+        )
+        return {r[0] for r in rows}
+
+    def student(self, student_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from students where student_id = ?", [student_id]))
+        return rows[0] if rows else None
+
+    def list_terms(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from lists order by term desc"))
+
+    def list_head(self, term: Term) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from lists where term = ?", [str(term)]))
+        return rows[0] if rows else None
+
+    def list_entries(
+        self, term: Term, student_ids: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
+        if student_ids is None:
+            return list(
+                self.db.query("select * from list_entries where term = ? order by seq", [str(term)])
+            )
+        wanted = sorted(set(student_ids))
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(wanted, 500):
+            out.extend(
+                self.db.query(
+                    f"select * from list_entries where term = ? and student_id in "
+                    f"({','.join('?' * len(chunk))})",
+                    [str(term), *chunk],
+                )
+            )
+        return sorted(out, key=lambda r: r["seq"])
+
+    def change_mark(self) -> tuple[Any, ...]:
+        """Changes whenever anything is logged, archived or recorded (for caches)."""
+        row = self.db.execute(
+            "select (select max(id) from events), (select max(id) from archive_files), "
+            "(select max(id) from records), (select count(*) from file_facts)"
+        ).fetchone()
+        return tuple(row)
+
+    def warned_ids(self, term: Term) -> list[str]:
+        rows = self.db.execute(
+            "select student_id from list_entries where term = ? and coalesce(level, '') != '' "
+            "order by seq",
+            [str(term)],
+        )
+        return [r[0] for r in rows]
+
+    def events_of(self, *, student_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        if student_id is None:
+            return list(self.db.query("select * from events order by id desc limit ?", [limit]))
+        return list(
+            self.db.query(
+                "select * from events where student_id = ? order by id desc limit ?",
+                [student_id, limit],
+            )
+        )
+
+    def records_of(self, student_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query("select * from records where student_id = ? order by id", [student_id])
+        )
+
+    def archive_files_of(self, student_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "select * from archive_files where student_id = ? order by id", [student_id]
+            )
+        )
+
+    def serial_students(self, serials: Iterable[int]) -> dict[int, str]:
+        wanted = list(serials)
+        if not wanted:
+            return {}
+        rows = self.db.execute(
+            f"select serial, student_id from serials where serial in ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+        return {int(a): b for a, b in rows}
+
+    # -- student check tokens (学生核查)
+
+    def add_student_token(self, digest: str, term: Term, student_id: str, nonce: str) -> None:
+        self.db.execute(
+            "insert into student_tokens (digest, term, student_id, nonce, created_at, resolved) "
+            "values (?, ?, ?, ?, ?, 0)",
+            [digest, str(term), student_id, nonce, now()],
+        )
+
+    def student_tokens(self, term: Term) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "select * from student_tokens where term = ? order by student_id", [str(term)]
+            )
+        )
+
+    def student_token(self, digest: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from student_tokens where digest = ?", [digest]))
+        return rows[0] if rows else None
+
+    def set_token_response(self, digest: str, response: str, reason: str) -> None:
+        self.db.execute(
+            "update student_tokens set response = ?, reason = ?, responded_at = ?, resolved = 0 "
+            "where digest = ?",
+            [response, reason, now(), digest],
+        )
+
+    def resolve_token(self, term: Term, student_id: str) -> None:
+        self.db.execute(
+            "update student_tokens set resolved = 1 where term = ? and student_id = ?",
+            [str(term), student_id],
+        )
+
+    # -- approvals (审核)
+
+    def add_approval(self, values: Mapping[str, Any]) -> None:
+        self.db.table("approvals").insert({**values, "at": now()})
+
+    def approvals(self, term: Term) -> list[dict[str, Any]]:
+        return list(
+            self.db.query("select * from approvals where term = ? order by id", [str(term)])
+        )
+
+    # -- background jobs (后台任务)
+
+    def add_job(self, kind: str, term: str, params: str, account: str) -> int:
+        cur = self.db.execute(
+            "insert into jobs (kind, term, params, status, done, total, message, account, "
+            "created_at) values (?, ?, ?, 'queued', 0, 0, '', ?, ?)",
+            [kind, term, params, account, now()],
+        )
+        return int(cur.lastrowid or 0)
+
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from jobs where id = ?", [job_id]))
+        return rows[0] if rows else None
+
+    def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from jobs order by id desc limit ?", [limit]))
+
+    def claim_job(self) -> dict[str, Any] | None:
+        """Take the oldest queued job (BEGIN IMMEDIATE: two workers never take the same)."""
+        with self.transaction():
+            rows = list(
+                self.db.query("select * from jobs where status = 'queued' order by id limit 1")
+            )
+            if not rows:
+                return None
+            self.db.execute(
+                "update jobs set status = 'running', started_at = ? where id = ?",
+                [now(), rows[0]["id"]],
+            )
+        return {**rows[0], "status": "running"}
+
+    def update_job(self, job_id: int, **values: Any) -> None:
+        sets = ", ".join(f"[{k}] = ?" for k in values)
+        self.db.execute(f"update jobs set {sets} where id = ?", [*values.values(), job_id])
+
+    def interrupt_running_jobs(self) -> int:
+        """Jobs left running by a server that stopped: marked interrupted (they can be re-run;
+        the library resumes batches and scans)."""
+        cur = self.db.execute(
+            "update jobs set status = 'interrupted', finished_at = ?, "
+            "message = '服务器重启时任务未完成，可重新运行' where status = 'running'",
+            [now()],
+        )
+        return int(cur.rowcount or 0)
+
+    def integrity_check(self) -> str:
+        return str(self.db.execute("pragma integrity_check").fetchone()[0])
+
 
 TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
 _SEALED_TITLES = TABLE_TITLES
@@ -1469,6 +1816,43 @@ def _text(value: Any) -> str:
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# == web console values (issue #13) ==
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """An account of the web console (账号); never carries the password hash."""
+
+    name: str
+    role: str
+    roster_name: str
+    classes: tuple[str, ...]
+    disabled: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A signed-in browser (会话): the hashed cookie id, its account and CSRF token."""
+
+    id: str
+    user: str
+    csrf: str
+    expires_at: str
+
+
+def _user(row: Mapping[str, Any]) -> UserRow:
+    classes = tuple(c for c in (row.get("classes") or "").split("\n") if c)
+    return UserRow(
+        row["name"],
+        row["role"],
+        row.get("roster_name") or "",
+        classes,
+        bool(row.get("disabled")),
+        row.get("created_at") or "",
+    )
 
 
 for _name, _method in list(vars(Registry).items()):

@@ -83,8 +83,11 @@ def audit(
     verify: bool = False,
     as_of: date | None = None,
     progress: Progress | None = None,
+    students: Sequence[str] = (),
 ) -> AuditReport:
-    """Audit the folders of the warned students of ``term`` (the latest list by default)."""
+    """Audit the folders of the warned students of ``term`` (the latest list by default);
+    ``classes`` or ``students`` (学号) audit part of the list, and then only their folders are
+    searched for stray files."""
     registry = ws.registry
     term = term or _latest_term(ws)
     saved = ws.saved(term)
@@ -99,8 +102,14 @@ def audit(
             "可从内置规则复制档案要求。"
         )
     list_day = _day(saved.frozen_at or saved.created_at)
-    students = [e for e in saved.warned if not classes or e["class_name"] in classes]
-    if classes and not students:
+    wanted = set(students)
+    part = bool(classes or wanted)
+    entries = [
+        e
+        for e in saved.warned
+        if (not classes or e["class_name"] in classes) and (not wanted or e["student_id"] in wanted)
+    ]
+    if classes and not entries:
         raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
     ctx = _Context(ws.root, term, as_of, list_day, verify, registry.file_facts())
     serials = {r.student_id: r for r in registry.serial_rows(term, active_only=True).values()}
@@ -127,9 +136,10 @@ def audit(
         pool = ProcessPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2))
         ctx = replace(ctx, hashes=_hash_all(pool, ws.root, sorted(known_paths)))
     people = _people(ws, saved)
+    known_folders = registry.student_folders()
     try:
         audited, deferred = _check_students(
-            students,
+            entries,
             requirements,
             policy,
             serials,
@@ -138,11 +148,24 @@ def audit(
             issued_files,
             ctx,
             progress,
-            registry.student_folders(),
+            known_folders,
         )
-        stray = _check_stray(ws, ctx, people)
-        integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
-        college = _check_colleges(ws, term, policy, students, ctx)
+        folders = (
+            {
+                known_folders.get(e["student_id"])
+                or student_folder(Path(), e["student_id"], e["name"] or "").name
+                for e in entries
+            }
+            if part
+            else None
+        )
+        stray = _check_stray(ws, ctx, people, folders)
+        if part:  # an adviser's or a class's students: not the college's lists nor every folder
+            integrity = _check_seals(ws, people, notes, verify)
+            college: list[Finding] = []
+        else:
+            integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
+            college = _check_colleges(ws, term, policy, entries, ctx)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
         late = _resolve_deferred(deferred, ctx)
@@ -592,16 +615,27 @@ def _check_folders(ws: Workspace, people: Mapping[str, _Who]) -> list[Finding]:
     return out
 
 
-def _check_stray(ws: Workspace, ctx: _Context, people: Mapping[str, _Who]) -> list[Finding]:
-    """Files in archive/ that the registry does not know; a known file found elsewhere than
-    recorded (moved into another folder) is reported as a mismatch."""
+def _check_stray(
+    ws: Workspace,
+    ctx: _Context,
+    people: Mapping[str, _Who],
+    folders: set[str] | None = None,
+) -> list[Finding]:
+    """Files in archive/ (or only in ``folders`` of it) that the registry does not know; a
+    known file found elsewhere than recorded (moved into another folder) is reported as a
+    mismatch."""
     known = set(ctx.facts)
     by_hash: dict[str, str] = {}
     out: list[Finding] = []
     archive = ws.archive_dir
     if not archive.exists():
         return out
-    for rel, name in _walk(archive, "archive"):
+    walks = (
+        [_walk(archive, "archive")]
+        if folders is None
+        else [_walk(archive / f, f"archive/{f}") for f in sorted(folders) if (archive / f).is_dir()]
+    )
+    for rel, name in (item for walk in walks for item in walk):
         if rel in known:
             continue
         if not by_hash:

@@ -970,6 +970,136 @@ def policy_check(name_or_file: str) -> None:
         console.print(f"  警示期：未达条件时保持原等级，直至不再满足 {keep}")
 
 
+# -- the web console (issue #13): serve, user ------------------------------------------------
+
+
+def _read_password(given: str | None, confirm: bool = True) -> str:
+    if given:
+        return given
+    return str(click.prompt("密码（至少 8 位）", hide_input=True, confirmation_prompt=confirm))
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=8000, show_default=True, type=int, help="端口。")
+@click.option("--ssl-certfile", type=click.Path(dir_okay=False, path_type=Path), help="HTTPS 证书。")
+@click.option("--ssl-keyfile", type=click.Path(dir_okay=False, path_type=Path), help="HTTPS 私钥。")
+@click.pass_context
+@handle_errors
+def serve_cmd(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+) -> None:
+    """启动网页控制台（教学秘书、审核人、辅导员、班主任、检查人在浏览器中使用）。"""
+    import uvicorn
+
+    from yujing.web.app import create_app
+
+    ws = open_workspace(ctx)
+    app = create_app(ws.root)
+    if not ws.users():
+        err_console.print(
+            "[yellow]还没有账号[/]：先用 yujing user add 名称 --role secretary 添加教学秘书账号。"
+        )
+    if host not in ("127.0.0.1", "localhost", "::1") and ssl_certfile is None:
+        err_console.print(
+            f"[yellow]注意[/]：控制台将在 {host} 上对网络开放，但未启用 HTTPS，密码和学生信息会以明文传输。"
+            "请放在 HTTPS 反向代理（如 nginx/Caddy）之后，或用 --ssl-certfile/--ssl-keyfile 启用 HTTPS"
+            "（见 README「网页控制台」）。"
+        )
+    scheme = "https" if ssl_certfile else "http"
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"控制台：{scheme}://{shown}:{port}/ （工作区 {ws.root}；Ctrl-C 停止）")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        proxy_headers=True,
+    )
+
+
+@cli.group("user")
+def user_group() -> None:
+    """网页控制台的账号：添加、列出、改密码、停用。"""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["secretary", "reviewer", "counsellor", "class-teacher", "inspector"]),
+    help="角色：教学秘书、审核人、辅导员、班主任、检查人。",
+)
+@click.option("--counsellor", "roster_name", default="", help="名单中的辅导员（或班主任）姓名。")
+@click.option("--class", "classes", multiple=True, help="所带班级（可多次给出）。")
+@click.option("--password", help="初始密码（不给则提示输入）。")
+@click.pass_context
+@handle_errors
+def user_add(
+    ctx: click.Context,
+    name: str,
+    role: str,
+    roster_name: str,
+    classes: tuple[str, ...],
+    password: str | None,
+) -> None:
+    """添加账号 NAME。"""
+    from yujing.workspace import ROLES
+
+    ws = open_workspace(ctx)
+    user = ws.add_user(
+        name, role=role, password=_read_password(password), roster_name=roster_name, classes=classes
+    )
+    scope = "、".join(filter(None, [user.roster_name, *user.classes]))
+    console.print(f"已添加账号 {user.name}（{ROLES[user.role]}{'：' + scope if scope else ''}）")
+
+
+@user_group.command("list")
+@click.pass_context
+@handle_errors
+def user_list(ctx: click.Context) -> None:
+    """列出账号（不显示密码）。"""
+    from yujing.workspace import ROLES
+
+    ws = open_workspace(ctx)
+    table = Table("账号", "角色", "名单中的姓名", "班级", "状态")
+    for u in ws.users():
+        table.add_row(
+            u.name, ROLES[u.role], u.roster_name, "、".join(u.classes), "已停用" if u.disabled else "正常"
+        )
+    console.print(table)
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@click.option("--password", help="新密码（不给则提示输入）。")
+@click.pass_context
+@handle_errors
+def user_passwd(ctx: click.Context, name: str, password: str | None) -> None:
+    """重设账号 NAME 的密码（其已登录的会话随之失效）。"""
+    ws = open_workspace(ctx)
+    ws.set_password(name, _read_password(password))
+    console.print(f"已重设 {name} 的密码。")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.pass_context
+@handle_errors
+def user_disable(ctx: click.Context, name: str) -> None:
+    """停用账号 NAME（立即退出登录，不能再登录）。"""
+    ws = open_workspace(ctx)
+    ws.disable_user(name)
+    console.print(f"已停用账号 {name}。")
+
+
 def main() -> None:
     cli(prog_name="yujing")
 

@@ -138,6 +138,8 @@ class Policy:
     """What each warned student's folder must hold (档案材料), with deadlines."""
     rules: str = ""
     """The title of the school's rules document (预警办法名称), printed on the forms."""
+    freeze_needs_approval: bool = False
+    """Whether the list is frozen only after the reviewer (教学副院长) approved it (审核)."""
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -184,7 +186,15 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
     where = f"规则文件 {path}" if path else "规则"
     _check_keys(data, {"policy", "levels", "history", "requirements"}, "", where)
     head = _table(data, "policy", where)
-    _check_keys(head, {"name", "school", "title", "rules", "source", "requires"}, "policy.", where)
+    _check_keys(
+        head,
+        {"name", "school", "title", "rules", "source", "requires", "freeze_needs_approval"},
+        "policy.",
+        where,
+    )
+    approval = head.get("freeze_needs_approval", False)
+    if not isinstance(approval, bool):
+        raise PolicyError(f"{where}：键 policy.freeze_needs_approval 应为 true 或 false")
     name = _text(head, "name", "policy.", where)
     requires = head.get("requires", [])
     if not isinstance(requires, list) or any(r not in INPUTS for r in requires):
@@ -220,6 +230,7 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
         path=path,
         requirements=_parse_requirements(data.get("requirements", []), levels, where),
         rules=str(head.get("rules", "")),
+        freeze_needs_approval=approval,
     )
 
 

@@ -1,0 +1,324 @@
+"""The console's ASGI app (Starlette): sessions, CSRF, role rules, the thread-local workspace,
+the background worker. Route handlers live in :mod:`yujing.web.views`; each one parses the
+request, calls the workspace (the same methods the CLI calls) and renders a template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from yujing.errors import AccessDeniedError, TokenError, YujingError
+from yujing.model import Term
+from yujing.web.permissions import PUBLIC, RULES, allowed
+from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
+
+HERE = Path(__file__).parent
+COOKIE = "yj_session"
+PRE_COOKIE = "yj_csrf"
+MAX_UPLOAD = 60 * 1024 * 1024
+"""Largest request body accepted (a phone photo or a scanner's multi-page PDF)."""
+log = logging.getLogger("yujing.web")
+
+STEPS = (
+    ("list", "名单"),
+    ("approve", "审核"),
+    ("freeze", "冻结"),
+    ("print", "打印"),
+    ("scans", "回收"),
+    ("audit", "检查"),
+    ("reports", "报告"),
+)
+
+
+@dataclass
+class Ctx:
+    """One request as a handler sees it."""
+
+    request: Request
+    ws: Workspace
+    user: UserRow | None
+    session: SessionRow | None
+    route: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    pre_csrf: str = ""
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self.fields.get(name)
+        return values[0].strip() if values else default
+
+    def getall(self, name: str) -> list[str]:
+        return [v.strip() for v in self.fields.get(name, []) if v.strip()]
+
+    def param(self, name: str) -> str:
+        return str(self.request.path_params.get(name, ""))
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default)
+
+    @property
+    def term(self) -> Term | None:
+        text = self.get("term") or self.query("term")
+        if text:
+            try:
+                return Term.parse(text)
+            except ValueError:
+                return None
+        terms = self.ws.registry.list_terms()
+        return Term.parse(terms[0]["term"]) if terms else None
+
+    def need_term(self) -> Term:
+        term = self.term
+        if term is None:
+            raise YujingError("还没有任何学期的名单：请先导入成绩并生成名单（名单 → 评估）。")
+        return term
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        env: Environment = self.request.app.state.env
+        html = env.get_template(template).render(
+            user=self.user,
+            roles=ROLES,
+            csrf=self.session.csrf if self.session else self.pre_csrf,
+            route=self.route,
+            steps=STEPS,
+            school=self.ws.school,
+            msg=self.query("ok"),
+            url=self.url,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status)
+        if self.pre_csrf and self.session is None:
+            response.set_cookie(
+                PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
+            )
+        return response
+
+    def url(self, name: str, **params: Any) -> str:
+        query = params.pop("_query", None)
+        path = str(self.request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+        if query:
+            path += "?" + "&".join(f"{k}={quote(str(v))}" for k, v in query.items() if v != "")
+        return path
+
+    def done(self, name: str, message: str = "", **params: Any) -> RedirectResponse:
+        query = params.pop("_query", {}) or {}
+        if message:
+            query["ok"] = message
+        return RedirectResponse(self.url(name, _query=query, **params), status_code=303)
+
+
+Handler = Callable[[Ctx], Response]
+_local = threading.local()
+
+
+def _workspace(root: Path) -> Workspace:
+    """One workspace (one SQLite connection) per server thread."""
+    cache: dict[Path, Workspace] = getattr(_local, "workspaces", None) or {}
+    _local.workspaces = cache
+    ws = cache.get(root)
+    if ws is None:
+        ws = cache[root] = Workspace(root)
+    return ws
+
+
+def page(name: str, handler: Handler) -> Callable[[Request], Any]:
+    """Wrap a synchronous handler: read the body, authenticate, authorise by role, check the
+    CSRF token of every POST, run in a worker thread with the account logged on events."""
+
+    async def endpoint(request: Request) -> Response:
+        fields: dict[str, list[str]] = {}
+        files: list[tuple[str, str, bytes]] = []
+        if request.method == "POST":
+            size = request.headers.get("content-length")
+            if size is None or not size.isdigit() or int(size) > MAX_UPLOAD:
+                return HTMLResponse(
+                    _plain("上传的内容过大（或未注明大小）：每次最多 60 MB。请分批上传。"),
+                    status_code=413,
+                )
+            try:
+                form = await request.form(max_files=50, max_fields=500)
+            except Exception as exc:  # malformed multipart: a clear message, not a 500
+                log.info("bad form: %s", exc)
+                return HTMLResponse(_plain("表单内容无法读取，请重新提交。"), status_code=400)
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if value.filename:
+                        files.append((key, value.filename, await value.read()))
+                else:
+                    fields.setdefault(key, []).append(str(value))
+            await form.close()
+        return await run_in_threadpool(_handle, request, name, handler, fields, files)
+
+    return endpoint
+
+
+def _plain(message: str) -> str:
+    return (
+        '<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/static/app.css">'
+        f'<main class="narrow"><div class="error">{message}</div>'
+        '<p><a href="javascript:history.back()">返回</a></p></main>'
+    )
+
+
+def _handle(
+    request: Request,
+    name: str,
+    handler: Handler,
+    fields: dict[str, list[str]],
+    files: list[tuple[str, str, bytes]],
+) -> Response:
+    ws = _workspace(request.app.state.root)
+    found = ws.session_user(request.cookies.get(COOKIE, ""))
+    user, session = found if found else (None, None)
+    ctx = Ctx(request, ws, user, session, name, fields, files)
+    rule = RULES[name]
+    try:
+        with ws.acting_as(user.name if user else "-"):
+            return _authorised(ctx, rule, handler)
+    except AccessDeniedError as exc:
+        return ctx.render("error.html", 403, message=str(exc))
+    except TokenError as exc:
+        return ctx.render("error.html", 403, message=str(exc))
+    except YujingError as exc:
+        return ctx.render("error.html", 400, message=str(exc))
+
+
+def _authorised(ctx: Ctx, rule: frozenset[str] | str, handler: Handler) -> Response:
+    request, ws, user, session, fields = ctx.request, ctx.ws, ctx.user, ctx.session, ctx.fields
+    if rule == PUBLIC:
+        ctx.pre_csrf = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
+        expected = session.csrf if session else request.cookies.get(PRE_COOKIE, "")
+        if request.method == "POST" and not _same(fields.get("csrf", [""])[0], expected):
+            return ctx.render("error.html", 403, message="表单已过期，请刷新页面后重新提交。")
+        return handler(ctx)
+    if user is None or session is None:
+        if request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+        return ctx.render("error.html", 401, message="请先登录。")
+    if not allowed(ctx.route, user.role):
+        ws.deny(user, f"{request.method} {request.url.path}")
+        return ctx.render("error.html", 403, message="您的角色无权使用此页面，此次访问已记录。")
+    if request.method == "POST" and not _same(fields.get("csrf", [""])[0], session.csrf):
+        ws.deny(user, f"CSRF {request.url.path}")
+        return ctx.render("error.html", 403, message="表单已过期或来源不明，请刷新页面后重新提交。")
+    return handler(ctx)
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and secrets.compare_digest(a, b)
+
+
+def _security_headers(app: Any) -> Any:
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"SAMEORIGIN"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (
+                        b"content-security-policy",
+                        b"default-src 'self'; img-src 'self' data:; style-src 'self' "
+                        b"'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+                    ),
+                    (b"cache-control", b"no-store"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
+class Worker:
+    """The background worker: one thread running queued jobs (issue, scan, audit …)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="yujing-worker", daemon=True)
+
+    def run(self) -> None:
+        ws = Workspace(self.root)
+        try:
+            while not self.stop.is_set():
+                try:
+                    ran = ws.run_next_job()
+                except YujingError as exc:
+                    log.warning("worker: %s", exc)
+                    ran = None
+                if ran is None:
+                    self.wake.wait(1.0)
+                    self.wake.clear()
+        finally:
+            ws.close()
+
+
+def create_app(root: Path, *, worker: bool = True) -> Starlette:
+    """The console over the workspace at ``root``."""
+    from yujing.web.views import ROUTES
+
+    root = Path(root).resolve()
+    Workspace(root).close()  # fails early (WorkspaceError) when root is not a workspace
+    routes: list[BaseRoute] = [
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static")
+    ]
+    for path, name, handler, methods in ROUTES:
+        routes.append(Route(path, page(name, handler), methods=list(methods), name=name))
+    missing = [r.name for r in routes if isinstance(r, Route | Mount) and r.name not in RULES]
+    if missing:
+        raise RuntimeError(f"routes without a permission rule: {missing}")
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if worker:
+            ws = Workspace(root)
+            ws.registry.interrupt_running_jobs()
+            ws.close()
+            state["worker"] = Worker(root)
+            state["worker"].thread.start()
+        yield
+        if "worker" in state:
+            state["worker"].stop.set()
+            state["worker"].wake.set()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.root = root
+    app.state.env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    app.state.wake = lambda: state["worker"].wake.set() if "worker" in state else None
+    app.add_middleware(_SecurityHeaders)
+    return app
+
+
+class _SecurityHeaders:
+    def __init__(self, app: Any) -> None:
+        self.app = _security_headers(app)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)

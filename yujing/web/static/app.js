@@ -1,0 +1,40 @@
+// yujing console: table filter and sort, drag-and-drop on file inputs. No framework.
+(function () {
+  "use strict";
+  function text(cell) { return (cell && cell.textContent || "").trim(); }
+  document.querySelectorAll("input.filter[data-table]").forEach(function (box) {
+    var table = document.getElementById(box.dataset.table);
+    if (!table) return;
+    box.addEventListener("input", function () {
+      var words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        var t = tr.textContent.toLowerCase();
+        tr.hidden = !words.every(function (w) { return t.indexOf(w) >= 0; });
+      });
+    });
+  });
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("thead th").forEach(function (th, i) {
+      th.addEventListener("click", function () {
+        var dir = th.dataset.dir === "asc" ? "desc" : "asc";
+        table.querySelectorAll("thead th").forEach(function (o) { delete o.dataset.dir; });
+        th.dataset.dir = dir;
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = text(a.cells[i]), y = text(b.cells[i]);
+          var nx = parseFloat(x), ny = parseFloat(y);
+          var c = (!isNaN(nx) && !isNaN(ny) && /^[\d.\-]+/.test(x) && /^[\d.\-]+/.test(y)) ? nx - ny : x.localeCompare(y, "zh-CN");
+          return dir === "asc" ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  document.querySelectorAll("label.drop").forEach(function (zone) {
+    var input = zone.querySelector("input[type=file]");
+    ["dragenter", "dragover"].forEach(function (e) { zone.addEventListener(e, function (ev) { ev.preventDefault(); zone.classList.add("over"); }); });
+    ["dragleave", "drop"].forEach(function (e) { zone.addEventListener(e, function () { zone.classList.remove("over"); }); });
+    zone.addEventListener("drop", function (ev) { ev.preventDefault(); if (input && ev.dataTransfer.files.length) { input.files = ev.dataTransfer.files; } });
+  });
+})();
