@@ -261,9 +261,10 @@ def test_tags_parse_and_use_only_the_contract(f: FormSpec) -> None:
     assert set(re.findall(r'box\["(.*?)"\]', joined)) <= levels
     if f.per_student:
         assert set(re.findall(r"\bqr\.(\w+)", joined)) == {p.id for p in f.parts}
+        assert set(re.findall(r"\bqr2\.(\w+)", joined)) == {p.id for p in f.parts}
         assert joined.count("{{ serial }}") == len(f.parts)
     else:
-        assert "qr" not in names and "serial" not in names
+        assert "qr" not in names and "qr2" not in names and "serial" not in names
         assert "{%tr for r in rows %}" in joined and "{%tr endfor %}" in joined
 
 

@@ -80,6 +80,15 @@ def student_context(
         )
         for part in form.parts
     }
+    from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
+
+    page = page_size(tpl)
+    qr2 = {
+        part.id: CornerImage(
+            tpl, qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"), Mm(SECOND_QR_MM), page
+        )
+        for part in form.parts
+    }
     return {
         "school": school,
         "rules_title": rules_title,
@@ -106,6 +115,7 @@ def student_context(
         "gpa": "1.85",
         "serial": serial,
         "qr": qr,
+        "qr2": qr2,
         "issue_date": SimpleNamespace(year="2025", month="3", day="10"),
         "counsellor_phone": "0513-12345678",
     }
