@@ -67,7 +67,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -581,6 +581,9 @@ class PageScan:
     spots: tuple[CodeSpot, ...] = ()
     """Every symbol read whose place on the page is known (a code printed twice is there
     twice), in the order read."""
+    extra: Any = None
+    """What the caller's ``after`` hook of :func:`scan_pages` computed for the page in the
+    worker thread (the intake's signature check), else None."""
 
 
 # The region where the forms print their code, in fractions of an upright page (the code sits
@@ -1012,6 +1015,7 @@ def scan_pages(
     workers: int = 2,
     progress: Progress | None = None,
     total: int = 0,
+    after: Callable[[PageImage, PageScan], Any] | None = None,
 ) -> Iterator[tuple[PageImage, PageScan]]:
     """:func:`scan_page` over ``pages`` with ``workers`` threads; results in page order.
 
@@ -1021,11 +1025,15 @@ def scan_pages(
     thread reads ``pages`` (e.g. :func:`iter_pages`) at most ``2 × workers`` pages ahead, so
     memory stays bounded. ``progress(done, total)`` is called after each page (``total`` as
     given, 0 when unknown). If reading ``pages`` fails (a damaged page), the pages read before
-    it are scanned and yielded first, then the error is raised.
+    it are scanned and yielded first, then the error is raised. ``after(page, scan)``, if
+    given, runs in the worker too, and what it returns is the result's ``extra``.
     """
 
     def work(page: PageImage) -> PageScan:
-        return scan_page(page.image, accept=accept, dpi=page.dpi)
+        scan = scan_page(page.image, accept=accept, dpi=page.dpi)
+        if after is not None:
+            scan = replace(scan, extra=after(page, scan))
+        return scan
 
     done = 0
 

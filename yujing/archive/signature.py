@@ -144,7 +144,7 @@ def _issued_page(pdf: str, _mtime: int, _size: int, number: int) -> IssuedPage:
         document = pdfium.PdfDocument(pdf)
         try:
             page = document[number - 1]
-            width_pt, height_pt = page.get_size()
+            _width_pt, height_pt = page.get_size()
             image = np.asarray(page.render(scale=REF_DPI / 72, grayscale=True).to_pil())
             image = image.copy()
             text = page.get_textpage()
@@ -233,7 +233,7 @@ def find_areas(
     horizontal = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, long), np.uint8))
     vertical = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((long, 1), np.uint8))
     lines_h = cv2.dilate(horizontal, np.ones((3, 3), np.uint8))
-    text = printed & (1 - lines_h)  # text and vertical lines, underlines removed
+    text = printed & (1 - lines_h).astype(np.uint8)  # text and vertical lines, no underlines
     h, w = image.shape
     found: list[tuple[str, list[float], float]] = []
     for word, x0, y0, x1, y1 in _words(chars):
@@ -349,7 +349,7 @@ def _area_below(
 ) -> tuple[float, float, float, float] | None:
     """For a column or row header (no room beside it): the empty table cell below it."""
     cx = int((x0 + x1) / 2)
-    col_h = horizontal[:, max(0, cx - 2) : cx + 3].any(axis=1)
+    col_h: np.ndarray = np.asarray(horizontal[:, max(0, cx - 2) : cx + 3].any(axis=1))
     rows = np.flatnonzero(col_h[int(y1) : min(h, int(y1 + 6 * _MM))])
     if not rows.size:
         return None
@@ -392,7 +392,7 @@ def _turn(spot: CodeSpot) -> int:
     """The page's turn (0, 90, 180, 270, counter-clockwise) from a symbol's top edge."""
     (ax, ay), (bx, by) = spot.corners[0], spot.corners[1]
     angle = np.degrees(np.arctan2(-(by - ay), bx - ax)) % 360
-    return int(round(angle / 90)) % 4 * 90
+    return round(float(angle) / 90) % 4 * 90
 
 
 def _side(corners: np.ndarray) -> float:
@@ -544,8 +544,8 @@ def check_page(
         level = float(np.percentile(on_print, 80)) if on_print.size > 20 else 120.0
         cut = max(28.0, 0.45 * level)
         ink = (window > cut).astype(np.uint8)
-        near_print = cv2.dilate(printed, np.ones((5, 5), np.uint8))
-        new = ink[ay0:ay1, ax0:ax1] & (1 - near_print[ay0:ay1, ax0:ax1])
+        near_print = np.asarray(cv2.dilate(printed, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+        new = ink[ay0:ay1, ax0:ax1] & (1 - near_print[ay0:ay1, ax0:ax1]).astype(np.uint8)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(new, connectivity=8)
         keep = np.zeros(n, dtype=bool)
         keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 6
