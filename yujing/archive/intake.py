@@ -225,7 +225,8 @@ def _signature_checker(ws: Workspace, secret: bytes) -> Callable[[Any, Any], Any
             return None
         number = [p.code for p in form.parts].index(ref.part) + 1
         spots = [s for s in scan.spots if verify(secret, s.text).ref == ref]
-        return ref, check_page(page.image, issued_page(root / file, number), spots)
+        issued_form = issued_page(root / file, number)
+        return ref, check_page(page.image, issued_form, spots, grey=scan.grey)
 
     return check
 

@@ -67,7 +67,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -584,6 +584,9 @@ class PageScan:
     extra: Any = None
     """What the caller's ``after`` hook of :func:`scan_pages` computed for the page in the
     worker thread (the intake's signature check), else None."""
+    grey: Image.Image | None = field(default=None, compare=False, repr=False)
+    """The page in grey as the reader decoded it (so a later look at the page — the signature
+    check — need not decode it again); not kept by :func:`scan_pages` once ``after`` ran."""
 
 
 # The region where the forms print their code, in fractions of an upright page (the code sits
@@ -811,7 +814,7 @@ def scan_page(
     start = time.perf_counter()
     gray = _working_gray(image)
     if is_blank(gray):
-        return PageScan((), True, "none", time.perf_counter() - start)
+        return PageScan((), True, "none", time.perf_counter() - start, grey=gray)
     search = _Search(accept)
     native = dpi or _estimate_dpi(gray.size)
     boxes = _corner_boxes(gray.size)
@@ -828,6 +831,7 @@ def scan_page(
         search.effort,
         time.perf_counter() - start,
         tuple(search.spots),
+        grey=gray,
     )
 
 
@@ -1033,7 +1037,7 @@ def scan_pages(
         scan = scan_page(page.image, accept=accept, dpi=page.dpi)
         if after is not None:
             scan = replace(scan, extra=after(page, scan))
-        return scan
+        return replace(scan, grey=None)  # pages in flight keep only what they need
 
     done = 0
 
