@@ -90,10 +90,14 @@ def render_forms(out: Path) -> list[tuple[str, Path, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def form_pages(tmp_path_factory: pytest.TempPathFactory) -> list[FormPage]:
-    out = tmp_path_factory.mktemp("forms")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path, list[str]]]:
+    return render_forms(tmp_path_factory.mktemp("forms"))
+
+
+@pytest.fixture(scope="module")
+def form_pages(rendered: list[tuple[str, Path, list[str]]]) -> list[FormPage]:
     pages = []
-    for name, pdf, payloads in render_forms(out):
+    for name, pdf, payloads in rendered:
         for number, payload in enumerate(payloads, 1):
             issued = issued_page(pdf, number)
             if not issued.areas:
@@ -254,6 +258,42 @@ def _called(o: Outcome) -> str:
 
 def _right(o: Outcome) -> bool:
     return _called(o) == (SIGNED if o.signed else UNSIGNED)
+
+
+def test_every_signature_blank_of_every_form_is_found(
+    rendered: list[tuple[str, Path, list[str]]],
+) -> None:
+    """Every part the catalogue says someone signs has a blank for each signer, found from the
+    issued PDF alone; parts nobody signs have none."""
+    from yujing.forms import part_by_code
+    from yujing.institutions import find_pack
+
+    checked = 0
+    for name, pdf, payloads in rendered:
+        pack = find_pack(name.split("/")[0])
+        for number, payload in enumerate(payloads, 1):
+            ref = verify(SECRET, payload).ref
+            assert ref is not None
+            _, part = part_by_code(pack.forms, ref.part)
+            areas = issued_page(pdf, number).areas
+            if not part.signed_by:
+                assert areas == (), (name, part.id)
+                continue
+            checked += 1
+            labels = " ".join(a.label for a in areas)
+            assert len(areas) >= len(part.signed_by), (name, part.id, labels)
+            for signer in part.signed_by:
+                assert signer in labels, (name, part.id, signer, labels)
+            for a in areas:  # inside the page, a real extent, no two overlapping
+                x0, y0, x1, y1 = a.box
+                assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
+                assert (x1 - x0) * 210 >= 10 and (y1 - y0) * 297 >= 4
+            for i, a in enumerate(areas):
+                for b in areas[i + 1 :]:
+                    overlap_x = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+                    overlap_y = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+                    assert overlap_x <= 0 or overlap_y <= 0.002, (name, a, b)
+    assert checked >= 23  # the parts of the five packs that someone signs
 
 
 def test_signature_verdicts_on_office_scans(form_pages: list[FormPage]) -> None:
