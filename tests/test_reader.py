@@ -574,3 +574,21 @@ def test_missing_and_unsupported_files(tmp_path: Path) -> None:
     bad_jpeg.write_bytes(buffer.getvalue()[:300])
     with pytest.raises(UnreadableFileError, match=r"photo\.jpg"):
         pages_of(bad_jpeg)
+
+
+def test_a_code_read_on_a_turned_crop_is_placed_back_on_the_page(printed: Printed) -> None:
+    """The deskew attempt reads codes on turned copies of a corner: where they are on the page
+    itself is worked back (the signature check aligns the page from it)."""
+    from yujing.archive.reader import _unturn
+
+    page = printed.sample()[0]
+    assert page.box is not None
+    w, h = page.image.size
+    box = (w // 2, 0, w, h // 3)
+    crop = page.image.convert("L").crop(box)
+    for angle in (5, -5, 3):
+        turned = crop.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+        (hit,) = zxingcpp.read_barcodes(turned, formats=QR)
+        back = _unturn(box, crop.size, turned.size, angle)
+        x, y = back(hit.position.top_left.x, hit.position.top_left.y)
+        assert abs(x / w - page.box[0]) < 0.004 and abs(y / h - page.box[1]) < 0.004, angle

@@ -63,6 +63,7 @@ the paperless-ngx way.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import threading
 import time
@@ -711,8 +712,9 @@ def _checked(image: Image.Image, result: Any) -> bool:
     return straight <= transposed
 
 
-Where = tuple[float, float, float]
-"""How a searched region's pixels map to the page image's: x offset, y offset, scale."""
+Where = tuple[float, float, float] | Callable[[float, float], tuple[float, float]]
+"""How a searched region's pixels map to the page image's: x offset, y offset, scale — or,
+for a turned region, a function of the point."""
 
 
 def _where(box: Sequence[int], scale: float = 1.0) -> Where:
@@ -732,16 +734,17 @@ class _Search:
     def _spot(self, text: str, result: Any, where: Where | None) -> None:
         if where is None:
             return
-        ox, oy, scale = where
         p = result.position
-        corners = tuple(
-            (ox + c.x * scale, oy + c.y * scale)
-            for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
-        )
+        points = [(c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+        if callable(where):
+            corners = tuple(where(x, y) for x, y in points)
+        else:
+            ox, oy, scale = where
+            corners = tuple((ox + x * scale, oy + y * scale) for x, y in points)
         cx, cy = sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4
         for old in self.spots:  # the same symbol read again (another attempt, same region)
             ox_, oy_ = sum(c[0] for c in old.corners) / 4, sum(c[1] for c in old.corners) / 4
-            if old.text == text and abs(ox_ - cx) + abs(oy_ - cy) < 20 * scale:
+            if old.text == text and abs(ox_ - cx) + abs(oy_ - cy) < 20:
                 return
         self.spots.append(CodeSpot(text, corners))  # type: ignore[arg-type]
 
@@ -919,7 +922,11 @@ def _enhanced(
                 c.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
                 for c in likely
             ]
-            if search.regions(turned, "enhanced:deskew"):
+            back = [
+                _unturn(box, crop.size, im.size, angle)
+                for box, crop, im in zip(boxes[:2], likely, turned, strict=True)
+            ]
+            if search.regions(turned, "enhanced:deskew", wheres=back):
                 return True
         return False
 
@@ -946,6 +953,23 @@ def _enhanced(
         binarizers,
     ]
     return any(attempt() for attempt in attempts)
+
+
+def _unturn(
+    box: Sequence[int], size: tuple[int, int], turned: tuple[int, int], angle: float
+) -> Callable[[float, float], tuple[float, float]]:
+    """A point of a crop turned by ``angle`` degrees counter-clockwise (Pillow's ``rotate``
+    with ``expand``) → the same point on the page the crop was cut from at ``box``."""
+    rad = math.radians(angle)
+    cos, sin = math.cos(rad), math.sin(rad)
+    cx, cy = size[0] / 2, size[1] / 2
+    tx, ty = turned[0] / 2, turned[1] / 2
+
+    def back(x: float, y: float) -> tuple[float, float]:
+        dx, dy = x - tx, y - ty
+        return box[0] + cx + dx * cos - dy * sin, box[1] + cy + dx * sin + dy * cos
+
+    return back
 
 
 def _extreme(image: Image.Image, size: int, *, lighter: bool, forward: bool) -> Image.Image:
