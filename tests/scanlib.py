@@ -361,7 +361,9 @@ def make_tiff(
     return path
 
 
-def _ink_on(page: Image.Image, box: tuple[float, float, float, float], draw_ink: Any) -> Image.Image:
+def _ink_on(
+    page: Image.Image, box: tuple[float, float, float, float], draw_ink: Any
+) -> Image.Image:
     """``page`` (RGB) with translucent ink multiplied in, drawn by ``draw_ink(draw, dx, dy)``
     on a layer covering only ``box`` (pixels, with a margin) — a full-page layer per stroke
     costs ten times as much."""

@@ -367,7 +367,7 @@ def test_cli_scan_review_assign_manifest(
     r = runner.invoke(cli, ["-w", root, "archive", "manifest", "-o", str(tmp_path / "m.csv")])
     assert r.exit_code == 0 and (tmp_path / "m.csv").exists()
     # Signature verdicts: every checked page with --all, each area's crop written as a PNG.
-    r = runner.invoke(cli, ["-w", root, "review", "--signatures", "--all"])
+    r = runner.invoke(cli, ["-w", root, "review", "--signatures", "--all"], catch_exceptions=False)
     assert r.exit_code == 0 and "已签字" in r.output, r.output
     crops = sorted((Path(root) / "review" / "signatures").glob("*.png"))
     assert crops and all(Image.open(c).size[0] > 50 for c in crops)
@@ -376,16 +376,26 @@ def test_cli_scan_review_assign_manifest(
     (check,) = again.registry.signature_checks()
     again.close()
     assert check.verdict == "signed" and check.areas[0].ink > 0.02
-    r = runner.invoke(cli, ["-w", root, "review", "--confirm", "999", "signed", "--who", "王老师"])
+    r = runner.invoke(
+        cli,
+        ["-w", root, "review", "--confirm", "999", "signed", "--who", "王老师"],
+        catch_exceptions=False,
+    )
     assert r.exit_code == 1 and "没有第 999 条" in r.output
-    r = runner.invoke(cli, ["-w", root, "review", "--confirm", str(check.id), "signed"])
+    r = runner.invoke(
+        cli, ["-w", root, "review", "--confirm", str(check.id), "signed"], catch_exceptions=False
+    )
     assert r.exit_code == 1 and "--who" in r.output
     r = runner.invoke(
-        cli, ["-w", root, "review", "--confirm", str(check.id), "maybe", "--who", "王老师"]
+        cli,
+        ["-w", root, "review", "--confirm", str(check.id), "maybe", "--who", "王老师"],
+        catch_exceptions=False,
     )
     assert r.exit_code == 2  # click refuses a verdict other than signed/unsigned
     r = runner.invoke(
-        cli, ["-w", root, "review", "--confirm", str(check.id), "unsigned", "--who", "王老师"]
+        cli,
+        ["-w", root, "review", "--confirm", str(check.id), "unsigned", "--who", "王老师"],
+        catch_exceptions=False,
     )
     assert r.exit_code == 0 and "王老师" in r.output and "未签字" in r.output
     again = Workspace(Path(root))
@@ -396,9 +406,9 @@ def test_cli_scan_review_assign_manifest(
     assert again.registry.events("signature-confirm")
     again.close()
     # Nothing uncertain is left to review.
-    r = runner.invoke(cli, ["-w", root, "review", "--signatures"])
+    r = runner.invoke(cli, ["-w", root, "review", "--signatures"], catch_exceptions=False)
     assert r.exit_code == 0 and "没有待复核的签字判定" in r.output
-    r = runner.invoke(cli, ["-w", root, "scan", str(tmp_path / "nowhere")])
+    r = runner.invoke(cli, ["-w", root, "scan", str(tmp_path / "nowhere")], catch_exceptions=False)
     assert r.exit_code == 1 and "找不到" in r.output
 
 

@@ -167,9 +167,7 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
     # Pages are read — and their signatures checked — by two worker threads (zxing, Pillow,
     # OpenCV release the GIL); decisions and the registry stay in this thread.
     checker = _signature_checker(ws, secret)
-    for page, scan in scan_pages(
-        todo, accept=lambda text: verify(secret, text).ok, after=checker
-    ):
+    for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok, after=checker):
         if scan.blank:
             decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
         else:
@@ -558,11 +556,15 @@ def confirm_signature(ws: Workspace, check_id: int, verdict: str, who: str) -> S
     """A person's verdict on page ``check_id`` (``signed`` / ``unsigned``), recorded with who
     gave it; the archive file and the audit follow it."""
     if verdict not in VERDICTS:
-        raise InputError(f"签字复核结论应为 signed（已签字）或 unsigned（未签字），而不是「{verdict}」。")
+        raise InputError(
+            f"签字复核结论应为 signed（已签字）或 unsigned（未签字），而不是「{verdict}」。"
+        )
     if not who.strip():
         raise InputError("请用 --who 写明复核人（如 辅导员 王颖）。")
     if ws.registry.signature_check(check_id) is None:
-        raise InputError(f"没有第 {check_id} 条签字检查记录。请用 yujing review --signatures 查看编号。")
+        raise InputError(
+            f"没有第 {check_id} 条签字检查记录。请用 yujing review --signatures 查看编号。"
+        )
     return ws.registry.confirm_signature(check_id, verdict, who.strip())
 
 

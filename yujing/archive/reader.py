@@ -913,9 +913,7 @@ def _enhanced(
             c.resize((c.width * 3 // 2, c.height * 3 // 2), Image.Resampling.BICUBIC)
             for c in likely
         ]
-        return search.regions(
-            big, "enhanced:upscale", wheres=[_where(b, 2 / 3) for b in boxes[:2]]
-        )
+        return search.regions(big, "enhanced:upscale", wheres=[_where(b, 2 / 3) for b in boxes[:2]])
 
     def deskew() -> bool:
         for angle in (3, -3, 5, -5):

@@ -490,9 +490,13 @@ def scan_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 
 @cli.command("review")
-@click.option("--all", "show_all", is_flag=True, help="也列出空白页；与 --signatures 同用时列出全部签字检查。")
 @click.option(
-    "--signatures", is_flag=True, help="列出签字判定不确定的页，并把每个签字处的截图写入 review/signatures/。"
+    "--all", "show_all", is_flag=True, help="也列出空白页；与 --signatures 同用时列出全部签字检查。"
+)
+@click.option(
+    "--signatures",
+    is_flag=True,
+    help="列出签字判定不确定的页，并把每个签字处的截图写入 review/signatures/。",
 )
 @click.option(
     "--confirm",
