@@ -233,6 +233,11 @@ def test_each_problem_is_reported_exactly_once(
     assert ("2023010107", "unsigned") not in {(f.student_id, f.problem) for f in after.findings}
     (event,) = registry.events("signature-confirm")
     assert "辅导员 马颖" in event["detail"] and event["student_id"] == "2023010107"
+    # ... and when the person's word is "unsigned", the finding says who confirmed it.
+    confirm_signature(ws, check.id, "unsigned", "学工办 李老师")
+    again = audit(ws, TERM, as_of=LATER)
+    (finding,) = [f for f in again.findings if f.problem == "unsigned"]
+    assert finding.student_id == "2023010107" and "学工办 李老师 复核确认" in finding.detail
 
 
 def test_attach_record_transcript_errors(ws: Workspace, tmp_path: Path) -> None:
