@@ -38,7 +38,7 @@ step "6. 打印批次：每名学生的全部材料，每联带编号和二维�
 $Y -w "$WS" issue --term 2024-2025-1
 
 pdf=$(ls "$WS"/batches/*/print.pdf 2>/dev/null | head -1 || true)
-if [ -n "$pdf" ] && command -v pdftoppm >/dev/null; then
+if [ -n "$pdf" ]; then
   step "7. 辅导员交回签字材料，批量扫描（模拟：有的没交、有的没签字、有的倒着扫、夹了空白页和微信群二维码）"
   mkdir -p "$WS/scans"
   .venv/bin/python demo/simulate_returns.py "$WS" "$pdf" "$WS/scans/扫描_第1批.pdf"
@@ -46,10 +46,11 @@ if [ -n "$pdf" ] && command -v pdftoppm >/dev/null; then
   echo "同一扫描件再扫一次，不会重复归档："
   $Y -w "$WS" scan "$WS/scans" | tail -2
 
-  step "8. 待处理队列"
+  step "8. 待处理队列，待复核的签字判定"
   $Y -w "$WS" review
+  $Y -w "$WS" review --signatures
 else
-  echo "（未安装 LibreOffice/poppler，跳过扫描归档：apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk）"
+  echo "（未安装 LibreOffice，跳过扫描归档：apt-get install libreoffice-writer-nogui fonts-noto-cjk）"
 fi
 
 step "9. 没有纸质记录的材料：登记谈话与家长联系，生成成绩单"

@@ -4,7 +4,8 @@ Usage: ``python demo/simulate_returns.py WORKSPACE BATCH_PDF OUT.pdf``
 
 Takes the pages of ``print.pdf`` whose part must come back (存根, 回执, 记录表 — from the
 workspace's registry), and makes one image-only scanned PDF (200 dpi JPEG pages): most pages
-signed (a pen scribble beside every 签字/签名 label, found with ``pdftotext -bbox``), some
+signed (a handwritten signature in every signature blank, found on the page as the signature
+check finds it), some
 left unsigned, some missing (never returned), some upside down, one blank duplex back after
 every tenth page, and one page carrying a WeChat group QR code instead of ours. Prints what it
 did, so the demo can show what landed where.
@@ -14,36 +15,23 @@ from __future__ import annotations
 
 import json
 import random
-import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import zxingcpp
 from PIL import Image, ImageDraw
+from pypdf import PdfReader
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import scanlib
+
+from yujing.archive.reader import render_pdf_page
+from yujing.archive.signature import issued_page
 from yujing.forms import part_by_code
 from yujing.qr import load_secret, qr_png, verify
 from yujing.workspace import Workspace
 
 DPI = 200
-_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
-
-
-def signature_boxes(pdf: Path, page: int) -> list[tuple[float, float, float, float]]:
-    """Boxes (in points) of the 签字/签名/签收 labels on ``page`` (1-based)."""
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return [tuple(map(float, m.groups()[:4])) for m in _WORD.finditer(html)  # type: ignore[misc]
-            if any(k in m.group(5) for k in ("签字", "签名", "签收"))]
-
-
-def scribble(draw: ImageDraw.ImageDraw, x: float, y: float, rng: random.Random) -> None:
-    points = [(x + i * 9 + rng.uniform(-3, 3), y + rng.uniform(-14, 10)) for i in range(14)]
-    draw.line(points, fill=(20, 30, 110), width=4, joint="curve")
 
 
 def main(argv: list[str]) -> int:
@@ -53,13 +41,10 @@ def main(argv: list[str]) -> int:
     rng = random.Random(2024)
     ws = Workspace(workspace)
     secret = load_secret(ws.root)
-    tmp = Path(tempfile.mkdtemp(prefix="yujing-returns-"))
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-jpeg", str(batch_pdf),
-                    str(tmp / "p")], check=True)
     pages: list[Image.Image] = []
     stats = {"returned": 0, "missing": 0, "unsigned": 0, "upside_down": 0, "blank": 0}
-    for index, png in enumerate(sorted(tmp.glob("p-*.jpg")), start=1):
-        image = Image.open(png).convert("RGB")
+    for index in range(1, len(PdfReader(batch_pdf).pages) + 1):
+        image = render_pdf_page(batch_pdf, index, DPI, grey=True).convert("RGB")
         codes = [verify(secret, c.text) for c in zxingcpp.read_barcodes(image)]
         refs = [c.ref for c in codes if c.ref is not None]
         if not refs:
@@ -71,12 +56,10 @@ def main(argv: list[str]) -> int:
         if rng.random() < 0.12:
             stats["missing"] += 1
             continue
-        draw = ImageDraw.Draw(image)
         signed = rng.random() < 0.85
         if signed:
-            scale = DPI / 72
-            for _x0, y0, x1, y1 in signature_boxes(batch_pdf, index):
-                scribble(draw, x1 * scale + 12, (y0 + y1) / 2 * scale, rng)
+            for k, area in enumerate(issued_page(batch_pdf, index).areas):
+                image = scanlib.signature(image, area.box, seed=index * 10 + k)
         else:
             stats["unsigned"] += 1
         turned = rng.random() < 0.1

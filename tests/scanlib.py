@@ -17,6 +17,7 @@ import math
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -358,3 +359,129 @@ def make_tiff(
         dpi=(dpi, dpi),
     )
     return path
+
+
+def _ink_on(
+    page: Image.Image, box: tuple[float, float, float, float], draw_ink: Any
+) -> Image.Image:
+    """``page`` (RGB) with translucent ink multiplied in, drawn by ``draw_ink(draw, dx, dy)``
+    on a layer covering only ``box`` (pixels, with a margin) — a full-page layer per stroke
+    costs ten times as much."""
+    pad = max(8, page.width // 40)
+    x0, y0 = max(0, int(box[0]) - pad), max(0, int(box[1]) - pad)
+    x1, y1 = min(page.width, int(box[2]) + pad), min(page.height, int(box[3]) + pad)
+    if x1 <= x0 or y1 <= y0:
+        return page
+    region = page.crop((x0, y0, x1, y1))
+    ink = Image.new("RGB", region.size, (255, 255, 255))
+    draw_ink(ImageDraw.Draw(ink), -x0, -y0)
+    page.paste(ImageChops.multiply(region, ink), (x0, y0))  # page is the caller's own copy
+    return page
+
+
+def _pen_stroke(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[float, float, float, float],
+    rng: random.Random,
+    *,
+    colour: tuple[int, int, int],
+    width: int,
+    loops: float,
+) -> None:
+    x0, y0, x1, y1 = box
+    points = []
+    steps = 40
+    phase = rng.random() * 6
+    amp = rng.uniform(0.25, 0.42)
+    for i in range(steps + 1):
+        t = i / steps
+        x = x0 + t * (x1 - x0) + 0.05 * (x1 - x0) * math.sin(t * loops * 3 + phase)
+        y = (y0 + y1) / 2 + (y1 - y0) * (amp * math.sin(t * loops + phase) + 0.1 * math.sin(t * 23))
+        points.append((x, y))
+    draw.line(points, fill=colour, width=width, joint="curve")
+
+
+def signature(
+    img: Image.Image, box: tuple[float, float, float, float], *, seed: int = 0
+) -> Image.Image:
+    """A handwritten signature (two or three pen strokes: surname and given name, in blue or
+    black ink, 0.3–0.6 mm wide) inside ``box`` (fractions of the page)."""
+    rng = random.Random(seed)
+    page = _page(img).convert("RGB")
+    w, h = page.size
+    x0, y0, x1, y1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
+    # a signature fills part of the blank, not all of it
+    bw, bh = x1 - x0, y1 - y0
+    sx0 = x0 + bw * rng.uniform(0.05, 0.3)
+    sx1 = min(x1 - bw * 0.05, sx0 + bw * rng.uniform(0.45, 0.7))
+    sy0, sy1 = y0 + bh * rng.uniform(0.1, 0.3), y1 - bh * rng.uniform(0.1, 0.3)
+    colour = (25, 35, 95) if rng.random() < 0.6 else (35, 35, 40)
+    width = max(2, round(w / 210 * rng.uniform(0.3, 0.6)))
+    strokes = rng.choice((2, 3))
+    step = (sx1 - sx0) / strokes
+    loops = [rng.uniform(9, 16) for _ in range(strokes)]
+
+    def draw_ink(draw: ImageDraw.ImageDraw, dx: float, dy: float) -> None:
+        for k in range(strokes):
+            part = (sx0 + k * step + dx, sy0 + dy, sx0 + (k + 0.85) * step + dx, sy1 + dy)
+            _pen_stroke(draw, part, rng, colour=colour, width=width, loops=loops[k])
+
+    page = _ink_on(page, (x0, y0, x1, y1), draw_ink)
+    return page if img.mode == "RGB" else page.convert("L")
+
+
+def handwriting(
+    img: Image.Image, box: tuple[float, float, float, float], *, seed: int = 0
+) -> Image.Image:
+    """Lines of handwritten notes (characters as small pen scribbles, blue or black) filling
+    ``box`` (fractions of the page) — what a teacher writes into a form's body."""
+    rng = random.Random(seed)
+    page = _page(img).convert("RGB")
+    w, h = page.size
+    x0, y0, x1, y1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
+    char = w / 210 * rng.uniform(3.5, 5.0)  # 3.5–5 mm characters
+    colour = (25, 35, 95) if rng.random() < 0.6 else (35, 35, 40)
+    width = max(2, round(w / 210 * 0.35))
+
+    def draw_ink(draw: ImageDraw.ImageDraw, dx: float, dy: float) -> None:
+        y = y0
+        while y + char <= y1:
+            x = x0 + rng.uniform(0, 2 * char)
+            end = x1 - rng.uniform(0, 0.4) * (x1 - x0)
+            while x + char <= end:
+                glyph = (x + dx, y + dy, x + char * 0.9 + dx, y + char + dy)
+                _pen_stroke(draw, glyph, rng, colour=colour, width=width, loops=6)
+                x += char * rng.uniform(1.0, 1.2)
+            y += char * 1.8
+
+    page = _ink_on(page, (x0, y0, x1, y1), draw_ink)
+    return page if img.mode == "RGB" else page.convert("L")
+
+
+def pen_stroke_across(
+    img: Image.Image, box: tuple[float, float, float, float], *, seed: int = 0
+) -> Image.Image:
+    """A heavy pen stroke (≈ 1 mm, several passes) scrawled across ``box`` (fractions of the
+    page) — e.g. across one of a page's codes."""
+    rng = random.Random(seed)
+    page = _page(img).convert("RGB")
+    w, h = page.size
+    x0, y0, x1, y1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
+    width = max(3, round(w / 210 * 1.0))
+    ends = [
+        (
+            (x0 + rng.uniform(-0.1, 0.1) * (x1 - x0), y0 + rng.uniform(0, 1) * (y1 - y0)),
+            ((x0 + x1) / 2, (y0 + y1) / 2 + rng.uniform(-0.2, 0.2) * (y1 - y0)),
+            (x1 + rng.uniform(-0.1, 0.1) * (x1 - x0), y0 + rng.uniform(0, 1) * (y1 - y0)),
+        )
+        for _ in range(3)
+    ]
+
+    def draw_ink(draw: ImageDraw.ImageDraw, dx: float, dy: float) -> None:
+        for line in ends:
+            draw.line(
+                [(x + dx, y + dy) for x, y in line], fill=(20, 25, 60), width=width, joint="curve"
+            )
+
+    page = _ink_on(page, (x0, y0, x1, y1), draw_ink)
+    return page if img.mode == "RGB" else page.convert("L")

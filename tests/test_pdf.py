@@ -501,4 +501,5 @@ def test_anshan_notice_two_pages_and_readable_qr(tmp_path: Path) -> None:
     )
     (png,) = tmp_path.glob("p-*.png")
     codes = zxingcpp.read_barcodes(Image.open(png), formats=zxingcpp.BarcodeFormat.QRCode)
-    assert [c.text for c in codes] == [f"YJ1-ANSHAN-{form.parts[0].code}-{SAMPLE_SERIAL}"]
+    # the part's code, top right, and its second code, bottom left
+    assert [c.text for c in codes] == [f"YJ1-ANSHAN-{form.parts[0].code}-{SAMPLE_SERIAL}"] * 2

@@ -259,8 +259,9 @@ def test_tags_parse_and_use_only_the_contract(f: FormSpec) -> None:
     assert set(re.findall(r"\br\.(\w+)", joined)) <= ROW_ATTRS
     levels = set(load_policy(f.policy).level_names)
     assert set(re.findall(r'box\["(.*?)"\]', joined)) <= levels
-    # every part, a student's or a college-level list, carries its code and 第 N 号
+    # every part, a student's or a college-level list, carries its two codes and 第 N 号
     assert set(re.findall(r"\bqr\.(\w+)", joined)) == {p.id for p in f.parts}
+    assert set(re.findall(r"\bqr2\.(\w+)", joined)) == {p.id for p in f.parts}
     assert joined.count("{{ serial }}") == len(f.parts)
     if not f.per_student:
         assert "{%tr for r in rows %}" in joined and "{%tr endfor %}" in joined

@@ -109,6 +109,46 @@ def record_row(record: Any, key: tuple[str, ...]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class SignatureAreaRecord:
+    """One signature blank of a checked page (签字处): how much new ink it carries."""
+
+    area: int
+    label: str
+    box: tuple[float, float, float, float]
+    ink: float
+    signed: bool
+    match: float
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class SignatureRecord:
+    """The signature verdict of one filed page (签字检查记录), and a person's word on it."""
+
+    id: int
+    source_name: str
+    page: int
+    serial: int | None
+    part: str
+    file: str
+    file_page: int
+    verdict: str
+    """``signed``, ``unsigned``, ``partial`` or ``unknown`` (as the machine judged)."""
+    reason: str
+    uncertain: bool
+    confirmed: str | None
+    """``signed`` / ``unsigned`` once a person has said so, else None."""
+    confirmed_by: str
+    confirmed_at: str
+    areas: tuple[SignatureAreaRecord, ...]
+
+    @property
+    def effective(self) -> str:
+        """The verdict that counts: the person's word if given, else the machine's."""
+        return self.confirmed or self.verdict
+
+
+@dataclass(frozen=True)
 class StoreResult:
     """What storing one file's records did."""
 
@@ -595,6 +635,44 @@ class Registry:
                 },
                 "id",
             ),
+            # The signature verdict of each filed page that has signature blanks (签字检查),
+            # and per blank how much new ink was found; a person's word overrides the verdict.
+            "signature_checks": (
+                {
+                    "id": integer,
+                    "source_sha": text,
+                    "source_name": text,
+                    "page": integer,
+                    "serial": integer,
+                    "part": text,
+                    "file": text,
+                    "file_page": integer,
+                    "verdict": text,
+                    "reason": text,
+                    "uncertain": integer,
+                    "confirmed": text,
+                    "confirmed_by": text,
+                    "confirmed_at": text,
+                    "at": text,
+                },
+                "id",
+            ),
+            "signature_areas": (
+                {
+                    "check_id": integer,
+                    "area": integer,
+                    "label": text,
+                    "x0": float,
+                    "y0": float,
+                    "x1": float,
+                    "y1": float,
+                    "ink": float,
+                    "signed": integer,
+                    "match": float,
+                    "uncertain": integer,
+                },
+                ("check_id", "area"),
+            ),
         }
         integrity: dict[str, tuple[dict[str, type], Any]] = {
             "seal_heads": (
@@ -1072,6 +1150,121 @@ class Registry:
             return dict(self.db.table("review_items").get(item_id))
         except sqlite_utils.db.NotFoundError:
             return None
+
+    # -- signature verdicts (签字检查) ------------------------------------------------------
+
+    def record_signature_check(
+        self, values: Mapping[str, Any], areas: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Store one page's signature verdict and its areas (the caller holds the
+        transaction); a re-run of the same source page replaces the earlier record."""
+        checks = self.db.table("signature_checks")
+        old = [
+            r["id"]
+            for r in checks.rows_where(
+                "source_sha = ? and page = ?", [values["source_sha"], values["page"]]
+            )
+        ]
+        for check_id in old:
+            self.db.execute("delete from signature_areas where check_id = ?", [check_id])
+            self.db.execute("delete from signature_checks where id = ?", [check_id])
+        checks.insert({**values, "at": now()})
+        check_id = int(checks.last_pk) if checks.last_pk is not None else 0
+        self.db.table("signature_areas").insert_all(
+            [{**a, "check_id": check_id, "area": i} for i, a in enumerate(areas, 1)]
+        )
+        return check_id
+
+    def signature_checks(self, *, open_only: bool = False) -> list[SignatureRecord]:
+        """Every page's signature verdict; with ``open_only`` those a person should look at
+        (uncertain or unknown) and has not confirmed yet."""
+        where = (
+            "confirmed is null and (uncertain = 1 or verdict = 'unknown')" if open_only else None
+        )
+        rows = list(self.db.table("signature_checks").rows_where(where, order_by="id"))
+        return [self._signature_record(r) for r in rows]
+
+    def signature_check(self, check_id: int) -> SignatureRecord | None:
+        try:
+            row = dict(self.db.table("signature_checks").get(check_id))
+        except sqlite_utils.db.NotFoundError:
+            return None
+        return self._signature_record(row)
+
+    def _signature_record(self, row: Mapping[str, Any]) -> SignatureRecord:
+        areas = tuple(
+            SignatureAreaRecord(
+                r["area"],
+                r["label"] or "",
+                (r["x0"], r["y0"], r["x1"], r["y1"]),
+                float(r["ink"] or 0.0),
+                bool(r["signed"]),
+                float(r["match"] or 0.0),
+                bool(r["uncertain"]),
+            )
+            for r in self.db.table("signature_areas").rows_where(
+                "check_id = ?", [row["id"]], order_by="area"
+            )
+        )
+        return SignatureRecord(
+            id=row["id"],
+            source_name=row["source_name"] or "",
+            page=row["page"],
+            serial=row["serial"],
+            part=row["part"] or "",
+            file=row["file"] or "",
+            file_page=row["file_page"] or 1,
+            verdict=row["verdict"],
+            reason=row["reason"] or "",
+            uncertain=bool(row["uncertain"]),
+            confirmed=row["confirmed"],
+            confirmed_by=row["confirmed_by"] or "",
+            confirmed_at=row["confirmed_at"] or "",
+            areas=areas,
+        )
+
+    def confirm_signature(self, check_id: int, verdict: str, who: str) -> SignatureRecord:
+        """A person's verdict on a page (``signed`` or ``unsigned``): stored beside the
+        machine's, carried to the page and to its archive file (what the audit reads), and
+        logged with who said it."""
+        record = self.signature_check(check_id)
+        if record is None:
+            raise RegistryError(f"没有第 {check_id} 条签字检查记录。")
+        with self.transaction():
+            self.db.table("signature_checks").update(
+                check_id, {"confirmed": verdict, "confirmed_by": who, "confirmed_at": now()}
+            )
+            source_sha = self.db.execute(
+                "select source_sha from signature_checks where id = ?", [check_id]
+            ).fetchone()[0]
+            self.db.execute(
+                "update scan_pages set signed = ? where source_sha = ? and page = ?",
+                [int(verdict == "signed"), source_sha, record.page],
+            )
+            pages = self.db.execute(
+                "select coalesce(confirmed, verdict) from signature_checks"
+                " where file = ? and source_sha = ?",
+                [record.file, source_sha],
+            ).fetchall()
+            known = [v for (v,) in pages if v in ("signed", "unsigned", "partial")]
+            if known:  # through the seal: a person's word is not tampering
+                signed = int(any(v == "signed" for v in known))
+                for (row_id,) in self.db.execute(
+                    "select id from archive_files where path = ? and source_sha = ?",
+                    [record.file, source_sha],
+                ).fetchall():
+                    self.update_archive_file(row_id, {"signed": signed})
+            row = self.serial(record.serial) if record.serial is not None else None
+            self.log(
+                "signature-confirm",
+                f"{who} 判定 {record.file} 第 {record.file_page} 页为"
+                f"{'已签字' if verdict == 'signed' else '未签字'}（机器判定：{record.verdict}）",
+                term=row["term"] if row else "",
+                student_id=row["student_id"] if row else "",
+            )
+        updated = self.signature_check(check_id)
+        assert updated is not None
+        return updated
 
     def resolve_review_item(self, item_id: int, serial: int, part: str) -> None:
         self.db.table("review_items").update(

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from yujing.archive.intake import BLANK, FILED, REVIEW
+from yujing.archive.signature import VERDICT_TEXT
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import (
     AccessDeniedError,
@@ -60,6 +61,7 @@ from yujing.registry import (
     Registry,
     SavedList,
     SessionRow,
+    SignatureRecord,
     UserRow,
     now,
     record_row,
@@ -78,7 +80,7 @@ from yujing.warnlist import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from yujing.archive.intake import IntakeResult, PageOutcome
+    from yujing.archive.intake import IntakeResult, PageOutcome, SignatureReview
     from yujing.archive.records import Filed
     from yujing.checker.model import AuditReport
     from yujing.forms import FormSpec
@@ -89,6 +91,7 @@ __all__ = [
     "BLANK",
     "FILED",
     "REVIEW",
+    "VERDICT_TEXT",
     "ImportReport",
     "ListReport",
     "Workspace",
@@ -635,6 +638,19 @@ class Workspace:
         from yujing.archive.intake import review_items
 
         return review_items(self, include_blank=include_blank)
+
+    def signature_reviews(self, *, everything: bool = False) -> list[SignatureReview]:
+        """Scanned pages whose signature verdict a person should check (签字复核), each with
+        crops of its signature areas; every checked page with ``everything``."""
+        from yujing.archive.intake import signature_reviews
+
+        return signature_reviews(self, everything=everything)
+
+    def confirm_signature(self, check_id: int, verdict: str, who: str) -> SignatureRecord:
+        """A person's verdict (``signed``/``unsigned``) on a scanned page; the audit follows it."""
+        from yujing.archive.intake import confirm_signature
+
+        return confirm_signature(self, check_id, verdict, who)
 
     def assign(self, item: int, serial: int, part: str) -> PageOutcome:
         """File review item ``item`` by hand as part ``part`` of ``serial``."""

@@ -481,7 +481,8 @@ class Sheet:
         annex: str | None = None,
         serial: bool = True,
     ) -> None:
-        """Start a part (a page): QR header with annex label, title lines, 第 N 号."""
+        """Start a part (a page): QR header with annex label, title lines, 第 N 号; the second
+        code (``qr2``) is anchored in the header and printed at the page's bottom-left corner."""
         expected = self.form.parts[self.part_index].id
         if part_id != expected:
             raise ValueError(f"{self.form.template}: part {part_id!r}, catalogue says {expected!r}")
@@ -511,7 +512,10 @@ class Sheet:
             fill(mid, subtitle, SUBTITLE)
         if serial:
             fill(mid, SERIAL, SERIAL_STYLE)
-        fill(right, f"{{{{ qr.{part_id} }}}}", QR, first=right.paragraphs[0])
+        # The part's code, and its second code: the same payload drawn by the generator as a
+        # floating image in the page's bottom-left margin (anchored here, so it takes no room
+        # in the layout), so a pen stroke or staple over one code leaves the other readable.
+        fill(right, f"{{{{ qr.{part_id} }}}}{{{{ qr2.{part_id} }}}}", QR, first=right.paragraphs[0])
         self._last_is_table = True
 
     def list_header(self, title: Sequence[str]) -> None:

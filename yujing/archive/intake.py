@@ -7,6 +7,12 @@ in the **review** queue (``review/``) with the reason — no code, a foreign cod
 group), a forged or altered code, a voided serial, two conflicting codes — or set it aside
 quietly as a **blank** duplex back.
 
+A filed part that must come back signed is checked for signatures (:mod:`yujing.archive.signature`):
+the scan is aligned onto the issued page by its codes and printed structure, and each
+signature blank's new ink is recorded with the page's verdict (``signature_checks``); uncertain
+verdicts wait for a person (:func:`signature_reviews`, :func:`confirm_signature`), whose word
+the audit then follows.
+
 Nothing is lost: originals are only read; every decision is recorded (source file and its
 hash, page, result, target, time); files are written under a temporary name and renamed into
 place; a page is recorded only after its file is in place, so a crash or Ctrl-C loses nothing
@@ -30,7 +36,7 @@ from yujing.files import atomic_write, sha256_file
 from yujing.forms import COVER_TITLE, part_by_code
 from yujing.locking import writes
 from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
-from yujing.registry import now
+from yujing.registry import SignatureRecord, now
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -58,8 +64,10 @@ class PageOutcome:
     target: str = ""
     student_id: str = ""
     signed: bool | None = None
-    """For parts that must come back signed: whether the signature area carries ink (None when
+    """For parts that must come back signed: whether the signature areas carry ink (None when
     it could not be checked, or the part needs no signature)."""
+    signature: Any = None
+    """The page's :class:`~yujing.archive.signature.SignatureCheck`, when one was made."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,7 @@ class _Decision:
     ref: PartRef | None = None
     codes: tuple[str, ...] = ()
     signed: bool | None = None
+    check: Any = None  # SignatureCheck
 
 
 def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] | str:
@@ -165,19 +174,29 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
     )
     decisions: list[_Decision] = []
     todo = (page for page in iter_pages(path) if page.page not in done_pages)
-    # Pages are read by two worker threads (zxing and Pillow release the GIL); decisions and
-    # the registry stay in this thread. The pages of an image file (TIFF, JPEG, PNG) are kept
-    # as one-page PDFs in a temporary folder, not in memory, so memory stays bounded per page
-    # however long the file (a 1,000-page TIFF).
+    # Pages are read — and their signatures checked — by two worker threads (zxing, Pillow,
+    # OpenCV release the GIL); decisions and the registry stay in this thread. The pages of an
+    # image file (TIFF, JPEG, PNG) are kept as one-page PDFs in a temporary folder, not in
+    # memory, so memory stays bounded per page however long the file (a 1,000-page TIFF).
+    checker = _signature_checker(ws, secret)
     with tempfile.TemporaryDirectory(prefix="yujing-scan-") as spill:
         images: dict[int, Path] = {}
-        for page, scan in scan_pages(todo, accept=lambda text: verify(secret, text).ok):
+        for page, scan in scan_pages(
+            todo, accept=lambda text: verify(secret, text).ok, after=checker
+        ):
             if scan.blank:
                 decisions.append(_Decision(page.page, BLANK, BLANK_REASON))
             else:
                 decision = _decide(ws, secret, page.page, scan.codes)
-                if decision.result == FILED and decision.ref is not None:
-                    decision.signed = _signed(ws, decision.ref, page.image)
+                if (
+                    decision.result == FILED
+                    and decision.ref is not None
+                    and scan.extra is not None
+                ):
+                    ref, check = scan.extra
+                    if ref == decision.ref:
+                        decision.check = check
+                        decision.signed = check.signed
                 decisions.append(decision)
             if path.suffix.lower() != ".pdf":
                 images[page.page] = _spill(page.image, Path(spill) / f"{page.page}.pdf")
@@ -194,23 +213,41 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
     return outcomes
 
 
-def _signed(ws: Workspace, ref: PartRef, image: Any) -> bool | None:
-    """Check the signature areas of parts that must come back signed (回执, 存根, 记录表)."""
-    from yujing.archive.signature import is_signed
+def _signature_checker(ws: Workspace, secret: bytes) -> Callable[[Any, Any], Any]:
+    """The hook run in the reader's worker threads for each page: for a part that must come
+    back signed (回执, 存根, 记录表 …), ``(ref, SignatureCheck)``; else None. What it needs from
+    the registry is read here, in this thread (SQLite connections stay in their thread)."""
+    from yujing.archive.signature import check_page, issued_page
 
-    if ws.registry.college_doc(ref.serial) is not None:
-        return None  # college-level documents: no per-part signature areas to check
-    form, part = part_by_code(ws.forms, ref.part)
-    if not part.signed_by or not part.returns:
-        return None
-    issued = next(
-        (r for r in ws.registry.issued_parts(ref.serial) if r["part"] == ref.part and r["file"]),
-        None,
-    )
-    if issued is None:
-        return None
-    page = [p.code for p in form.parts].index(ref.part) + 1
-    return is_signed(image, ws.root / issued["file"], page)
+    issued: dict[tuple[int, str], str] = {}
+    for row in ws.registry.issued_parts():
+        if row["file"]:
+            issued.setdefault((row["serial"], row["part"]), row["file"])
+    forms = ws.forms
+    root = ws.root
+
+    def check(page: Any, scan: Any) -> Any:
+        if scan.blank:
+            return None
+        refs = {v.ref for v in (verify(secret, c) for c in scan.codes) if v.ref is not None}
+        if len(refs) != 1:
+            return None
+        (ref,) = refs
+        try:
+            form, part = part_by_code(forms, ref.part)
+        except FormsError:
+            return None
+        if not part.signed_by or not part.returns:
+            return None
+        file = issued.get((ref.serial, ref.part))
+        if file is None or not (root / file).is_file():
+            return None
+        number = [p.code for p in form.parts].index(ref.part) + 1
+        spots = [s for s in scan.spots if verify(secret, s.text).ref == ref]
+        issued_form = issued_page(root / file, number)
+        return ref, check_page(page.image, issued_form, spots, grey=scan.grey)
+
+    return check
 
 
 def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _Decision:
@@ -424,11 +461,14 @@ def _apply(
                 pages=pages,
                 signed=_flag(_all_signed(group)),
             )
+            for index, d in enumerate(group, 1):
+                if d.check is not None:
+                    _record_signature(ws, path.name, digest, d, rel, index)
             registry.log(
                 "scan-file", f"{path.name} 第 {pages} 页 → {rel}", term=placed.term, student_id=sid
             )
         outcomes += [
-            PageOutcome(path, d.page, FILED, "", ref.serial, ref.part, rel, sid, d.signed)
+            PageOutcome(path, d.page, FILED, "", ref.serial, ref.part, rel, sid, d.signed, d.check)
             for d in group
         ]
     for d in decisions:
@@ -480,6 +520,41 @@ def _apply(
             )
         )
     return outcomes
+
+
+def _record_signature(
+    ws: Workspace, source_name: str, digest: str, d: _Decision, rel: str, file_page: int
+) -> None:
+    check = d.check
+    assert d.ref is not None
+    ws.registry.record_signature_check(
+        {
+            "source_sha": digest,
+            "source_name": source_name,
+            "page": d.page,
+            "serial": d.ref.serial,
+            "part": d.ref.part,
+            "file": rel,
+            "file_page": file_page,
+            "verdict": check.verdict,
+            "reason": check.reason,
+            "uncertain": int(check.uncertain),
+        },
+        [
+            {
+                "label": a.label,
+                "x0": a.box[0],
+                "y0": a.box[1],
+                "x1": a.box[2],
+                "y1": a.box[3],
+                "ink": a.ink,
+                "signed": int(a.signed),
+                "match": round(a.match, 4),
+                "uncertain": int(a.uncertain),
+            }
+            for a in check.areas
+        ],
+    )
 
 
 def _title(form: Any, part: Any) -> str:
@@ -540,6 +615,91 @@ def _place(folder: Path, base: str, content: bytes) -> tuple[Path, int]:
         if target.read_bytes() == content:
             return target, version
         version += 1
+
+
+# -- signature verdicts a person checks (签字复核) ----------------------------------------------
+
+SIGNATURE_CROPS = Path("review") / "signatures"
+VERDICTS = ("signed", "unsigned")
+
+
+@dataclass(frozen=True)
+class SignatureReview:
+    """A page's signature verdict with a picture of each signature area, for a person."""
+
+    record: SignatureRecord
+    crops: tuple[Path, ...]
+    """One PNG per area (in the workspace's ``review/signatures/``), the scan aligned onto the
+    issued page; a plain cut of the scan where the page could not be aligned."""
+
+
+def signature_reviews(ws: Workspace, *, everything: bool = False) -> list[SignatureReview]:
+    """The pages whose signature verdict a person should check (uncertain or unknown, not yet
+    confirmed) — every checked page with ``everything`` — each with crops of its areas."""
+    return [
+        SignatureReview(record, _crops(ws, record))
+        for record in ws.registry.signature_checks(open_only=not everything)
+    ]
+
+
+def confirm_signature(ws: Workspace, check_id: int, verdict: str, who: str) -> SignatureRecord:
+    """A person's verdict on page ``check_id`` (``signed`` / ``unsigned``), recorded with who
+    gave it; the archive file and the audit follow it."""
+    if verdict not in VERDICTS:
+        raise InputError(
+            f"签字复核结论应为 signed（已签字）或 unsigned（未签字），而不是「{verdict}」。"
+        )
+    if not who.strip():
+        raise InputError("请用 --who 写明复核人（如 辅导员 王颖）。")
+    if ws.registry.signature_check(check_id) is None:
+        raise InputError(
+            f"没有第 {check_id} 条签字检查记录。请用 yujing review --signatures 查看编号。"
+        )
+    return ws.registry.confirm_signature(check_id, verdict, who.strip())
+
+
+def _crops(ws: Workspace, record: SignatureRecord) -> tuple[Path, ...]:
+    from yujing.archive.reader import iter_pages, scan_page
+    from yujing.archive.signature import crop_area, issued_page
+
+    path = ws.root / record.file
+    if not path.is_file() or not record.areas:
+        return ()
+    try:
+        page = next(p for p in iter_pages(path) if p.page == record.file_page)
+    except (StopIteration, UnreadableFileError):
+        return ()
+    secret = load_secret(ws.root)
+    want = PartRef(record.serial, record.part) if record.serial is not None else None
+    scan = scan_page(page.image, accept=lambda text: verify(secret, text).ref == want)
+    spots = [s for s in scan.spots if verify(secret, s.text).ref == want]
+    issued = next(
+        (
+            r["file"]
+            for r in ws.registry.issued_parts(record.serial)
+            if r["part"] == record.part and r["file"]
+        ),
+        None,
+    )
+    crops: list[Path] = []
+    folder = ws.root / SIGNATURE_CROPS
+    for area in record.areas:
+        image = None
+        if issued is not None and (ws.root / issued).is_file():
+            form, _ = part_by_code(ws.forms, record.part)
+            number = [p.code for p in form.parts].index(record.part) + 1
+            image = crop_area(page.image, issued_page(ws.root / issued, number), spots, area.box)
+        if image is None:  # not alignable: the same place on the scan as it is
+            w, h = page.image.size
+            x0, y0, x1, y1 = area.box
+            image = page.image.crop((int(x0 * w), int(y0 * h), int(x1 * w), int(y1 * h)))
+        target = folder / f"{record.id}-{area.area}.png"
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        with atomic_write(target, "wb") as fh:
+            fh.write(buffer.getvalue())
+        crops.append(target)
+    return tuple(crops)
 
 
 def review_items(ws: Workspace, *, include_blank: bool = False) -> list[dict[str, Any]]:

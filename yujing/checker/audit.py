@@ -73,6 +73,10 @@ class _Context:
     )
     """With ``verify``: every known file is being hashed in worker processes while the checks
     run (results are waited for as each file is checked)."""
+    signature_notes: Mapping[str, str] = field(default_factory=dict)
+    """Per scanned file: what its signature check says beyond "no ink" (which blanks are
+    empty, who confirmed it) — the verdict itself is the file's ``signed``, which follows a
+    person's confirmation."""
 
 
 def audit(
@@ -111,7 +115,15 @@ def audit(
     ]
     if classes and not entries:
         raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
-    ctx = _Context(ws.root, term, as_of, list_day, verify, registry.file_facts())
+    ctx = _Context(
+        ws.root,
+        term,
+        as_of,
+        list_day,
+        verify,
+        registry.file_facts(),
+        signature_notes=_signature_notes(registry.signature_checks()),
+    )
     serials = {r.student_id: r for r in registry.serial_rows(term, active_only=True).values()}
     scans: dict[str, list[_Doc]] = {}
     for a in registry.archive_file_rows(term):
@@ -308,6 +320,21 @@ def _months_between(start: date, end: date) -> int:
     return months - (1 if end.day < start.day else 0)
 
 
+def _signature_notes(checks: Sequence[Any]) -> dict[str, str]:
+    """File → a note on its signature verdict: the empty blanks of a partly signed page, or
+    the person who confirmed it unsigned (later checks of a file replace earlier ones)."""
+    notes: dict[str, str] = {}
+    for check in checks:
+        if check.confirmed == "unsigned":
+            notes[check.file] = f"（{check.confirmed_by} 复核确认）"
+        elif check.confirmed is None and check.verdict == "partial":
+            empty = "、".join(a.label.rstrip("：:") for a in check.areas if not a.signed)
+            notes[check.file] = f"（部分签字处为空：{empty}）"
+        else:
+            notes.pop(check.file, None)
+    return notes
+
+
 def _check_requirement(
     who: _Who, req: Requirement, docs: Sequence[_Doc], ctx: _Context, issue_day: date | None
 ) -> tuple[RequirementStatus, list[Finding]]:
@@ -341,7 +368,8 @@ def _check_requirement(
     if req.signed:
         scanned = [d for d in found if d.part]
         if scanned and all(d.signed == 0 for d in scanned):
-            status, detail = "unsigned", "交回的材料上签字处没有笔迹"
+            note = ctx.signature_notes.get(scanned[-1].path, "")
+            status, detail = "unsigned", "交回的材料上签字处没有笔迹" + note
             findings.append(_finding(who, req, "unsigned", detail, path=scanned[-1].path))
     if due is not None and found[needed - 1].day > due:
         late_by = (found[needed - 1].day - due).days

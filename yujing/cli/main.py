@@ -547,12 +547,69 @@ def scan_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 
 @cli.command("review")
-@click.option("--all", "show_all", is_flag=True, help="也列出空白页。")
+@click.option(
+    "--all", "show_all", is_flag=True, help="也列出空白页；与 --signatures 同用时列出全部签字检查。"
+)
+@click.option(
+    "--signatures",
+    is_flag=True,
+    help="列出签字判定不确定的页，并把每个签字处的截图写入 review/signatures/。",
+)
+@click.option(
+    "--confirm",
+    nargs=2,
+    type=(int, click.Choice(["signed", "unsigned"])),
+    default=None,
+    metavar="ID signed|unsigned",
+    help="人工确认第 ID 条签字检查的结论：signed 已签字，unsigned 未签字（须同时给出 --who）。",
+)
+@click.option("--who", default="", help="复核人（如 辅导员 王颖），与 --confirm 同用。")
 @click.pass_context
 @handle_errors
-def review_cmd(ctx: click.Context, show_all: bool) -> None:
-    """列出待处理队列（review/）中的扫描页及原因。"""
+def review_cmd(
+    ctx: click.Context,
+    show_all: bool,
+    signatures: bool,
+    confirm: tuple[int, str] | None,
+    who: str,
+) -> None:
+    """列出待处理队列（review/）中的扫描页及原因；--signatures 列出待复核的签字判定。"""
+    from yujing.workspace import VERDICT_TEXT
+
     ws = open_workspace(ctx)
+    if confirm is not None:
+        record = ws.confirm_signature(confirm[0], confirm[1], who)
+        console.print(
+            f"已记录：第 {record.id} 条（{record.file} 第 {record.file_page} 页）由 {record.confirmed_by} "
+            f"确认为{VERDICT_TEXT[record.effective]}（机器判定：{VERDICT_TEXT[record.verdict]}）"
+        )
+        return
+    if signatures:
+        reviews = ws.signature_reviews(everything=show_all)
+        if not reviews:
+            console.print("没有待复核的签字判定。")
+            return
+        table = Table("序号", "文件", "页", "判定", "各签字处（新增笔迹占比）")
+        for review in reviews:
+            r = review.record
+            verdict = VERDICT_TEXT.get(r.effective, r.effective)
+            if r.confirmed:
+                verdict += f"（{r.confirmed_by} 确认）"
+            elif r.reason:
+                verdict += f"：{r.reason}"
+            areas = "；".join(
+                f"{a.label}{'有' if a.signed else '无'}笔迹 {a.ink:.1%}" for a in r.areas
+            )
+            table.add_row(str(r.id), r.file, str(r.file_page), verdict, areas)
+        console.print(table)
+        for review in reviews:
+            for crop in review.crops:
+                console.print(f"  第 {review.record.id} 条签字处截图：{crop}")
+        console.print(
+            "人工确认：yujing review --confirm 序号 signed|unsigned --who 复核人"
+            "（如 yujing review --confirm 3 signed --who 辅导员王颖）"
+        )
+        return
     items = ws.review_items(include_blank=show_all)
     if not items:
         console.print("待处理队列为空。")

@@ -36,6 +36,11 @@ A per-student template describes ONE student; the generator wraps the body in it
 ``qr``                dict part id → docxtpl ``InlineImage`` (``{{ qr.stub }}``, ``{{ qr.record }}``
                       …: the part ids of the form in ``yujing/forms/<policy>.toml``); one per part,
                       in the part's top-right corner. Suggested width ``Mm(22)``.
+``qr2``               dict part id → the part's second code (the same signed reference), drawn
+                      by the generator as a floating image at the page's bottom-left corner, in
+                      the margins (``{{ qr2.stub }}`` … placed once per part, e.g. right after
+                      ``{{ qr.stub }}``: it takes no room where it stands). A pen stroke or
+                      staple over one code leaves the other to file the page by.
 ``issue_date``        object with ``.year .month .day`` strings (blank strings leave room for
                       hand filling)
 ``counsellor_phone``  辅导员联系电话 (may be "")
@@ -102,6 +107,7 @@ STUDENT_CONTEXT: frozenset[str] = frozenset(
         "gpa",
         "serial",
         "qr",
+        "qr2",
         "issue_date",
         "counsellor_phone",
     }
@@ -133,6 +139,7 @@ SUMMARY_CONTEXT: frozenset[str] = frozenset(
         "rows",
         "serial",
         "qr",
+        "qr2",
         "copy",
     }
 )
@@ -141,8 +148,10 @@ SUMMARY_CONTEXT: frozenset[str] = frozenset(
 def field_names(summary: bool) -> frozenset[str]:
     """Every value a :class:`yujing.forms.FieldSpec` ``name`` may take (besides "")."""
     if summary:
-        return frozenset((SUMMARY_CONTEXT - {"rows", "qr"}) | {f"rows.{a}" for a in ROW_ATTRS})
-    plain = STUDENT_CONTEXT - {"student", "issue_date", "failed_courses", "qr"}
+        return frozenset(
+            (SUMMARY_CONTEXT - {"rows", "qr", "qr2"}) | {f"rows.{a}" for a in ROW_ATTRS}
+        )
+    plain = STUDENT_CONTEXT - {"student", "issue_date", "failed_courses", "qr", "qr2"}
     return frozenset(
         plain
         | {f"student.{a}" for a in STUDENT_ATTRS}

@@ -126,6 +126,16 @@ def student_context(
     # a form that lists the courses in a field of its own gets a reason that does not
     lists_courses = any(f.name == "failed_courses" for f in form.fields)
     failed_credits = format(sum((Decimal(c) for _, c in courses), Decimal(0)).normalize(), "f")
+
+    from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
+
+    page = page_size(tpl)
+    qr2 = {
+        part.id: CornerImage(
+            tpl, qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"), Mm(SECOND_QR_MM), page
+        )
+        for part in form.parts
+    }
     return {
         "school": school,
         "rules_title": rules_title,
@@ -158,6 +168,7 @@ def student_context(
         "gpa": "1.85",
         "serial": serial,
         "qr": qr,
+        "qr2": qr2,
         "issue_date": SimpleNamespace(year="2025", month="3", day="10"),
         "counsellor_phone": "0513-12345678",
     }
@@ -176,16 +187,16 @@ def summary_context(
     long: bool = False,
 ) -> dict[str, Any]:
     """A context for list/summary templates (``long``: 8 rows of long values)."""
-    qr = {}
+    qr: dict[str, Any] = {}
+    qr2: dict[str, Any] = {}
     if tpl is not None and form is not None:
-        qr = {
-            part.id: InlineImage(
-                tpl,
-                qr_png(f"YJ1-{form.policy.upper()}-{part.code}-{serial}"),
-                width=Mm(qr_width_mm),
-            )
-            for part in form.parts
-        }
+        from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
+
+        page = page_size(tpl)
+        for part in form.parts:
+            payload = f"YJ1-{form.policy.upper()}-{part.code}-{serial}"
+            qr[part.id] = InlineImage(tpl, qr_png(payload), width=Mm(qr_width_mm))
+            qr2[part.id] = CornerImage(tpl, qr_png(payload), Mm(SECOND_QR_MM), page)
     count = 8 if long else rows
     return {
         "school": school,
@@ -196,6 +207,7 @@ def summary_context(
         "term_label": "2024-2025学年第1学期",
         "serial": serial,
         "qr": qr,
+        "qr2": qr2,
         "copy": form.copies[0] if form is not None and form.copies else "",
         "rows": [
             SimpleNamespace(

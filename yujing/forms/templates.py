@@ -1,8 +1,8 @@
 """Checking a form's .docx template against the template contract (模板检查).
 
 Used by ``yujing pack check``: every tag parses, every name a template uses is one the
-generator supplies (:mod:`yujing.forms.contract`), per-student forms carry one QR code and one
-第 N 号 per part, and no tag was typed with full-width ｛｝％ (a Chinese input method's braces,
+generator supplies (:mod:`yujing.forms.contract`), per-student forms carry two QR codes
+(``qr`` and ``qr2``) and one 第 N 号 per part, and no tag was typed with full-width ｛｝％ (a Chinese input method's braces,
 which docxtpl does not see as tags).
 """
 
@@ -90,6 +90,15 @@ def check_template(form: FormSpec, level_names: Sequence[str] = ()) -> list[str]
                 problems.append(f"联「{part.title}」（{part.id}）没有二维码 {{{{ qr.{part.id} }}}}")
         for extra in sorted(used - {p.id for p in form.parts}):
             problems.append(f"qr.{extra}：表单目录中没有这一联")
+        second = set(re.findall(r"\bqr2\.(\w+)", joined))
+        for part in form.parts:
+            if part.id not in second:
+                problems.append(
+                    f"联「{part.title}」（{part.id}）没有第二个二维码 {{{{ qr2.{part.id} }}}}"
+                    "（印在页面左下角，一个二维码被笔画或订书钉遮住时靠它归档）"
+                )
+        for extra in sorted(second - {p.id for p in form.parts}):
+            problems.append(f"qr2.{extra}：表单目录中没有这一联")
         serials = joined.count("{{ serial }}")
         if serials < len(form.parts):
             problems.append(

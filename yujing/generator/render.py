@@ -16,7 +16,7 @@ file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,63 @@ from yujing.forms.contract import STUDENT_CONTEXT
 from yujing.qr import qr_png
 
 QR_WIDTH_MM = 22
+SECOND_QR_MM = 18.0
+"""Width of a part's second code (with its quiet zone; ≈ 0.55 mm a module)."""
+SECOND_QR_EDGE_MM = 4.0
+"""Distance of the second code's image from the page's left and bottom edges: its modules
+start ≈ 6 mm from the edges (inside any printer's reach) and end inside the 20 mm margins."""
 _W = nsdecls("w")
+
+
+class CornerImage(InlineImage):
+    """A part's second code (``{{ qr2.<part> }}``): the image drawn floating at the bottom-left
+    corner of the page it is anchored on, in the margins, behind nothing and around nothing
+    (``wrapNone``), so it moves no text whatever the template's layout."""
+
+    def __init__(self, tpl: Any, image_descriptor: Any, width: Any, page: tuple[int, int]) -> None:
+        super().__init__(tpl, image_descriptor, width=width)
+        self.page = page  # page width and height in EMU
+
+    def _insert_image(self) -> str:
+        inline = super()._insert_image()
+        return _anchored(inline, self.page)
+
+
+def _anchored(run_xml: str, page: tuple[int, int]) -> str:
+    """``run_xml`` (docxtpl's run with a ``wp:inline`` drawing) with the drawing turned into a
+    ``wp:anchor`` at ``SECOND_QR_EDGE_MM`` from the page's left and bottom edges."""
+    import re
+
+    match = re.search(r"<wp:inline([^>]*)>(.*)</wp:inline>", run_xml, re.S)
+    if match is None:  # not what docxtpl makes: leave the image inline
+        return run_xml
+    namespaces = " ".join(re.findall(r'xmlns:\w+="[^"]*"', match.group(1)))
+    body = match.group(2)
+    extent = re.search(r'<wp:extent cx="(\d+)" cy="(\d+)"\s*/>', body)
+    height = int(extent.group(2)) if extent else int(Mm(SECOND_QR_MM))
+    edge = int(Mm(SECOND_QR_EDGE_MM))
+    x, y = edge, page[1] - edge - height
+    body = re.sub(r"<wp:effectExtent[^>]*/>", "", body)
+    head, graphic = body.split("<wp:docPr", 1) if "<wp:docPr" in body else (body, "")
+    anchor = (
+        f'<wp:anchor {namespaces} distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+        'relativeHeight="251659264" behindDoc="0" locked="1" layoutInCell="0" '
+        'allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="page"><wp:posOffset>{x}</wp:posOffset></wp:positionH>'
+        f'<wp:positionV relativeFrom="page"><wp:posOffset>{y}</wp:posOffset></wp:positionV>'
+        f'{head.strip()}<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+        f"{'<wp:docPr' + graphic if graphic else ''}</wp:anchor>"
+    )
+    return run_xml[: match.start()] + anchor + run_xml[match.end() :]
+
+
+def page_size(tpl: DocxTemplate) -> tuple[int, int]:
+    """The template's page width and height in EMU (A4 when the template does not say)."""
+    tpl.init_docx(reload=False)
+    section = tpl.docx.sections[0]
+    width = section.page_width or Mm(210)
+    height = section.page_height or Mm(297)
+    return int(width), int(height)
 
 
 @dataclass(frozen=True)
@@ -98,11 +154,17 @@ def render_chunk(template: Path, docs: Sequence[StudentDoc], out: Path) -> Path:
         tpl = _BatchTemplate(str(template))
         wrap_in_loop(tpl)
         contexts = []
+        page = page_size(tpl)
         for doc in docs:
             ctx = dict(doc.context)
+            pngs = {part: qr_png(payload) for part, payload in doc.qr.items()}
             ctx["qr"] = {
-                part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
-                for part, payload in doc.qr.items()
+                part: InlineImage(tpl, _stream(png), width=Mm(QR_WIDTH_MM))
+                for part, png in pngs.items()
+            }
+            ctx["qr2"] = {
+                part: CornerImage(tpl, _stream(png), Mm(SECOND_QR_MM), page)
+                for part, png in pngs.items()
             }
             contexts.append(ctx)
         tpl.render({"docs": contexts}, autoescape=True)
@@ -126,12 +188,10 @@ def render_lists(
         tpl = _BatchTemplate(str(template))
         wrap_in_loop(tpl, SUMMARY_CONTEXT)
         docs = []
+        page = page_size(tpl)
         for context, qr in contexts:
             ctx = {name: "" for name in SUMMARY_CONTEXT} | dict(context)
-            ctx["qr"] = {
-                part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
-                for part, payload in qr.items()
-            }
+            ctx["qr"], ctx["qr2"] = _both_codes(tpl, qr, page)
             docs.append(ctx)
         tpl.render({"docs": docs}, autoescape=True)
     except TemplateError as exc:
@@ -148,10 +208,7 @@ def render_single(template: Path, context: dict[str, Any], qr: dict[str, str], o
     try:
         tpl = _BatchTemplate(str(template))
         ctx = dict(context)
-        ctx["qr"] = {
-            part: InlineImage(tpl, _stream(qr_png(payload)), width=Mm(QR_WIDTH_MM))
-            for part, payload in qr.items()
-        }
+        ctx["qr"], ctx["qr2"] = _both_codes(tpl, qr, page_size(tpl))
         tpl.render(ctx, autoescape=True)
     except TemplateError as exc:
         raise OutputError(
@@ -160,6 +217,20 @@ def render_single(template: Path, context: dict[str, Any], qr: dict[str, str], o
     with atomic_write(out, "wb") as fh:
         tpl.save(fh)
     return out
+
+
+def _both_codes(
+    tpl: Any, qr: Mapping[str, str], page: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A part's code (top right) and its second code (bottom-left corner), by part id."""
+    pngs = {part: qr_png(payload) for part, payload in qr.items()}
+    first = {
+        part: InlineImage(tpl, _stream(png), width=Mm(QR_WIDTH_MM)) for part, png in pngs.items()
+    }
+    second = {
+        part: CornerImage(tpl, _stream(png), Mm(SECOND_QR_MM), page) for part, png in pngs.items()
+    }
+    return first, second
 
 
 def _stream(png: bytes) -> Any:
