@@ -16,6 +16,7 @@ import zxingcpp
 from click.testing import CliRunner
 from conftest import TERM, sample_workspace
 from PIL import Image
+from sysparts import requires
 
 from yujing.archive.intake import ingest
 from yujing.archive.records import attach, record, transcripts
@@ -25,14 +26,10 @@ from yujing.cli.main import cli
 from yujing.errors import InputError
 from yujing.forms import part_by_code
 from yujing.generator.batch import issue
-from yujing.generator.pdf import find_converter
 from yujing.qr import load_or_create_secret, verify
 from yujing.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(
-    find_converter() is None or shutil.which("pdftoppm") is None,
-    reason="needs LibreOffice and poppler to print the batch that is scanned back",
-)
+pytestmark = requires("soffice", "poppler")  # to print the batch that is scanned back
 TODAY = date.today()
 LATER = TODAY + timedelta(days=45)  # past every 30-day deadline
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import random
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import zxingcpp
 from conftest import TERM, sample_workspace
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageStat
 from pypdf import PdfReader, PdfWriter
+from sysparts import requires
 
 from yujing.archive.reader import (
     SUPPORTED_SUFFIXES,
@@ -42,14 +42,10 @@ from yujing.archive.reader import (
 )
 from yujing.errors import UnreadableFileError
 from yujing.generator.batch import issue
-from yujing.generator.pdf import find_converter
 from yujing.qr import load_or_create_secret, qr_png, verify
 
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-pytestmark = [
-    pytest.mark.skipif(find_converter() is None, reason="LibreOffice (soffice) is not installed"),
-    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed"),
-]
+pytestmark = requires("soffice", "poppler")
 
 
 @dataclass(frozen=True)
