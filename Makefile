@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install system-deps demo-deps demo test lint bench clean
+.NOTPARALLEL:  # the system parts (python3-venv among them) before .venv
+
 
 install: $(STAMP)
 
@@ -14,17 +16,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: install
+# LibreOffice, fonts, poppler, Chromium …: installed with apt-get where this is root (or has
+# passwordless sudo) on Debian/Ubuntu; elsewhere it says what is missing and how to install it.
+system-deps:
+	$(PYTHON) scripts/system_deps.py
+
+demo-deps:
+	$(PYTHON) scripts/system_deps.py --for demo
+
+demo: demo-deps install
 	bash demo/run.sh
 
-test: install
+test: system-deps install
 	$(BIN)/python -m pytest
-	$(BIN)/ruff check yujing tests bench demo
-	$(BIN)/mypy yujing
+	$(BIN)/ruff check yujing tests bench demo scripts
+	$(BIN)/mypy yujing scripts
 
 lint: install
-	$(BIN)/ruff check yujing tests bench demo
-	$(BIN)/mypy yujing
+	$(BIN)/ruff check yujing tests bench demo scripts
+	$(BIN)/mypy yujing scripts
 
 bench: install
 	$(BIN)/python bench/bench_assess.py

@@ -158,6 +158,7 @@ def test_every_reason_says_how_to_install() -> None:
         assert "python3 scripts/system_deps.py" in reason and part.debian in reason
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a PATH of symlinks to the POSIX shell tools")
 def test_the_real_markers_fail_a_run_without_the_system_parts(tmp_path: Path) -> None:
     """tests/test_pdf.py run where nothing outside Python is on PATH: its LibreOffice, poppler
     and font tests skip under their parts, and the run fails."""
