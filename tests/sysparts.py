@@ -163,7 +163,9 @@ requires_chromedriver = requires("chromium", "chromedriver")
 
 
 _TAGGED = re.compile(r"\[缺少系统组件:([a-z,]+)\]")
-_ABSENT = re.compile(r"not installed|missing|not found|未安装|未找到|缺少", re.IGNORECASE)
+_ABSENT = re.compile(
+    r"not installed|missing|not found|\bneeds?\b|\brequires?\b|未安装|未找到|缺少|需要", re.IGNORECASE
+)
 _GUESS = {
     "soffice": re.compile(r"libreoffice|soffice", re.IGNORECASE),
     "poppler": re.compile(r"poppler|pdftoppm|pdffonts", re.IGNORECASE),
