@@ -7,6 +7,13 @@ Y=.venv/bin/yujing
 WS=demo-workspace
 DATA=demo/data
 
+# `make demo` has installed what it could; say now, not at the end, what this run leaves out.
+if ! missing=$(.venv/bin/python scripts/system_deps.py --check --for demo); then
+  printf '%s\n' "$missing"
+  echo "本次演示将跳过需要这些组件的部分：没有 LibreOffice 只生成 Word 文件（不生成 PDF），没有 poppler 不模拟扫描归档。"
+  echo "This run leaves out what needs them: without LibreOffice only .docx files (no PDF), without poppler no scan intake."
+fi
+
 rm -rf "$WS"
 export COLUMNS="${COLUMNS:-130}"
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }

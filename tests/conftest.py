@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sysparts import SkipSummary
 
 from yujing.model import Term
 from yujing.workspace import Workspace
@@ -15,6 +16,12 @@ ROSTER_XLSX = SAMPLES / "anshan_class_roster.xlsx"
 BAD_ROWS = SAMPLES / "grades_with_bad_rows.csv"
 PREV_TERM = Term.parse("2023-2024-2")
 TERM = Term.parse("2024-2025-1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The skip summary (tests/sysparts.py): at the end of the run, which tests were skipped
+    for which missing system part; the run fails for such skips unless YUJING_ALLOW_SKIPS=1."""
+    config.pluginmanager.register(SkipSummary(), "yujing-skip-summary")
 
 
 @pytest.fixture

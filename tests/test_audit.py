@@ -15,6 +15,7 @@ import zxingcpp
 from click.testing import CliRunner
 from conftest import TERM, sample_workspace
 from PIL import Image
+from sysparts import requires
 
 from yujing.archive.intake import confirm_signature, ingest
 from yujing.archive.reader import render_pdf_page
@@ -25,14 +26,11 @@ from yujing.cli.main import cli
 from yujing.errors import InputError
 from yujing.forms import COVER_CODE, part_by_code
 from yujing.generator.batch import issue
-from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
 from yujing.qr import load_secret, verify
 from yujing.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(
-    find_converter() is None, reason="needs LibreOffice to print the batch that is scanned back"
-)
+pytestmark = requires("soffice")  # to print the batch that is scanned back
 TODAY = date.today()
 LATER = TODAY + timedelta(days=45)  # past every 30-day deadline
 

@@ -4,9 +4,8 @@ yujing.checker.xlsx (the workbook).
 The page is looked at as a person would see it, in headless Chromium: ``--dump-dom`` gives the
 DOM after the page's script ran (the URL hash sets the filters: ``#filter=…``,
 ``#only-problems``, ``#problem=…``, ``#class=…``), ``--screenshot`` and ``--print-to-pdf``
-render it. Those tests carry ``requires_chromium`` and skip, with the reason, when Chromium is
-not installed; while apt/dpkg is still installing it they wait for it (up to
-``YUJING_CHROMIUM_WAIT`` seconds, 180 by default).
+render it. Those tests carry ``requires_chromium`` (tests/sysparts.py) and skip, with the
+reason, when Chromium is not installed — which fails the run unless YUJING_ALLOW_SKIPS=1.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,7 @@ from urllib.parse import quote
 import lxml.html
 import openpyxl
 import pytest
+from sysparts import chromium_path, requires_chromium, skip_missing
 
 from yujing.checker.html import render_html, status_class, write_html
 from yujing.checker.model import (
@@ -408,59 +407,26 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _chromium_path() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-def _installing() -> bool:
-    """Whether apt or dpkg is running (Chromium may be on its way)."""
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() in {"apt", "apt-get", "dpkg", "aptitude"}:
-                return True
-        except OSError:
-            continue
-    return False
-
-
 Dom = Callable[..., lxml.html.HtmlElement]
-
-requires_chromium = pytest.mark.skipif(
-    _chromium_path() is None and not _installing(),
-    reason="Chromium is not installed (apt-get install chromium): the HTML report is "
-    "looked at in headless Chromium",
-)
 
 
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The Chromium binary, once it is there and can load a page."""
-    deadline = time.monotonic() + float(os.environ.get("YUJING_CHROMIUM_WAIT", "180"))
-    while (binary := _chromium_path()) is None:
-        if time.monotonic() > deadline or not _installing():
-            pytest.skip("Chromium did not appear at /usr/bin/chromium")
-        time.sleep(3)
+    """The Chromium binary, once it has loaded a page."""
+    binary = chromium_path()
+    if binary is None:
+        skip_missing("chromium")
     probe = tmp_path_factory.mktemp("probe") / "p.html"
     probe.write_text("<p>ok</p>", encoding="utf-8")
-    why = ""
-    for _ in range(10):  # a package still being unpacked may not start yet
-        try:
-            proc = _run(
-                binary, tmp_path_factory.mktemp("ud"), ["--dump-dom", probe.as_uri()], timeout=30
-            )
-        except subprocess.TimeoutExpired:
-            why = "no answer within 30 s"
-        else:
-            if "<p>ok</p>" in proc.stdout:
-                return binary
-            why = proc.stderr[-500:]
-        if time.monotonic() > deadline or not _installing():
-            break
-        time.sleep(3)
-    pytest.skip(f"Chromium ({binary}) does not load a page: {why}")
+    try:
+        proc = _run(binary, tmp_path_factory.mktemp("ud"), ["--dump-dom", probe.as_uri()])
+    except subprocess.TimeoutExpired:
+        why = "no answer within 60 s"
+    else:
+        if "<p>ok</p>" in proc.stdout:
+            return binary
+        why = proc.stderr[-500:]
+    skip_missing("chromium", f"Chromium ({binary}) does not load a page: {why}")
 
 
 def _run(

@@ -18,6 +18,7 @@ import zxingcpp
 from click.testing import CliRunner
 from conftest import TERM, sample_workspace
 from PIL import Image, ImageDraw
+from sysparts import requires
 
 from yujing.archive import intake
 from yujing.archive.intake import BLANK, FILED, NO_CODE, REVIEW, VOIDED, assign, ingest
@@ -27,14 +28,11 @@ from yujing.cli.main import cli
 from yujing.errors import InputError
 from yujing.forms import COVER_CODE, part_by_code
 from yujing.generator.batch import issue, void
-from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
 from yujing.qr import PartRef, Rejection, load_secret, make_payload, qr_png, verify
 from yujing.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(
-    find_converter() is None, reason="needs LibreOffice to print the batch that is scanned back"
-)
+pytestmark = requires("soffice")  # to print the batch that is scanned back
 DPI = 200
 
 

@@ -3,7 +3,6 @@ archive copies, re-runs, voids, concurrent runs, a crash mid-batch, no LibreOffi
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import zxingcpp
 from conftest import TERM
 from docx import Document
 from PIL import Image
+from sysparts import requires_poppler, requires_soffice
 
 from yujing.errors import InputError, ListStateError
 from yujing.files import sha256_file
@@ -25,8 +25,8 @@ from yujing.qr import format_serial, load_secret, verify
 from yujing.workspace import Workspace
 
 CONVERTER = find_converter()
-needs_pdf = pytest.mark.skipif(CONVERTER is None, reason="LibreOffice (soffice) is not installed")
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler missing")
+needs_pdf = requires_soffice
+needs_poppler = requires_poppler
 WARNED = {"2023010101", "2023010103", "2023010104", "2023010107", "2023010108"}
 
 

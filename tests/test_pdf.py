@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 from docx.oxml.ns import qn
+from sysparts import requires_fonts, requires_poppler, requires_soffice, skip_missing
 
 from yujing.errors import OutputError
 from yujing.generator import pdf
@@ -34,11 +35,7 @@ from yujing.generator.pdf import (
 from yujing.institutions import find_pack
 
 CONVERTER = find_converter()
-requires_lo = pytest.mark.skipif(
-    CONVERTER is None,
-    reason="LibreOffice (soffice) is not installed: "
-    "apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai",
-)
+requires_lo = requires_soffice
 
 SONG_TEXT = "宋体正文学业预警通知书"
 HEI_TEXT = "黑体标题学业预警"
@@ -179,7 +176,8 @@ def test_find_converter_uses_yujing_soffice(
     assert found.version == "LibreOffice 9.9.9.9 test"
 
 
-@pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig (fc-match) not installed")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fonts.conf is used on Linux only")
+@requires_fonts
 @pytest.mark.parametrize(
     ("family", "expected"),
     [
@@ -203,11 +201,6 @@ def test_find_converter_uses_yujing_soffice(
     ],
 )
 def test_fontconfig_aliases(family: str, expected: str) -> None:
-    available = subprocess.run(
-        ["fc-list", ":", "family"], capture_output=True, text=True, check=True
-    ).stdout
-    if expected not in available:
-        pytest.skip(f"font {expected} not installed")
     env = dict(os.environ, FONTCONFIG_FILE=str(FONTS_CONF))
     out = subprocess.run(
         ["fc-match", "-f", "%{family}", family], capture_output=True, text=True, env=env, check=True
@@ -356,7 +349,7 @@ def test_timeout_kills_the_call_and_cleans_up(
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """song.docx (1 page, 宋体), hei.docx (2 pages, 黑体), mixed.docx (3 pages, both)."""
     if CONVERTER is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+        skip_missing("soffice")
     src = tmp_path_factory.mktemp("docx")
     files = [
         make_docx(src / "song.docx", 1, ("宋体",), "S"),
@@ -388,7 +381,7 @@ def test_convert_three_files_in_two_processes(converted: dict[str, object]) -> N
 
 
 @requires_lo
-@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) missing")
+@requires_poppler
 def test_song_prints_serif_and_hei_prints_sans(converted: dict[str, object]) -> None:
     pdfs = converted["pdfs"]
     assert isinstance(pdfs, list)
@@ -476,7 +469,7 @@ def test_timeout_raises_and_cleans_up(tmp_path: Path) -> None:
 
 
 @requires_lo
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+@requires_poppler
 def test_anshan_notice_two_pages_and_readable_qr(tmp_path: Path) -> None:
     assert CONVERTER is not None
     zxingcpp = pytest.importorskip("zxingcpp")

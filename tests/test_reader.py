@@ -27,6 +27,7 @@ import zxingcpp
 from conftest import TERM, sample_workspace
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageStat
 from pypdf import PdfReader, PdfWriter
+from sysparts import requires
 
 from yujing.archive.reader import (
     SUPPORTED_SUFFIXES,
@@ -41,13 +42,10 @@ from yujing.archive.reader import (
 )
 from yujing.errors import UnreadableFileError
 from yujing.generator.batch import issue
-from yujing.generator.pdf import find_converter
 from yujing.qr import load_secret, make_payload, qr_png, verify
 
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-pytestmark = pytest.mark.skipif(
-    find_converter() is None, reason="LibreOffice (soffice) is not installed"
-)
+pytestmark = requires("soffice")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +15,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from PIL import Image
+from sysparts import requires
 
 from yujing.errors import ListStateError
 from yujing.reports import term as reports
@@ -423,13 +423,12 @@ def test_two_level_policies_render(
 # ------------------------------------------------------------------------------ rendering
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+@requires("soffice", "poppler")
 def test_a_report_renders_with_libreoffice(assessed: Workspace, tmp_path: Path) -> None:
     from yujing.generator.pdf import convert_to_pdf, find_converter
 
     converter = find_converter()
-    if converter is None:
-        pytest.skip("LibreOffice not installed")
+    assert converter is not None
     paths = write_term_reports(assessed, TERM, tmp_path / "out")
     (pdf,) = convert_to_pdf(converter, [paths[2]], tmp_path / "pdf", processes=1)
     subprocess.run(
