@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sysparts import requires
 
 from tests.pdflines import page_chars, page_text
 from tests.scanlib import make_pdf
@@ -26,7 +27,7 @@ from yujing.model import Term
 from yujing.workspace import Workspace
 
 CONVERTER = find_converter()
-pytestmark = pytest.mark.skipif(CONVERTER is None, reason="LibreOffice is not installed")
+pytestmark = requires("soffice")
 TERM = Term.parse("2024-2025-1")
 POLICIES = ("anshan", "xinglin", "lanzhou-life", "beihai", "njmec-mech")
 ADDRESS = "示例省示例市大学路1号 学生工作办公室（邮编 100000）"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sysparts import requires
 
 from tests.pdflines import page_chars, page_text, problems, template_labels
 from yujing.forms.sample import LONG_COURSES, LONG_STUDENT, render
@@ -15,7 +16,7 @@ from yujing.generator.pdf import convert_to_pdf, find_converter
 from yujing.institutions import builtin_packs
 
 CONVERTER = find_converter()
-pytestmark = pytest.mark.skipif(CONVERTER is None, reason="LibreOffice is not installed")
+pytestmark = requires("soffice")
 
 # Values checked wherever they are printed; course names only where a piece would be a line of
 # its own (inside the flowing 预警原因 sentence a line may end anywhere).

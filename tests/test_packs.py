@@ -16,7 +16,6 @@ from sysparts import requires_soffice
 
 from yujing.cli.main import cli
 from yujing.errors import PackError
-from yujing.generator.pdf import find_converter
 from yujing.institutions import (
     PACKS_DIR,
     builtin_names,
@@ -26,9 +25,6 @@ from yujing.institutions import (
     new_pack,
 )
 
-requires_soffice = pytest.mark.skipif(
-    find_converter() is None, reason="LibreOffice (soffice) is not installed"
-)
 YUJING = Path(__file__).resolve().parents[1] / "yujing"
 MY_SCHOOL = "示范理工大学机电学院"
 MY_RULES = "《示范理工大学学生学业预警与帮扶办法》"

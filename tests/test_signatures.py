@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import scanlib
 from PIL import Image, ImageDraw
+from sysparts import requires
 
 from yujing.archive.reader import render_pdf_page, scan_page
 from yujing.archive.signature import (
@@ -40,7 +41,7 @@ from yujing.archive.signature import (
 from yujing.generator.pdf import convert_to_pdf, find_converter
 from yujing.qr import make_payload, verify
 
-pytestmark = pytest.mark.skipif(find_converter() is None, reason="LibreOffice is not installed")
+pytestmark = requires("soffice")
 
 SECRET = b"signature-test-secret-0123456789"
 DPI = 200
