@@ -16,41 +16,31 @@ list → print batches → scan intake and records → audit → term reports).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import os
-import re
-import secrets
 import shutil
-import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from yujing.accounts import ADVISER_ROLES, ROLES
 from yujing.archive.intake import BLANK, FILED, REVIEW
 from yujing.archive.signature import VERDICT_TEXT
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import (
-    AccessDeniedError,
-    AccountError,
     InputError,
     ListStateError,
-    LoginThrottledError,
     PolicyError,
-    TokenError,
     WorkspaceError,
-    YujingError,
 )
 from yujing.files import atomic_write, bulk, sha256_file
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
+from yujing.jobs import JOB_KINDS
 from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
@@ -80,17 +70,23 @@ from yujing.warnlist import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from yujing.archive.access import FolderFile
     from yujing.archive.intake import IntakeResult, PageOutcome, SignatureReview
     from yujing.archive.records import Filed
+    from yujing.checker.due import StudentDue
     from yujing.checker.model import AuditReport
     from yujing.forms import FormSpec
     from yujing.generator.batch import BatchResult
     from yujing.reports import TermSummary
+    from yujing.warnlist.review import ApprovalState, CheckView, Slip
 
 __all__ = [
+    "ADVISER_ROLES",
     "BLANK",
     "FILED",
+    "JOB_KINDS",
     "REVIEW",
+    "ROLES",
     "VERDICT_TEXT",
     "ImportReport",
     "ListReport",
@@ -296,7 +292,9 @@ class Workspace:
         if "pack" in self.config:
             folder = self.root / str(self.config["pack"])
             if not (folder / "policy.toml").is_file():
-                raise WorkspaceError(f"工作区的院校包 {folder} 不存在或缺少 policy.toml（见 {CONFIG_NAME}）。")
+                raise WorkspaceError(
+                    f"工作区的院校包 {folder} 不存在或缺少 policy.toml（见 {CONFIG_NAME}）。"
+                )
             return Pack(folder)
         path = self.root / str(self.config.get("policy", POLICY_COPY))
         if not path.exists():
@@ -746,7 +744,6 @@ class Workspace:
             status="已冻结" if saved.frozen else "草稿",
         )
 
-
     # == the web console's calls (issue #13): accounts, whose students, what is due, the
     # reviewer's approval, student check links, uploads, background jobs ==
 
@@ -771,373 +768,141 @@ class Workspace:
         roster_name: str = "",
         classes: Sequence[str] = (),
     ) -> UserRow:
-        name = name.strip()
-        if not name or any(c in name for c in "/\\\n\r\t<>\"'"):
-            raise AccountError("账号名不能为空，也不能含有 / \\ < > 引号或换行。")
-        if role not in ROLES:
-            raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一。")
-        if self.registry.user(name) is not None:
-            raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
-        if role in ADVISER_ROLES and not roster_name and not classes:
-            raise AccountError(
-                f"{ROLES[role]}账号须用 --counsellor 给出名单中的姓名，或用 --class 给出所带班级。"
-            )
-        _check_password(password)
-        registry = self.registry
-        with registry.transaction():
-            registry.save_user(
-                {
-                    "name": name,
-                    "role": role,
-                    "roster_name": roster_name.strip(),
-                    "classes": "\n".join(c.strip() for c in classes if c.strip()),
-                    "password_hash": _hasher().hash(password),
-                    "disabled": 0,
-                    "created_at": _now_text(),
-                }
-            )
-            registry.log("user-add", f"{name}（{ROLES[role]}）")
-        user = registry.user(name)
-        assert user is not None
-        return user
+        from yujing.accounts import add_user
+
+        return add_user(
+            self, name, role=role, password=password, roster_name=roster_name, classes=classes
+        )
 
     def set_password(self, name: str, password: str) -> None:
-        registry = self.registry
-        if registry.user(name) is None:
-            raise AccountError(f"没有账号 {name}。")
-        _check_password(password)
-        with registry.transaction():
-            registry.save_user({"name": name, "password_hash": _hasher().hash(password)})
-            registry.delete_sessions(user=name)
-            registry.log("user-passwd", name)
+        from yujing.accounts import set_password
+
+        return set_password(self, name, password)
 
     def disable_user(self, name: str) -> None:
-        registry = self.registry
-        if registry.user(name) is None:
-            raise AccountError(f"没有账号 {name}。")
-        with registry.transaction():
-            registry.save_user({"name": name, "disabled": 1})
-            registry.delete_sessions(user=name)
-            registry.log("user-disable", name)
+        from yujing.accounts import disable_user
+
+        return disable_user(self, name)
 
     def users(self) -> list[UserRow]:
-        return self.registry.users()
+        from yujing.accounts import users
+
+        return users(self)
 
     def authenticate(self, name: str, password: str, ip: str = "") -> UserRow:
         """Check a sign-in; after LOGIN_MAX_FAILURES failures in LOGIN_WINDOW for the account
         or the address, refuse until the window has passed (登录限流)."""
-        from argon2.exceptions import InvalidHashError, VerificationError
+        from yujing.accounts import authenticate
 
-        registry = self.registry
-        since = (datetime.now() - LOGIN_WINDOW).isoformat(timespec="seconds")
-        if registry.failed_logins_since(name, ip, since) >= LOGIN_MAX_FAILURES:
-            registry.add_login_attempt(name, ip, False)
-            registry.log("login-throttled", f"{name} {ip}")
-            raise LoginThrottledError(
-                f"登录失败次数过多，请 {int(LOGIN_WINDOW.total_seconds() // 60)} 分钟后再试。"
-            )
-        user = registry.user(name)
-        stored = registry.password_hash(name)
-        ok = False
-        if user is not None and stored and not user.disabled:
-            try:
-                ok = _hasher().verify(stored, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        else:
-            _hasher().hash(password)  # the same work, so a missing name is not faster
-        registry.add_login_attempt(name, ip, ok)
-        if not ok or user is None:
-            registry.log("login-failed", f"{name} {ip}")
-            raise AccountError("账号或密码不对，或账号已停用。")
-        return user
+        return authenticate(self, name, password, ip)
 
     def open_session(self, name: str) -> tuple[str, str]:
         """A new session for ``name``: (cookie value, CSRF token); only a hash is stored."""
-        cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        expires = (datetime.now() + timedelta(hours=SESSION_HOURS)).isoformat(timespec="seconds")
-        registry = self.registry
-        with registry.transaction():
-            registry.add_session(_digest(cookie), name, csrf, expires)
-            registry.log("login", name)
-        return cookie, csrf
+        from yujing.accounts import open_session
+
+        return open_session(self, name)
 
     def session_user(self, cookie: str) -> tuple[UserRow, SessionRow] | None:
-        if not cookie:
-            return None
-        session = self.registry.session(_digest(cookie))
-        if session is None:
-            return None
-        user = self.registry.user(session.user)
-        return (user, session) if user is not None and not user.disabled else None
+        from yujing.accounts import session_user
+
+        return session_user(self, cookie)
 
     def close_session(self, cookie: str) -> None:
-        with self.registry.transaction():
-            self.registry.delete_sessions(digest=_digest(cookie))
+        from yujing.accounts import close_session
+
+        return close_session(self, cookie)
 
     # -- whose students (名下学生) ----------------------------------------------------------
 
     def students_of(self, user: UserRow) -> set[str] | None:
         """The 学号 an adviser may see (None: every student, for the other roles)."""
-        if user.role not in ADVISER_ROLES:
-            return None
-        name = user.roster_name
-        return self.registry.students_of(
-            counsellor=name if user.role == "counsellor" else "",
-            class_teacher=name if user.role == "class-teacher" else "",
-            classes=user.classes,
-        )
+        from yujing.accounts import students_of
+
+        return students_of(self, user)
 
     def check_student(self, user: UserRow, student_id: str, what: str = "") -> None:
         """Refuse (and log) an adviser asking for a student who is not theirs."""
-        allowed = self.students_of(user)
-        if allowed is None or student_id in allowed:
-            return
-        with self.registry.transaction():
-            self.registry.log(
-                "access-denied", f"{user.name}：{what or '学生档案'}", student_id=student_id
-            )
-        raise AccessDeniedError(f"学号 {student_id} 不是您名下的学生，无权查看或操作。")
+        from yujing.accounts import check_student
+
+        return check_student(self, user, student_id, what)
 
     def deny(self, user: UserRow, what: str) -> None:
-        with self.registry.transaction():
-            self.registry.log("access-denied", f"{user.name}（{user.role}）：{what}")
+        from yujing.accounts import deny
+
+        return deny(self, user, what)
 
     def student_folder_files(self, student_id: str) -> list[FolderFile]:
         """Every file in the student's folder (一生一档), each with an opaque id."""
-        from yujing.archive import student_folder
+        from yujing.archive.access import student_folder_files
 
-        row = self.registry.student(student_id)
-        if row is None:
-            raise InputError(f"学生名单中没有学号 {student_id}。")
-        folder = student_folder(self.archive_dir, student_id, row["name"] or "")
-        out: list[FolderFile] = []
-        if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                rel = str(path.relative_to(self.root))
-                term = path.parent.name if path.parent != folder else ""
-                out.append(FolderFile(_digest(rel)[:20], rel, path.name, term, path.stat().st_size))
-        return out
+        return student_folder_files(self, student_id)
 
     def student_folder_file(self, student_id: str, fid: str) -> Path:
-        for f in self.student_folder_files(student_id):
-            if f.fid == fid:
-                return self.root / f.relative
-        raise InputError("档案中没有这个文件（可能已被移动）。")
+        from yujing.archive.access import student_folder_file
 
-    def due_for(
-        self, user: UserRow, term: Term, *, as_of: date | None = None
-    ) -> list[StudentDue]:
+        return student_folder_file(self, student_id, fid)
+
+    def due_for(self, user: UserRow, term: Term, *, as_of: date | None = None) -> list[StudentDue]:
         """The adviser's warned students of ``term`` and what is due for each (待办), from
-        the completeness audit: missing, pending with deadline and days left, overdue.
+        the completeness audit: missing, pending with deadline and days left, overdue."""
+        from yujing.checker.due import due_for
 
-        The result is kept per workspace object until the registry changes (any event,
-        archived file or record) or the day turns; a file altered on disk behind yujing's
-        back shows here after the next change, and at once in the audit itself."""
-        from yujing.checker.audit import audit
-
-        allowed = self.students_of(user)
-        if self.registry.list_head(term) is None:
-            raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
-        mine = [
-            sid
-            for sid in self.registry.warned_ids(term)
-            if allowed is None or sid in allowed
-        ]
-        if not mine:
-            return []
-        key = (str(term), tuple(mine), as_of or date.today(), self.registry.change_mark())
-        cache: dict[tuple[Any, ...], list[StudentDue]] = self.__dict__.setdefault("_due_cache", {})
-        if key in cache:
-            return cache[key]
-        report = audit(self, term, students=mine, as_of=as_of)
-        today = as_of or date.today()
-        out: list[StudentDue] = []
-        for s in report.students:
-            items: list[DueItem] = []
-            for st in s.statuses:
-                if st.status in ("ok", "n/a"):
-                    continue
-                due = next((f.due for f in s.findings if f.requirement == st.requirement), "")
-                if not due:
-                    m = _DATE_RE.search(st.detail)
-                    due = m.group(1) if m else ""
-                left = (date.fromisoformat(due) - today).days if due else None
-                items.append(DueItem(st.title, st.status, st.status_text, st.detail, due, left))
-            out.append(StudentDue(s.student_id, s.name, s.class_name, s.level, tuple(items)))
-        if len(cache) > 32:
-            cache.clear()
-        cache[key] = out
-        return out
+        return due_for(self, user, term, as_of=as_of)
 
     # -- the reviewer's approval (审核) ------------------------------------------------------
 
     def approval(self, term: Term) -> ApprovalState:
-        rows = self.registry.approvals(term)
-        head = self.registry.list_head(term)
-        if not rows:
-            return ApprovalState("", "", "", "", False)
-        last = rows[-1]
-        current = head is not None and last["list_updated_at"] == (head["updated_at"] or "")
-        return ApprovalState(
-            last["decision"], last["comment"] or "", last["account"] or "", last["at"], current
-        )
+        from yujing.warnlist.review import approval
+
+        return approval(self, term)
 
     def decide_list(
         self, term: Term, *, approve: bool, comment: str, account: str
     ) -> ApprovalState:
         """The reviewer approves the draft list, or sends it back with a comment."""
-        saved = self.saved(term)
-        if saved.frozen:
-            raise ListStateError(f"{term} 的名单已冻结，无需再审核。")
-        if not approve and not comment.strip():
-            raise InputError("退回名单时请写明意见。")
-        head = self.registry.list_head(term) or {}
-        decision = "approved" if approve else "returned"
-        registry = self.registry
-        with registry.transaction():
-            registry.add_approval(
-                {
-                    "term": str(term),
-                    "decision": decision,
-                    "comment": comment.strip(),
-                    "account": account,
-                    "list_updated_at": head.get("updated_at") or "",
-                }
-            )
-            registry.log(
-                "approve" if approve else "send-back",
-                comment.strip() or "同意",
-                term=str(term),
-            )
-        return self.approval(term)
+        from yujing.warnlist.review import decide_list
+
+        return decide_list(self, term, approve=approve, comment=comment, account=account)
 
     def check_freeze_allowed(self, term: Term) -> None:
         """Where the policy says so (freeze_needs_approval), the reviewer must have approved
         the current draft before it is frozen."""
-        if not self.policy.freeze_needs_approval:
-            return
-        state = self.approval(term)
-        if not state.approved:
-            why = (
-                f"审核人已退回：{state.comment}"
-                if state.decision == "returned" and state.current
-                else "名单在审核后又重新评估过，须重新审核"
-                if state.decision and not state.current
-                else "名单尚未经审核"
-            )
-            raise ListStateError(f"{term} 的名单须经审核同意后才能冻结（{why}）。")
+        from yujing.warnlist.review import check_freeze_allowed
+
+        return check_freeze_allowed(self, term)
 
     # -- student check links (学生核查) ----------------------------------------------------
-
-    def _token(self, term: str, student_id: str, nonce: str) -> str:
-        from yujing.qr import load_secret
-
-        secret = load_secret(self.root)
-        mac = hmac.new(secret, f"check|{term}|{student_id}|{nonce}".encode(), hashlib.sha256)
-        return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
 
     def open_review_window(self, term: Term) -> int:
         """Give every warned student of the draft list a personal check link; returns how many
         were new. The links are valid until the list is frozen."""
-        saved = self.saved(term)
-        if saved.frozen:
-            raise ListStateError(f"{term} 的名单已冻结，不能再开放核查。")
-        registry = self.registry
-        have = {r["student_id"] for r in registry.student_tokens(term)}
-        new = 0
-        with registry.transaction():
-            for e in saved.warned:
-                if e["student_id"] in have:
-                    continue
-                nonce = secrets.token_hex(8)
-                token = self._token(str(term), e["student_id"], nonce)
-                registry.add_student_token(_digest(token), term, e["student_id"], nonce)
-                new += 1
-            registry.log("review-window", f"核查链接 {new} 个", term=str(term))
-        return new
+        from yujing.warnlist.review import open_review_window
+
+        return open_review_window(self, term)
 
     def student_slips(self, term: Term) -> list[Slip]:
-        entries = {e["student_id"]: e for e in self.saved(term).warned}
-        out: list[Slip] = []
-        for r in self.registry.student_tokens(term):
-            e = entries.get(r["student_id"])
-            if e is None:
-                continue
-            token = self._token(r["term"], r["student_id"], r["nonce"])
-            out.append(
-                Slip(e["student_id"], e["name"], e["class_name"], e["level"], token, r["response"] or "")
-            )
-        return sorted(out, key=lambda s: (s.class_name, s.student_id))
+        from yujing.warnlist.review import student_slips
+
+        return student_slips(self, term)
 
     def check_view(self, token: str) -> CheckView:
         """The entry a check link shows, or TokenError (unknown, forged, or frozen list)."""
-        row = self.registry.student_token(_digest(token)) if token else None
-        if row is None or not hmac.compare_digest(
-            self._token(row["term"], row["student_id"], row["nonce"]), token
-        ):
-            raise TokenError("核查链接无效。请向辅导员索取本人的核查条。")
-        term = Term.parse(row["term"])
-        saved = self.saved(term)
-        if saved.frozen:
-            raise TokenError(f"{term} 的名单已于 {saved.frozen_at} 确定，核查已结束，链接失效。")
-        entry = next((e for e in saved.warned if e["student_id"] == row["student_id"]), None)
-        if entry is None:
-            raise TokenError("经核查，您已不在本学期的预警名单上，链接失效。")
-        courses = _failed_courses(entry.get("reason") or "")
-        return CheckView(
-            str(term),
-            entry["student_id"],
-            entry["name"],
-            entry["class_name"],
-            entry["level"],
-            entry.get("reason") or "",
-            courses,
-            row["response"] or "",
-            row["reason"] or "",
-        )
+        from yujing.warnlist.review import check_view
+
+        return check_view(self, token)
 
     def respond_check(self, token: str, *, agree: bool, reason: str) -> CheckView:
         """The student confirms the entry, or objects with a reason (into the secretary's
         objection queue)."""
-        view = self.check_view(token)
-        if not agree and not reason.strip():
-            raise InputError("提出异议时请写明理由（例如：补考成绩未录入）。")
-        registry = self.registry
-        with registry.transaction():
-            registry.set_token_response(
-                _digest(token), "agree" if agree else "object", "" if agree else reason.strip()[:500]
-            )
-            registry.log(
-                "student-confirm" if agree else "student-objection",
-                "学生确认无误" if agree else f"学生异议：{reason.strip()[:500]}",
-                term=view.term,
-                student_id=view.student_id,
-            )
-        return self.check_view(token)
+        from yujing.warnlist.review import respond_check
+
+        return respond_check(self, token, agree=agree, reason=reason)
 
     def objection_queue(self, term: Term) -> list[dict[str, Any]]:
         """Students' objections raised through their links and not yet decided (异议待处理)."""
-        rows = [r for r in self.registry.student_tokens(term) if r["response"] == "object"]
-        entries = {
-            e["student_id"]: e
-            for e in self.registry.list_entries(term, [r["student_id"] for r in rows])
-        }
-        out = []
-        for r in rows:
-            if not r["resolved"]:
-                e = entries.get(r["student_id"], {})
-                out.append(
-                    {
-                        "student_id": r["student_id"],
-                        "name": e.get("name", ""),
-                        "class_name": e.get("class_name", ""),
-                        "level": e.get("level", ""),
-                        "reason": r["reason"],
-                        "at": r["responded_at"],
-                    }
-                )
-        return out
+        from yujing.warnlist.review import objection_queue
+
+        return objection_queue(self, term)
 
     def decide_objection(
         self,
@@ -1151,12 +916,11 @@ class Workspace:
     ) -> ListRow:
         """Record the outcome of an objection (the CLI's ``list objection``) and take it off
         the queue of students' objections."""
-        row = self.record_objection(
-            term, student_id, reason=reason, outcome=outcome, level=level, note=note
+        from yujing.warnlist.review import decide_objection
+
+        return decide_objection(
+            self, term, student_id, reason=reason, outcome=outcome, level=level, note=note
         )
-        with self.registry.transaction():
-            self.registry.resolve_token(term, student_id)
-        return row
 
     # -- scan intake for an adviser (辅导员上传回执) ------------------------------------------
 
@@ -1169,169 +933,50 @@ class Workspace:
     ) -> IntakeResult:
         """Scan intake for an adviser's upload: every page whose code names a student who is
         not theirs refuses the whole upload (logged) before anything is filed."""
-        from yujing.archive.reader import iter_pages, scan_pages
-        from yujing.qr import load_secret, verify
+        from yujing.archive.access import scan_own
 
-        allowed = self.students_of(user)
-        if allowed is not None:
-            secret = load_secret(self.root)
-            serials: dict[int, int] = {}
-            for path in paths:
-                for page, scan in scan_pages(
-                    iter_pages(path), accept=lambda text: verify(secret, text).ok
-                ):
-                    for code in scan.codes:
-                        ref = verify(secret, code).ref
-                        if ref is not None:
-                            serials[ref.serial] = page.page
-            owners = self.registry.serial_students(serials)
-            foreign = sorted((p, s) for s, p in serials.items() if owners.get(s, "") not in allowed)
-            if foreign:
-                page_no, serial = foreign[0]
-                with self.registry.transaction():
-                    self.registry.log(
-                        "access-denied",
-                        f"{user.name} 上传的扫描件第 {page_no} 页属于其他学生（编号 {serial}），已拒收",
-                        student_id=owners.get(serial, ""),
-                    )
-                raise AccessDeniedError(
-                    f"上传的文件第 {page_no} 页的二维码属于不是您名下的学生，整份文件未归档。"
-                )
-        return self.scan(paths, progress=progress)
+        return scan_own(self, paths, user, progress=progress)
 
     def review_preview(self, item_id: int, *, dpi: int = 70) -> tuple[bytes, str]:
         """A picture of a review item's page for the browser: (PNG or JPEG bytes, media type);
         a PDF page is rendered with poppler's pdftoppm."""
-        import subprocess
+        from yujing.archive.access import review_preview
 
-        item = self.registry.review_item(item_id)
-        if item is None or not item["file"]:
-            raise InputError(f"没有待处理项 {item_id}。")
-        path = self.root / item["file"]
-        suffix = path.suffix.lower()
-        if suffix in (".png", ".jpg", ".jpeg"):
-            return path.read_bytes(), "image/png" if suffix == ".png" else "image/jpeg"
-        if shutil.which("pdftoppm") is None:
-            raise InputError("无法显示页面图像：未安装 poppler-utils（pdftoppm）。")
-        proc = subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(path)],
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0 or not proc.stdout:
-            raise InputError(f"待处理项 {item_id} 的页面无法显示（{path.name}）。")
-        return proc.stdout, "image/png"
+        return review_preview(self, item_id, dpi=dpi)
 
     def batch_file(self, batch_id: str, what: str) -> Path:
         """A batch's file to download: ``print.pdf``, ``list.xlsx`` (批次名单) or ``covers.pdf``
         (the class cover sheets, 发放单, joined for printing apart)."""
-        batch = self.registry.batch(batch_id)
-        if batch is None:
-            raise InputError(f"没有批次 {batch_id}。")
-        folder = self.root / "batches" / batch["id"]
-        if what == "print.pdf":
-            return folder / "print.pdf"
-        if what == "list.xlsx":
-            return folder / "名单.xlsx"
-        if what == "covers.pdf":
-            from yujing.generator.pdf import join_pdfs
+        from yujing.archive.access import batch_file
 
-            covers = sorted((folder / "pdf").glob("cover-*.pdf"))
-            if not covers:
-                raise InputError(f"批次 {batch_id} 没有发放单 PDF（LibreOffice 未安装时只有 Word 文件）。")
-            target = folder / "发放单.pdf"
-            join_pdfs([(c, None) for c in covers], target)
-            return target
-        raise InputError(f"批次没有文件「{what}」。")
+        return batch_file(self, batch_id, what)
 
     # -- uploads (上传文件) ------------------------------------------------------------------
 
     def save_upload(self, purpose: str, name: str, content: bytes) -> Path:
         """Keep an uploaded file under ``uploads/<random>/``: the name is checked (no folders,
         no ``..``), the type by suffix and first bytes; the user's name is never a path."""
-        suffixes = UPLOAD_SUFFIXES[purpose]
-        if not name or "/" in name or "\\" in name or ".." in name or "\x00" in name:
-            raise InputError(f"文件名「{name}」不可用（不能含有路径）。请改名后再上传。")
-        suffix = Path(name).suffix.lower()
-        if suffix not in suffixes:
-            raise InputError(
-                f"文件 {name} 的类型不支持；可上传：{'、'.join(sorted(suffixes))}。"
-            )
-        if not content:
-            raise InputError(f"文件 {name} 是空的。")
-        magic = _UPLOAD_MAGIC.get(suffix)
-        if magic is not None and not content.startswith(magic):
-            raise InputError(f"文件 {name} 的内容与扩展名 {suffix} 不符。")
-        from yujing.archive import safe_name
+        from yujing.archive.access import save_upload
 
-        folder = self.root / "uploads" / f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / safe_name(name)
-        with atomic_write(target, "wb") as fh:
-            fh.write(content)
-        with self.registry.transaction():
-            self.registry.log("upload", f"{purpose}：{target.relative_to(self.root)}")
-        return target
+        return save_upload(self, purpose, name, content)
 
     # -- background jobs (后台任务) ------------------------------------------------------------
 
     def start_job(self, kind: str, term: str, params: dict[str, Any], account: str) -> int:
-        if kind not in JOB_KINDS:
-            raise InputError(f"未知的任务类型 {kind}。")
-        registry = self.registry
-        with registry.transaction():
-            job_id = registry.add_job(kind, term, json.dumps(params, ensure_ascii=False), account)
-            registry.log("job", f"{JOB_KINDS[kind]} #{job_id} 已排队", term=term)
-        return job_id
+        from yujing.jobs import start_job
+
+        return start_job(self, kind, term, params, account)
 
     def rerun_job(self, job_id: int, account: str) -> int:
-        job = self.registry.job(job_id)
-        if job is None:
-            raise InputError(f"没有任务 {job_id}。")
-        if job["status"] in ("queued", "running"):
-            raise InputError(f"任务 {job_id} 还在进行。")
-        return self.start_job(job["kind"], job["term"], json.loads(job["params"] or "{}"), account)
+        from yujing.jobs import rerun_job
+
+        return rerun_job(self, job_id, account)
 
     def run_next_job(self) -> int | None:
         """Run the oldest queued job here (the console's worker thread); return its id."""
-        registry = self.registry
-        job = registry.claim_job()
-        if job is None:
-            return None
-        job_id = int(job["id"])
-        last = [0.0]
+        from yujing.jobs import run_next_job
 
-        def progress(done: int, total: int) -> None:
-            t = time.monotonic()
-            if t - last[0] > 0.3 or done == total:
-                last[0] = t
-                registry.update_job(job_id, done=done, total=total)
-
-        params = json.loads(job["params"] or "{}")
-        with self.acting_as(job["account"] or ""):
-            try:
-                message, result = _run_job(self, job["kind"], job["term"], params, progress)
-            except YujingError as exc:
-                registry.update_job(
-                    job_id, status="failed", message=str(exc), finished_at=_now_text()
-                )
-                return job_id
-            except Exception as exc:  # a bug: keep the server alive, show it on the page
-                registry.update_job(
-                    job_id,
-                    status="failed",
-                    message=f"内部错误：{type(exc).__name__}: {exc}",
-                    finished_at=_now_text(),
-                )
-                return job_id
-        registry.update_job(
-            job_id,
-            status="done",
-            message=message,
-            result=json.dumps(result, ensure_ascii=False),
-            finished_at=_now_text(),
-        )
-        return job_id
+        return run_next_job(self)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -1384,215 +1029,3 @@ def write_audit_csv(report: AuditReport, stream: TextIO) -> None:
 # == the web console's library calls (issue #13): accounts, whose students, what is due, the
 # reviewer's approval, student check links, background jobs. The CLI's `user` commands and the
 # console's routes call these; the SQL is in the registry. ==================================
-
-ROLES = {
-    "secretary": "教学秘书/教务员",
-    "reviewer": "审核人（教学副院长）",
-    "counsellor": "辅导员",
-    "class-teacher": "班主任",
-    "inspector": "检查（学院领导/教务处）",
-}
-"""Roles of the console (角色)."""
-ADVISER_ROLES = frozenset({"counsellor", "class-teacher"})
-MIN_PASSWORD = 8
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_MAX_FAILURES = 5
-SESSION_HOURS = 10
-UPLOAD_SUFFIXES = {
-    "import": frozenset({".csv", ".xlsx"}),
-    "scan": frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}),
-}
-_UPLOAD_MAGIC = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".tif": (b"II*\x00", b"MM\x00*"),
-    ".tiff": (b"II*\x00", b"MM\x00*"),
-    ".xlsx": (b"PK\x03\x04",),
-}
-_DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2}) 前完成")
-
-
-@dataclass(frozen=True)
-class ApprovalState:
-    """The reviewer's decision on a draft list (审核): approved, returned, or none yet."""
-
-    decision: str  # "approved" | "returned" | ""
-    comment: str
-    account: str
-    at: str
-    current: bool
-    """False when the list was re-assessed after the decision (it must be reviewed again)."""
-
-    @property
-    def approved(self) -> bool:
-        return self.decision == "approved" and self.current
-
-
-@dataclass(frozen=True)
-class DueItem:
-    """One thing due for a student (待办): a required document missing, pending or overdue."""
-
-    title: str
-    status: str  # a key of yujing.checker.model.STATUSES
-    status_text: str
-    detail: str
-    due: str = ""
-    days_left: int | None = None
-
-
-@dataclass(frozen=True)
-class StudentDue:
-    """A counsellor's warned student and what is due (辅导员待办)."""
-
-    student_id: str
-    name: str
-    class_name: str
-    level: str
-    items: tuple[DueItem, ...]
-
-    @property
-    def overdue(self) -> bool:
-        return any(i.status == "overdue" for i in self.items)
-
-
-@dataclass(frozen=True)
-class FolderFile:
-    """A file in a student's folder, named by an opaque id for download routes."""
-
-    fid: str
-    relative: str
-    name: str
-    term: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Slip:
-    """A student's check link (核查条): the token is shown only on the slip."""
-
-    student_id: str
-    name: str
-    class_name: str
-    level: str
-    token: str
-    response: str
-
-
-@dataclass(frozen=True)
-class CheckView:
-    """What a student sees through their link: only their own entry."""
-
-    term: str
-    student_id: str
-    name: str
-    class_name: str
-    level: str
-    reason: str
-    courses: tuple[str, ...]
-    response: str
-    response_reason: str
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _hasher() -> Any:
-    from argon2 import PasswordHasher
-
-    return PasswordHasher()
-
-
-def _now_text() -> str:
-    return datetime.now().isoformat(timespec="seconds")
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"密码至少 {MIN_PASSWORD} 位。")
-
-
-def _failed_courses(reason: str) -> tuple[str, ...]:
-    """The courses named in a list reason (…：高等数学A(上)(5)、大学英语Ⅱ(2.5))."""
-    out: list[str] = []
-    for part in reason.split("；"):
-        if "：" in part:
-            out.extend(c.strip() for c in part.split("：", 1)[1].split("、") if c.strip())
-    return tuple(dict.fromkeys(out))
-
-
-JOB_KINDS = {
-    "issue": "打印批次",
-    "scan": "扫描归档",
-    "audit": "档案检查（含校验）",
-    "reports": "学期报告",
-    "transcripts": "生成成绩单",
-}
-
-
-def _run_job(
-    ws: Workspace, kind: str, term: str, params: dict[str, Any], progress: Progress
-) -> tuple[str, dict[str, Any]]:
-    """One background job through the workspace's own methods; (message, result)."""
-    t = Term.parse(term) if term else None
-    if kind == "issue":
-        assert t is not None
-        results = ws.issue(
-            t,
-            classes=params.get("classes", []),
-            levels=params.get("levels", []),
-            progress=progress,
-        )
-        batches: list[dict[str, Any]] = [
-            {"batch": r.batch, "students": len(r.students), "pages": r.pages, "missing": r.missing}
-            for r in results
-        ]
-        n = sum(len(r.students) for r in results)
-        names = "、".join(r.batch for r in results) or "无"
-        return f"已发出 {n} 人的通知书（批次 {names}）", {"batches": batches}
-    if kind == "scan":
-        paths = [ws.root / p for p in params["paths"]]
-        account = params.get("account", "")
-        user = ws.registry.user(account) if account else None
-        if user is not None and user.role in ADVISER_ROLES:
-            res = ws.scan_own(paths, user, progress=progress)
-        else:
-            res = ws.scan(paths, progress=progress)
-        pages = [
-            {
-                "page": p.page,
-                "result": p.result,
-                "reason": p.reason,
-                "student_id": p.student_id,
-                "target": p.target,
-                "signed": p.signed,
-            }
-            for p in res.pages
-        ]
-        msg = (
-            f"已归档 {res.count('filed')} 页，待处理 {res.count('review')} 页，"
-            f"空白页 {res.count('blank')} 页"
-            + (f"，重复文件 {len(res.skipped_files)} 个已跳过" if res.skipped_files else "")
-            + ("；" + "；".join(res.errors) if res.errors else "")
-        )
-        return msg, {"pages": pages}
-    if kind == "audit":
-        report = ws.audit(t, verify=bool(params.get("verify")), progress=progress)
-        out = ws.root / "reports" / f"{report.term} 档案检查报告.html"
-        write_audit_html(report, out)
-        return f"检查完成：{len(report.students)} 人，问题 {len(report.findings)} 个", {
-            "html": str(out.relative_to(ws.root))
-        }
-    if kind == "reports":
-        assert t is not None
-        files = ws.term_reports(t, progress=progress)
-        return f"已生成 {len(files)} 份学期报告", {
-            "files": [str(f.relative_to(ws.root)) for f in files]
-        }
-    if kind == "transcripts":
-        assert t is not None
-        filed = ws.transcripts(t, progress=progress)
-        return f"已生成成绩单 {len(filed)} 份", {}
-    raise InputError(f"未知的任务类型 {kind}。")
