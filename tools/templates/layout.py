@@ -42,7 +42,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from yujing.docxfonts import set_fonts
+from yujing.docxkit import set_fonts
 from yujing.forms import FormSpec
 
 LATIN = "Times New Roman"

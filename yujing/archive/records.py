@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yujing.archive import folder_for, safe_name
-from yujing.docxfonts import set_fonts
+from yujing.docxkit import new_document
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
@@ -286,8 +286,7 @@ def transcripts(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Filed]:
     """Render a 成绩单 from the imported grades into each warned student's folder."""
-    from docx import Document
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
     saved = ws.saved(term)
     wanted = [e for e in saved.warned if not students or e["student_id"] in students]
@@ -300,12 +299,9 @@ def transcripts(
         courses = sorted(
             course_results(attempts.get(sid, []), term), key=lambda c: (c.term, c.code)
         )
-        doc = Document()
-        section = doc.sections[0]
-        section.page_width, section.page_height = Mm(210), Mm(297)
+        doc = new_document()
         style = doc.styles["Normal"]
         style.font.size = Pt(10.5)
-        set_fonts(style.element.get_or_add_rPr(), "宋体")
         doc.add_heading(f"{ws.school} 学生成绩单", level=1)
         doc.add_paragraph(
             f"学号：{sid}    姓名：{entry['name']}    班级：{entry['class_name']}    "

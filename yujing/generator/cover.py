@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
-from yujing.docxfonts import set_fonts
+from yujing.docxkit import new_document, set_fonts
 from yujing.files import atomic_write
 
 
@@ -54,13 +53,7 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
 def write_cover(cover: Cover, out: Path) -> Path:
     """A one-class cover sheet as .docx (A4, 宋体; the table continues on further pages if the
     class is large)."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(18))
-    normal = doc.styles["Normal"]
-    set_fonts(normal.element.get_or_add_rPr(), "宋体")
+    doc = new_document(margins_mm=(18, 18, 18, 18))
     if cover.payload:
         import io
 

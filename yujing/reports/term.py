@@ -44,16 +44,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
-from yujing.docxfonts import set_fonts
+from yujing.docxkit import add_run, new_document
 from yujing.files import atomic_write
 from yujing.forms import FormSpec
 from yujing.model import Term
@@ -737,55 +734,17 @@ def _run(
     bold: bool = False,
     fill: bool = False,
 ) -> Any:
-    run = paragraph.add_run(text)
-    set_fonts(run._element.get_or_add_rPr(), font)
-    if size is not None:
-        run.font.size = Pt(size)
-    if bold:
-        run.font.bold = True
+    run = add_run(paragraph, text, font=font, size=size, bold=bold)
     if fill:
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     return run
 
 
 def _new_document(*, landscape: bool = False) -> Any:
-    doc = Document()
-    section = doc.sections[0]
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Mm(297), Mm(210)
-        margins = (Mm(15), Mm(15), Mm(18), Mm(15))
-    else:
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        margins = (Mm(25), Mm(25), Mm(25), Mm(22))
-    section.left_margin, section.right_margin, section.top_margin, section.bottom_margin = margins
-    styles = doc.styles
-    normal = styles["Normal"]
-    normal.font.name = LATIN
-    normal.font.size = Pt(12)
-    set_fonts(normal.element.get_or_add_rPr(), SONG)
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().append(lang)
-    normal.paragraph_format.space_after = Pt(3)
-    normal.paragraph_format.line_spacing = 1.25
-    for name, size in (("Title", 18), ("Heading 1", 15), ("Heading 2", 13)):
-        style = styles[name]
-        style.font.name = LATIN
-        style.font.size = Pt(size)
-        style.font.bold = True
-        style.font.italic = False
-        style.font.color.rgb = RGBColor(0, 0, 0)
-        set_fonts(style.element.get_or_add_rPr(), HEI)
-        ppr = style.element.get_or_add_pPr()
-        border = ppr.find(qn("w:pBdr"))
-        if border is not None:
-            ppr.remove(border)
-        style.paragraph_format.space_before = Pt(12 if name != "Title" else 0)
-        style.paragraph_format.space_after = Pt(6)
-    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    return doc
+    margins = (15, 15, 18, 15) if landscape else (25, 25, 25, 22)
+    return new_document(
+        landscape=landscape, margins_mm=margins, body_size=12, line_spacing=1.25, headings=True
+    )
 
 
 def _title(doc: Any, text: str, subtitle: str = "") -> None:
