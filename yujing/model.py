@@ -8,12 +8,32 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
 from yujing.errors import InvalidValueError
+
+Progress = Callable[[int, int], None]
+"""A progress callback (进度): ``progress(done, total)``. Library code reports long work
+through it (the CLI draws a bar, the console a page) and never prints."""
+
+RECORD_KINDS: dict[str, str] = {
+    "interview": "谈话记录",
+    "parent-contact": "家长联系记录",
+    "plan": "学习计划",
+    "transcript": "成绩单",
+    "support": "帮扶记录",
+    "other": "其他材料",
+}
+"""Documents filed without a scan (材料类型), by kind, with the title their files carry; the
+policy's requirements name these kinds."""
+TYPED_RECORD_KINDS = ("interview", "parent-contact", "plan", "support")
+"""The kinds a person types in (``yujing record``, the console's forms); the others are files
+attached as they are (``yujing attach``)."""
+
 
 _TERM_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*[-—–]\s*([123])\s*$")
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*(?:学年)?\s*$")

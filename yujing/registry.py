@@ -38,7 +38,16 @@ import sqlite_utils
 
 from yujing.errors import RegistryError, SecretMissingError
 from yujing.faults import checkpoint
-from yujing.model import Attempt, AttemptKind, Flag, ImportedLevel, PlanRow, Student, Term
+from yujing.model import (
+    Attempt,
+    AttemptKind,
+    Flag,
+    ImportedLevel,
+    PlanRow,
+    Progress,
+    Student,
+    Term,
+)
 
 KEY_SEP = "\x1f"
 SEALED_TABLES = ("archive_files", "records", "events")
@@ -821,7 +830,7 @@ class Registry:
         }
 
     def attempts(
-        self, progress: Callable[[int, int], None] | None = None
+        self, progress: Progress | None = None
     ) -> dict[str, list[Attempt]]:
         """All grade rows, grouped by 学号."""
         out: dict[str, list[Attempt]] = {}

@@ -35,13 +35,13 @@ from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import COVER_TITLE, part_by_code
 from yujing.locking import writes
+from yujing.model import Progress
 from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import SignatureRecord, now
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
 
-Progress = Callable[[int, int], None]
 
 FILED, REVIEW, BLANK = "filed", "review", "blank"
 NO_CODE = "未找到二维码（可能不是本系统打印的材料，或二维码被遮挡、污损）"

@@ -82,6 +82,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
 from pypdf.errors import PyPdfError
 
 from yujing.errors import UnreadableFileError
+from yujing.model import Progress
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"})
 RENDER_DPI = 200
@@ -96,7 +97,6 @@ _QR = zxingcpp.BarcodeFormat.QRCode
 _DARK_BORDER = 90
 """Grey level below which paper-free areas (a scanner's black lid) are taken for a border."""
 
-Progress = Callable[[int, int], None]
 
 
 # -- pages -----------------------------------------------------------------------------------

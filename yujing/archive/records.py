@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,20 +22,12 @@ from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
 from yujing.locking import writes
-from yujing.model import Term
+from yujing.model import RECORD_KINDS, Progress, Term
 from yujing.registry import today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
 
-KIND_TITLES = {
-    "interview": "谈话记录",
-    "parent-contact": "家长联系记录",
-    "plan": "学习计划",
-    "transcript": "成绩单",
-    "support": "帮扶记录",
-    "other": "其他材料",
-}
 
 
 @dataclass(frozen=True)
@@ -85,8 +77,8 @@ def attach(
     note: str = "",
 ) -> Filed:
     """Copy an outside document (e.g. the official 成绩单 PDF) into the student's folder."""
-    if kind not in KIND_TITLES:
-        raise InputError(f"材料类型应为 {'、'.join(KIND_TITLES)} 之一。")
+    if kind not in RECORD_KINDS:
+        raise InputError(f"材料类型应为 {'、'.join(RECORD_KINDS)} 之一。")
     if not file.is_file():
         raise InputError(f"找不到文件 {file}。")
     check_attachment(file)
@@ -94,11 +86,11 @@ def attach(
     term = _term(ws, term)
     day = _parse_date(when)
     folder = folder_for(ws, sid, name) / str(term)
-    target = folder / safe_name(f"{KIND_TITLES[kind]} {day} {file.stem}{file.suffix}")
+    target = folder / safe_name(f"{RECORD_KINDS[kind]} {day} {file.stem}{file.suffix}")
     version = 2
     while target.exists() and sha256_file(target) != sha256_file(file):
         target = folder / safe_name(
-            f"{KIND_TITLES[kind]} {day} {file.stem}-v{version}{file.suffix}"
+            f"{RECORD_KINDS[kind]} {day} {file.stem}-v{version}{file.suffix}"
         )
         version += 1
     with atomic_write(target, "wb") as out, open(file, "rb") as src:
@@ -222,8 +214,8 @@ def record(
     term: Term | None = None,
 ) -> Filed:
     """A typed record (谈话、家长联系、计划) where no paper exists, kept as a text file."""
-    if kind not in KIND_TITLES:
-        raise InputError(f"记录类型应为 {'、'.join(KIND_TITLES)} 之一。")
+    if kind not in RECORD_KINDS:
+        raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS)} 之一。")
     if not who.strip() or not summary.strip():
         raise InputError("请写明 --who（谁）和 --summary（内容摘要）。")
     sid, name = _student(ws, student_id)
@@ -231,11 +223,11 @@ def record(
     day = _parse_date(when)
     folder = folder_for(ws, sid, name) / str(term)
     body = (
-        f"{KIND_TITLES[kind]}\n学号：{sid}    姓名：{name}    学期：{term.label()}\n"
+        f"{RECORD_KINDS[kind]}\n学号：{sid}    姓名：{name}    学期：{term.label()}\n"
         f"日期：{day}\n人员：{who}\n方式：{how}\n内容：\n{summary}\n"
     )
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:8]
-    target = folder / safe_name(f"{KIND_TITLES[kind]} {day} {who} {digest}.txt")
+    target = folder / safe_name(f"{RECORD_KINDS[kind]} {day} {who} {digest}.txt")
     with atomic_write(target, "w", encoding="utf-8") as fh:
         fh.write(body)
     return _register(ws, sid, term, kind, day, target, who=who, how=how, summary=summary, source="")
@@ -283,7 +275,7 @@ def transcripts(
     term: Term,
     *,
     students: Sequence[str] = (),
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Filed]:
     """Render a 成绩单 from the imported grades into each warned student's folder."""
     from docx.shared import Pt

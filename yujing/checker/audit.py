@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -36,7 +36,7 @@ from yujing.archive import (
 )
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
 from yujing.errors import ListStateError, SecretMissingError
-from yujing.model import Term
+from yujing.model import Progress, Term
 from yujing.policies import Requirement
 from yujing.qr import format_serial
 from yujing.registry import TABLE_TITLES, SerialRow, now, today
@@ -44,7 +44,6 @@ from yujing.registry import TABLE_TITLES, SerialRow, now, today
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
 
-Progress = Callable[[int, int], None]
 ISSUED = Requirement(id="issued", title="通知书发放", parts=("*",))
 
 

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from yujing.errors import InvalidValueError, YujingError
-from yujing.model import Term
+from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Term
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -680,9 +680,7 @@ def restore_cmd(source: Path, target: Path) -> None:
 
 # -- documents that do not come from a scan --------------------------------------------------
 
-KIND_CHOICE = click.Choice(
-    ["transcript", "plan", "interview", "parent-contact", "support", "other"]
-)
+KIND_CHOICE = click.Choice(list(RECORD_KINDS))
 
 
 @cli.command("attach")
@@ -710,7 +708,7 @@ def attach_cmd(
 
 
 @cli.command("record")
-@click.argument("kind", type=click.Choice(["interview", "parent-contact", "plan", "support"]))
+@click.argument("kind", type=click.Choice(TYPED_RECORD_KINDS))
 @click.argument("student_id")
 @click.option("--date", "when", help="日期，如 2024-10-08（默认今天）。")
 @click.option("--who", required=True, help="谁（如 辅导员 王颖）。")

@@ -6,16 +6,15 @@ workspace and by ``yujing assess --policy … --output …`` without one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from yujing.engine.figures import Figures, StudentData, figures_at
 from yujing.errors import AssessmentError
-from yujing.model import PlanRow, Student, Term
+from yujing.model import PlanRow, Progress, Student, Term
 from yujing.policies import Criterion, Level, Policy
 
-Progress = Callable[[int, int], None]
 """``progress(done, total)``: called while a long job runs; the CLI draws the bar."""
 
 

@@ -31,7 +31,7 @@ from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, render_single, run_chunk
 from yujing.locking import writer_lock, writes
-from yujing.model import Student, Term
+from yujing.model import Progress, Student, Term
 from yujing.qr import (
     RESTORE_HINT,
     create_secret,
@@ -45,7 +45,6 @@ from yujing.registry import now, today
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
 
-Progress = Callable[[int, int], None]
 CHUNK = 50
 """Students per rendered .docx: large enough to amortise template loading, small enough that
 docx image bookkeeping (quadratic in images per document) stays cheap; measured in bench/."""

@@ -48,6 +48,7 @@ from pypdf.errors import PyPdfError
 
 from yujing.errors import OutputError
 from yujing.files import atomic_write
+from yujing.model import Progress
 
 __all__ = [
     "MISSING_MESSAGE",
@@ -361,7 +362,7 @@ def convert_to_pdf(
     out_dir: Path,
     *,
     processes: int = 2,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     timeout: float = 600,
 ) -> list[Path]:
     """Convert each .docx to ``out_dir/<stem>.pdf`` with ``processes`` LibreOffice instances.

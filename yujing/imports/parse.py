@@ -43,6 +43,7 @@ from yujing.model import (
     Flag,
     ImportedLevel,
     PlanRow,
+    Progress,
     Student,
     Term,
 )
@@ -79,7 +80,7 @@ def parse_file(
     *,
     term: Term | None = None,
     level_names: Iterable[str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     profile: str | None = None,
     column_map: Mapping[str, str] | None = None,
     student_id_pattern: str | None = None,

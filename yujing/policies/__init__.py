@@ -30,7 +30,7 @@ from typing import Any
 from yujing.engine.courses import KNOWN_REMARKS
 from yujing.engine.figures import METRICS, Figures
 from yujing.errors import PolicyError
-from yujing.model import FLAG_NAMES
+from yujing.model import FLAG_NAMES, RECORD_KINDS
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -86,7 +86,6 @@ class History:
     keep_while: tuple[Criterion, ...]
 
 
-RECORD_KINDS = ("interview", "parent-contact", "plan", "transcript", "support", "other")
 DUE_FROM = ("list", "issue")
 
 

@@ -53,7 +53,7 @@ from PIL import Image, ImageDraw, ImageFont
 from yujing.docxkit import add_run, new_document
 from yujing.files import atomic_write
 from yujing.forms import FormSpec
-from yujing.model import Term
+from yujing.model import Progress, Term
 from yujing.policies import Policy
 from yujing.registry import today
 from yujing.warnlist.rows import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
@@ -73,7 +73,6 @@ __all__ = [
     "write_term_reports",
 ]
 
-Progress = Callable[[int, int], None]
 Pairs = tuple[tuple[str, int], ...]
 
 # File names (after "{term} "), in the order write_term_reports returns them.

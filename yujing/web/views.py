@@ -16,7 +16,8 @@ from urllib.parse import quote
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from yujing.errors import AccessDeniedError, InputError, YujingError
-from yujing.model import Term
+from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
+from yujing.model import TYPED_RECORD_KINDS, Term
 from yujing.web.app import COOKIE, Ctx, Handler
 from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
 
@@ -491,12 +492,8 @@ def student(ctx: Ctx) -> Response:
     )
 
 
-RECORD_KINDS = {
-    "interview": "谈话记录",
-    "parent-contact": "家长联系记录",
-    "plan": "学习/帮扶计划",
-    "support": "帮扶记录",
-}
+RECORD_KINDS = {kind: ALL_RECORD_KINDS[kind] for kind in TYPED_RECORD_KINDS}
+"""The records an adviser types in the console (the same kinds as ``yujing record``)."""
 
 
 @route("/students/{sid}/files/{fid}", "student_file")
