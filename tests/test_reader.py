@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import scanlib
@@ -69,7 +70,8 @@ class Printed:
 
     @property
     def forms(self) -> list[Page]:
-        return [p for p in self.pages if p.code is not None]
+        """The pages of the students' forms (two codes each; not the class cover sheets)."""
+        return [p for p in self.pages if p.code is not None and p.box2 is not None]
 
     def sample(self) -> list[Page]:
         """Four form pages of four different forms (parts N1, N2, T1, H1 …)."""
@@ -107,8 +109,14 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
         found = zxingcpp.read_barcodes(image, formats=QR)
         code = box = box2 = None
         if found:
-            assert len(found) == 2 and found[0].text == found[1].text  # each part: two codes
             code = found[0].text
+            assert {hit.text for hit in found} == {code}
+            if len(found) == 1:  # a class cover sheet (发放单): one code, part Z0
+                assert ".Z0." in code, code
+                box = _box(found[0], *image.size)
+                pages.append(Page(number, image, code, box, None))
+                continue
+            assert len(found) == 2  # each part of a form: two codes
             w, h = image.size
             boxes = []
             for hit in found:
@@ -122,6 +130,13 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     found_codes = {p.code for p in pages if p.code}
     assert found_codes == issued and len(pages) == result.pages
     return Printed(result.pdf, secret, tuple(pages))
+
+
+def _box(hit: Any, w: int, h: int) -> tuple[float, float, float, float]:
+    p = hit.position
+    xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
+    ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
+    return min(xs) / w, min(ys) / h, max(xs) / w, max(ys) / h
 
 
 def assert_reads(printed: Printed, page: Page, image: Image.Image) -> PageScan:
