@@ -173,6 +173,8 @@ def test_the_real_markers_fail_a_run_without_the_system_parts(tmp_path: Path) ->
         (bin_dir / tool).symlink_to(found)
     env = {k: v for k, v in os.environ.items() if k not in ("YUJING_ALLOW_SKIPS", "YUJING_SOFFICE")}
     env["PATH"] = str(bin_dir)
+    # LibreOffice is also looked for at its usual install paths: point yujing at none
+    env["YUJING_SOFFICE"] = str(tmp_path / "no-libreoffice-here")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_pdf.py"],
         cwd=TESTS.parent,

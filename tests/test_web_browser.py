@@ -136,7 +136,7 @@ def _photo(root: Path, serial: int, part: str, out: Path) -> Path:
     """A phone photo of the issued page ``part`` of ``serial``, signed in its areas."""
     import pypdfium2
 
-    from yujing.archive.signature import signature_areas
+    from yujing.archive.signature import issued_page
     from yujing.forms import part_by_code
 
     ws = Workspace(root)
@@ -148,7 +148,7 @@ def _photo(root: Path, serial: int, part: str, out: Path) -> Path:
     pdf = pypdfium2.PdfDocument(str(pdf_path))
     image = pdf[page_no - 1].render(scale=150 / 72).to_pil().convert("RGB")
     pdf.close()
-    for i, box in enumerate(signature_areas(pdf_path, page_no)):
+    for i, box in enumerate(a.box for a in issued_page(pdf_path, page_no).areas):
         image = scanlib.scribble(image, box, stamp=False, seed=i)
     image = scanlib.shadow(scanlib.rotate(image, 2.5))
     buf = io.BytesIO()
