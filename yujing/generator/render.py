@@ -16,7 +16,7 @@ file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,31 +150,18 @@ def wrap_in_loop(tpl: DocxTemplate, context_names: Iterable[str] = STUDENT_CONTE
 
 def render_chunk(template: Path, docs: Sequence[StudentDoc], out: Path) -> Path:
     """Render ``docs`` (one student each) through ``template`` into ``out`` (atomically)."""
-    try:
-        tpl = _BatchTemplate(str(template))
+
+    def fill(tpl: Any) -> dict[str, Any]:
         wrap_in_loop(tpl)
-        contexts = []
         page = page_size(tpl)
+        contexts = []
         for doc in docs:
             ctx = dict(doc.context)
-            pngs = {part: qr_png(payload) for part, payload in doc.qr.items()}
-            ctx["qr"] = {
-                part: InlineImage(tpl, _stream(png), width=Mm(QR_WIDTH_MM))
-                for part, png in pngs.items()
-            }
-            ctx["qr2"] = {
-                part: CornerImage(tpl, _stream(png), Mm(SECOND_QR_MM), page)
-                for part, png in pngs.items()
-            }
+            ctx["qr"], ctx["qr2"] = _both_codes(tpl, doc.qr, page)
             contexts.append(ctx)
-        tpl.render({"docs": contexts}, autoescape=True)
-    except TemplateError as exc:
-        raise OutputError(
-            f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
-        ) from exc
-    with atomic_write(out, "wb") as fh:
-        tpl.save(fh)
-    return out
+        return {"docs": contexts}
+
+    return _render(template, fill, out)
 
 
 def render_lists(
@@ -184,32 +171,36 @@ def render_lists(
     document, each on its own pages (the term report's 汇总表, one per college)."""
     from yujing.forms.contract import SUMMARY_CONTEXT
 
-    try:
-        tpl = _BatchTemplate(str(template))
+    def fill(tpl: Any) -> dict[str, Any]:
         wrap_in_loop(tpl, SUMMARY_CONTEXT)
-        docs = []
         page = page_size(tpl)
+        docs = []
         for context, qr in contexts:
             ctx = {name: "" for name in SUMMARY_CONTEXT} | dict(context)
             ctx["qr"], ctx["qr2"] = _both_codes(tpl, qr, page)
             docs.append(ctx)
-        tpl.render({"docs": docs}, autoescape=True)
-    except TemplateError as exc:
-        raise OutputError(
-            f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
-        ) from exc
-    with atomic_write(out, "wb") as fh:
-        tpl.save(fh)
-    return out
+        return {"docs": docs}
+
+    return _render(template, fill, out)
 
 
 def render_single(template: Path, context: dict[str, Any], qr: dict[str, str], out: Path) -> Path:
     """Render one document (a college-level list: its rows, serial and codes) into ``out``."""
-    try:
-        tpl = _BatchTemplate(str(template))
+
+    def fill(tpl: Any) -> dict[str, Any]:
         ctx = dict(context)
         ctx["qr"], ctx["qr2"] = _both_codes(tpl, qr, page_size(tpl))
-        tpl.render(ctx, autoescape=True)
+        return ctx
+
+    return _render(template, fill, out)
+
+
+def _render(template: Path, fill: Callable[[Any], dict[str, Any]], out: Path) -> Path:
+    """Load ``template``, fill it with the context ``fill`` builds on it, and save it to
+    ``out`` atomically; a template whose tags do not parse is an OutputError naming it."""
+    try:
+        tpl = _BatchTemplate(str(template))
+        tpl.render(fill(tpl), autoescape=True)
     except TemplateError as exc:
         raise OutputError(
             f"模板 {template} 无法填写：{exc}。如修改过模板，请检查其中的 {{{{ }}}} 与 {{% %}} 标记。"
