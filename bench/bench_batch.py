@@ -28,6 +28,7 @@ from yujing.forms import forms_for_level
 from yujing.generator.batch import issue
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.pdf import find_converter
+from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
 from yujing.model import Term
 from yujing.qr import load_secret
 from yujing.workspace import Workspace
@@ -51,13 +52,16 @@ def naive_loop(ws: Workspace, term: Term, n: int, out: Path) -> float:
         ctx = student_context(school=ws.school, policy=ws.policy, term=term, entry=entry,
                               student=roster[entry["student_id"]], serial=i + 1,
                               issued=date.today())
-        images = {}
+        images, corners = {}, {}
+        page = page_size(tpl)
         for part_id, payload in part_payloads(secret, form, i + 1).items():
-            buffer = io.BytesIO()
-            qrcode.make(payload).save(buffer)
-            buffer.seek(0)
-            images[part_id] = InlineImage(tpl, buffer, width=Mm(22))
-        ctx["qr"] = images
+            png = io.BytesIO()
+            qrcode.make(payload).save(png)
+            images[part_id] = InlineImage(tpl, io.BytesIO(png.getvalue()), width=Mm(22))
+            corners[part_id] = CornerImage(
+                tpl, io.BytesIO(png.getvalue()), Mm(SECOND_QR_MM), page
+            )  # each part prints its code twice
+        ctx["qr"], ctx["qr2"] = images, corners
         tpl.render(ctx, autoescape=True)
         tpl.save(str(out / f"naive-{i}.docx"))
     return len(jobs) / (time.perf_counter() - start)

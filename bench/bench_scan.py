@@ -125,7 +125,7 @@ def form_pages(root: Path, pdf: Path, tmp: Path) -> list[tuple[Path, str, tuple[
         image = render_pdf_page(pdf, number, 200)
         codes = [c for c in scan_page(image).codes if verify(secret, c).ok]
         ref = verify(secret, codes[0]).ref if codes else None
-        if ref is not None:
+        if ref is not None and (ref.serial, ref.part) in files:  # not the cover sheets
             form, part = part_by_code(ws.forms, ref.part)
             if part.returns and part.signed_by:
                 index = [p.code for p in form.parts].index(ref.part) + 1
