@@ -703,6 +703,13 @@ class Registry:
         }
         for name, columns in every.items():
             self._add_missing_columns(name, columns)
+        # a student's filed paths are looked up per student when folders are assigned
+        for index, table, column in (
+            ("idx_issued_parts_serial", "issued_parts", "serial"),
+            ("idx_archive_files_student", "archive_files", "student_id"),
+            ("idx_records_student", "records", "student_id"),
+        ):
+            db.execute(f"create index if not exists {index} on {table}({column})")
 
     def _add_missing_columns(self, name: str, columns: Mapping[str, type]) -> None:
         """Migrate a registry made by an earlier version: add the columns it lacks (new

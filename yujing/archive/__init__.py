@@ -80,12 +80,22 @@ def student_folder(archive_root: Path, student_id: str, name: str) -> Path:
     return archive_root / (ident + "-" + safe_name(name)[: max(1, MAX_NAME - len(ident) - 1)])
 
 
-def folder_for(ws: Workspace, student_id: str, name: str, *, assign: bool = True) -> Path:
+def folder_for(
+    ws: Workspace,
+    student_id: str,
+    name: str,
+    *,
+    assign: bool = True,
+    known: dict[str, str] | None = None,
+) -> Path:
     """The student's folder in ``ws``'s archive: the one recorded for the 学号, else the one
     their first filed path is in (older workspaces), else a new one (recorded when ``assign``;
-    the caller holds the writer lock). Never another student's folder."""
+    the caller holds the writer lock). Never another student's folder. ``known`` (学号 →
+    folder, from :meth:`Registry.student_folders`) lets a caller filing many students read the
+    table once; it is kept up to date."""
     registry = ws.registry
-    known = registry.student_folders()
+    if known is None:
+        known = registry.student_folders()
     folder = known.get(student_id)
     if folder is None:
         owners = {f: sid for sid, f in known.items()}
@@ -106,6 +116,7 @@ def folder_for(ws: Workspace, student_id: str, name: str, *, assign: bool = True
             folder, n = f"{base}~{n}", n + 1
     if assign and known.get(student_id) != folder:
         registry.set_student_folder(student_id, folder)
+        known[student_id] = folder
     return ws.archive_dir / folder
 
 

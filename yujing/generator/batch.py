@@ -456,8 +456,16 @@ def _render(
                 rel, digest = str(target.relative_to(ws.root)), sha256_file(target)
                 remembered.append((rel, digest))
                 college_files.append((serial, rel, digest))
+        known = ws.registry.student_folders()
+        with ws.registry.transaction():  # every new folder of the batch recorded at once
+            folders = {
+                p.student.student_id: folder_for(
+                    ws, p.student.student_id, p.student.name, known=known
+                )
+                for p in planned
+            }
         for p in planned:
-            term_dir = folder_for(ws, p.student.student_id, p.student.name) / str(term)
+            term_dir = folders[p.student.student_id] / str(term)
             for form in p.forms:
                 found = pages_of.get((form.id, p.serial), [])
                 if not found:
