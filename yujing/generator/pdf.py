@@ -31,6 +31,7 @@ import contextlib
 import ctypes.util
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -43,8 +44,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
+from pypdf.generic import DictionaryObject, NameObject
 
 from yujing.errors import OutputError
 from yujing.files import atomic_write
@@ -565,7 +567,7 @@ def join_pdfs(
                         f"{path} 只有 {n} 页，没有第 {i + 1} 页（页码从 0 起为 {i}）。"
                         "请重新生成该 PDF 后再合并。"
                     )
-                writer.add_page(reader.pages[i])
+                writer.add_page(_own_resources(reader.pages[i]))
         count = len(writer.pages)
         with atomic_write(Path(output), "wb") as fh:
             writer.write(fh)
@@ -576,6 +578,40 @@ def join_pdfs(
     except OSError as exc:
         raise OutputError(f"无法写入 {output}：{exc.strerror}。请检查目录权限和磁盘空间。") from exc
     return count
+
+
+_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do\b")
+
+
+def _own_resources(page: PageObject) -> PageObject:
+    """``page`` with only the images (XObjects) its content draws. LibreOffice gives every
+    page of a document one shared XObject dictionary (all the QR codes of a 50-student
+    chunk), so a page copied alone would carry, and pypdf clone, every image of its chunk.
+    Anything unexpected leaves the page as it is."""
+    try:
+        resources = page.get("/Resources")
+        if resources is None:
+            return page
+        resources = resources.get_object()
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            return page
+        xobjects = xobjects.get_object()
+        contents = page.get_contents()
+        if contents is None:
+            return page
+        used = {m.decode("latin-1") for m in _DO.findall(contents.get_data())}
+        kept = {k: v for k, v in xobjects.items() if str(k)[1:] in used}
+        if len(kept) == len(xobjects):
+            return page
+        own = PageObject(pdf=page.pdf, indirect_reference=None)
+        own.update(page)
+        new_resources = DictionaryObject(resources)
+        new_resources[NameObject("/XObject")] = DictionaryObject(kept)
+        own[NameObject("/Resources")] = new_resources
+        return own
+    except (PyPdfError, KeyError, AttributeError, TypeError):
+        return page
 
 
 def page_count(pdf: Path) -> int:
