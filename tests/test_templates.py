@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,6 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from lxml import etree
 
 from tools.templates.build import build_all
 from yujing.forms import FormSpec
@@ -33,6 +30,7 @@ from yujing.forms.sample import (
     student_context,
     summary_context,
 )
+from yujing.forms.templates import TAG_RE, template_texts
 from yujing.institutions import builtin_names, builtin_packs, find_pack
 from yujing.policies import load_policy
 
@@ -40,7 +38,6 @@ ALL_FORMS = [f for policy in builtin_names() for f in find_pack(policy).forms]
 STUDENT_FORMS = [f for f in ALL_FORMS if f.per_student]
 SUMMARY_FORMS = [f for f in ALL_FORMS if not f.per_student]
 STUDENT_CASES = [(f, level) for f in STUDENT_FORMS for level in load_policy(f.policy).level_names]
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 WS_RE = re.compile(r"[\s\u3000]+")
 TEXT_HEIGHT_MM = 297 - 2 * 20
 
@@ -175,13 +172,6 @@ def render_student(f: FormSpec, level: str, **student: str) -> tuple[Any, dict[s
     tpl.save(out)
     out.seek(0)
     return docx.Document(out), context
-
-
-def template_texts(path: Path) -> Iterator[str]:
-    with zipfile.ZipFile(path) as z:
-        root = etree.fromstring(z.read("word/document.xml"))
-    for t in root.iter(qn("w:t")):
-        yield t.text or ""
 
 
 # --------------------------------------------------------------------------- layout estimate

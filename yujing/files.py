@@ -69,3 +69,9 @@ def bulk() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string holding ``value`` (for the config and pack files yujing edits)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped) + '"'

@@ -37,9 +37,9 @@ from yujing.errors import (
     PolicyError,
     WorkspaceError,
 )
-from yujing.files import atomic_write, bulk, sha256_file
+from yujing.files import atomic_write, bulk, sha256_file, toml_string
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
-from yujing.institutions import FORMS_FILE, Pack, find_pack, toml_string
+from yujing.institutions import FORMS_FILE, Pack, find_pack
 from yujing.jobs import JOB_KINDS
 from yujing.locking import writes
 from yujing.model import Term

@@ -992,15 +992,7 @@ def policy_group() -> None:
     """查看和检查预警规则文件。"""
 
 
-@policy_group.command("list")
-@handle_errors
-def policy_list() -> None:
-    """列出内置院校包的预警规则。"""
-    from yujing.institutions import builtin_packs
-
-    for pack in builtin_packs():
-        p = pack.policy
-        console.print(f"{pack.name:14} {p.school}：{'、'.join(p.level_names)}")
+policy_group.add_command(pack_list, "list")  # the built-in packs' rules: one listing
 
 
 @policy_group.command("check")

@@ -15,12 +15,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import qrcode
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from qrcode.constants import ERROR_CORRECT_Q
 
 from yujing.forms import FormSpec
+from yujing.qr import qr_png as make_qr_png
 
 if TYPE_CHECKING:
     from yujing.institutions import Pack
@@ -68,14 +67,8 @@ LONG_REASON_BRIEF = "本学期未通过 12.5/24 学分(52.1%)；累计未通过 
 
 
 def qr_png(payload: str) -> io.BytesIO:
-    """A QR code PNG in memory (error correction Q, quiet zone 4 modules)."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, box_size=8, border=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    out = io.BytesIO()
-    code.make_image().save(out)
-    out.seek(0)
-    return out
+    """The code as the batch draws it (:func:`yujing.qr.qr_png`), as a stream for docxtpl."""
+    return io.BytesIO(make_qr_png(payload))
 
 
 def sample_student(**overrides: str) -> SimpleNamespace:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from yujing.errors import WorkspaceError
-from yujing.files import atomic_write
+from yujing.files import atomic_write, toml_string
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def save_column_map(config: Path, kind: str, mapping: Mapping[str, str]) -> None
     the rest of the file is kept byte for byte. Written atomically."""
     text = config.read_text(encoding="utf-8")
     header = f"[import.map.{kind}]"
-    body = "".join(f"{_key(k)} = {_str(v)}\n" for k, v in mapping.items())
+    body = "".join(f"{_key(k)} = {toml_string(v)}\n" for k, v in mapping.items())
     block = f"{header}\n{body}"
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.strip() == header), None)
@@ -94,9 +94,4 @@ _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else _str(key)
-
-
-def _str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped) + '"'
+    return key if _BARE.match(key) else toml_string(key)

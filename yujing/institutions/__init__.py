@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yujing.errors import PackError, YujingError
-from yujing.files import atomic_write
+from yujing.files import atomic_write, toml_string
 
 if TYPE_CHECKING:
     from yujing.forms import FormSpec
@@ -182,12 +182,6 @@ def _set_key(body: str, key: str, value: str) -> str:
     if pattern.search(body):
         return pattern.sub(lambda _m: line, body, count=1)
     return f"\n{line}" + body
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string holding ``value``."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped) + '"'
 
 
 # --------------------------------------------------------------------------- pack check
