@@ -34,6 +34,7 @@ from yujing.archive.reader import (
     SUPPORTED_SUFFIXES,
     PageImage,
     PageScan,
+    format_misses,
     ink_ratio,
     is_blank,
     iter_pages,
@@ -381,6 +382,30 @@ def test_a_strong_mirrored_show_through_never_yields_a_code(printed: Printed) ->
             # ... the reader does not report it (blank, or a page with no code of its own)
             scan = scan_page(back, accept=printed.accept)
             assert scan.codes == (), (page.number, strength)
+
+
+def test_the_mirror_check_has_a_wide_margin_on_every_form_page(printed: Printed) -> None:
+    """The decision above rests on the format bits (30 modules): on every form page of the
+    batch, each printed code matches read straight and misses ≥ 12 bits read transposed, and
+    its show-through (10–30 %) the other way round — so a payload that happens to lie near
+    another valid format word (random each batch: the signature) cannot tip it (the first
+    check, nearest word of one copy, let one batch in about 40 through; CI saw it)."""
+    for page in printed.forms:
+        gray = page.image.convert("L")
+        for hit in zxingcpp.read_barcodes(gray, formats=QR):
+            misses = format_misses(gray, hit)
+            assert misses is not None and misses.of == 30, page.number
+            assert misses.straight <= 2 and misses.transposed >= 12, (page.number, misses)
+        for strength in (0.1, 0.2, 0.3):
+            back = scanlib.blank_page(show_through=page.image, strength=strength)
+            for hit in zxingcpp.read_barcodes(back, formats=QR):
+                misses = format_misses(back, hit)
+                assert misses is not None and misses.mirrored, (page.number, strength)
+                assert misses.transposed <= 6 and misses.straight >= 12, (
+                    page.number,
+                    strength,
+                    misses,
+                )
 
 
 def test_ink_ratio_sees_a_signature_not_the_paper(printed: Printed) -> None:
