@@ -317,29 +317,35 @@ def test_writers_take_turns_and_readers_do_not_wait(issued: Issued, tmp_path: Pa
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from yujing.locking import writer_lock\n"
+            "import sys; from pathlib import Path; from yujing.locking import writer_lock\n"
             f"with writer_lock(Path({str(ws.root)!r})):\n"
-            "    print('held', flush=True); time.sleep(3)",
+            "    print('held', flush=True); sys.stdin.read()",  # until the test lets go
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    # a reader works meanwhile
-    assert audit(ws, TERM).students
-    # a writer waits (here: gives up after 0.5 s with a Chinese message)
-    result = run_cli(
-        "--workspace",
-        str(ws.root),
-        "scan",
-        str(issued.scans[0]),
-        env={"YUJING_LOCK_TIMEOUT": "0.5"},
-    )
-    assert (
-        result.returncode != 0
-        and "另一个 yujing 命令正在修改工作区" in result.stdout + result.stderr
-    )
-    holder.wait(timeout=30)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        # a reader works meanwhile
+        assert audit(ws, TERM).students
+        # a writer waits (here: gives up after 0.5 s with a Chinese message)
+        result = run_cli(
+            "--workspace",
+            str(ws.root),
+            "scan",
+            str(issued.scans[0]),
+            env={"YUJING_LOCK_TIMEOUT": "0.5"},
+        )
+        assert (
+            result.returncode != 0
+            and "另一个 yujing 命令正在修改工作区" in result.stdout + result.stderr
+        )
+        assert holder.poll() is None  # it really held the lock the whole time
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
     ws.close()
 
 
