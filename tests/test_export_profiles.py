@@ -371,6 +371,35 @@ def test_a_formula_cell_is_reported_with_its_text(tmp_path: Path) -> None:
     assert [a.course_code for a in parsed.records] == ["M2"]
 
 
+def test_an_invisible_control_character_is_reported_not_printed_later(tmp_path: Path) -> None:
+    """A stray U+0007 in a name or U+000B in a course name cannot go into a .docx or .xlsx:
+    the import names file, row and column (the character shown as □) instead of the printing
+    failing weeks later; the other rows import."""
+    ws = _workspace(tmp_path)
+    path = _write(
+        tmp_path / "成绩.csv",
+        [GRADE_HEADER,
+         ["2024-2025", "1", "2024000001", "张\x07三", "M1", "数学", "4", "40", "正常考试", ""],
+         ["2024-2025", "1", "2024000002", "李四", "M2", "物理\x0b实验", "3", "40", "正常考试", ""],
+         ["2024-2025", "1", "2024000003", "王五", "M1", "数学", "4", "40", "正常考试", ""]],
+    )  # fmt: skip
+    with pytest.raises(InputError) as refused:
+        ws.import_file("grades", path)
+    assert "第 2 行" in str(refused.value) and "U+0007" in str(refused.value)
+    report = ws.import_file("grades", path, skip_bad_rows=True)
+    by_row = {bad.row: bad for bad in report.skipped}
+    assert set(by_row) == {2, 3}
+    assert (by_row[2].column, by_row[2].value) == ("姓名", "张□三")
+    assert (by_row[3].column, by_row[3].value) == ("课程名称", "物理□实验")
+    assert "U+000B" in by_row[3].reason and "Excel/WPS" in by_row[3].reason
+    result = CliRunner().invoke(
+        cli, ["-w", str(ws.root), "import", "grades", str(path)], catch_exceptions=False
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "成绩.csv" in result.output and "U+0007" in result.output
+    ws.close()
+
+
 def test_a_zip_bomb_is_refused_from_the_zip_directory_before_parsing(tmp_path: Path) -> None:
     bomb = tmp_path / "成绩.xlsx"
     chunk = b"<row>" + b" " * (1024 * 1024 - 11) + b"</row>"

@@ -47,6 +47,7 @@ from yujing.model import (
     Student,
     Term,
 )
+from yujing.outputs import UNPRINTABLE
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def parse_file(
         try:
             if formulas:
                 _no_formulas(values)
+            _no_control_characters(values)
             parsed = parse_row(values)
         except RowError as err:
             bad.append(
@@ -223,6 +225,20 @@ def _no_formulas(values: dict[str, str]) -> None:
                 value[len(FORMULA_MARK) :],
                 "单元格是公式，不是导出的值：请在 Excel/WPS 中复制该列，"
                 "用「选择性粘贴 → 数值」替换公式后重新导入",
+            )
+
+
+def _no_control_characters(values: dict[str, str]) -> None:
+    """Refuse a cell that holds a character no .docx or .xlsx can (printing would fail later)."""
+    for key, value in values.items():
+        found = UNPRINTABLE.search(value)
+        if found is not None:
+            shown = UNPRINTABLE.sub("□", value)
+            raise RowError(
+                key,
+                shown,
+                f"含有看不见的控制字符 U+{ord(found.group()):04X}（显示为 □），"
+                "通知书和表格中无法打印：请在 Excel/WPS 中删去该字符后重新导入",
             )
 
 

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import Term
+from yujing.outputs import without_unprintable
 from yujing.web.permissions import PUBLIC, RULES, allowed
 from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
 
@@ -162,7 +163,7 @@ def page(name: str, handler: Handler) -> Callable[[Request], Any]:
                     if value.filename:
                         files.append((key, value.filename, await value.read()))
                 else:
-                    fields.setdefault(key, []).append(str(value))
+                    fields.setdefault(key, []).append(without_unprintable(str(value)))
             await form.close()
         return await run_in_threadpool(_handle, request, name, handler, fields, files)
 
