@@ -279,6 +279,24 @@ class Workspace:
         return str(self.config.get("phone", "")).strip()
 
     @property
+    def public_url(self) -> str:
+        """控制台对外地址: the address students and staff open the console at (config
+        ``[web] public_url``, e.g. ``https://yujing.college.edu.cn``), printed in the links of
+        the student check slips; "" when not set (the address the page was asked at is used)."""
+        path = self.root / CONFIG_NAME
+        try:
+            web = tomllib.loads(path.read_text(encoding="utf-8")).get("web", {})
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(f"工作区配置 {path} 无法解析：{exc}") from exc
+        url = str(web.get("public_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
+        if url and not url.startswith(("http://", "https://")):
+            raise WorkspaceError(
+                f"{CONFIG_NAME} 的 [web] public_url「{url}」应以 http:// 或 https:// 开头，"
+                "如 https://yujing.college.edu.cn"
+            )
+        return url
+
+    @property
     def registry(self) -> Registry:
         if self._registry is None:
             self._registry = Registry(self.root / REGISTRY_NAME, read_secret(self.root))

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -217,12 +217,14 @@ def _qr_data_uri(text: str) -> str:
 @route("/slips", "slips")
 def slips(ctx: Ctx) -> Response:
     term = ctx.need_term()
-    base = str(ctx.request.base_url).rstrip("/")
+    base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
     items = [
         {"slip": s, "link": f"{base}/check/{s.token}", "qr": _qr_data_uri(f"{base}/check/{s.token}")}
         for s in ctx.ws.student_slips(term)
     ]
-    return ctx.render("slips.html", term=term, items=items)
+    host = (urlsplit(base).hostname or "").lower()
+    on_this_machine = host in ("localhost", "::1") or host.startswith("127.")
+    return ctx.render("slips.html", term=term, items=items, on_this_machine=on_this_machine)
 
 
 @route("/objections", "objections", ("GET", "POST"))
