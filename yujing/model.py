@@ -34,6 +34,17 @@ TYPED_RECORD_KINDS = ("interview", "parent-contact", "plan", "support")
 """The kinds a person types in (``yujing record``, the console's forms); the others are files
 attached as they are (``yujing attach``)."""
 
+UNPRINTABLE = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]")
+"""Characters no .docx or .xlsx can hold (XML 1.0 forbids the C0 controls but tab and line
+breaks): the imports refuse a cell holding one (an export's stray U+0007 in a name, say —
+printing would fail weeks later), and the console drops them from what is typed into its
+forms."""
+
+
+def without_unprintable(text: str) -> str:
+    """``text`` without the characters of :data:`UNPRINTABLE`."""
+    return UNPRINTABLE.sub("", text)
+
 
 _TERM_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*[-—–]\s*([123])\s*$")
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*[-—–~至]\s*(\d{4})\s*(?:学年)?\s*$")

@@ -11,15 +11,11 @@ Every .xlsx and .csv yujing writes goes through this module:
   starting with ``= + - @``, a tab or a carriage return is prefixed with a single quote
   (numbers written as numbers are left alone); :func:`csv_text` undoes it when reading back
   (text that itself starts with a quote gets one more, so the undoing is exact).
-- :data:`UNPRINTABLE` are the characters no .docx or .xlsx can hold (XML 1.0 forbids the C0
-  controls but tab and line breaks): the imports refuse a cell holding one (file, row,
-  column named), and the console drops them from what is typed into its forms.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -29,13 +25,6 @@ from yujing.files import atomic_write
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """First characters a spreadsheet may read as the start of a formula (OWASP CSV injection)."""
 QUOTE = "'"
-UNPRINTABLE = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]")
-"""Characters a .docx or .xlsx cannot hold (an export's stray U+0007 in a name, say)."""
-
-
-def without_unprintable(text: str) -> str:
-    """``text`` without the characters of :data:`UNPRINTABLE`."""
-    return UNPRINTABLE.sub("", text)
 
 
 def risky(text: str) -> bool:

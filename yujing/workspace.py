@@ -177,6 +177,8 @@ class Workspace:
         self.config = _read_config(self.root / CONFIG_NAME)
         self._registry: Registry | None = None
         self._policy: Policy | None = None
+        self._due_cache: dict[tuple[Any, ...], list[StudentDue]] = {}
+        """What :meth:`due_for` computed, kept until the registry changes or the day turns."""
 
     # -- opening -------------------------------------------------------------------------
 
@@ -865,7 +867,7 @@ class Workspace:
         the completeness audit: missing, pending with deadline and days left, overdue."""
         from yujing.checker.due import due_for
 
-        return due_for(self, user, term, as_of=as_of)
+        return due_for(self, user, term, as_of=as_of, cache=self._due_cache)
 
     # -- the reviewer's approval (审核) ------------------------------------------------------
 

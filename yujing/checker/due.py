@@ -49,12 +49,19 @@ class StudentDue:
         return any(i.status == "overdue" for i in self.items)
 
 
-def due_for(ws, user: UserRow, term: Term, *, as_of: date | None = None) -> list[StudentDue]:
+def due_for(
+    ws,
+    user: UserRow,
+    term: Term,
+    *,
+    as_of: date | None = None,
+    cache: dict[tuple[Any, ...], list[StudentDue]] | None = None,
+) -> list[StudentDue]:
     """The adviser's warned students of ``term`` and what is due for each (待办), from
     the completeness audit: missing, pending with deadline and days left, overdue.
 
-    The result is kept per workspace object until the registry changes (any event,
-    archived file or record) or the day turns; a file altered on disk behind yujing's
+    With ``cache`` (the workspace object's), the result is kept until the registry changes
+    (any event, archived file or record) or the day turns; a file altered on disk behind yujing's
     back shows here after the next change, and at once in the audit itself."""
     from yujing.checker.audit import audit
 
@@ -65,8 +72,7 @@ def due_for(ws, user: UserRow, term: Term, *, as_of: date | None = None) -> list
     if not mine:
         return []
     key = (str(term), tuple(mine), as_of or date.today(), ws.registry.change_mark())
-    cache: dict[tuple[Any, ...], list[StudentDue]] = ws.__dict__.setdefault("_due_cache", {})
-    if key in cache:
+    if cache is not None and key in cache:
         return cache[key]
     report = audit(ws, term, students=mine, as_of=as_of)
     today = as_of or date.today()
@@ -83,7 +89,8 @@ def due_for(ws, user: UserRow, term: Term, *, as_of: date | None = None) -> list
             left = (date.fromisoformat(due) - today).days if due else None
             items.append(DueItem(st.title, st.status, st.status_text, st.detail, due, left))
         out.append(StudentDue(s.student_id, s.name, s.class_name, s.level, tuple(items)))
-    if len(cache) > 32:
-        cache.clear()
-    cache[key] = out
+    if cache is not None:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = out
     return out

@@ -38,6 +38,7 @@ from yujing.imports.values import (
 )
 from yujing.model import (
     FLAG_NAMES,
+    UNPRINTABLE,
     Attempt,
     AttemptKind,
     Flag,
@@ -47,7 +48,6 @@ from yujing.model import (
     Student,
     Term,
 )
-from yujing.outputs import UNPRINTABLE
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
-from yujing.model import Term
-from yujing.outputs import without_unprintable
+from yujing.model import Term, without_unprintable
 from yujing.web.permissions import PUBLIC, RULES, allowed
 from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
 
