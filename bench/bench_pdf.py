@@ -42,14 +42,13 @@ from yujing.generator.pdf import (
     join_pdfs,
     page_count,
 )
-from yujing.institutions import find_pack
-from yujing.policies import load_policy
+from yujing.institutions import find_pack, load_pack_policy
 
 R_EMBED = qn("r:embed")
 
 
 def render_student(form: FormSpec, n: int, out: Path) -> Path:
-    levels = load_policy(form.policy).level_names
+    levels = load_pack_policy(form.policy).level_names
     tpl = DocxTemplate(str(form.template_path))
     student = sample_student(student_id=f"2022{n:06d}", name=f"学生{n}")
     context = student_context(tpl, form, levels[-1], levels, student=student, serial=f"{n:06d}")

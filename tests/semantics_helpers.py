@@ -21,8 +21,9 @@ from yujing.engine.assess import Assessment, WarnedStudent, assess
 from yujing.engine.courses import CourseResult, course_results
 from yujing.engine.figures import Figures, StudentData, figures_at
 from yujing.imports import exam_kind
+from yujing.institutions import load_pack_policy
 from yujing.model import Attempt, ImportedLevel, PlanRow, Student, Term
-from yujing.policies import Policy, load_policy
+from yujing.policies import Policy
 from yujing.warnlist import FileAssessment, assess_files
 
 SAMPLES = Path(__file__).parent / "samples" / "semantics"
@@ -41,7 +42,7 @@ _POLICIES: dict[str, Policy] = {}
 def policy(name: str) -> Policy:
     """A built-in policy, loaded once per session."""
     if name not in _POLICIES:
-        _POLICIES[name] = load_policy(name)
+        _POLICIES[name] = load_pack_policy(name)
     return _POLICIES[name]
 
 

@@ -16,8 +16,7 @@ from yujing.forms import (
     load_forms,
     part_by_code,
 )
-from yujing.institutions import Pack, builtin_names, builtin_packs, find_pack
-from yujing.policies import load_policy
+from yujing.institutions import Pack, builtin_names, builtin_packs, find_pack, load_pack_policy
 
 HAND_FILLED = ("interview", "parent-interview", "plan", "support-record")
 
@@ -62,7 +61,7 @@ def test_templates_exist(policy: str) -> None:
 
 @pytest.mark.parametrize("policy", builtin_names())
 def test_levels_are_the_policys_levels(policy: str) -> None:
-    names = load_policy(policy).level_names
+    names = load_pack_policy(policy).level_names
     for f in find_pack(policy).forms:
         assert set(f.levels) <= set(names), (f.id, f.levels, names)
 
@@ -242,7 +241,7 @@ def test_forms_for_level(policy: str, level: str) -> None:
 
 def test_expected_covers_every_level() -> None:
     for policy in builtin_names():
-        for level in load_policy(policy).level_names:
+        for level in load_pack_policy(policy).level_names:
             assert (policy, level) in EXPECTED
 
 
@@ -375,6 +374,6 @@ def test_a_requirement_scope_is_student_or_college(tmp_path: Path) -> None:
     bad = tmp_path / "policy.toml"
     bad.write_text(text.replace('scope = "college"', 'scope = "school"'), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"scope 应为 student（学生档案）或 college（学院档案）"):
-        load_policy(bad)
-    college = [r for r in load_policy("xinglin").requirements if r.scope == "college"]
+        load_pack_policy(bad)
+    college = [r for r in load_pack_policy("xinglin").requirements if r.scope == "college"]
     assert [(r.title, r.parts, r.count) for r in college] == [("学业预警清单", ("L1",), 4)]

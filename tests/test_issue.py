@@ -221,11 +221,11 @@ def test_a_long_course_list_does_not_push_a_part_onto_a_second_page(tmp_path: Pa
 
     from yujing.forms.sample import student_context
     from yujing.generator.pdf import convert_to_pdf, page_count, page_texts
-    from yujing.policies import load_policy
+    from yujing.institutions import load_pack_policy
 
     for policy, form_id in (("xinglin", "parent-notice"), ("njmec-mech", "notice")):
         form = {f.id: f for f in find_pack(policy).forms}[form_id]
-        levels = load_policy(policy).level_names
+        levels = load_pack_policy(policy).level_names
         tpl = DocxTemplate(str(form.template_path))
         ctx = student_context(tpl, form, levels[0], levels)
         ctx["failed_courses"] = [

@@ -31,13 +31,12 @@ from yujing.forms.sample import (
     summary_context,
 )
 from yujing.forms.templates import TAG_RE, template_texts
-from yujing.institutions import builtin_names, builtin_packs, find_pack
-from yujing.policies import load_policy
+from yujing.institutions import builtin_names, builtin_packs, find_pack, load_pack_policy
 
 ALL_FORMS = [f for policy in builtin_names() for f in find_pack(policy).forms]
 STUDENT_FORMS = [f for f in ALL_FORMS if f.per_student]
 SUMMARY_FORMS = [f for f in ALL_FORMS if not f.per_student]
-STUDENT_CASES = [(f, level) for f in STUDENT_FORMS for level in load_policy(f.policy).level_names]
+STUDENT_CASES = [(f, level) for f in STUDENT_FORMS for level in load_pack_policy(f.policy).level_names]
 WS_RE = re.compile(r"[\s\u3000]+")
 TEXT_HEIGHT_MM = 297 - 2 * 20
 
@@ -165,7 +164,7 @@ def split_parts(document: Any) -> list[Part]:
 def render_student(f: FormSpec, level: str, **student: str) -> tuple[Any, dict[str, Any]]:
     tpl = DocxTemplate(str(f.template_path))
     context = student_context(
-        tpl, f, level, load_policy(f.policy).level_names, student=sample_student(**student)
+        tpl, f, level, load_pack_policy(f.policy).level_names, student=sample_student(**student)
     )
     tpl.render(context, autoescape=True)
     out = io.BytesIO()
@@ -247,7 +246,7 @@ def test_tags_parse_and_use_only_the_contract(f: FormSpec) -> None:
     assert set(re.findall(r"\bissue_date\.(\w+)", joined)) <= DATE_ATTRS
     assert set(re.findall(r"\bc\.(\w+)", joined)) <= COURSE_ATTRS
     assert set(re.findall(r"\br\.(\w+)", joined)) <= ROW_ATTRS
-    levels = set(load_policy(f.policy).level_names)
+    levels = set(load_pack_policy(f.policy).level_names)
     assert set(re.findall(r'box\["(.*?)"\]', joined)) <= levels
     # every part, a student's or a college-level list, carries its two codes and 第 N 号
     assert set(re.findall(r"\bqr\.(\w+)", joined)) == {p.id for p in f.parts}
@@ -297,7 +296,7 @@ def test_render_student_form(f: FormSpec, level: str) -> None:
     student = context["student"]
     parts = split_parts(document)
     assert len(parts) == len(f.parts), "one page per part"
-    levels = load_policy(f.policy).level_names
+    levels = load_pack_policy(f.policy).level_names
     layout = Layout(document)
     whole = squash("\n".join(part.text for part in parts))
     assert squash(f.title) in whole
@@ -331,7 +330,7 @@ def test_level_named_in_the_njmec_parent_notice() -> None:
 @pytest.mark.parametrize("f", STUDENT_FORMS, ids=fid)
 def test_autoescape(f: FormSpec) -> None:
     name = "A&B<C>"
-    level = load_policy(f.policy).level_names[0]
+    level = load_pack_policy(f.policy).level_names[0]
     document, _ = render_student(f, level, name=name, address="1 < 2 & 3")
     parts = split_parts(document)
     assert len(parts) == len(f.parts)

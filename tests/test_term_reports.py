@@ -334,9 +334,9 @@ def test_many_classes_split_into_several_charts() -> None:
         parent_contacts=0,
         records_available=True,
     )
-    from yujing.policies import load_policy
+    from yujing.institutions import load_pack_policy
 
-    charts = reports.class_level_charts(summary, load_policy("beihai"))
+    charts = reports.class_level_charts(summary, load_pack_policy("beihai"))
     assert [c[-5:] for c, _ in charts] == ["（1/3）", "（2/3）", "（3/3）"]
 
 

@@ -22,7 +22,7 @@ from yujing.forms import FormSpec
 from yujing.qr import qr_png as make_qr_png
 
 if TYPE_CHECKING:
-    from yujing.institutions import Pack
+    from yujing.policies import Policy
 
 SAMPLE_SERIAL = "000123"
 SAMPLE_SCHOOL = "示例学院"
@@ -253,7 +253,9 @@ def render(
 
 
 def render_sample(
-    pack: Pack,
+    pack_name: str,
+    pack_forms: Sequence[FormSpec],
+    policy: Policy,
     form_id: str,
     out: Path,
     *,
@@ -262,17 +264,16 @@ def render_sample(
     rules_title: str | None = None,
     long: bool = False,
 ) -> Path:
-    """Render form ``form_id`` of ``pack`` for the sample student to ``out``: a .docx, or a
+    """Render form ``form_id`` of a pack (its name, forms and policy) for the sample student to ``out``: a .docx, or a
     .pdf through LibreOffice (样例预览, ``yujing pack sample``); ``long`` with long values."""
     import shutil
     import tempfile
 
     from yujing.errors import FormsError, OutputError
 
-    forms = {f.id: f for f in pack.forms}
+    forms = {f.id: f for f in pack_forms}
     if form_id not in forms:
-        raise FormsError(f"院校包「{pack.name}」没有表单「{form_id}」；可用：{'、'.join(forms)}")
-    policy = pack.policy
+        raise FormsError(f"院校包「{pack_name}」没有表单「{form_id}」；可用：{'、'.join(forms)}")
     if level is not None:
         policy.level(level)
     rules = rules_title if rules_title is not None else policy.rules

@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yujing.errors import PackError, YujingError
+from yujing.errors import PackError, PolicyError, YujingError
 from yujing.files import atomic_write, toml_string
 
 if TYPE_CHECKING:
@@ -263,7 +263,12 @@ def load_pack_policy(name_or_path: str | Path) -> Policy:
     """The policy of a pack (built-in name or folder) or of a policy file (``policy check``)."""
     from yujing.policies import load_policy
 
-    return load_policy(name_or_path)
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = find_pack(name_or_path).policy_path
+        if not path.is_file():
+            raise PolicyError(f"院校包中没有规则文件 {POLICY_FILE}：{path}")
+    return load_policy(path)
 
 
 def render_pack_sample(
@@ -279,4 +284,14 @@ def render_pack_sample(
     the long values the layout test prints (long names, majors, 8 failed courses)."""
     from yujing.forms.sample import render_sample
 
-    return render_sample(find_pack(pack), form_id, output, level=level, school=school, long=long)
+    found = find_pack(pack)
+    return render_sample(
+        found.name,
+        found.forms,
+        found.policy,
+        form_id,
+        output,
+        level=level,
+        school=school,
+        long=long,
+    )

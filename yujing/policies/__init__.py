@@ -161,16 +161,10 @@ class Policy:
         return any(c.metric == metric for level in self.levels for c in level.criteria)
 
 
-def load_policy(name_or_path: str | Path) -> Policy:
-    """Load the policy of a built-in pack by name (``anshan``), of a pack folder, or a policy
-    file by path."""
-    from yujing.institutions import POLICY_FILE, find_pack
-
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = find_pack(name_or_path).policy_path
-        if not path.is_file():
-            raise PolicyError(f"院校包中没有规则文件 {POLICY_FILE}：{path}")
+def load_policy(path: str | Path) -> Policy:
+    """Load a policy file (``policy.toml``) by path; a pack by name or folder is loaded with
+    :func:`yujing.institutions.load_pack_policy`."""
+    path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
