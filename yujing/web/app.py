@@ -10,7 +10,6 @@ import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,106 +24,16 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
-from yujing.model import Term, without_unprintable
+from yujing.model import without_unprintable
+from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler
 from yujing.web.permissions import PUBLIC, RULES, allowed
-from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
+from yujing.workspace import Workspace
 
 HERE = Path(__file__).parent
-COOKIE = "yj_session"
-PRE_COOKIE = "yj_csrf"
 MAX_UPLOAD = 60 * 1024 * 1024
 """Largest request body accepted (a phone photo or a scanner's multi-page PDF)."""
 log = logging.getLogger("yujing.web")
 
-STEPS = (
-    ("list", "名单"),
-    ("approve", "审核"),
-    ("freeze", "冻结"),
-    ("print", "打印"),
-    ("scans", "回收"),
-    ("audit", "检查"),
-    ("reports", "报告"),
-)
-
-
-@dataclass
-class Ctx:
-    """One request as a handler sees it."""
-
-    request: Request
-    ws: Workspace
-    user: UserRow | None
-    session: SessionRow | None
-    route: str
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    files: list[tuple[str, str, bytes]] = field(default_factory=list)
-    pre_csrf: str = ""
-
-    def get(self, name: str, default: str = "") -> str:
-        values = self.fields.get(name)
-        return values[0].strip() if values else default
-
-    def getall(self, name: str) -> list[str]:
-        return [v.strip() for v in self.fields.get(name, []) if v.strip()]
-
-    def param(self, name: str) -> str:
-        return str(self.request.path_params.get(name, ""))
-
-    def query(self, name: str, default: str = "") -> str:
-        return self.request.query_params.get(name, default)
-
-    @property
-    def term(self) -> Term | None:
-        text = self.get("term") or self.query("term")
-        if text:
-            try:
-                return Term.parse(text)
-            except ValueError:
-                return None
-        terms = self.ws.registry.list_terms()
-        return Term.parse(terms[0]["term"]) if terms else None
-
-    def need_term(self) -> Term:
-        term = self.term
-        if term is None:
-            raise YujingError("还没有任何学期的名单：请先导入成绩并生成名单（名单 → 评估）。")
-        return term
-
-    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        env: Environment = self.request.app.state.env
-        html = env.get_template(template).render(
-            user=self.user,
-            roles=ROLES,
-            csrf=self.session.csrf if self.session else self.pre_csrf,
-            route=self.route,
-            steps=STEPS,
-            school=self.ws.school,
-            msg=self.query("ok"),
-            url=self.url,
-            **values,
-        )
-        response = HTMLResponse(html, status_code=status)
-        if self.pre_csrf and self.session is None:
-            response.set_cookie(
-                PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
-            )
-        return response
-
-    def url(self, name: str, **params: Any) -> str:
-        query = params.pop("_query", None)
-        path = str(self.request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
-        if query:
-            path += "?" + "&".join(f"{k}={quote(str(v))}" for k, v in query.items() if v != "")
-        return path
-
-    def done(self, name: str, message: str = "", **params: Any) -> RedirectResponse:
-        query = params.pop("_query", {}) or {}
-        if message:
-            query["ok"] = message
-        return RedirectResponse(self.url(name, _query=query, **params), status_code=303)
-
-
-Handler = Callable[[Ctx], Response]
 _local = threading.local()
 
 

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
-from yujing.web.app import COOKIE, Ctx, Handler
+from yujing.web.context import COOKIE, Ctx, Handler
 from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
 
 ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []

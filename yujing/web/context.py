@@ -1,0 +1,114 @@
+"""One request as a route handler sees it (请求上下文): the workspace, the signed-in account
+and its session, the form's fields and files, and how to answer (render a page, redirect
+with a message). Shared by the app (:mod:`yujing.web.app`), which builds it, and the
+handlers (:mod:`yujing.web.views`), which use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from yujing.errors import YujingError
+from yujing.model import Term
+from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
+
+COOKIE = "yj_session"
+"""The session cookie (HttpOnly, SameSite=Lax; the registry keeps only its hash)."""
+PRE_COOKIE = "yj_csrf"
+"""The CSRF token of a visitor not signed in (the sign-in page, a student's check link)."""
+STEPS = (
+    ("list", "名单"),
+    ("approve", "审核"),
+    ("freeze", "冻结"),
+    ("print", "打印"),
+    ("scans", "回收"),
+    ("audit", "检查"),
+    ("reports", "报告"),
+)
+"""The secretary's steps of a term, in order, as the navigation shows them."""
+
+
+@dataclass
+class Ctx:
+    """One request as a handler sees it."""
+
+    request: Request
+    ws: Workspace
+    user: UserRow | None
+    session: SessionRow | None
+    route: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    pre_csrf: str = ""
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self.fields.get(name)
+        return values[0].strip() if values else default
+
+    def getall(self, name: str) -> list[str]:
+        return [v.strip() for v in self.fields.get(name, []) if v.strip()]
+
+    def param(self, name: str) -> str:
+        return str(self.request.path_params.get(name, ""))
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default)
+
+    @property
+    def term(self) -> Term | None:
+        text = self.get("term") or self.query("term")
+        if text:
+            try:
+                return Term.parse(text)
+            except ValueError:
+                return None
+        terms = self.ws.registry.list_terms()
+        return Term.parse(terms[0]["term"]) if terms else None
+
+    def need_term(self) -> Term:
+        term = self.term
+        if term is None:
+            raise YujingError("还没有任何学期的名单：请先导入成绩并生成名单（名单 → 评估）。")
+        return term
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        env: Environment = self.request.app.state.env
+        html = env.get_template(template).render(
+            user=self.user,
+            roles=ROLES,
+            csrf=self.session.csrf if self.session else self.pre_csrf,
+            route=self.route,
+            steps=STEPS,
+            school=self.ws.school,
+            msg=self.query("ok"),
+            url=self.url,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status)
+        if self.pre_csrf and self.session is None:
+            response.set_cookie(
+                PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
+            )
+        return response
+
+    def url(self, name: str, **params: Any) -> str:
+        query = params.pop("_query", None)
+        path = str(self.request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+        if query:
+            path += "?" + "&".join(f"{k}={quote(str(v))}" for k, v in query.items() if v != "")
+        return path
+
+    def done(self, name: str, message: str = "", **params: Any) -> RedirectResponse:
+        query = params.pop("_query", {}) or {}
+        if message:
+            query["ok"] = message
+        return RedirectResponse(self.url(name, _query=query, **params), status_code=303)
+
+
+Handler = Callable[[Ctx], Response]
