@@ -215,6 +215,24 @@ def test_own_pack_through_the_whole_term(tmp_path: Path) -> None:
     assert not any("鞍山师范学院" in p for p in squashed)
     assert any(MY_RULES in p for p in squashed)
     assert any("可能导致的后果" in p for p in squashed)
+    # the workbooks too: the list's title and the batch's list carry the workspace's name
+    from openpyxl import load_workbook
+
+    (list_xlsx,) = ws.glob("lists/*.xlsx")
+    assert load_workbook(list_xlsx)["预警名单"]["A1"].value.startswith(MY_SCHOOL)
+    workbooks = [*ws.glob("lists/*.xlsx"), *ws.glob("batches/*/*.xlsx")]
+    assert len(workbooks) >= 2
+    for book in workbooks:
+        cells = [
+            str(c.value)
+            for sheet in load_workbook(book).worksheets
+            for row in sheet.iter_rows()
+            for c in row
+            if c.value is not None
+        ]
+        assert not any("鞍山师范学院" in c for c in cells), book.name
+    basis = load_workbook(list_xlsx)["预警名单"]["A2"].value
+    assert f"依据：{MY_RULES}" in basis, basis  # the workspace's own rules, not anshan's
 
     result = run("-w", ws, "scan", pdf)
     assert result.exit_code == 0, result.output

@@ -188,7 +188,7 @@ def test_any_cell_text_round_trips_through_every_writer(tmp_path: Path, text: st
         "新增",
         figures=json.dumps({}),
     )
-    list_xlsx = write_xlsx(tmp_path / "list.xlsx", [row], POLICY, TERM)
+    list_xlsx = write_xlsx(tmp_path / "list.xlsx", [row], POLICY, TERM, school="测试学院")
     list_csv = write_csv(tmp_path / "list.csv", [row], POLICY)
     student = Student("2023010101", text, college=text, class_name=text)
     batch_xlsx = tmp_path / "batch.xlsx"

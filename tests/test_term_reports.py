@@ -314,6 +314,7 @@ def test_many_classes_split_into_several_charts() -> None:
         term=TERM,
         previous_term=PREV_TERM,
         school="x",
+        basis="《x办法》",
         title="学业预警",
         policy_name="beihai",
         level_names=("一级预警", "二级预警"),

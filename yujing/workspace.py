@@ -271,6 +271,18 @@ class Workspace:
         return str(self.config.get("rules_title") or self.policy.rules or "")
 
     @property
+    def rules_basis(self) -> str:
+        """依据: what the list and the reports cite — the pack's source (the rules and article
+        its criteria come from), unless the workspace names rules of its own (``--rules``),
+        which are then cited instead (a pack copied from another school keeps that school's
+        source until someone edits it)."""
+        own = str(self.config.get("rules_title") or "").strip()
+        policy = self.policy
+        if own and own != policy.rules:
+            return own
+        return policy.source or own or policy.name
+
+    @property
     def school_address(self) -> str:
         """学院通讯地址 (config ``address``), where parents send receipts back; may be ""."""
         return str(self.config.get("address", "")).strip()
@@ -521,6 +533,8 @@ class Workspace:
             rows,
             policy,
             term,
+            school=self.school,
+            basis=self.rules_basis,
             status="草稿",
             not_assessed=result.not_assessed,
         )
@@ -761,6 +775,8 @@ class Workspace:
             rows,
             self.policy,
             term,
+            school=self.school,
+            basis=self.rules_basis,
             status="已冻结" if saved.frozen else "草稿",
         )
 

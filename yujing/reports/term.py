@@ -184,6 +184,7 @@ class TermSummary(_Counts):
     term: Term
     previous_term: Term
     school: str
+    basis: str  # 依据: the rules cited (Workspace.rules_basis)
     title: str  # 学业预警 / 学业警示
     policy_name: str
     level_names: tuple[str, ...]  # policy order (most severe first), then unknown names met
@@ -385,6 +386,7 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
         term=term,
         previous_term=previous_term,
         school=ws.school,
+        basis=ws.rules_basis,
         title=policy.title,
         policy_name=policy.name,
         level_names=level_names,
@@ -890,7 +892,7 @@ def _write_effect(summary: TermSummary, policy: Policy, path: Path) -> None:
     _title(
         doc,
         f"{summary.term.label()}{summary.title}帮扶效果分析报告",
-        f"{summary.school}    （{policy.source or policy.name}；名单{summary.status_text}）",
+        f"{summary.school}    （{summary.basis}；名单{summary.status_text}）",
     )
     figure = 0
 

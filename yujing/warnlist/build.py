@@ -146,7 +146,9 @@ def assess_files(
     if suffix == ".csv":
         write_csv(output, rows, policy)
     else:
-        write_xlsx(output, rows, policy, term, not_assessed=result.not_assessed)
+        write_xlsx(
+            output, rows, policy, term, school=policy.school, not_assessed=result.not_assessed
+        )
     return FileAssessment(
         result, tuple(rows), output, tuple(inputs), tuple(unrostered(students, people))
     )

@@ -202,8 +202,9 @@ def figure_columns(policy: Policy) -> list[tuple[str, str]]:
     return out
 
 
-def list_title(policy: Policy, term: Term) -> str:
-    return f"{policy.school} {term.label()} {policy.title}学生名单"
+def list_title(school: str, policy: Policy, term: Term) -> str:
+    """The list's title line: the school (the workspace's ``--school``), term, 预警 title."""
+    return f"{school} {term.label()} {policy.title}学生名单"
 
 
 def write_csv(path: Path, rows: Sequence[ListRow], policy: Policy) -> Path:
@@ -227,10 +228,14 @@ def write_xlsx(
     policy: Policy,
     term: Term,
     *,
+    school: str,
+    basis: str | None = None,
     status: str = "草稿",
     not_assessed: Sequence[NotAssessed] = (),
 ) -> Path:
-    """The list as an A4-landscape workbook: 名单, 统计, 解除名单, 未评估."""
+    """The list as an A4-landscape workbook: 名单, 统计, 解除名单, 未评估; titled with
+    ``school`` (the workspace's name for it, not the pack's); ``basis`` is the 依据 cited
+    (the policy's source when not given)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -275,14 +280,14 @@ def write_xlsx(
     widths = {"预警原因": 60, "学号": 13, "班级": 12, "专业": 18, "学院": 14, "核查异议": 24}
     ncol = len(columns)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-    ws.cell(1, 1, list_title(policy, term)).font = Font(name="黑体", size=16, bold=True)
+    ws.cell(1, 1, list_title(school, policy, term)).font = Font(name="黑体", size=16, bold=True)
     ws.cell(1, 1).alignment = centre
     ws.row_dimensions[1].height = 30
     warned = [r for r in rows if r.warned]
     counts = Counter(r.level for r in warned)
     summary = "，".join(f"{lv} {counts.get(lv, 0)} 人" for lv in policy.level_names)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
-    ws.cell(2, 1, f"状态：{status}    共 {len(warned)} 人（{summary}）    依据：{policy.source}")
+    ws.cell(2, 1, f"状态：{status}    共 {len(warned)} 人（{summary}）    依据：{basis or policy.source}")
     ws.cell(2, 1).font = body_font
     for j, (h, _) in enumerate(columns, start=1):
         ws.cell(3, j, h).style = "yj-head"
