@@ -44,13 +44,13 @@ def naive_loop(ws: Workspace, term: Term, n: int, out: Path) -> float:
     jobs = [
         (entry, form)
         for entry in saved.warned
-        for form in forms_for_level(ws.forms, entry["level"])
+        for form in forms_for_level(ws.forms, entry.level)
     ][:n]
     start = time.perf_counter()
     for i, (entry, form) in enumerate(jobs):
         tpl = DocxTemplate(str(form.template_path))
         ctx = student_context(school=ws.school, policy=ws.policy, term=term, entry=entry,
-                              student=roster[entry["student_id"]], serial=i + 1,
+                              student=roster[entry.student_id], serial=i + 1,
                               issued=date.today())
         images, corners = {}, {}
         page = page_size(tpl)

@@ -5,7 +5,6 @@ reports one that is missing; each figure on a notice appears once and equals the
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -189,25 +188,24 @@ def test_each_figure_on_the_notice_appears_once_and_is_the_registry_figure(
     policy: str, issued: dict[str, tuple[Workspace, BatchResult]]
 ) -> None:
     ws, result = issued[policy]
-    entries = {e["student_id"]: e for e in ws.saved(TERM).warned}
+    entries = {e.student_id: e for e in ws.saved(TERM).warned}
     checked = 0
     for student in result.students:
         entry = entries[student.student_id]
-        figures = json.loads(entry["figures"])
-        courses = figures["failed_courses"]
+        courses = entry.figures.failed_courses
         title = NOTICES[policy] or next(t for t in student.forms if "预警通知书" in t)
         form = next(f for f in ws.forms if f.title == title)
         # the catalogue decides: a form with a 预警原因 field prints the sentence once, a form
         # without one (beihai: 累计不及格课程达 N 门) prints only its figures
         has_reason = any(f.name == "reason" for f in form.fields)
         for i, page in enumerate(_notice_pages(ws, student.serial, title)):
-            reason = _squash(entry["reason"])
+            reason = _squash(entry.reason)
             # at most once on any part (a 回执 needs none), once on the first
-            assert page.count(reason) <= 1, (policy, entry["reason"])
+            assert page.count(reason) <= 1, (policy, entry.reason)
             if i == 0:
-                assert page.count(reason) == int(has_reason), (policy, entry["reason"])
+                assert page.count(reason) == int(has_reason), (policy, entry.reason)
             rest = page.replace(reason, "", 1)
-            for _code, name, _credits in courses:
+            for name in (c.name for c in courses):
                 # a failed course is listed once: in the reason, or in the list the form
                 # attaches (xinglin 可附不及格课程, njmec 学业具体情况), never both
                 listed = rest.count(f"{name}（") + rest.count(f"{name}(")  # with its credits
@@ -224,18 +222,19 @@ def test_xinglin_parent_letter_owes_the_failed_credits(
     """家长联: 共有 N 门课程不及格，已积欠 X 学分 — X the credits of those N courses (the
     registry's cumulative failed credits), not the shortfall against the 培养方案."""
     ws, result = issued["xinglin"]
-    entries = {e["student_id"]: e for e in ws.saved(TERM).warned}
+    entries = {e.student_id: e for e in ws.saved(TERM).warned}
     for student in result.students:
-        figures = json.loads(entries[student.student_id]["figures"])
-        failed = figures["cumulative_failed_credits"]
-        total = sum((Decimal(c[2]) for c in figures["failed_courses"]), Decimal(0))
-        assert Decimal(failed) == total
+        figures = entries[student.student_id].figures
+        failed = figures.text("cumulative_failed_credits")
+        total = sum((c.credits or Decimal(0) for c in figures.failed_courses), Decimal(0))
+        assert figures.cumulative_failed_credits == total
         pages = _notice_pages(ws, student.serial, "学业预警通知书（家长联）")
         letter = pages[1]  # 家长联
-        count = len(figures["failed_courses"])
+        count = len(figures.failed_courses)
         assert f"共有{count}门课程不及格，已积欠{failed}学分" in letter
         assert letter.count("已积欠") == 1
-        shortfall = Decimal(figures["required_credits"]) - Decimal(figures["earned_credits"])
+        assert figures.required_credits is not None and figures.earned_credits is not None
+        shortfall = figures.required_credits - figures.earned_credits
         if shortfall != total:
             assert f"已积欠{format(shortfall.normalize(), 'f')}学分" not in letter
         level = student.level

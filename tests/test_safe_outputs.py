@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -27,7 +27,7 @@ from yujing.forms import forms_for_level
 from yujing.generator.batch import _Planned, _write_batch_list, issue
 from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
-from yujing.model import Student
+from yujing.model import ListFigures, Student
 from yujing.outputs import csv_text, csv_value, save_xlsx
 from yujing.outputs import write_csv as write_plain_csv
 from yujing.warnlist import ListRow, write_csv, write_xlsx
@@ -165,7 +165,7 @@ def one_row(text: str) -> ListRow:
         "红色预警",
         text,
         "新增",
-        figures=json.dumps({"failed_credits": "12"}),
+        figures=ListFigures(cumulative_failed_credits=Decimal("12")),
     )
 
 
@@ -186,7 +186,7 @@ def test_any_cell_text_round_trips_through_every_writer(tmp_path: Path, text: st
         level,
         text,
         "新增",
-        figures=json.dumps({}),
+        figures=ListFigures(),
     )
     list_xlsx = write_xlsx(tmp_path / "list.xlsx", [row], POLICY, TERM, school="测试学院")
     list_csv = write_csv(tmp_path / "list.csv", [row], POLICY)

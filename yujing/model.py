@@ -1,4 +1,5 @@
-"""Domain values read from the imports: terms, students, exam attempts, plan rows, flags.
+"""Domain values: terms, students, exam attempts, plan rows, flags (read from the imports),
+and the warning list's rows with their figures (as the registry keeps them).
 
 All are frozen dataclasses; credits and scores are kept as :class:`~decimal.Decimal` or text,
 never floats (5% of 20 credits must be exactly 1 credit).
@@ -7,12 +8,13 @@ never floats (5% of 20 credits must be exactly 1 credit).
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from yujing.errors import InvalidValueError
 
@@ -207,3 +209,163 @@ class ImportedLevel:
     level: str
     reason: str = ""
     name: str = ""
+
+
+# -- the warning list as stored (预警名单) -----------------------------------------------------
+
+_CENT = Decimal("0.01")
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def _count(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _plain(value: Decimal | None) -> str | None:
+    """``4.50`` → ``4.5``, ``20`` → ``20`` (never exponent notation); None stays None."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class FailedCourse:
+    """A course counted as failed in a list entry (未通过课程): code, name and credits."""
+
+    code: str
+    name: str
+    credits: Decimal | None
+
+    @property
+    def credits_text(self) -> str:
+        """The credits as printed (``4.5``); "" when not known."""
+        return _plain(self.credits) or ""
+
+
+@dataclass(frozen=True)
+class ListFigures:
+    """The figures kept with a list entry (名单数据), as the assessment computed them: credits
+    and percentages as :class:`~decimal.Decimal`, GPAs to two places, counts as ``int``;
+    None where the policy's data did not give one. Stored as JSON in the registry
+    (:meth:`to_json`), read back by :meth:`from_json`; :meth:`text` gives a figure as the
+    forms and lists print it."""
+
+    term_credits: Decimal | None = None
+    term_failed_credits: Decimal | None = None
+    term_failed_percent: Decimal | None = None
+    """未通过学分占比, in per cent (22.5)."""
+    cumulative_failed_credits: Decimal | None = None
+    earned_credits: Decimal | None = None
+    required_credits: Decimal | None = None
+    gpa: Decimal | None = None
+    term_gpa: Decimal | None = None
+    previous_term_gpa: Decimal | None = None
+    failed_courses: tuple[FailedCourse, ...] = ()
+    failed_after_makeup: int = 0
+    failed_first_exam_in_term: int = 0
+
+    _GPAS: ClassVar[tuple[str, ...]] = ("gpa", "term_gpa", "previous_term_gpa")
+    _COUNTS: ClassVar[tuple[str, ...]] = ("failed_after_makeup", "failed_first_exam_in_term")
+
+    @classmethod
+    def from_json(cls, data: str | Mapping[str, object] | None) -> ListFigures:
+        """The figures of a stored entry (a JSON text or its parsed mapping); keys it does not
+        know are ignored, values that are not numbers read as missing."""
+        if data is None or data == "":
+            return cls()
+        raw = json.loads(data) if isinstance(data, str) else data
+        if not isinstance(raw, Mapping):
+            return cls()
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value = raw[f.name]
+            if f.name == "failed_courses":
+                values[f.name] = tuple(
+                    FailedCourse(str(c[0] or ""), str(c[1] or ""), _decimal(c[2]))
+                    for c in (value if isinstance(value, list) else [])
+                    if isinstance(c, (list, tuple)) and len(c) == 3
+                )
+            elif f.name in cls._COUNTS:
+                values[f.name] = _count(value)
+            else:
+                values[f.name] = _decimal(value)
+        return cls(**values)
+
+    def to_json(self) -> str:
+        """The JSON text the registry keeps (keys sorted, numbers as text: exact)."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "failed_courses":
+                out[f.name] = [[c.code, c.name, _plain(c.credits)] for c in value]
+            elif f.name in self._COUNTS:
+                out[f.name] = value
+            else:
+                out[f.name] = self.text(f.name) or None
+        return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+    def text(self, key: str) -> str:
+        """Figure ``key`` as printed: ``4.5`` credits, ``22.5`` per cent, GPA ``2.00``, a count;
+        "" when missing or not a figure."""
+        if key not in {f.name for f in fields(self)} or key == "failed_courses":
+            return ""
+        value = getattr(self, key)
+        if value is None:
+            return ""
+        if isinstance(value, Decimal):
+            return format(value.quantize(_CENT), "f") if key in self._GPAS else str(_plain(value))
+        return str(value)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One row of a warning list (预警名单的一行); ``level`` is empty on a 解除 row (and on a
+    row an objection removed)."""
+
+    student_id: str
+    name: str
+    gender: str
+    college: str
+    major: str
+    grade: str
+    class_name: str
+    level: str
+    reason: str
+    change: str
+    previous_level: str = ""
+    carried_from: str = ""
+    objection: str = ""
+    figures: ListFigures = ListFigures()
+
+    @property
+    def warned(self) -> bool:
+        return bool(self.level)
+
+    def figure(self, key: str) -> str:
+        """One of :attr:`figures` as printed (see :meth:`ListFigures.text`)."""
+        return self.figures.text(key)
+
+    def to_entry(self) -> dict[str, str]:
+        """The row as the registry stores it (the figures as JSON)."""
+        entry = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "figures"}
+        entry["figures"] = self.figures.to_json()
+        return entry
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any]) -> ListRow:
+        """A row from the registry's stored entry (other columns, such as its order, ignored)."""
+        return cls(
+            **{f.name: str(entry.get(f.name) or "") for f in fields(cls) if f.name != "figures"},
+            figures=ListFigures.from_json(entry.get("figures")),
+        )

@@ -43,6 +43,7 @@ from yujing.model import (
     AttemptKind,
     Flag,
     ImportedLevel,
+    ListRow,
     PlanRow,
     Progress,
     Student,
@@ -178,18 +179,23 @@ class SavedList:
     assessed_count: int
     created_at: str
     frozen_at: str | None
-    entries: tuple[dict[str, Any], ...]
+    entries: tuple[ListRow, ...]
+    """Its rows in list order: the warned students, then the 解除 rows."""
 
     @property
     def frozen(self) -> bool:
         return self.status == "frozen"
 
     @property
-    def warned(self) -> tuple[dict[str, Any], ...]:
-        return tuple(e for e in self.entries if e["level"])
+    def warned(self) -> tuple[ListRow, ...]:
+        return tuple(e for e in self.entries if e.level)
 
     def levels(self) -> dict[str, str]:
-        return {e["student_id"]: e["level"] for e in self.warned}
+        return {e.student_id: e.level for e in self.warned}
+
+    def entry(self, student_id: str) -> ListRow | None:
+        """The row of ``student_id`` (warned or not), if the list has one."""
+        return next((e for e in self.entries if e.student_id == student_id), None)
 
 
 @dataclass(frozen=True)
@@ -906,7 +912,10 @@ class Registry:
         except sqlite_utils.db.NotFoundError:
             return None
         entries = tuple(
-            self.db.table("list_entries").rows_where("term = ?", [str(term)], order_by="seq")
+            ListRow.from_entry(row)
+            for row in self.db.table("list_entries").rows_where(
+                "term = ?", [str(term)], order_by="seq"
+            )
         )
         return SavedList(
             term,
@@ -919,14 +928,14 @@ class Registry:
         )
 
     def replace_list(
-        self, term: Term, policy: str, assessed_count: int, entries: Sequence[dict[str, Any]]
+        self, term: Term, policy: str, assessed_count: int, entries: Sequence[ListRow]
     ) -> None:
         """Store the draft list of ``term`` (caller holds a transaction)."""
         t = str(term)
         old = self.saved_list(term)
         self.db.table("list_entries").delete_where("term = ?", [t])
         self.db.table("list_entries").insert_all(
-            ({"term": t, "seq": i, **e} for i, e in enumerate(entries, start=1)),
+            ({"term": t, "seq": i, **e.to_entry()} for i, e in enumerate(entries, start=1)),
             batch_size=2000,
         )
         self.db.table("lists").upsert(
@@ -942,8 +951,9 @@ class Registry:
             pk="term",
         )
 
-    def update_entry(self, term: Term, student_id: str, values: Mapping[str, Any]) -> None:
-        self.db.table("list_entries").update((str(term), student_id), dict(values))
+    def update_entry(self, term: Term, row: ListRow) -> None:
+        """Store the changed ``row`` of ``term``'s list (an objection's outcome)."""
+        self.db.table("list_entries").update((str(term), row.student_id), row.to_entry())
 
     def set_frozen(self, term: Term) -> None:
         self.db.table("lists").update(str(term), {"status": "frozen", "frozen_at": now()})
@@ -1836,13 +1846,15 @@ class Registry:
         rows = list(self.db.query("select * from lists where term = ?", [str(term)]))
         return rows[0] if rows else None
 
-    def list_entries(
-        self, term: Term, student_ids: Iterable[str] | None = None
-    ) -> list[dict[str, Any]]:
+    def list_entries(self, term: Term, student_ids: Iterable[str] | None = None) -> list[ListRow]:
+        """The rows of ``term``'s list in list order; only those of ``student_ids`` if given."""
         if student_ids is None:
-            return list(
-                self.db.query("select * from list_entries where term = ? order by seq", [str(term)])
-            )
+            return [
+                ListRow.from_entry(r)
+                for r in self.db.query(
+                    "select * from list_entries where term = ? order by seq", [str(term)]
+                )
+            ]
         wanted = sorted(set(student_ids))
         out: list[dict[str, Any]] = []
         for chunk in _chunks(wanted, 500):
@@ -1853,7 +1865,7 @@ class Registry:
                     [str(term), *chunk],
                 )
             )
-        return sorted(out, key=lambda r: r["seq"])
+        return [ListRow.from_entry(r) for r in sorted(out, key=lambda r: r["seq"])]
 
     def change_mark(self) -> tuple[Any, ...]:
         """Changes whenever anything is logged, archived or recorded (for caches)."""

@@ -519,9 +519,7 @@ class Workspace:
             list_rows(result, previous, roster), registry.objections(term), policy
         )
         with registry.transaction():
-            registry.replace_list(
-                term, policy.name, result.assessed_count, [r.to_entry() for r in rows]
-            )
+            registry.replace_list(term, policy.name, result.assessed_count, rows)
             counts = Counter(r.level for r in rows if r.warned)
             registry.log(
                 "assess",
@@ -558,9 +556,13 @@ class Workspace:
 
     def report(self, term: Term) -> ListReport:
         saved = self.saved(term)
-        rows = tuple(ListRow.from_entry(e) for e in saved.entries)
         return ListReport(
-            term, self.policy, saved.status, rows, self.list_path(term), saved.assessed_count
+            term,
+            self.policy,
+            saved.status,
+            saved.entries,
+            self.list_path(term),
+            saved.assessed_count,
         )
 
     @writes
@@ -582,8 +584,8 @@ class Workspace:
             raise InputError(f"处理结果应为 {'、'.join(OUTCOMES)} 之一（更正/移出/维持）。")
         if not reason.strip():
             raise InputError("请用 --reason 写明学生提出的异议。")
-        entry = next((e for e in saved.entries if e["student_id"] == student_id), None)
-        if entry is None or not entry["level"]:
+        row = saved.entry(student_id)
+        if row is None or not row.warned:
             raise ListStateError(f"学号 {student_id} 不在 {term} 的预警名单上。")
         if outcome == "corrected":
             if not level:
@@ -600,11 +602,10 @@ class Workspace:
             "level": level or "",
             "note": note,
         }
-        row = ListRow.from_entry(entry)
         (updated,) = apply_objections([row], [objection], self.policy)
         with registry.transaction():
             registry.add_objection(objection)
-            registry.update_entry(term, student_id, updated.to_entry())
+            registry.update_entry(term, updated)
             registry.log(
                 "objection",
                 f"{OUTCOMES[outcome]}：{reason.strip()}"
@@ -769,10 +770,9 @@ class Workspace:
 
     def _rewrite_xlsx(self, term: Term) -> None:
         saved = self.saved(term)
-        rows = [ListRow.from_entry(e) for e in saved.entries]
         write_xlsx(
             self.list_path(term),
-            rows,
+            saved.entries,
             self.policy,
             term,
             school=self.school,

@@ -281,13 +281,13 @@ def transcripts(
     from docx.shared import Pt
 
     saved = ws.saved(term)
-    wanted = [e for e in saved.warned if not students or e["student_id"] in students]
+    wanted = [e for e in saved.warned if not students or e.student_id in students]
     if students and not wanted:
         raise InputError(f"{term} 的名单上没有 {'、'.join(students)}。")
     attempts = ws.registry.attempts()
     out: list[Filed] = []
     for i, entry in enumerate(wanted, start=1):
-        sid = entry["student_id"]
+        sid = entry.student_id
         courses = sorted(
             course_results(attempts.get(sid, []), term), key=lambda c: (c.term, c.code)
         )
@@ -296,7 +296,7 @@ def transcripts(
         style.font.size = Pt(10.5)
         doc.add_heading(f"{ws.school} 学生成绩单", level=1)
         doc.add_paragraph(
-            f"学号：{sid}    姓名：{entry['name']}    班级：{entry['class_name']}    "
+            f"学号：{sid}    姓名：{entry.name}    班级：{entry.class_name}    "
             f"截至：{term.label()}"
         )
         table = doc.add_table(rows=1, cols=6)
@@ -326,7 +326,7 @@ def transcripts(
             f"未通过学分：{fmt_decimal(failed)}    "
             f"（由 yujing 根据导入的成绩生成，以教务系统为准）"
         )
-        folder = folder_for(ws, sid, entry["name"]) / str(term)
+        folder = folder_for(ws, sid, entry.name) / str(term)
         target = folder / safe_name(f"成绩单 {term}.docx")
         with atomic_write(target, "wb") as fh:
             doc.save(fh)

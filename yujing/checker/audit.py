@@ -36,10 +36,10 @@ from yujing.archive import (
 )
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
 from yujing.errors import ListStateError, SecretMissingError
-from yujing.model import Progress, Term
+from yujing.model import ListRow, Progress, Term
 from yujing.policies import Requirement
 from yujing.qr import format_serial
-from yujing.registry import TABLE_TITLES, SerialRow, now, today
+from yujing.registry import TABLE_TITLES, SavedList, SerialRow, now, today
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
@@ -110,7 +110,7 @@ def audit(
     entries = [
         e
         for e in saved.warned
-        if (not classes or e["class_name"] in classes) and (not wanted or e["student_id"] in wanted)
+        if (not classes or e.class_name in classes) and (not wanted or e.student_id in wanted)
     ]
     if classes and not entries:
         raise ListStateError(f"{term} 的名单上没有班级 {'、'.join(classes)} 的学生。")
@@ -163,8 +163,8 @@ def audit(
         )
         folders = (
             {
-                known_folders.get(e["student_id"])
-                or student_folder(Path(), e["student_id"], e["name"] or "").name
+                known_folders.get(e.student_id)
+                or student_folder(Path(), e.student_id, e.name).name
                 for e in entries
             }
             if part
@@ -205,7 +205,7 @@ def audit(
 
 
 def _check_students(
-    students: Sequence[Mapping[str, Any]],
+    students: Sequence[ListRow],
     requirements: Sequence[Requirement],
     policy: Any,
     serials: Mapping[str, SerialRow],
@@ -220,8 +220,8 @@ def _check_students(
     deferred: list[tuple[_Who, str]] = []
 
     for i, entry in enumerate(students, start=1):
-        sid = entry["student_id"]
-        who = (sid, entry["name"], entry["college"], entry["class_name"], entry["level"])
+        sid = entry.student_id
+        who = (sid, entry.name, entry.college, entry.class_name, entry.level)
         statuses: list[RequirementStatus] = []
         findings: list[Finding] = []
         serial = serials.get(sid)
@@ -233,7 +233,7 @@ def _check_students(
         for req in policy.requirements:
             if req.scope != "student":
                 continue
-            if not req.applies_to(entry["level"]):
+            if not req.applies_to(entry.level):
                 statuses.append(RequirementStatus(req.id, req.title, "n/a"))
                 continue
             status, found = _check_requirement(who, req, docs, ctx, issue_day)
@@ -241,15 +241,15 @@ def _check_students(
             findings += found
         known = [d.path for d in docs if d.path] + issued_files.get(sid, [])
         findings += _check_files(who, known, ctx, deferred)
-        folder_name = folders.get(sid) or student_folder(Path(), sid, entry["name"]).name
+        folder_name = folders.get(sid) or student_folder(Path(), sid, entry.name).name
         folder = Path("archive") / folder_name / str(ctx.term)
         audited.append(
             StudentAudit(
                 sid,
-                entry["name"],
-                entry["college"],
-                entry["class_name"],
-                entry["level"],
+                entry.name,
+                entry.college,
+                entry.class_name,
+                entry.level,
                 str(folder),
                 tuple(statuses),
                 tuple(findings),
@@ -528,7 +528,7 @@ def _check_colleges(
     ws: Workspace,
     term: Term,
     policy: Any,
-    students: Sequence[Mapping[str, Any]],
+    students: Sequence[ListRow],
     ctx: _Context,
 ) -> list[Finding]:
     """The college-level requirements (``scope = "college"``), once per college with warned
@@ -555,7 +555,7 @@ def _check_colleges(
                 _Doc(r.path, _day(r.at), part=r.part, signed=r.signed)
             )
     out: list[Finding] = []
-    for college in sorted({e["college"] or ws.school for e in students}):
+    for college in sorted({e.college or ws.school for e in students}):
         who = (COLLEGE_FOLDER, college, college, "", "")
         for req in reqs:
             have = (
@@ -568,14 +568,14 @@ def _check_colleges(
     return out
 
 
-def _people(ws: Workspace, saved: Any) -> dict[str, _Who]:
+def _people(ws: Workspace, saved: SavedList) -> dict[str, _Who]:
     """学号 → (学号, 姓名, 学院, 班级, 等级) of everyone on the list, else the roster."""
     out: dict[str, _Who] = {
         sid: (sid, s.name, s.college, s.class_name, "") for sid, s in ws.registry.students().items()
     }
     for e in saved.entries:
-        sid = e["student_id"]
-        out[sid] = (sid, e["name"], e["college"], e["class_name"], e["level"])
+        sid = e.student_id
+        out[sid] = (sid, e.name, e.college, e.class_name, e.level)
     return out
 
 

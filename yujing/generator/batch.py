@@ -31,7 +31,7 @@ from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, render_single, run_chunk
 from yujing.locking import writer_lock, writes
-from yujing.model import Progress, Student, Term
+from yujing.model import ListRow, Progress, Student, Term
 from yujing.qr import (
     RESTORE_HINT,
     create_secret,
@@ -114,10 +114,10 @@ def issue(
     entries = [
         e
         for e in saved.warned
-        if (not classes or e["class_name"] in classes) and (not levels or e["level"] in levels)
+        if (not classes or e.class_name in classes) and (not levels or e.level in levels)
     ]
-    if classes and not any(e["class_name"] in classes for e in saved.warned):
-        known = sorted({e["class_name"] for e in saved.warned})
+    if classes and not any(e.class_name in classes for e in saved.warned):
+        known = sorted({e.class_name for e in saved.warned})
         raise InputError(f"名单中没有班级 {'、'.join(classes)}；名单中的班级：{'、'.join(known)}")
     conv = _converter(converter)
     results: list[BatchResult] = []
@@ -144,7 +144,7 @@ def issue(
                     )
         with registry.transaction():
             taken = registry.active_serials(term)
-            todo = [e["student_id"] for e in entries if e["student_id"] not in taken]
+            todo = [e.student_id for e in entries if e.student_id not in taken]
             if todo:
                 batch_id = f"{term}-{len(registry.batches(term)) + 1:03d}"
                 serials = registry.allocate_serials(term, todo, batch_id)
@@ -272,7 +272,7 @@ def _ensure_secret(ws: Workspace) -> None:
 @dataclass(frozen=True)
 class _Planned:
     student: Student
-    entry: Mapping[str, Any]
+    entry: ListRow
     serial: int
     forms: tuple[FormSpec, ...]
 
@@ -282,7 +282,7 @@ def _render(
     term: Term,
     batch_id: str,
     serials: Mapping[str, int],
-    entries: Sequence[Mapping[str, Any]],
+    entries: Sequence[ListRow],
     converter: Any,
     progress: Progress | None,
     *,
@@ -291,24 +291,24 @@ def _render(
 ) -> BatchResult:
     policy = ws.policy
     roster = ws.registry.students()
-    by_id = {e["student_id"]: e for e in entries}
+    by_id = {e.student_id: e for e in entries}
     secret = load_secret(ws.root)
     issued_on = today()
     all_forms = ws.forms
     planned: list[_Planned] = []
     for sid, serial in serials.items():
         entry = by_id.get(sid)
-        if entry is None or not entry["level"]:
+        if entry is None or not entry.warned:
             continue
         student = roster.get(sid) or Student(
             sid,
-            entry.get("name") or "",
-            college=entry.get("college") or "",
-            major=entry.get("major") or "",
-            grade=entry.get("grade") or "",
-            class_name=entry.get("class_name") or "",
+            entry.name,
+            college=entry.college,
+            major=entry.major,
+            grade=entry.grade,
+            class_name=entry.class_name,
         )
-        planned.append(_Planned(student, entry, serial, forms_for_level(all_forms, entry["level"])))
+        planned.append(_Planned(student, entry, serial, forms_for_level(all_forms, entry.level)))
     planned.sort(key=lambda p: (p.student.college, p.student.class_name, p.student.student_id))
 
     folder = ws.root / "batches" / batch_id
@@ -509,7 +509,7 @@ def _render(
             p.student.name,
             p.student.college,
             p.student.class_name,
-            p.entry["level"],
+            p.entry.level,
             p.serial,
             tuple(f.title for f in p.forms),
         )
@@ -565,8 +565,8 @@ def _list_context(
             grade=p.student.grade or "",
             major=p.student.major or "",
             class_name=p.student.class_name or "",
-            level=p.entry["level"],
-            reason=p.entry.get("reason") or "",
+            level=p.entry.level,
+            reason=p.entry.reason,
             result="",
         )
         for i, p in enumerate(
@@ -687,7 +687,7 @@ def _cover(
             CoverLine(
                 p.student.student_id,
                 p.student.name,
-                p.entry["level"],
+                p.entry.level,
                 format_serial(p.serial),
                 "、".join(f.title for f in p.forms),
                 sum(len(f.parts) for f in p.forms),
@@ -715,7 +715,7 @@ def _write_batch_list(path: Path, planned: Sequence[_Planned], policy: Any, term
                 p.student.class_name,
                 p.student.student_id,
                 p.student.name,
-                p.entry["level"],
+                p.entry.level,
                 format_serial(p.serial),
                 "、".join(f.title for f in p.forms),
                 sum(len(f.parts) for f in p.forms),

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
 from yujing.forms import FormSpec
-from yujing.model import Student, Term
+from yujing.model import ListRow, Student, Term
 from yujing.policies import Policy
 from yujing.qr import format_serial, make_payload
 
@@ -28,36 +26,30 @@ def student_context(
     school_phone: str = "",
     policy: Policy,
     term: Term,
-    entry: Mapping[str, Any],
+    entry: ListRow,
     student: Student,
     serial: int,
     issued: date,
 ) -> dict[str, Any]:
     """The per-student context (without QR images) for any form of ``policy``."""
-    figures = json.loads(entry.get("figures") or "{}")
-    level = entry["level"]
+    figures = entry.figures
+    level = entry.level
     failed = [
-        SimpleNamespace(name=name or code, credits=credits or "")
-        for code, name, credits in figures.get("failed_courses", [])
+        SimpleNamespace(name=c.name or c.code, credits=c.credits_text)
+        for c in figures.failed_courses
     ]
-
-    def fig(key: str) -> str:
-        value = figures.get(key)
-        return "" if value is None else str(value)
-
+    fig = figures.text
     required, earned = fig("required_credits"), fig("earned_credits")
     shortfall = ""
-    if required and earned:
-        from decimal import Decimal
-
-        shortfall = format((Decimal(required) - Decimal(earned)).normalize(), "f")
+    if figures.required_credits is not None and figures.earned_credits is not None:
+        shortfall = format((figures.required_credits - figures.earned_credits).normalize(), "f")
     return clean(
         {
             "school": school,
             "rules_title": rules_title,
             "school_address": school_address,
             "school_phone": school_phone,
-            "college": student.college or entry.get("college") or school,
+            "college": student.college or entry.college or school,
             "term_label": term.label(),
             "year_from": str(term.start_year),
             "year_to": str(term.start_year + 1),
@@ -66,7 +58,7 @@ def student_context(
             "level": level,
             "box": {name: ("☑" if name == level else "☐") for name in policy.level_names},
             "box_other": "☐",
-            "reason": entry.get("reason") or "",
+            "reason": entry.reason,
             "failed_courses": failed,
             "failed_course_count": str(len(failed)),
             "failed_credits": fig("cumulative_failed_credits"),

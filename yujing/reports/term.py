@@ -241,36 +241,31 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
     previous = registry.saved_list(previous_term)
 
     entries = list(saved.entries)
-    current = {e["student_id"]: e for e in entries if e["level"]}
-    prev_entries = {e["student_id"]: e for e in previous.warned} if previous else {}
+    current = {e.student_id: e for e in entries if e.warned}
+    prev_entries = {e.student_id: e for e in previous.warned} if previous else {}
 
     # changes: between the two saved lists, else the list's own column
     change_by_sid: dict[str, str] = {}
     if previous is not None:
         for sid, e in current.items():
-            before = prev_entries.get(sid, {}).get("level", "")
-            change_by_sid[sid] = change_of(policy, e["level"], before)
+            earlier = prev_entries.get(sid)
+            change_by_sid[sid] = change_of(policy, e.level, earlier.level if earlier else "")
         for sid in prev_entries:
             if sid not in current:
                 change_by_sid[sid] = RELEASED
     else:
         for e in entries:
-            if e.get("change") in CHANGES:
-                change_by_sid[e["student_id"]] = e["change"]
+            if e.change in CHANGES:
+                change_by_sid[e.student_id] = e.change
 
-    known = {e["student_id"]: e for e in entries}
+    known = {e.student_id: e for e in entries}
     roster = registry.students()
 
     def place(sid: str) -> tuple[str, str, str, str]:
         """(name, college, major, class_name) of a student."""
         e = known.get(sid) or prev_entries.get(sid)
         if e is not None:
-            return (
-                e.get("name") or "",
-                e.get("college") or "",
-                e.get("major") or "",
-                e.get("class_name") or "",
-            )
+            return e.name, e.college, e.major, e.class_name
         s = roster.get(sid)
         if s is not None:
             return s.name, s.college, s.major, s.class_name
@@ -278,8 +273,8 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
 
     level_names = _level_order(
         policy.level_names,
-        [e["level"] for e in current.values()],
-        [e["level"] for e in prev_entries.values()],
+        [e.level for e in current.values()],
+        [e.level for e in prev_entries.values()],
     )
     serials: dict[str, int] = registry.active_serials(term)
     returns, notice_returned = _returns(ws, term)
@@ -296,8 +291,8 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
                 college=college,
                 major=major,
                 class_name=class_name,
-                level=e["level"],
-                reason=e.get("reason") or "",
+                level=e.level,
+                reason=e.reason,
                 change=change_by_sid.get(sid, ""),
                 serial=serials.get(sid),
                 notice_returned=sid in notice_returned,
@@ -364,11 +359,8 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
         if change not in (DOWN, RELEASED):
             continue
         name, college, _, class_name = place(sid)
-        before = (
-            prev_entries[sid]["level"]
-            if sid in prev_entries
-            else ((known.get(sid) or {}).get("previous_level") or "")
-        )
+        earlier, row = prev_entries.get(sid), known.get(sid)
+        before = earlier.level if earlier else (row.previous_level if row else "")
         fallen.append(
             StudentChange(
                 student_id=sid,
@@ -376,7 +368,7 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
                 college=college,
                 class_name=class_name,
                 previous_level=before,
-                level=current[sid]["level"] if sid in current else "",
+                level=current[sid].level if sid in current else "",
                 change=change,
             )
         )
@@ -397,7 +389,7 @@ def term_summary(ws: Workspace, term: Term) -> TermSummary:
         classes=classes,
         has_previous=previous is not None,
         previous_status=previous.status if previous is not None else "",
-        previous_levels=_pairs(level_names, Counter(e["level"] for e in prev_entries.values())),
+        previous_levels=_pairs(level_names, Counter(e.level for e in prev_entries.values())),
         changes=_pairs(CHANGES, Counter(change_by_sid.values())),
         fallen=tuple(fallen),
         students=tuple(students),

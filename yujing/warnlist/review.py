@@ -154,18 +154,18 @@ def open_review_window(ws: Workspace, term: Term) -> int:
     new = 0
     with registry.transaction():
         for e in saved.warned:
-            if e["student_id"] in have:
+            if e.student_id in have:
                 continue
             nonce = secrets.token_hex(8)
-            token = check_token(ws, str(term), e["student_id"], nonce)
-            registry.add_student_token(token_digest(token), term, e["student_id"], nonce)
+            token = check_token(ws, str(term), e.student_id, nonce)
+            registry.add_student_token(token_digest(token), term, e.student_id, nonce)
             new += 1
         registry.log("review-window", f"核查链接 {new} 个", term=str(term))
     return new
 
 
 def student_slips(ws: Workspace, term: Term) -> list[Slip]:
-    entries = {e["student_id"]: e for e in ws.saved(term).warned}
+    entries = {e.student_id: e for e in ws.saved(term).warned}
     out: list[Slip] = []
     for r in ws.registry.student_tokens(term):
         e = entries.get(r["student_id"])
@@ -173,9 +173,7 @@ def student_slips(ws: Workspace, term: Term) -> list[Slip]:
             continue
         token = check_token(ws, r["term"], r["student_id"], r["nonce"])
         out.append(
-            Slip(
-                e["student_id"], e["name"], e["class_name"], e["level"], token, r["response"] or ""
-            )
+            Slip(e.student_id, e.name, e.class_name, e.level, token, r["response"] or "")
         )
     return sorted(out, key=lambda s: (s.class_name, s.student_id))
 
@@ -191,17 +189,17 @@ def check_view(ws: Workspace, token: str) -> CheckView:
     saved = ws.saved(term)
     if saved.frozen:
         raise TokenError(f"{term} 的名单已于 {saved.frozen_at} 确定，核查已结束，链接失效。")
-    entry = next((e for e in saved.warned if e["student_id"] == row["student_id"]), None)
-    if entry is None:
+    entry = saved.entry(row["student_id"])
+    if entry is None or not entry.warned:
         raise TokenError("经核查，您已不在本学期的预警名单上，链接失效。")
-    courses = _failed_courses(entry.get("reason") or "")
+    courses = _failed_courses(entry.reason)
     return CheckView(
         str(term),
-        entry["student_id"],
-        entry["name"],
-        entry["class_name"],
-        entry["level"],
-        entry.get("reason") or "",
+        entry.student_id,
+        entry.name,
+        entry.class_name,
+        entry.level,
+        entry.reason,
         courses,
         row["response"] or "",
         row["reason"] or "",
@@ -234,18 +232,18 @@ def objection_queue(ws: Workspace, term: Term) -> list[dict[str, Any]]:
     """Students' objections raised through their links and not yet decided (异议待处理)."""
     rows = [r for r in ws.registry.student_tokens(term) if r["response"] == "object"]
     entries = {
-        e["student_id"]: e for e in ws.registry.list_entries(term, [r["student_id"] for r in rows])
+        e.student_id: e for e in ws.registry.list_entries(term, [r["student_id"] for r in rows])
     }
     out = []
     for r in rows:
         if not r["resolved"]:
-            e = entries.get(r["student_id"], {})
+            e = entries.get(r["student_id"])
             out.append(
                 {
                     "student_id": r["student_id"],
-                    "name": e.get("name", ""),
-                    "class_name": e.get("class_name", ""),
-                    "level": e.get("level", ""),
+                    "name": e.name if e else "",
+                    "class_name": e.class_name if e else "",
+                    "level": e.level if e else "",
                     "reason": r["reason"],
                     "at": r["responded_at"],
                 }

@@ -9,59 +9,19 @@ UTF-8 with BOM so that Excel opens it.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from yujing import outputs
 from yujing.engine.assess import Assessment, NotAssessed
-from yujing.model import Student, Term
+from yujing.model import ListFigures, ListRow, Student, Term
 from yujing.policies import Policy
 
 NEW, UP, DOWN, SAME, RELEASED = "新增", "升级", "降级", "持续", "解除"
 CHANGES = (NEW, UP, DOWN, SAME, RELEASED)
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """One row of a warning list; ``level`` is empty on a 解除 row."""
-
-    student_id: str
-    name: str
-    gender: str
-    college: str
-    major: str
-    grade: str
-    class_name: str
-    level: str
-    reason: str
-    change: str
-    previous_level: str = ""
-    carried_from: str = ""
-    objection: str = ""
-    figures: str = "{}"
-
-    @property
-    def warned(self) -> bool:
-        return bool(self.level)
-
-    def figure(self, key: str) -> str:
-        value = json.loads(self.figures).get(key)
-        return "" if value is None else str(value)
-
-    def to_entry(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_entry(cls, entry: Mapping[str, Any]) -> ListRow:
-        names = cls.__dataclass_fields__
-        return cls(
-            **{k: (entry.get(k) or "") for k in names if k != "figures"},
-            figures=entry.get("figures") or "{}",
-        )
 
 
 def change_of(policy: Policy, level: str, previous: str | None) -> str:
@@ -100,7 +60,7 @@ def list_rows(
                 change=change_of(policy, w.level, prev),
                 previous_level=prev,
                 carried_from=str(w.carried_from or ""),
-                figures=json.dumps(w.figures.to_json(), ensure_ascii=False, sort_keys=True),
+                figures=ListFigures.from_json(w.figures.to_json()),
             )
         )
     released = sorted(set(previous_levels) - set(assessment.levels))
@@ -202,6 +162,14 @@ def figure_columns(policy: Policy) -> list[tuple[str, str]]:
     return out
 
 
+def _figure_cell(figures: ListFigures, key: str) -> str | int | None:
+    """A figure as the list's cell holds it: a count as a number, others as printed text."""
+    value = getattr(figures, key, None)
+    if isinstance(value, int):
+        return value
+    return figures.text(key) or None
+
+
 def list_title(school: str, policy: Policy, term: Term) -> str:
     """The list's title line: the school (the workspace's ``--school``), term, 预警 title."""
     return f"{school} {term.label()} {policy.title}学生名单"
@@ -296,10 +264,10 @@ def write_xlsx(
         "yj-text" if h in ("预警原因", "核查异议") else "yj-id" if k == "student_id" else "yj-cell"
         for h, k in columns
     ]
+    row_fields = {f.name for f in fields(ListRow)}
     for i, r in enumerate(warned, start=1):
-        figures_of_row = json.loads(r.figures)
         values = [i] + [
-            getattr(r, k) if k in r.__dataclass_fields__ else figures_of_row.get(k)
+            getattr(r, k) if k in row_fields else _figure_cell(r.figures, k)
             for _, k in columns[1:]
         ]
         for j, v in enumerate(values, start=1):

@@ -268,7 +268,7 @@ def print_(ctx: Ctx) -> Response:
     ws = ctx.ws
     term = ctx.term
     saved = ws.registry.list_head(term) if term else None
-    classes = sorted({e["class_name"] for e in ws.saved(term).warned}) if saved and term else []
+    classes = sorted({e.class_name for e in ws.saved(term).warned}) if saved and term else []
     return ctx.render(
         "print.html",
         term=term,
@@ -468,7 +468,7 @@ def students(ctx: Ctx) -> Response:
     term = ctx.term
     allowed = ctx.ws.students_of(ctx.user)
     entries = ctx.ws.registry.list_entries(term, allowed) if term else []
-    return ctx.render("students.html", term=term, entries=[e for e in entries if e["level"]])
+    return ctx.render("students.html", term=term, entries=[e for e in entries if e.warned])
 
 
 @route("/students/{sid}", "student")
