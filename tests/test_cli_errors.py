@@ -107,3 +107,37 @@ def test_no_traceback(path: tuple[str, ...], where: str, places: dict[str, Path]
 def test_commands_are_found() -> None:
     names = {" ".join(c) for c in COMMANDS}
     assert {"init", "import", "assess", "issue", "scan", "audit", "pack check"} <= names
+
+
+def test_an_unexpected_fault_prints_a_message_and_writes_a_report_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug of ours (here: the audit raising a RuntimeError) ends with a Chinese message,
+    exit code 70 and the traceback in a report file, which the message names."""
+    import sys
+    import tempfile
+
+    from yujing.cli import main as cli_main
+    from yujing.workspace import Workspace
+
+    ws = sample_workspace(tmp_path / "ws")
+    ws.close()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("an internal fault")
+
+    monkeypatch.setattr(Workspace, "audit", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(
+        sys, "argv", ["yujing", "-w", str(tmp_path / "ws"), "audit", "--term", "2024-2025-1"]
+    )
+    with pytest.raises(SystemExit) as ended:
+        cli_main.main()
+    assert ended.value.code == 70
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "内部出错（RuntimeError）" in shown and "Traceback" not in shown
+    (report,) = tmp_path.glob("yujing-error-*.txt")
+    assert str(report) in shown.replace("\n", "")
+    text = report.read_text(encoding="utf-8")
+    assert "Traceback" in text and "an internal fault" in text and "audit" in text

@@ -630,3 +630,40 @@ def test_flags_and_levels_fold_student_ids_too(tmp_path: Path) -> None:
     levels = _write(tmp_path / "l.csv", [["学号", "预警等级"], ["2025 000005", "红色预警"]])
     (bad,) = parse_file("levels", levels, term=T).bad_rows
     assert (bad.column, bad.value) == ("学号", "2025 000005")
+
+
+def _lying_workbook(path: Path, rows: int = 3000) -> Path:
+    """A real workbook whose sheet's declared size is a lie (smaller than the data): the
+    zip's checksum fails only while the sheet is read, row by row."""
+    import struct
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(GRADE_HEADER)
+    for i in range(rows):
+        sheet.append(["2024-2025", "1", f"2024{i:06d}", "甲", "M1", "数学", 4, 80, "正常考试", ""])
+    wb.save(path)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    at = 0
+    while (cd := data.find(b"PK\x01\x02", at)) >= 0:
+        size = struct.unpack_from("<H", data, cd + 28)[0]
+        if data[cd + 46 : cd + 46 + size] == name:
+            struct.pack_into("<I", data, cd + 24, 20_000)  # central directory
+            local = struct.unpack_from("<I", data, cd + 42)[0]
+            struct.pack_into("<I", data, local + 22, 20_000)  # local header
+        at = cd + 4
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_workbook_damaged_inside_a_sheet_is_refused_with_its_name(tmp_path: Path) -> None:
+    bad = _lying_workbook(tmp_path / "成绩.xlsx")
+    with pytest.raises(UnreadableFileError, match=r"成绩\.xlsx：工作表「Sheet」已损坏"):
+        parse_file("grades", bad)
+    ws = _workspace(tmp_path)
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), "import", "grades", str(bad)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "已损坏" in result.output
+    assert ws.registry.attempts() == {}  # nothing imported
+    ws.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -194,7 +195,7 @@ def test_any_cell_text_round_trips_through_every_writer(tmp_path: Path, text: st
     batch_xlsx = tmp_path / "batch.xlsx"
     _write_batch_list(
         batch_xlsx,
-        [_Planned(student, {"level": level}, 7, forms_for_level(FORMS, level))],
+        [_Planned(student, replace(row, level=level), 7, forms_for_level(FORMS, level))],
         POLICY,
         TERM,
     )

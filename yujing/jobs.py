@@ -5,6 +5,7 @@ interrupted by a restart is marked so and can be run again."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from yujing.registry import now
 
 if TYPE_CHECKING:
     from yujing.workspace import Workspace
+
+log = logging.getLogger("yujing.jobs")
 
 JOB_KINDS = {
     "issue": "打印批次",
@@ -138,6 +141,7 @@ def run_next_job(ws: Workspace) -> int | None:
             registry.update_job(job_id, status="failed", message=str(exc), finished_at=now())
             return job_id
         except Exception as exc:  # a bug: keep the server alive, show it on the page
+            log.exception("job %s (%s) failed", job_id, job["kind"])
             registry.update_job(
                 job_id,
                 status="failed",

@@ -1029,7 +1029,9 @@ def _read_password(given: str | None, confirm: bool = True) -> str:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
 @click.option("--port", default=8000, show_default=True, type=int, help="端口。")
-@click.option("--ssl-certfile", type=click.Path(dir_okay=False, path_type=Path), help="HTTPS 证书。")
+@click.option(
+    "--ssl-certfile", type=click.Path(dir_okay=False, path_type=Path), help="HTTPS 证书。"
+)
 @click.option("--ssl-keyfile", type=click.Path(dir_okay=False, path_type=Path), help="HTTPS 私钥。")
 @click.pass_context
 @handle_errors
@@ -1119,7 +1121,11 @@ def user_list(ctx: click.Context) -> None:
     table = Table("账号", "角色", "名单中的姓名", "班级", "状态")
     for u in ws.users():
         table.add_row(
-            u.name, ROLES[u.role], u.roster_name, "、".join(u.classes), "已停用" if u.disabled else "正常"
+            u.name,
+            ROLES[u.role],
+            u.roster_name,
+            "、".join(u.classes),
+            "已停用" if u.disabled else "正常",
         )
     console.print(table)
 
@@ -1148,7 +1154,33 @@ def user_disable(ctx: click.Context, name: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="yujing")
+    try:
+        cli(prog_name="yujing")
+    except Exception as exc:  # a fault of ours: a message and a report file, no traceback
+        report = _crash_report(exc)
+        err_console.print(
+            f"[bold red]错误：[/]yujing 内部出错（{type(exc).__name__}），命令没有完成。"
+            "已写入的文件和登记均完整，可以重新运行同一命令。"
+            f"请把错误报告 {report} 发给维护人员。",
+            markup=True,
+            soft_wrap=True,
+        )
+        sys.exit(70)
+
+
+def _crash_report(exc: BaseException) -> Path:
+    """The traceback of an unexpected error, in a file of the temp folder (never on screen)."""
+    import tempfile
+    import time
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    fd, name = tempfile.mkstemp(
+        prefix=f"yujing-error-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt"
+    )
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"yujing {' '.join(sys.argv[1:])}\n\n{text}")
+    return Path(name)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 from yujing.errors import UnreadableFileError
 from yujing.imports.values import FORMULA_MARK
@@ -160,13 +162,30 @@ def _read_xlsx(path: Path, known: frozenset[str]) -> Table:
         warnings.simplefilter("ignore")
         try:
             workbook = load_workbook(path, read_only=True, data_only=False)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            zlib.error,
+            ElementTree.ParseError,
+            EOFError,
+            KeyError,
+            OSError,
+            ValueError,
+        ) as exc:
             raise UnreadableFileError(
                 f"{path.name}：不是有效的 .xlsx 文件（{exc}）。请用 Excel/WPS 打开后重新保存。"
             ) from exc
         try:
             for sheet in workbook.worksheets:
-                rows, formulas = _sheet_rows(path, sheet)
+                try:
+                    rows, formulas = _sheet_rows(path, sheet)
+                except (zipfile.BadZipFile, zlib.error, ElementTree.ParseError, EOFError) as exc:
+                    # read lazily: a damaged or doctored sheet shows only now (a checksum that
+                    # does not match, a size that lies, XML cut short)
+                    raise UnreadableFileError(
+                        f"{path.name}：工作表「{getattr(sheet, 'title', '')}」已损坏，无法读取"
+                        f"（{exc}）。请用 Excel/WPS 打开后重新保存，或从教务系统重新导出。"
+                    ) from exc
                 header_index = _find_header(rows, known)
                 if header_index is not None:
                     header = tuple(_clean_header(h) for h in rows[header_index])

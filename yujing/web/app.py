@@ -107,6 +107,12 @@ def _handle(
         return ctx.render("error.html", 403, message=str(exc))
     except YujingError as exc:
         return ctx.render("error.html", 400, message=str(exc))
+    except Exception:  # a fault of ours: logged with its traceback, a plain page for the user
+        log.exception("unexpected error in %s %s", request.method, request.url.path)
+        return HTMLResponse(
+            _plain("控制台内部出错，这次操作没有完成（已记录在服务器日志中）。请稍后重试或联系管理员。"),
+            status_code=500,
+        )
 
 
 def _authorised(ctx: Ctx, rule: frozenset[str] | str, handler: Handler) -> Response:
