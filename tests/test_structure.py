@@ -43,3 +43,14 @@ def test_pipeline_stages_are_subpackages() -> None:
     stages = ("imports", "engine", "warnlist", "generator", "archive", "checker", "reports")
     missing = [s for s in stages if not (YUJING / s / "__init__.py").is_file()]
     assert not missing, missing
+
+
+def test_the_stages_see_the_workspace_only_as_a_view() -> None:
+    """Below the front door a stage is handed the workspace as a ``yujing.stage.WorkspaceView``
+    (what it may read) and never imports ``yujing.workspace``; the job runner, which runs the
+    front door's own methods for the console, is the one exception."""
+    for path in sorted(YUJING.rglob("*.py")):
+        rel = path.relative_to(YUJING)
+        if rel.parts[0] in ("cli", "web") or rel.name in ("workspace.py", "jobs.py"):
+            continue
+        assert "yujing.workspace" not in yujing_imports(path), f"{rel} imports yujing.workspace"

@@ -23,7 +23,7 @@ from yujing.registry import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 ROLES = {
     "secretary": "教学秘书/教务员",
@@ -67,7 +67,7 @@ def _check_password(password: str) -> None:
 
 
 def add_user(
-    ws: Workspace,
+    ws: WorkspaceView,
     name: str,
     *,
     role: str,
@@ -106,7 +106,7 @@ def add_user(
     return user
 
 
-def set_password(ws: Workspace, name: str, password: str) -> None:
+def set_password(ws: WorkspaceView, name: str, password: str) -> None:
     registry = ws.registry
     if registry.user(name) is None:
         raise AccountError(f"没有账号 {name}。")
@@ -117,7 +117,7 @@ def set_password(ws: Workspace, name: str, password: str) -> None:
         registry.log("user-passwd", name)
 
 
-def disable_user(ws: Workspace, name: str) -> None:
+def disable_user(ws: WorkspaceView, name: str) -> None:
     registry = ws.registry
     if registry.user(name) is None:
         raise AccountError(f"没有账号 {name}。")
@@ -127,11 +127,11 @@ def disable_user(ws: Workspace, name: str) -> None:
         registry.log("user-disable", name)
 
 
-def users(ws: Workspace) -> list[UserRow]:
+def users(ws: WorkspaceView) -> list[UserRow]:
     return ws.registry.users()
 
 
-def authenticate(ws: Workspace, name: str, password: str, ip: str = "") -> UserRow:
+def authenticate(ws: WorkspaceView, name: str, password: str, ip: str = "") -> UserRow:
     """Check a sign-in; after LOGIN_MAX_FAILURES failures in LOGIN_WINDOW for the account
     or the address, refuse until the window has passed (登录限流)."""
     from argon2.exceptions import InvalidHashError, VerificationError
@@ -161,7 +161,7 @@ def authenticate(ws: Workspace, name: str, password: str, ip: str = "") -> UserR
     return user
 
 
-def open_session(ws: Workspace, name: str) -> tuple[str, str]:
+def open_session(ws: WorkspaceView, name: str) -> tuple[str, str]:
     """A new session for ``name``: (cookie value, CSRF token); only a hash is stored."""
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = (datetime.now() + timedelta(hours=SESSION_HOURS)).isoformat(timespec="seconds")
@@ -172,7 +172,7 @@ def open_session(ws: Workspace, name: str) -> tuple[str, str]:
     return cookie, csrf
 
 
-def session_user(ws: Workspace, cookie: str) -> tuple[UserRow, SessionRow] | None:
+def session_user(ws: WorkspaceView, cookie: str) -> tuple[UserRow, SessionRow] | None:
     if not cookie:
         return None
     session = ws.registry.session(token_digest(cookie))
@@ -182,12 +182,12 @@ def session_user(ws: Workspace, cookie: str) -> tuple[UserRow, SessionRow] | Non
     return (user, session) if user is not None and not user.disabled else None
 
 
-def close_session(ws: Workspace, cookie: str) -> None:
+def close_session(ws: WorkspaceView, cookie: str) -> None:
     with ws.registry.transaction():
         ws.registry.delete_sessions(digest=token_digest(cookie))
 
 
-def students_of(ws: Workspace, user: UserRow) -> set[str] | None:
+def students_of(ws: WorkspaceView, user: UserRow) -> set[str] | None:
     """The 学号 an adviser may see (None: every student, for the other roles)."""
     if user.role not in ADVISER_ROLES:
         return None
@@ -199,9 +199,9 @@ def students_of(ws: Workspace, user: UserRow) -> set[str] | None:
     )
 
 
-def check_student(ws: Workspace, user: UserRow, student_id: str, what: str = "") -> None:
+def check_student(ws: WorkspaceView, user: UserRow, student_id: str, what: str = "") -> None:
     """Refuse (and log) an adviser asking for a student who is not theirs."""
-    allowed = ws.students_of(user)
+    allowed = students_of(ws, user)
     if allowed is None or student_id in allowed:
         return
     with ws.registry.transaction():
@@ -211,6 +211,6 @@ def check_student(ws: Workspace, user: UserRow, student_id: str, what: str = "")
     raise AccessDeniedError(f"学号 {student_id} 不是您名下的学生，无权查看或操作。")
 
 
-def deny(ws: Workspace, user: UserRow, what: str) -> None:
+def deny(ws: WorkspaceView, user: UserRow, what: str) -> None:
     with ws.registry.transaction():
         ws.registry.log("access-denied", f"{user.name}（{user.role}）：{what}")

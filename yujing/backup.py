@@ -25,14 +25,14 @@ from yujing.qr import SECRET_NAME
 from yujing.registry import now, sqlite_message
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 MANIFEST = "yujing-backup.json"
 REGISTRY_NAME = "registry.sqlite"
 _SKIP = {LOCK_NAME, REGISTRY_NAME, f"{REGISTRY_NAME}-wal", f"{REGISTRY_NAME}-shm", MANIFEST}
 
 
-def backup(ws: Workspace, target: Path) -> Path:
+def backup(ws: WorkspaceView, target: Path) -> Path:
     """Copy the workspace into the new folder ``target``; returns ``target``."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
@@ -67,11 +67,10 @@ def backup(ws: Workspace, target: Path) -> Path:
     return target
 
 
-def restore(source: Path, target: Path) -> Workspace:
-    """Restore the backup at ``source`` as the workspace at ``target`` (a new or empty folder);
-    every file is checked against the backup's listing first."""
-    from yujing.workspace import CONFIG_NAME, Workspace
-
+def restore(source: Path, target: Path, config_name: str) -> Path:
+    """Restore the backup at ``source`` as the workspace folder ``target`` (a new or empty
+    folder); every file is checked against the backup's listing first, and the backup must
+    hold the key and the workspace config ``config_name``. Returns ``target``."""
     source, target = Path(source), Path(target)
     listing = source / MANIFEST
     if not listing.is_file():
@@ -86,8 +85,8 @@ def restore(source: Path, target: Path) -> Workspace:
     except (OSError, ValueError, KeyError) as exc:
         raise WorkspaceError(f"备份清单 {listing} 无法读取。") from exc
     bad = [rel for rel, digest in files.items() if _digest(source / rel) != digest]
-    if bad or not (source / SECRET_NAME).is_file() or not (source / CONFIG_NAME).is_file():
-        shown = "、".join(bad[:5]) or f"{SECRET_NAME} 或 {CONFIG_NAME}"
+    if bad or not (source / SECRET_NAME).is_file() or not (source / config_name).is_file():
+        shown = "、".join(bad[:5]) or f"{SECRET_NAME} 或 {config_name}"
         raise WorkspaceError(f"备份 {source} 不完整或已被改动（{shown}），未恢复任何内容。")
     staging = target.with_name(f".{target.name}.restoring")
     try:
@@ -102,9 +101,7 @@ def restore(source: Path, target: Path) -> Workspace:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"无法恢复到 {target}：{exc.strerror}") from exc
-    ws = Workspace(target)
-    ws.registry.log("restore", f"从备份 {source.resolve()} 恢复")
-    return ws
+    return target
 
 
 def _copy_registry(path: Path, target: Path) -> None:

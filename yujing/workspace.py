@@ -366,12 +366,14 @@ class Workspace:
 
         return backup(self, target)
 
-    @staticmethod
-    def restore(source: Path, target: Path) -> Workspace:
+    @classmethod
+    def restore(cls, source: Path, target: Path) -> Workspace:
         """Bring a backup made by :meth:`backup` back as the workspace at ``target``."""
         from yujing.backup import restore
 
-        return restore(source, target)
+        ws = cls(restore(source, target, CONFIG_NAME))
+        ws.registry.log("restore", f"从备份 {Path(source).resolve()} 恢复")
+        return ws
 
     # -- imports ---------------------------------------------------------------------------
 
@@ -952,11 +954,13 @@ class Workspace:
     ) -> ListRow:
         """Record the outcome of an objection (the CLI's ``list objection``) and take it off
         the queue of students' objections."""
-        from yujing.warnlist.review import decide_objection
+        from yujing.warnlist.review import close_objection
 
-        return decide_objection(
-            self, term, student_id, reason=reason, outcome=outcome, level=level, note=note
+        row = self.record_objection(
+            term, student_id, reason=reason, outcome=outcome, level=level, note=note
         )
+        close_objection(self, term, student_id)
+        return row
 
     # -- scan intake for an adviser (辅导员上传回执) ------------------------------------------
 

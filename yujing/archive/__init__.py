@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 _FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _ID_KEEP = re.compile(r"[A-Za-z0-9]")
@@ -81,7 +81,7 @@ def student_folder(archive_root: Path, student_id: str, name: str) -> Path:
 
 
 def folder_for(
-    ws: Workspace,
+    ws: WorkspaceView,
     student_id: str,
     name: str,
     *,
@@ -127,12 +127,12 @@ def _owner(folder: str, known: dict[str, str]) -> str:
     return id_from_part(folder.split("-", 1)[0].split("~", 1)[0])
 
 
-def folder_owner(ws: Workspace, folder: str) -> str:
+def folder_owner(ws: WorkspaceView, folder: str) -> str:
     """The 学号 a folder of ``archive/`` belongs to (recorded, else read from its name)."""
     return _owner(folder, ws.registry.student_folders())
 
 
-def folder_problems(ws: Workspace) -> dict[str, list[str]]:
+def folder_problems(ws: WorkspaceView) -> dict[str, list[str]]:
     """学号 → its folders in ``archive/``, for every 学号 with more than one (a name changed
     before folders followed the 学号)."""
     archive = ws.archive_dir
@@ -146,7 +146,7 @@ def folder_problems(ws: Workspace) -> dict[str, list[str]]:
     return {sid: names for sid, names in by_id.items() if len(names) > 1}
 
 
-def shared_folders(ws: Workspace) -> dict[str, list[str]]:
+def shared_folders(ws: WorkspaceView) -> dict[str, list[str]]:
     """Folder → the 学号 whose filed paths are in it, for folders holding more than one."""
     return _shared(ws.registry.student_paths())
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yujing.accounts import token_digest
+from yujing.accounts import students_of, token_digest
 from yujing.engine.assess import Progress
 from yujing.errors import (
     AccessDeniedError,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from yujing.archive.intake import IntakeResult
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 UPLOAD_SUFFIXES = {
     "import": frozenset({".csv", ".xlsx"}),
@@ -56,7 +56,7 @@ class FolderFile:
     size: int
 
 
-def student_folder_files(ws: Workspace, student_id: str) -> list[FolderFile]:
+def student_folder_files(ws: WorkspaceView, student_id: str) -> list[FolderFile]:
     """Every file in the student's folder (一生一档), each with an opaque id."""
     from yujing.archive import folder_for
 
@@ -75,15 +75,15 @@ def student_folder_files(ws: Workspace, student_id: str) -> list[FolderFile]:
     return out
 
 
-def student_folder_file(ws: Workspace, student_id: str, fid: str) -> Path:
-    for f in ws.student_folder_files(student_id):
+def student_folder_file(ws: WorkspaceView, student_id: str, fid: str) -> Path:
+    for f in student_folder_files(ws, student_id):
         if f.fid == fid:
             return ws.root / f.relative
     raise InputError("档案中没有这个文件（可能已被移动）。")
 
 
 def scan_own(
-    ws: Workspace,
+    ws: WorkspaceView,
     paths: Sequence[Path],
     user: UserRow,
     *,
@@ -91,10 +91,11 @@ def scan_own(
 ) -> IntakeResult:
     """Scan intake for an adviser's upload: every page whose code names a student who is
     not theirs refuses the whole upload (logged) before anything is filed."""
+    from yujing.archive.intake import ingest
     from yujing.archive.reader import iter_pages, scan_pages
     from yujing.qr import load_secret, verify
 
-    allowed = ws.students_of(user)
+    allowed = students_of(ws, user)
     if allowed is not None:
         secret = load_secret(ws.root)
         serials: dict[int, int] = {}
@@ -119,10 +120,10 @@ def scan_own(
             raise AccessDeniedError(
                 f"上传的文件第 {page_no} 页的二维码属于不是您名下的学生，整份文件未归档。"
             )
-    return ws.scan(paths, progress=progress)
+    return ingest(ws, paths, progress=progress)
 
 
-def review_preview(ws: Workspace, item_id: int, *, dpi: int = 70) -> tuple[bytes, str]:
+def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[bytes, str]:
     """A picture of a review item's page for the browser: (PNG or JPEG bytes, media type);
     a PDF page is rendered with poppler's pdftoppm."""
     import subprocess
@@ -146,7 +147,7 @@ def review_preview(ws: Workspace, item_id: int, *, dpi: int = 70) -> tuple[bytes
     return proc.stdout, "image/png"
 
 
-def batch_file(ws: Workspace, batch_id: str, what: str) -> Path:
+def batch_file(ws: WorkspaceView, batch_id: str, what: str) -> Path:
     """A batch's file to download: ``print.pdf``, ``list.xlsx`` (批次名单) or ``covers.pdf``
     (the class cover sheets, 发放单, joined for printing apart)."""
     batch = ws.registry.batch(batch_id)
@@ -171,7 +172,7 @@ def batch_file(ws: Workspace, batch_id: str, what: str) -> Path:
     raise InputError(f"批次没有文件「{what}」。")
 
 
-def save_upload(ws: Workspace, purpose: str, name: str, content: bytes) -> Path:
+def save_upload(ws: WorkspaceView, purpose: str, name: str, content: bytes) -> Path:
     """Keep an uploaded file under ``uploads/<random>/``: the name is checked (no folders,
     no ``..``), the type by suffix and first bytes; the user's name is never a path."""
     suffixes = UPLOAD_SUFFIXES[purpose]

@@ -40,7 +40,7 @@ from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import SignatureRecord, now
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 
 FILED, REVIEW, BLANK = "filed", "review", "blank"
@@ -104,7 +104,7 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 
 @writes
 def ingest(
-    ws: Workspace, paths: Sequence[Path], *, progress: Progress | None = None
+    ws: WorkspaceView, paths: Sequence[Path], *, progress: Progress | None = None
 ) -> IntakeResult:
     """File every page of ``paths`` (files or folders) by its QR code, or queue it for review."""
     files, unsupported = expand(paths)
@@ -142,7 +142,7 @@ class _Decision:
     check: Any = None  # SignatureCheck
 
 
-def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] | str:
+def _ingest_file(ws: WorkspaceView, secret: bytes, path: Path) -> list[PageOutcome] | str:
     from yujing.archive.reader import iter_pages, scan_pages
 
     registry = ws.registry
@@ -213,7 +213,7 @@ def _ingest_file(ws: Workspace, secret: bytes, path: Path) -> list[PageOutcome] 
     return outcomes
 
 
-def _signature_checker(ws: Workspace, secret: bytes) -> Callable[[Any, Any], Any]:
+def _signature_checker(ws: WorkspaceView, secret: bytes) -> Callable[[Any, Any], Any]:
     """The hook run in the reader's worker threads for each page: for a part that must come
     back signed (回执, 存根, 记录表 …), ``(ref, SignatureCheck)``; else None. What it needs from
     the registry is read here, in this thread (SQLite connections stay in their thread)."""
@@ -250,7 +250,7 @@ def _signature_checker(ws: Workspace, secret: bytes) -> Callable[[Any, Any], Any
     return check
 
 
-def _decide(ws: Workspace, secret: bytes, page: int, codes: Sequence[str]) -> _Decision:
+def _decide(ws: WorkspaceView, secret: bytes, page: int, codes: Sequence[str]) -> _Decision:
     checked = [verify(secret, c) for c in codes]
     refs = sorted({c.ref for c in checked if c.ref is not None}, key=lambda r: (r.serial, r.part))
     if len(refs) > 1:
@@ -309,7 +309,7 @@ class _Placed:
     sha256: str
 
 
-def _place_part(ws: Workspace, serial: int, code: str, content: bytes, how: str) -> _Placed:
+def _place_part(ws: WorkspaceView, serial: int, code: str, content: bytes, how: str) -> _Placed:
     """Write ``content`` as part ``code`` of ``serial`` into the student's term folder, named
     ``<编号> <表单>-<联>（<how> <日期>）.pdf`` (a new version if a different file is there)."""
     registry = ws.registry
@@ -349,7 +349,7 @@ class _CollegeTitle:
 
 
 def _place_college(
-    ws: Workspace, doc: dict[str, Any], code: str, content: bytes, how: str
+    ws: WorkspaceView, doc: dict[str, Any], code: str, content: bytes, how: str
 ) -> _Placed:
     """Write a college-level document (a list, or a class's signed cover sheet) into
     ``archive/_学院/<学期>/``, named ``<编号> <学院> <标题>（<份别>）（<how> <日期>）.pdf``."""
@@ -377,7 +377,7 @@ def _place_college(
 
 
 def _record_part(
-    ws: Workspace,
+    ws: WorkspaceView,
     placed: _Placed,
     *,
     source_name: str,
@@ -414,7 +414,7 @@ def _pages(pages: Iterable[int]) -> str:
 
 
 def _apply(
-    ws: Workspace,
+    ws: WorkspaceView,
     path: Path,
     digest: str,
     decisions: Sequence[_Decision],
@@ -523,7 +523,7 @@ def _apply(
 
 
 def _record_signature(
-    ws: Workspace, source_name: str, digest: str, d: _Decision, rel: str, file_page: int
+    ws: WorkspaceView, source_name: str, digest: str, d: _Decision, rel: str, file_page: int
 ) -> None:
     check = d.check
     assert d.ref is not None
@@ -633,7 +633,7 @@ class SignatureReview:
     issued page; a plain cut of the scan where the page could not be aligned."""
 
 
-def signature_reviews(ws: Workspace, *, everything: bool = False) -> list[SignatureReview]:
+def signature_reviews(ws: WorkspaceView, *, everything: bool = False) -> list[SignatureReview]:
     """The pages whose signature verdict a person should check (uncertain or unknown, not yet
     confirmed) — every checked page with ``everything`` — each with crops of its areas."""
     return [
@@ -642,7 +642,7 @@ def signature_reviews(ws: Workspace, *, everything: bool = False) -> list[Signat
     ]
 
 
-def confirm_signature(ws: Workspace, check_id: int, verdict: str, who: str) -> SignatureRecord:
+def confirm_signature(ws: WorkspaceView, check_id: int, verdict: str, who: str) -> SignatureRecord:
     """A person's verdict on page ``check_id`` (``signed`` / ``unsigned``), recorded with who
     gave it; the archive file and the audit follow it."""
     if verdict not in VERDICTS:
@@ -658,7 +658,7 @@ def confirm_signature(ws: Workspace, check_id: int, verdict: str, who: str) -> S
     return ws.registry.confirm_signature(check_id, verdict, who.strip())
 
 
-def _crops(ws: Workspace, record: SignatureRecord) -> tuple[Path, ...]:
+def _crops(ws: WorkspaceView, record: SignatureRecord) -> tuple[Path, ...]:
     from yujing.archive.reader import iter_pages, scan_page
     from yujing.archive.signature import crop_area, issued_page
 
@@ -702,13 +702,13 @@ def _crops(ws: Workspace, record: SignatureRecord) -> tuple[Path, ...]:
     return tuple(crops)
 
 
-def review_items(ws: Workspace, *, include_blank: bool = False) -> list[dict[str, Any]]:
+def review_items(ws: WorkspaceView, *, include_blank: bool = False) -> list[dict[str, Any]]:
     """The open review queue (blank backs only when asked)."""
     return ws.registry.review_items(include_blank=include_blank)
 
 
 @writes
-def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
+def assign(ws: WorkspaceView, item_id: int, serial: int, part: str) -> PageOutcome:
     """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档)."""
     registry = ws.registry
     item = registry.review_item(item_id)
@@ -753,7 +753,7 @@ def assign(ws: Workspace, item_id: int, serial: int, part: str) -> PageOutcome:
     )
 
 
-def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
+def manifest_rows(ws: WorkspaceView) -> Iterator[dict[str, str]]:
     """Every archived file: issued copies, then scans and hand-filed pages."""
     registry = ws.registry
     students = registry.students()
@@ -795,7 +795,7 @@ def manifest_rows(ws: Workspace) -> Iterator[dict[str, str]]:
         }
 
 
-def write_manifest(ws: Workspace, output: Path) -> int:
+def write_manifest(ws: WorkspaceView, output: Path) -> int:
     """``archive manifest``: the rows of :func:`manifest_rows` as CSV (UTF-8 with BOM)."""
     from yujing.outputs import write_csv
 

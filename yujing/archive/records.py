@@ -26,7 +26,7 @@ from yujing.model import RECORD_KINDS, Progress, Term
 from yujing.registry import today
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 
 
@@ -40,14 +40,14 @@ class Filed:
     path: str
 
 
-def _student(ws: Workspace, student_id: str) -> tuple[str, str]:
+def _student(ws: WorkspaceView, student_id: str) -> tuple[str, str]:
     students = ws.registry.students()
     if student_id in students:
         return student_id, students[student_id].name
     raise InputError(f"学生名单中没有学号 {student_id}。请检查学号，或先导入学生名单。")
 
 
-def _term(ws: Workspace, term: Term | None) -> Term:
+def _term(ws: WorkspaceView, term: Term | None) -> Term:
     if term is not None:
         return term
     latest = ws.registry.latest_term()
@@ -67,7 +67,7 @@ def _parse_date(text: str | None) -> str:
 
 @writes
 def attach(
-    ws: Workspace,
+    ws: WorkspaceView,
     student_id: str,
     file: Path,
     *,
@@ -203,7 +203,7 @@ def _check_office(file: Path) -> None:
 
 @writes
 def record(
-    ws: Workspace,
+    ws: WorkspaceView,
     student_id: str,
     *,
     kind: str,
@@ -234,7 +234,7 @@ def record(
 
 
 def _register(
-    ws: Workspace,
+    ws: WorkspaceView,
     sid: str,
     term: Term,
     kind: str,
@@ -271,7 +271,7 @@ def _register(
 
 @writes
 def transcripts(
-    ws: Workspace,
+    ws: WorkspaceView,
     term: Term,
     *,
     students: Sequence[str] = (),

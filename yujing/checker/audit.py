@@ -42,7 +42,7 @@ from yujing.qr import format_serial
 from yujing.registry import TABLE_TITLES, SavedList, SerialRow, now, today
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 ISSUED = Requirement(id="issued", title="通知书发放", parts=("*",))
 
@@ -79,7 +79,7 @@ class _Context:
 
 
 def audit(
-    ws: Workspace,
+    ws: WorkspaceView,
     term: Term | None = None,
     *,
     classes: Sequence[str] = (),
@@ -525,7 +525,7 @@ def _hash_and_check(path: Path) -> tuple[str, bool]:
 
 
 def _check_colleges(
-    ws: Workspace,
+    ws: WorkspaceView,
     term: Term,
     policy: Any,
     students: Sequence[ListRow],
@@ -568,7 +568,7 @@ def _check_colleges(
     return out
 
 
-def _people(ws: Workspace, saved: SavedList) -> dict[str, _Who]:
+def _people(ws: WorkspaceView, saved: SavedList) -> dict[str, _Who]:
     """学号 → (学号, 姓名, 学院, 班级, 等级) of everyone on the list, else the roster."""
     out: dict[str, _Who] = {
         sid: (sid, s.name, s.college, s.class_name, "") for sid, s in ws.registry.students().items()
@@ -584,7 +584,7 @@ def _who(people: Mapping[str, _Who], sid: str, name: str = "") -> _Who:
 
 
 def _check_seals(
-    ws: Workspace, people: Mapping[str, _Who], notes: list[str], verify: bool
+    ws: WorkspaceView, people: Mapping[str, _Who], notes: list[str], verify: bool
 ) -> list[Finding]:
     """Rows of the registry changed, inserted or deleted by hand (登记库被改动): checked with
     ``verify`` (every sealed row's HMAC, ≈ 1 s for 60,000 rows), like the files' hashes."""
@@ -612,7 +612,7 @@ def _check_seals(
     ]
 
 
-def _check_folders(ws: Workspace, people: Mapping[str, _Who]) -> list[Finding]:
+def _check_folders(ws: WorkspaceView, people: Mapping[str, _Who]) -> list[Finding]:
     """A 学号 with two folders under two names, or two 学号 sharing one folder."""
     out: list[Finding] = []
     for sid, folders in sorted(folder_problems(ws).items()):
@@ -643,7 +643,7 @@ def _check_folders(ws: Workspace, people: Mapping[str, _Who]) -> list[Finding]:
 
 
 def _check_stray(
-    ws: Workspace,
+    ws: WorkspaceView,
     ctx: _Context,
     people: Mapping[str, _Who],
     folders: set[str] | None = None,
@@ -714,7 +714,7 @@ def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
                     yield rel, entry.name
 
 
-def _latest_term(ws: Workspace) -> Term:
+def _latest_term(ws: WorkspaceView) -> Term:
     term = ws.registry.latest_term()
     if term is None:
         raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from yujing.accounts import students_of
 from yujing.errors import (
     ListStateError,
 )
@@ -17,7 +18,7 @@ from yujing.registry import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from yujing.stage import WorkspaceView
 
 _DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2}) 前完成")
 
@@ -50,7 +51,7 @@ class StudentDue:
 
 
 def due_for(
-    ws,
+    ws: WorkspaceView,
     user: UserRow,
     term: Term,
     *,
@@ -65,7 +66,7 @@ def due_for(
     back shows here after the next change, and at once in the audit itself."""
     from yujing.checker.audit import audit
 
-    allowed = ws.students_of(user)
+    allowed = students_of(ws, user)
     if ws.registry.list_head(term) is None:
         raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
     mine = [sid for sid in ws.registry.warned_ids(term) if allowed is None or sid in allowed]

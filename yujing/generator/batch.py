@@ -43,7 +43,7 @@ from yujing.qr import (
 from yujing.registry import now, today
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 CHUNK = 50
 """Students per rendered .docx: large enough to amortise template loading, small enough that
@@ -89,7 +89,7 @@ class BatchResult:
 
 
 def issue(
-    ws: Workspace,
+    ws: WorkspaceView,
     term: Term,
     *,
     classes: Sequence[str] = (),
@@ -170,7 +170,7 @@ def issue(
 
 @writes
 def reprint(
-    ws: Workspace, serial: int, *, progress: Progress | None = None, converter: Any = "auto"
+    ws: WorkspaceView, serial: int, *, progress: Progress | None = None, converter: Any = "auto"
 ) -> BatchResult:
     """Print serial ``serial`` again: the same number and the same codes, into a new folder."""
     row = ws.registry.serial(serial)
@@ -221,7 +221,7 @@ def reprint(
 
 
 @writes
-def void(ws: Workspace, serial: int, reason: str) -> dict[str, Any]:
+def void(ws: WorkspaceView, serial: int, reason: str) -> dict[str, Any]:
     """Void serial ``serial`` (作废): its codes are refused when scanned, and the next ``issue``
     of its term gives the student a new serial."""
     if not reason.strip():
@@ -254,7 +254,7 @@ def _converter(converter: Any) -> Any:
     return find_converter()
 
 
-def _ensure_secret(ws: Workspace) -> None:
+def _ensure_secret(ws: WorkspaceView) -> None:
     """The signing key must be there. ``init`` makes it; a workspace from before that which
     never issued a serial gets one now; otherwise a missing key is an error (a new key would
     make every printed code fail its check)."""
@@ -278,7 +278,7 @@ class _Planned:
 
 
 def _render(
-    ws: Workspace,
+    ws: WorkspaceView,
     term: Term,
     batch_id: str,
     serials: Mapping[str, int],
@@ -548,7 +548,7 @@ class _CollegeDoc:
 
 
 def _list_context(
-    ws: Workspace, term: Term, doc: _CollegeDoc, planned: Sequence[_Planned]
+    ws: WorkspaceView, term: Term, doc: _CollegeDoc, planned: Sequence[_Planned]
 ) -> dict[str, Any]:
     """The list/summary context (see :mod:`yujing.forms.contract`) of ``doc``: the batch's
     students of its college."""
@@ -663,7 +663,7 @@ def _classes(planned: Sequence[_Planned]) -> list[tuple[tuple[str, str], list[_P
 
 
 def _cover(
-    ws: Workspace,
+    ws: WorkspaceView,
     policy: Any,
     term: Term,
     batch: str,

@@ -59,7 +59,7 @@ from yujing.registry import today
 from yujing.warnlist.rows import CHANGES, DOWN, NEW, RELEASED, SAME, UP, change_of
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 __all__ = [
     "REPORT_NAMES",
@@ -229,7 +229,7 @@ def percent_text(rate: Fraction | None) -> str:
     return f"{value:.0f}%" if value == int(value) else f"{value:.1f}%"
 
 
-def term_summary(ws: Workspace, term: Term) -> TermSummary:
+def term_summary(ws: WorkspaceView, term: Term) -> TermSummary:
     """The figures of ``term`` in workspace ``ws``.
 
     Raises :class:`~yujing.errors.ListStateError` when the term has no saved list.
@@ -420,7 +420,7 @@ def _notice_forms(forms: Sequence[FormSpec]) -> frozenset[str]:
     return frozenset(f.id for f in forms if f.kind in NOTICE_KINDS)
 
 
-def _returns(ws: Workspace, term: Term) -> tuple[dict[str, int], set[str]]:
+def _returns(ws: WorkspaceView, term: Term) -> tuple[dict[str, int], set[str]]:
     """Returned parts filed per student (distinct form + part), and the students whose notice
     came back."""
     rows = ws.registry.returned_parts(term)
@@ -1132,7 +1132,7 @@ def term_header(term: Term) -> str:
 
 
 def _write_results_from_pack(
-    ws: Workspace, form: FormSpec, summary: TermSummary, path: Path
+    ws: WorkspaceView, form: FormSpec, summary: TermSummary, path: Path
 ) -> None:
     """附件3 from the pack's own template — the one ``issue`` prints per college with the
     batch — filled with the 处理结果, one college per page, each with the code and 第 N 号 the
@@ -1248,7 +1248,7 @@ def report_paths(term: Term, out_dir: Path) -> list[Path]:
 
 
 def write_term_reports(
-    ws: Workspace, term: Term, out_dir: Path, *, progress: Progress | None = None
+    ws: WorkspaceView, term: Term, out_dir: Path, *, progress: Progress | None = None
 ) -> list[Path]:
     """Write the term's three reports (.docx) into ``out_dir``; return their paths
     (帮扶效果分析报告, 学期学业帮扶总结报告, 学生学业预警处理结果汇总表).

@@ -18,12 +18,9 @@ from yujing.errors import (
     TokenError,
 )
 from yujing.model import Term
-from yujing.warnlist import (
-    ListRow,
-)
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def _failed_courses(reason: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def approval(ws: Workspace, term: Term) -> ApprovalState:
+def approval(ws: WorkspaceView, term: Term) -> ApprovalState:
     rows = ws.registry.approvals(term)
     head = ws.registry.list_head(term)
     if not rows:
@@ -118,12 +115,12 @@ def decide_list(ws, term: Term, *, approve: bool, comment: str, account: str) ->
     return ws.approval(term)
 
 
-def check_freeze_allowed(ws: Workspace, term: Term) -> None:
+def check_freeze_allowed(ws: WorkspaceView, term: Term) -> None:
     """Where the policy says so (freeze_needs_approval), the reviewer must have approved
     the current draft before it is frozen."""
     if not ws.policy.freeze_needs_approval:
         return
-    state = ws.approval(term)
+    state = approval(ws, term)
     if not state.approved:
         why = (
             f"审核人已退回：{state.comment}"
@@ -135,7 +132,7 @@ def check_freeze_allowed(ws: Workspace, term: Term) -> None:
         raise ListStateError(f"{term} 的名单须经审核同意后才能冻结（{why}）。")
 
 
-def check_token(ws: Workspace, term: str, student_id: str, nonce: str) -> str:
+def check_token(ws: WorkspaceView, term: str, student_id: str, nonce: str) -> str:
     from yujing.qr import load_secret
 
     secret = load_secret(ws.root)
@@ -143,7 +140,7 @@ def check_token(ws: Workspace, term: str, student_id: str, nonce: str) -> str:
     return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
 
 
-def open_review_window(ws: Workspace, term: Term) -> int:
+def open_review_window(ws: WorkspaceView, term: Term) -> int:
     """Give every warned student of the draft list a personal check link; returns how many
     were new. The links are valid until the list is frozen."""
     saved = ws.saved(term)
@@ -164,7 +161,7 @@ def open_review_window(ws: Workspace, term: Term) -> int:
     return new
 
 
-def student_slips(ws: Workspace, term: Term) -> list[Slip]:
+def student_slips(ws: WorkspaceView, term: Term) -> list[Slip]:
     entries = {e.student_id: e for e in ws.saved(term).warned}
     out: list[Slip] = []
     for r in ws.registry.student_tokens(term):
@@ -178,7 +175,7 @@ def student_slips(ws: Workspace, term: Term) -> list[Slip]:
     return sorted(out, key=lambda s: (s.class_name, s.student_id))
 
 
-def check_view(ws: Workspace, token: str) -> CheckView:
+def check_view(ws: WorkspaceView, token: str) -> CheckView:
     """The entry a check link shows, or TokenError (unknown, forged, or frozen list)."""
     row = ws.registry.student_token(token_digest(token)) if token else None
     if row is None or not hmac.compare_digest(
@@ -206,10 +203,10 @@ def check_view(ws: Workspace, token: str) -> CheckView:
     )
 
 
-def respond_check(ws: Workspace, token: str, *, agree: bool, reason: str) -> CheckView:
+def respond_check(ws: WorkspaceView, token: str, *, agree: bool, reason: str) -> CheckView:
     """The student confirms the entry, or objects with a reason (into the secretary's
     objection queue)."""
-    view = ws.check_view(token)
+    view = check_view(ws, token)
     if not agree and not reason.strip():
         raise InputError("提出异议时请写明理由（例如：补考成绩未录入）。")
     registry = ws.registry
@@ -225,10 +222,10 @@ def respond_check(ws: Workspace, token: str, *, agree: bool, reason: str) -> Che
             term=view.term,
             student_id=view.student_id,
         )
-    return ws.check_view(token)
+    return check_view(ws, token)
 
 
-def objection_queue(ws: Workspace, term: Term) -> list[dict[str, Any]]:
+def objection_queue(ws: WorkspaceView, term: Term) -> list[dict[str, Any]]:
     """Students' objections raised through their links and not yet decided (异议待处理)."""
     rows = [r for r in ws.registry.student_tokens(term) if r["response"] == "object"]
     entries = {
@@ -251,21 +248,7 @@ def objection_queue(ws: Workspace, term: Term) -> list[dict[str, Any]]:
     return out
 
 
-def decide_objection(
-    ws: Workspace,
-    term: Term,
-    student_id: str,
-    *,
-    reason: str,
-    outcome: str,
-    level: str | None = None,
-    note: str = "",
-) -> ListRow:
-    """Record the outcome of an objection (the CLI's ``list objection``) and take it off
-    the queue of students' objections."""
-    row = ws.record_objection(
-        term, student_id, reason=reason, outcome=outcome, level=level, note=note
-    )
+def close_objection(ws: WorkspaceView, term: Term, student_id: str) -> None:
+    """Take a student's objection, once its outcome is recorded, off the queue."""
     with ws.registry.transaction():
         ws.registry.resolve_token(term, student_id)
-    return row
