@@ -44,6 +44,10 @@ PROFILE_FILES = [
     ("qiangzhi_old_gbk.csv", "强智教务（旧版）成绩导出", "gb18030"),
     ("qingguo_jwweb.xlsx", "青果教务 成绩导出", "xlsx"),
     ("urp_gbk.csv", "URP 综合教务 成绩导出", "gb18030"),
+    # the three things an .xls export can be: Excel 97-2003, a web page, XML Spreadsheet 2003
+    ("qiangzhi_jsxsd_excel97.xls", "强智教务 成绩导出", "xls"),
+    ("urp_html_table_gbk.xls", "URP 综合教务 成绩导出", "xls (网页表格, gb18030)"),
+    ("zhengfang_xml2003.xls", "正方教务 成绩导出", "xls (XML 2003)"),
 ]
 
 
@@ -630,6 +634,41 @@ def test_flags_and_levels_fold_student_ids_too(tmp_path: Path) -> None:
     levels = _write(tmp_path / "l.csv", [["学号", "预警等级"], ["2025 000005", "红色预警"]])
     (bad,) = parse_file("levels", levels, term=T).bad_rows
     assert (bad.column, bad.value) == ("学号", "2025 000005")
+
+
+def test_an_xlsx_named_xls_is_read_as_the_xlsx_it_is(tmp_path: Path) -> None:
+    renamed = tmp_path / "成绩.xls"
+    renamed.write_bytes((EXPORTS / "qingguo_jwweb.xlsx").read_bytes())
+    parsed = parse_file("grades", renamed)
+    assert parsed.encoding == "xlsx" and parsed.profile_name == "qingguo"
+    assert len(parsed.records) == len(parse_file("grades", EXPORTS / "qingguo_jwweb.xlsx").records)
+
+
+def test_a_damaged_excel97_file_is_refused_by_name(tmp_path: Path) -> None:
+    whole = (EXPORTS / "qiangzhi_jsxsd_excel97.xls").read_bytes()
+    cut = tmp_path / "强智成绩.xls"
+    cut.write_bytes(whole[: len(whole) // 2])  # a download cut short
+    with pytest.raises(UnreadableFileError, match=r"强智成绩\.xls：旧版 Excel"):
+        parse_file("grades", cut)
+
+
+def test_a_web_page_xls_keeps_its_columns_under_a_spanning_title(tmp_path: Path) -> None:
+    """The title row spans the table (colspan); the header row below it is found and every
+    column keeps its place; entities and line breaks in a cell are read as text."""
+    page = tmp_path / "成绩.xls"
+    page.write_text(
+        '<html><body><table><tr><td colspan="10">学生成绩</td></tr>'
+        "<tr><th>学年</th><th>学期</th><th>学号</th><th>姓名</th><th>课程代码</th>"
+        "<th>课程名称</th><th>学分</th><th>成绩</th><th>考试性质</th><th>备注</th></tr>"
+        "<tr><td>2024-2025</td><td>1</td><td>2024000001</td><td>张&amp;三</td><td>M1</td>"
+        "<td>数学<br>分析</td><td>4</td><td>45</td><td>正常考试</td><td>&nbsp;</td></tr>"
+        "</table></body></html>",
+        encoding="utf-8",
+    )
+    parsed = parse_file("grades", page)
+    (attempt,) = parsed.records
+    assert (attempt.student_id, attempt.course_name, attempt.score) == ("2024000001", "数学 分析", "45")
+    assert attempt.student_name == "张&三"
 
 
 def _lying_workbook(path: Path, rows: int = 3000) -> Path:

@@ -106,9 +106,10 @@ def test_missing_columns_are_listed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("old.xls", b"\xd0\xcf\x11\xe0", "另存为 .xlsx"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "另存为 .xlsx"),
+        ("mystery.xls", b"\x00\x01 not a workbook", "不是可识别的 .xls"),
         ("broken.xlsx", b"not a zip", "不是有效的 .xlsx"),
-        ("notes.pdf", b"%PDF", "只能导入 .xlsx 或 .csv"),
+        ("notes.pdf", b"%PDF", "只能导入 .xlsx、.xls 或 .csv"),
         ("binary.csv", bytes(range(128, 256)) * 3, "无法识别文件编码"),
     ],
 )

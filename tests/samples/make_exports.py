@@ -323,6 +323,87 @@ def rosters() -> None:
     )
 
 
+def _number(value: object) -> object:
+    """A score or credit as the number a workbook holds (学号, 10 digits, stays text)."""
+    text = str(value)
+    if len(text) <= 5 and text.replace(".", "", 1).isdigit():
+        return float(text) if "." in text else int(text)
+    return value
+
+
+def write_xls_biff(name: str, rows: Sequence[Sequence[object]]) -> None:
+    """A real Excel 97-2003 workbook, converted from .xlsx by LibreOffice (what Excel writes
+    for 「另存为 Excel 97-2003」 and what several systems' exports are)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from yujing.generator.pdf import find_converter
+
+    converter = find_converter()
+    assert converter is not None, "LibreOffice is needed to write the .xls sample"
+    with tempfile.TemporaryDirectory() as tmp:
+        wb = Workbook()
+        sheet = wb.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append([_number(v) for v in row])
+        source = Path(tmp) / (Path(name).stem + ".xlsx")
+        wb.save(source)
+        subprocess.run(
+            [
+                str(converter.soffice),
+                f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                "xls",
+                "--outdir",
+                tmp,
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        shutil.copy(Path(tmp) / (Path(name).stem + ".xls"), OUT / name)
+
+
+def write_xls_html(name: str, rows: Sequence[Sequence[object]], encoding: str) -> None:
+    """An HTML table under an .xls name, as web systems' 「导出Excel」 buttons send it (a title
+    row spanning the table above the headers, GBK with a meta charset)."""
+    from html import escape
+
+    width = max(len(r) for r in rows)
+    cells = "\n".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    page = (
+        f'<html><head><meta http-equiv="Content-Type" content="application/vnd.ms-excel; '
+        f'charset={encoding}"></head><body><table border="1">\n'
+        f'<tr><td colspan="{width}">学生成绩查询结果</td></tr>\n{cells}\n</table></body></html>\n'
+    )
+    (OUT / name).write_bytes(page.encode(encoding))
+
+
+def write_xls_xml(name: str, rows: Sequence[Sequence[object]]) -> None:
+    """XML Spreadsheet 2003 under an .xls name (numbers typed as Number, the rest String)."""
+    from xml.sax.saxutils import escape
+
+    def cell(v: object) -> str:
+        v = _number(v)
+        kind = "Number" if isinstance(v, (int, float)) else "String"
+        return f'<Cell><Data ss:Type="{kind}">{escape(str(v))}</Data></Cell>'
+
+    body = "\n".join("<Row>" + "".join(cell(v) for v in row) + "</Row>" for row in rows)
+    (OUT / name).write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+        f'<Worksheet ss:Name="成绩"><Table>\n{body}\n</Table></Worksheet></Workbook>\n',
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     write_csv("yujing_template_utf8.csv", yujing_template(), "utf-8")
@@ -334,6 +415,9 @@ def main() -> None:
     write_csv("qiangzhi_old_gbk.csv", qiangzhi_old(), "gbk")
     write_xlsx("qingguo_jwweb.xlsx", qingguo())
     write_csv("urp_gbk.csv", urp(), "gbk")
+    write_xls_biff("qiangzhi_jsxsd_excel97.xls", qiangzhi())
+    write_xls_html("urp_html_table_gbk.xls", urp(), "gbk")
+    write_xls_xml("zhengfang_xml2003.xls", zhengfang_chinese())
     write_csv("unknown_system_utf8.csv", unknown_system(), "utf-8")
     rosters()
 

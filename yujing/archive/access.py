@@ -18,6 +18,7 @@ from yujing.errors import (
     InputError,
 )
 from yujing.files import atomic_write
+from yujing.imports.legacy import kind_of
 from yujing.registry import (
     UserRow,
 )
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
 
 UPLOAD_SUFFIXES = {
-    "import": frozenset({".csv", ".xlsx"}),
+    "import": frozenset({".csv", ".xlsx", ".xls"}),
     "scan": frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}),
 }
 
@@ -185,6 +186,8 @@ def save_upload(ws: WorkspaceView, purpose: str, name: str, content: bytes) -> P
         raise InputError(f"文件 {name} 是空的。")
     magic = _UPLOAD_MAGIC.get(suffix)
     if magic is not None and not content.startswith(magic):
+        raise InputError(f"文件 {name} 的内容与扩展名 {suffix} 不符。")
+    if suffix == ".xls" and not kind_of(content[:4096]):  # Excel 97, a web page, XML or zip
         raise InputError(f"文件 {name} 的内容与扩展名 {suffix} 不符。")
     from yujing.archive import safe_name
 

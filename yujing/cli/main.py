@@ -175,7 +175,7 @@ def import_(
     maps: tuple[str, ...],
     save_map: bool,
 ) -> None:
-    """导入 KIND 文件（.xlsx 或 .csv；UTF-8、GBK 自动识别）：
+    """导入 KIND 文件（.xlsx、.xls 或 .csv；UTF-8、GBK 自动识别）：
     roster 学生名单，grades 成绩，plan 培养方案学分，flags 学生标记，levels 预警等级名单。
 
     成绩文件按正方、强智、青果、URP 等教务系统的导出格式自动识别；其他格式用 --map 指明各列。"""

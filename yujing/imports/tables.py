@@ -22,6 +22,13 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from yujing.errors import UnreadableFileError
+from yujing.imports.legacy import (
+    biff_sheets,
+    check_size,
+    html_tables,
+    kind_of,
+    spreadsheetml_sheets,
+)
 from yujing.imports.values import FORMULA_MARK
 
 HEADER_SEARCH_ROWS = 10
@@ -90,10 +97,8 @@ def read_table(path: Path, known_headers: Iterable[str]) -> Table:
     if suffix in {".csv", ".txt", ".tsv"}:
         return _read_csv(path, frozenset(known_headers))
     if suffix == ".xls":
-        raise UnreadableFileError(
-            f"{path.name} 是旧版 Excel (.xls) 文件，暂不支持。请在 Excel/WPS 中另存为 .xlsx 或 CSV 后再导入。"
-        )
-    raise UnreadableFileError(f"{path.name}：只能导入 .xlsx 或 .csv 文件。")
+        return _read_xls(path, frozenset(known_headers))
+    raise UnreadableFileError(f"{path.name}：只能导入 .xlsx、.xls 或 .csv 文件。")
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
@@ -151,6 +156,39 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _read_xls(path: Path, known: frozenset[str]) -> Table:
+    """An ``.xls`` export, whichever of its forms it is (see :mod:`yujing.imports.legacy`)."""
+    check_size(path)
+    data = path.read_bytes()
+    kind = kind_of(data[:4096])
+    sheets: Iterable[tuple[str, list[list[str]]]]
+    if kind == "zip":  # an .xlsx under an .xls name
+        return _read_xlsx(path, known)
+    if kind == "biff":
+        sheets, encoding = biff_sheets(path, _cell_text), "xls"
+    elif kind == "xml":
+        sheets, encoding = spreadsheetml_sheets(path, data), "xls (XML 2003)"
+    elif kind == "html":
+        text, charset = decode_text(data, path.name)
+        sheets = ((f"表{i}", rows) for i, rows in enumerate(html_tables(text), start=1))
+        encoding = f"xls (网页表格, {charset})"
+    else:
+        raise UnreadableFileError(
+            f"{path.name}：不是可识别的 .xls 文件（既不是 Excel 97–2003 工作簿，也不是网页或 XML "
+            "表格）。请用 Excel/WPS 打开后另存为 .xlsx 再导入。"
+        )
+    for _name, rows in sheets:
+        if len(rows) > MAX_ROWS:
+            raise UnreadableFileError(_too_big(path.name, f"超过 {MAX_ROWS:,} 行"))
+        if any(len(r) > MAX_COLUMNS for r in rows):
+            raise UnreadableFileError(_too_big(path.name, f"超过 {MAX_COLUMNS:,} 列"))
+        header_index = _find_header(rows, known)
+        if header_index is not None:
+            header = tuple(_clean_header(h) for h in rows[header_index])
+            return Table(path, encoding, header, header_index + 1, rows[header_index + 1 :])
+    raise UnreadableFileError(_no_header_message(path.name, known))
+
+
 def _read_xlsx(path: Path, known: frozenset[str]) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -161,7 +199,8 @@ def _read_xlsx(path: Path, known: frozenset[str]) -> Table:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            workbook = load_workbook(path, read_only=True, data_only=False)
+            # opened by content, not name: openpyxl refuses a file named .xls
+            workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=False)
         except (
             InvalidFileException,
             zipfile.BadZipFile,

@@ -155,7 +155,7 @@ def imports(ctx: Ctx) -> Response:
         term_text = ctx.get("for_term")
         term = Term.parse(term_text) if term_text else None
         if not ctx.files:
-            raise InputError("请选择要上传的文件（.csv 或 .xlsx）。")
+            raise InputError("请选择要上传的文件（.csv、.xlsx 或 .xls）。")
         for _field, name, content in ctx.files:
             path = ws.save_upload("import", name, content)
             try:
