@@ -229,7 +229,11 @@ def _no_formulas(values: dict[str, str]) -> None:
 
 
 def _no_control_characters(values: dict[str, str]) -> None:
-    """Refuse a cell that holds a character no .docx or .xlsx can (printing would fail later)."""
+    """Refuse a cell that holds a character no .docx or .xlsx can (printing would fail later).
+    One search over the row (cells joined by a tab, which is allowed) — per cell only when it
+    finds one: 1.3 million rows pay one regex call each, not ten."""
+    if UNPRINTABLE.search("\t".join(values.values())) is None:
+        return
     for key, value in values.items():
         found = UNPRINTABLE.search(value)
         if found is not None:
