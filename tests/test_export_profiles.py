@@ -46,8 +46,8 @@ PROFILE_FILES = [
     ("urp_gbk.csv", "URP 综合教务 成绩导出", "gb18030"),
     # the three things an .xls export can be: Excel 97-2003, a web page, XML Spreadsheet 2003
     ("qiangzhi_jsxsd_excel97.xls", "强智教务 成绩导出", "xls"),
-    ("urp_html_table_gbk.xls", "URP 综合教务 成绩导出", "xls (网页表格, gb18030)"),
-    ("zhengfang_xml2003.xls", "正方教务 成绩导出", "xls (XML 2003)"),
+    ("urp_html_table_gbk.xls", "URP 综合教务 成绩导出", "网页表格 .xls, gb18030"),
+    ("zhengfang_xml2003.xls", "正方教务 成绩导出", "XML 2003 .xls"),
 ]
 
 

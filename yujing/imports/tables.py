@@ -167,11 +167,11 @@ def _read_xls(path: Path, known: frozenset[str]) -> Table:
     if kind == "biff":
         sheets, encoding = biff_sheets(path, _cell_text), "xls"
     elif kind == "xml":
-        sheets, encoding = spreadsheetml_sheets(path, data), "xls (XML 2003)"
+        sheets, encoding = spreadsheetml_sheets(path, data), "XML 2003 .xls"
     elif kind == "html":
         text, charset = decode_text(data, path.name)
         sheets = ((f"表{i}", rows) for i, rows in enumerate(html_tables(text), start=1))
-        encoding = f"xls (网页表格, {charset})"
+        encoding = f"网页表格 .xls, {charset}"
     else:
         raise UnreadableFileError(
             f"{path.name}：不是可识别的 .xls 文件（既不是 Excel 97–2003 工作簿，也不是网页或 XML "
