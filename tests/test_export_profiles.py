@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import SAMPLES
 from openpyxl import Workbook
+from semantics_helpers import GRADE_HEADER as TEMPLATE_HEADER
 
 from yujing.cli.main import cli
 from yujing.engine.figures import figures_at
@@ -133,18 +134,7 @@ def _write(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
     return path
 
 
-GRADE_HEADER = [
-    "学年",
-    "学期",
-    "学号",
-    "姓名",
-    "课程代码",
-    "课程名称",
-    "学分",
-    "成绩",
-    "考试性质",
-    "成绩备注",
-]
+GRADE_HEADER = list(TEMPLATE_HEADER)  # the project's own grade template
 
 
 def test_a_semester_column_with_12_is_read_as_zhengfang_codes_for_the_whole_file(

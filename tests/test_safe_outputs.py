@@ -176,19 +176,7 @@ def one_row(text: str) -> ListRow:
 @given(text=cell_text)
 def test_any_cell_text_round_trips_through_every_writer(tmp_path: Path, text: str) -> None:
     level = POLICY.level_names[0]
-    row = ListRow(
-        "2023010101",
-        text,
-        "男",
-        text,
-        text,
-        "2023",
-        text,
-        level,
-        text,
-        "新增",
-        figures=ListFigures(),
-    )
+    row = replace(one_row(text), level=level, figures=ListFigures())
     list_xlsx = write_xlsx(tmp_path / "list.xlsx", [row], POLICY, TERM, school="测试学院")
     list_csv = write_csv(tmp_path / "list.csv", [row], POLICY)
     student = Student("2023010101", text, college=text, class_name=text)

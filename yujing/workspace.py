@@ -174,7 +174,9 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.config = _read_config(self.root / CONFIG_NAME)
+        self._settings = _read_config(self.root / CONFIG_NAME)
+        """The whole yujing.toml as read when the workspace was opened."""
+        self.config: dict[str, Any] = self._settings["workspace"]
         self._registry: Registry | None = None
         self._policy: Policy | None = None
         self._due_cache: dict[tuple[Any, ...], list[StudentDue]] = {}
@@ -297,11 +299,7 @@ class Workspace:
         """控制台对外地址: the address students and staff open the console at (config
         ``[web] public_url``, e.g. ``https://yujing.college.edu.cn``), printed in the links of
         the student check slips; "" when not set (the address the page was asked at is used)."""
-        path = self.root / CONFIG_NAME
-        try:
-            web = tomllib.loads(path.read_text(encoding="utf-8")).get("web", {})
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"工作区配置 {path} 无法解析：{exc}") from exc
+        web = self._settings.get("web", {})
         url = str(web.get("public_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
         if url and not url.startswith(("http://", "https://")):
             raise WorkspaceError(
@@ -1020,6 +1018,7 @@ class Workspace:
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    """The workspace config file, checked to have its [workspace] table."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -1029,7 +1028,7 @@ def _read_config(path: Path) -> dict[str, Any]:
     section = data.get("workspace")
     if not isinstance(section, dict):
         raise WorkspaceError(f"工作区配置 {path} 缺少 [workspace] 表。")
-    return section
+    return data
 
 
 # -- report files of the audit (the front door's renderers) ------------------------------------

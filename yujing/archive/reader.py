@@ -301,7 +301,7 @@ def _iter_pdf(path: Path) -> Iterator[PageImage]:
             count = len(reader.pages)
         except UnreadableFileError:
             raise
-        except _PDF_ERRORS as exc:
+        except PDF_ERRORS as exc:
             raise _unreadable(path, f"PDF 无法解析（{exc}）。" + _DAMAGED) from exc
         if count == 0:
             raise _unreadable(path, "PDF 中没有任何页面。请重新扫描。")
@@ -314,12 +314,13 @@ def _iter_pdf(path: Path) -> Iterator[PageImage]:
 def _page(reader: Any, path: Path, index: int) -> Any:
     try:
         return reader.pages[index]
-    except _PDF_ERRORS as exc:
+    except PDF_ERRORS as exc:
         raise _unreadable(path, f"页面无法读取（{exc}）。" + _DAMAGED, index + 1) from exc
 
 
-# pypdf meets damaged input with its own errors and also with whatever its parser trips on.
-_PDF_ERRORS: tuple[type[BaseException], ...] = (
+# pypdf meets damaged input with its own errors and also with whatever its parser trips on
+# (also what the archive's attach step catches when it opens a PDF it files).
+PDF_ERRORS: tuple[type[BaseException], ...] = (
     PyPdfError,
     ValueError,
     KeyError,
@@ -334,7 +335,7 @@ _PDF_ERRORS: tuple[type[BaseException], ...] = (
     zlib.error,
 )
 _EMBED_ERRORS: tuple[type[BaseException], ...] = (
-    *_PDF_ERRORS,
+    *PDF_ERRORS,
     UnidentifiedImageError,
     *_TOO_BIG,
 )
@@ -748,18 +749,31 @@ def format_misses(image: Image.Image, result: Any) -> FormatMisses | None:
     modules, straight and transposed; None for a symbol too small to sample or not a model 2
     QR code. Each module's grey is the mean of its centre (a quarter module each way), cut
     halfway between the symbol's dark and light."""
-    corners = _result_corners(result)
-    box = _corner_box(corners, image.size)
+    levels = _symbol_levels(image, result)
+    if levels is None:
+        return None
+    gray, low, high = levels
+    return _sample_format_bits(gray, result, (low + high) / 2)
+
+
+def _symbol_levels(image: Image.Image, result: Any) -> tuple[Image.Image, int, int] | None:
+    """The image in grey and the symbol's dark and light levels (5th and 95th percentiles of
+    its box); None for a box too small to measure."""
+    box = _corner_box(_result_corners(result), image.size)
     if box[2] - box[0] < 8 or box[3] - box[1] < 8:
         return None
+    gray = _gray(image)
+    low, high = _percentiles(gray.crop(box), 0.05, 0.95)
+    return gray, low, high
+
+
+def _sample_format_bits(gray: Image.Image, result: Any, cut: float) -> FormatMisses | None:
+    """:func:`format_misses` once the symbol's levels are known (dark below ``cut``)."""
     version = str(result.extra.get("Version", "")) if isinstance(result.extra, dict) else ""
     if not version.isdigit():
         return None
     n = 17 + 4 * int(version)
-    gray = _gray(image)
-    low, high = _percentiles(gray.crop(box), 0.05, 0.95)
-    cut = (low + high) / 2
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = _result_corners(result)
     reach = max(0, int(math.hypot(x1 - x0, y1 - y0) / n / 4))
 
     def dark(row: int, col: int) -> int:
@@ -768,13 +782,8 @@ def format_misses(image: Image.Image, result: Any) -> FormatMisses | None:
         y = (1 - u) * (1 - v) * y0 + u * (1 - v) * y1 + u * v * y2 + (1 - u) * v * y3
         xi = min(gray.width - 1, max(0, round(x)))
         yi = min(gray.height - 1, max(0, round(y)))
-        if reach == 0:
-            value = gray.getpixel((xi, yi))
-            level = float(value) if isinstance(value, (int, float)) else 255.0
-        else:
-            patch = (max(0, xi - reach), max(0, yi - reach), xi + reach + 1, yi + reach + 1)
-            level = ImageStat.Stat(gray.crop(patch)).mean[0]
-        return 1 if level < cut else 0
+        patch = (max(0, xi - reach), max(0, yi - reach), xi + reach + 1, yi + reach + 1)
+        return 1 if ImageStat.Stat(gray.crop(patch)).mean[0] < cut else 0
 
     modules = _format_modules(n)
     expected = _expected_format_bits(result.extra)
@@ -825,13 +834,13 @@ def _checked(image: Image.Image, result: Any) -> bool:
     other way round (measured on real forms at 10–30 % show-through). Comparing one copy with
     the nearest of all 32 valid words instead let a blurred show-through pass about once in
     40 batches (the word read straight happened to lie near another valid word)."""
-    box = _corner_box(_result_corners(result), image.size)
-    if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+    levels = _symbol_levels(image, result)
+    if levels is None:
         return True
-    low, high = _percentiles(_gray(image).crop(box), 0.05, 0.95)
+    gray, low, high = levels
     if high - low < MIN_CONTRAST:
         return False
-    misses = format_misses(image, result)
+    misses = _sample_format_bits(gray, result, (low + high) / 2)
     return misses is None or not misses.mirrored
 
 

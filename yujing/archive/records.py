@@ -130,7 +130,8 @@ def check_attachment(file: Path) -> None:
 
 def _check_pdf(file: Path) -> None:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+
+    from yujing.archive.reader import PDF_ERRORS
 
     try:
         reader = PdfReader(file, strict=False)
@@ -141,17 +142,7 @@ def _check_pdf(file: Path) -> None:
             _ = page.mediabox
     except InputError:
         raise
-    except (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        OSError,
-        AssertionError,
-        RecursionError,
-    ) as exc:
+    except PDF_ERRORS as exc:
         raise InputError(f"{file.name} 是损坏的 PDF，无法打开，未归档。") from exc
     if pages == 0:
         raise InputError(f"{file.name} 是没有任何页面的 PDF，未归档。")

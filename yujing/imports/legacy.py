@@ -48,14 +48,6 @@ def kind_of(head: bytes) -> str:
     return ""
 
 
-def check_size(path: Path) -> None:
-    size = path.stat().st_size
-    if size > MAX_LEGACY_BYTES:
-        raise UnreadableFileError(
-            f"{path.name}：文件过大（{size // (1024 * 1024)} MB），不像是成绩或名单的 .xls 导出，已拒绝读取。"
-        )
-
-
 # -- Excel 97–2003 (BIFF8) ----------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from yujing.imports.profiles import (
     HEADERS,
     ProfileMatch,
     choose_profile,
+    keyed_column_map,
     load_profiles,
     parse_column_map,
     term_reader,
@@ -247,17 +248,7 @@ def _no_control_characters(values: dict[str, str]) -> None:
 
 
 def _kind_map(spec: ImportKind, mapping: Mapping[str, str]) -> dict[str, str]:
-    by_header = {c.header: c.key for c in spec.columns}
-    out = {}
-    for name, header in mapping.items():
-        key = by_header.get(name.strip())
-        if key is None:
-            raise InputError(
-                f"列映射「{name}={header}」：「{name}」不是{spec.title}的列。"
-                f"可映射的列：{'、'.join(by_header)}。"
-            )
-        out[key] = header.strip()
-    return out
+    return keyed_column_map(mapping, {c.header: c.key for c in spec.columns}, spec.title)
 
 
 def _has_headers(table: Table, headers: Iterable[str]) -> bool:

@@ -200,14 +200,23 @@ def _profile(path: Path, data: dict[str, Any], common: dict[str, Any]) -> Export
 
 def parse_column_map(pairs: Mapping[str, str]) -> dict[str, str]:
     """``{"学年": "开课学年", …}`` (template name → the file's header) as ``{key: header}``;
-    raises :class:`InputError` for a name that is not a column of the template."""
+    raises :class:`InputError` for a name that is not a column of the grade template."""
+    return keyed_column_map(pairs, KEYS_BY_HEADER, "成绩模板")
+
+
+def keyed_column_map(
+    pairs: Mapping[str, str], keys_by_header: Mapping[str, str], what: str
+) -> dict[str, str]:
+    """A column map (template name → the file's header) as ``{key: header}`` for a template
+    whose columns are ``keys_by_header``; an unknown name is an InputError listing ``what``'s
+    columns."""
     out = {}
     for name, header in pairs.items():
-        key = KEYS_BY_HEADER.get(name.strip())
+        key = keys_by_header.get(name.strip())
         if key is None:
             raise InputError(
-                f"列映射「{name}={header}」：「{name}」不是成绩模板的列。"
-                f"可映射的列：{'、'.join(HEADERS.values())}。"
+                f"列映射「{name}={header}」：「{name}」不是{what}的列。"
+                f"可映射的列：{'、'.join(keys_by_header)}。"
             )
         out[key] = header.strip()
     return out

@@ -23,8 +23,8 @@ from xml.etree import ElementTree
 
 from yujing.errors import UnreadableFileError
 from yujing.imports.legacy import (
+    MAX_LEGACY_BYTES,
     biff_sheets,
-    check_size,
     html_tables,
     kind_of,
     spreadsheetml_sheets,
@@ -158,7 +158,9 @@ def _sniff_delimiter(text: str) -> str:
 
 def _read_xls(path: Path, known: frozenset[str]) -> Table:
     """An ``.xls`` export, whichever of its forms it is (see :mod:`yujing.imports.legacy`)."""
-    check_size(path)
+    size = path.stat().st_size
+    if size > MAX_LEGACY_BYTES:
+        raise UnreadableFileError(_too_big(path.name, f"{_size(size)}，上限 {_size(MAX_LEGACY_BYTES)}"))
     data = path.read_bytes()
     kind = kind_of(data[:4096])
     sheets: Iterable[tuple[str, list[list[str]]]]

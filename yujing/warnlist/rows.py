@@ -35,6 +35,34 @@ def change_of(policy: Policy, level: str, previous: str | None) -> str:
     return SAME
 
 
+def _row(
+    s: Student,
+    level: str,
+    reason: str,
+    change: str,
+    *,
+    previous_level: str,
+    carried_from: str = "",
+    figures: ListFigures | None = None,
+) -> ListRow:
+    """A list row of student ``s`` with the roster's fields it repeats (学号、姓名 … 班级)."""
+    return ListRow(
+        student_id=s.student_id,
+        name=s.name,
+        gender=s.gender,
+        college=s.college,
+        major=s.major,
+        grade=s.grade,
+        class_name=s.class_name,
+        level=level,
+        reason=reason,
+        change=change,
+        previous_level=previous_level,
+        carried_from=carried_from,
+        figures=figures or ListFigures(),
+    )
+
+
 def list_rows(
     assessment: Assessment,
     previous_levels: Mapping[str, str],
@@ -47,17 +75,11 @@ def list_rows(
         s = w.student
         prev = previous_levels.get(s.student_id, "")
         rows.append(
-            ListRow(
-                student_id=s.student_id,
-                name=s.name,
-                gender=s.gender,
-                college=s.college,
-                major=s.major,
-                grade=s.grade,
-                class_name=s.class_name,
-                level=w.level,
-                reason=w.reason,
-                change=change_of(policy, w.level, prev),
+            _row(
+                s,
+                w.level,
+                w.reason,
+                change_of(policy, w.level, prev),
                 previous_level=prev,
                 carried_from=str(w.carried_from or ""),
                 figures=ListFigures.from_json(w.figures.to_json()),
@@ -65,21 +87,9 @@ def list_rows(
         )
     released = sorted(set(previous_levels) - set(assessment.levels))
     for sid in released:
-        s = roster.get(sid, Student(sid, ""))
+        student = roster.get(sid, Student(sid, ""))
         rows.append(
-            ListRow(
-                student_id=sid,
-                name=s.name,
-                gender=s.gender,
-                college=s.college,
-                major=s.major,
-                grade=s.grade,
-                class_name=s.class_name,
-                level="",
-                reason="本学期未达预警条件",
-                change=RELEASED,
-                previous_level=previous_levels[sid],
-            )
+            _row(student, "", "本学期未达预警条件", RELEASED, previous_level=previous_levels[sid])
         )
     return rows
 
