@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,15 +36,21 @@ UPLOAD_SUFFIXES = {
 }
 
 
-_UPLOAD_MAGIC = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".tif": (b"II*\x00", b"MM\x00*"),
-    ".tiff": (b"II*\x00", b"MM\x00*"),
-    ".xlsx": (b"PK\x03\x04",),
+def _starts(*magic: bytes) -> Callable[[bytes], bool]:
+    return lambda content: content.startswith(magic)
+
+
+_UPLOAD_CONTENT: dict[str, Callable[[bytes], bool]] = {
+    ".pdf": _starts(b"%PDF"),
+    ".png": _starts(b"\x89PNG"),
+    ".jpg": _starts(b"\xff\xd8\xff"),
+    ".jpeg": _starts(b"\xff\xd8\xff"),
+    ".tif": _starts(b"II*\x00", b"MM\x00*"),
+    ".tiff": _starts(b"II*\x00", b"MM\x00*"),
+    ".xlsx": _starts(b"PK\x03\x04"),
+    ".xls": lambda content: bool(kind_of(content[:4096])),  # Excel 97, a web page, XML, zip
 }
+"""What an upload's first bytes must be for its suffix (checked as well as the name)."""
 
 
 @dataclass(frozen=True)
@@ -184,10 +191,8 @@ def save_upload(ws: WorkspaceView, purpose: str, name: str, content: bytes) -> P
         raise InputError(f"文件 {name} 的类型不支持；可上传：{'、'.join(sorted(suffixes))}。")
     if not content:
         raise InputError(f"文件 {name} 是空的。")
-    magic = _UPLOAD_MAGIC.get(suffix)
-    if magic is not None and not content.startswith(magic):
-        raise InputError(f"文件 {name} 的内容与扩展名 {suffix} 不符。")
-    if suffix == ".xls" and not kind_of(content[:4096]):  # Excel 97, a web page, XML or zip
+    fits = _UPLOAD_CONTENT.get(suffix)
+    if fits is not None and not fits(content):
         raise InputError(f"文件 {name} 的内容与扩展名 {suffix} 不符。")
     from yujing.archive import safe_name
 

@@ -198,11 +198,12 @@ def _read_xlsx(path: Path, known: frozenset[str]) -> Table:
     _check_xlsx_size(path)
     # openpyxl warns in English (unknown extensions, missing styles): nothing of it is for a
     # user, and a warning text must never reach one.
-    with warnings.catch_warnings():
+    # The file is handed over open (openpyxl judges a path by its name and refuses an .xlsx
+    # named .xls); it stays open while the read-only workbook reads its sheets lazily.
+    with warnings.catch_warnings(), path.open("rb") as fh:
         warnings.simplefilter("ignore")
         try:
-            # opened by content, not name: openpyxl refuses a file named .xls
-            workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=False)
+            workbook = load_workbook(fh, read_only=True, data_only=False)
         except (
             InvalidFileException,
             zipfile.BadZipFile,
