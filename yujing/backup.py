@@ -23,6 +23,7 @@ from yujing.files import sha256_file
 from yujing.locking import LOCK_NAME, writer_lock
 from yujing.qr import SECRET_NAME
 from yujing.registry import now, sqlite_message
+from yujing.registry.sealfile import CHECKPOINT_NAME
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -101,6 +102,23 @@ def restore(source: Path, target: Path, config_name: str) -> Path:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"无法恢复到 {target}：{exc.strerror}") from exc
+    return target
+
+
+def backup_registry(path: Path, target: Path) -> Path:
+    """Copy the registry at ``path`` (SQLite online backup) and its seal checkpoint into the
+    new folder ``target`` — what an upgrade keeps before it migrates the registry. Returns
+    ``target``."""
+    try:
+        target.mkdir(parents=True, exist_ok=False)
+        _copy_registry(path, target / path.name)
+        point = path.with_name(CHECKPOINT_NAME)
+        if point.is_file():
+            shutil.copy2(point, target / CHECKPOINT_NAME)
+    except OSError as exc:
+        raise OutputError(
+            f"升级登记库前无法备份到 {target}：{exc.strerror}；登记库未改动。"
+        ) from exc
     return target
 
 
