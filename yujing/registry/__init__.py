@@ -60,14 +60,6 @@ from yujing.model import (
     Term,
 )
 from yujing.registry.boundary import sqlite_message, translate_sqlite_errors
-from yujing.registry.sealfile import (
-    CheckpointProblem,
-    Head,
-    checkpoint_path,
-    heads_digest,
-    read_checkpoint,
-    write_checkpoint,
-)
 from yujing.registry.migrations import (
     CHAIN_SEALED,
     LATEST,
@@ -76,6 +68,14 @@ from yujing.registry.migrations import (
     AppliedMigration,
     MigrationReport,
     SchemaStatus,
+)
+from yujing.registry.sealfile import (
+    CheckpointProblem,
+    Head,
+    checkpoint_path,
+    heads_digest,
+    read_checkpoint,
+    write_checkpoint,
 )
 
 KEY_SEP = "\x1f"
@@ -1867,6 +1867,7 @@ class Registry:
                     + "的封印记录被删除、回退或改动，或登记库文件被换成了旧的副本",
                 )
             )
+            return ""
         return point.at
 
     def seal_upgrades(self) -> tuple[tuple[str, str], ...]:
