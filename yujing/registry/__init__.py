@@ -59,11 +59,10 @@ from yujing.model import (
     Student,
     Term,
 )
+from yujing.registry import migrations as schema
 from yujing.registry.boundary import sqlite_message, translate_sqlite_errors
 from yujing.registry.migrations import (
     CHAIN_SEALED,
-    LATEST,
-    MIGRATIONS,
     SET_SEALED,
     AppliedMigration,
     MigrationReport,
@@ -1553,18 +1552,19 @@ class Registry:
         existing registry first, then each pending migration in its own transaction, recorded
         in ``schema_migrations`` with ``PRAGMA user_version``. A newer registry is refused."""
         version = int(self.db.execute("pragma user_version").fetchone()[0])
-        if version > LATEST:
+        latest = schema.latest()
+        if version > latest:
             raise RegistryTooNewError(
                 f"登记库 {self.path} 是较新版本的 yujing 建立或升级的（第 {version} 版，"
-                f"本程序只认识到第 {LATEST} 版）。请升级 yujing 后再打开这个工作区；"
+                f"本程序只认识到第 {latest} 版）。请升级 yujing 后再打开这个工作区；"
                 "旧版本不能写入它，以免损坏记录。"
             )
-        if version == LATEST:
+        if version == latest:
             return
         existing = bool(self.db.execute("select count(*) from sqlite_master").fetchone()[0])
-        backup = self._backup_before_migration(version) if existing else None
+        backup = self._backup_before_migration(version, latest) if existing else None
         notes: list[str] = []
-        for migration in MIGRATIONS[version:]:
+        for migration in schema.MIGRATIONS[version:]:
             with self.transaction():
                 self.db.execute(
                     "create table if not exists schema_migrations (version integer primary key, "
@@ -1581,15 +1581,15 @@ class Registry:
             if note and existing:
                 notes.append(note)
         if existing:
-            self.migration = MigrationReport(version, LATEST, backup, tuple(notes))
+            self.migration = MigrationReport(version, latest, backup, tuple(notes))
             self.upgrade_note = self.migration.message
 
-    def _backup_before_migration(self, version: int) -> str:
+    def _backup_before_migration(self, version: int, latest: int) -> str:
         """Copy the registry (and its checkpoint) into the workspace's ``backups/`` folder."""
         from yujing.backup import backup_registry
 
         stamp = now().replace(":", "").replace("-", "")
-        target = self.path.parent / "backups" / f"before-migration-{version}-to-{LATEST}-{stamp}"
+        target = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
         backup_registry(self.path, target)
         return str(target)
 
@@ -1603,8 +1603,8 @@ class Registry:
                 "select version, name, applied_at, note from schema_migrations order by version"
             )
         )
-        pending = tuple((m.version, m.name) for m in MIGRATIONS if m.version > version)
-        return SchemaStatus(version, LATEST, applied, pending)
+        pending = tuple((m.version, m.name) for m in schema.MIGRATIONS if m.version > version)
+        return SchemaStatus(version, schema.latest(), applied, pending)
 
     # -- first sealing, set seals, the checkpoint --------------------------------------------
 

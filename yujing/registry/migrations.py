@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 import sqlite_utils
@@ -136,6 +137,13 @@ MIGRATIONS: tuple[Migration, ...] = (
 """Every migration, in version order (append new ones at the end)."""
 
 LATEST = MIGRATIONS[-1].version
+"""The version this program brings a registry to (read :func:`latest` at run time)."""
+
+
+def latest() -> int:
+    """The newest version of :data:`MIGRATIONS` (read when called, so a migration appended
+    later, or by a test, counts)."""
+    return MIGRATIONS[-1].version
 
 
 def check_order() -> None:
@@ -143,3 +151,35 @@ def check_order() -> None:
     versions = [m.version for m in MIGRATIONS]
     if versions != list(range(1, len(versions) + 1)):
         raise AssertionError(f"migration versions out of order: {versions}")
+
+
+def read_status(path: Path) -> SchemaStatus:
+    """The version of the registry at ``path`` and what opening it would run, read without
+    changing it (read-only; nothing is migrated)."""
+    import sqlite3
+
+    from yujing.errors import RegistryError
+    from yujing.registry.boundary import sqlite_message
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            version = int(conn.execute("pragma user_version").fetchone()[0])
+            has_table = conn.execute(
+                "select 1 from sqlite_master where name = 'schema_migrations'"
+            ).fetchone()
+            rows = (
+                conn.execute(
+                    "select version, name, applied_at, note from schema_migrations "
+                    "order by version"
+                ).fetchall()
+                if has_table
+                else []
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise RegistryError(f"无法读取登记库 {path}：{sqlite_message(exc)}。") from exc
+    applied = tuple(AppliedMigration(int(v), str(n), str(at), str(note or "")) for v, n, at, note in rows)
+    pending = tuple((m.version, m.name) for m in MIGRATIONS if m.version > version)
+    return SchemaStatus(version, latest(), applied, pending)
