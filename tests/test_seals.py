@@ -15,7 +15,7 @@ from integritylib import Issued, copy_ws, issued_fixture, run_cli  # noqa: F401
 
 from yujing.archive.intake import ingest
 from yujing.checker.audit import audit
-from yujing.errors import RegistryError
+from yujing.errors import RegistryError, SecretMissingError
 from yujing.registry import SEAL_EVENT
 from yujing.registry.sealfile import CHECKPOINT_NAME
 from yujing.workspace import Workspace
@@ -200,3 +200,39 @@ def test_a_change_through_yujing_never_seals_a_row_changed_by_hand(scanned: Path
         ws.registry.void_serial(serial, "重印")
     ws.close()
     assert any("编号" in d for d in tampered(scanned))
+
+
+def test_the_key_can_live_outside_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import sample_workspace
+
+    key = tmp_path / "keys" / "college.key"
+    monkeypatch.setenv("YUJING_SECRET_FILE", str(key))
+    ws = sample_workspace(tmp_path / "ws", freeze=True)
+    assert key.is_file() and not (ws.root / "secret.key").exists()
+    assert (ws.root / "registry.seal").is_file()
+    assert ws.registry.seal_head()
+    ws.backup(tmp_path / "backup")
+    ws.close()
+    assert not (tmp_path / "backup" / "secret.key").exists()  # the key stays outside
+    manifest = json.loads((tmp_path / "backup" / "yujing-backup.json").read_text("utf-8"))
+    assert manifest["secret_outside"] == str(key)
+    assert (tmp_path / "backup" / "registry.seal").is_file()  # the checkpoint goes along
+    restored = Workspace.restore(tmp_path / "backup", tmp_path / "restored")
+    assert restored.registry.check_seals().problems == ()
+    restored.close()
+    # Without the variable, the workspace config names the key ([secret] path).
+    monkeypatch.delenv("YUJING_SECRET_FILE")
+    config = ws.root / "yujing.toml"
+    config.write_text(
+        config.read_text("utf-8") + f'\n[secret]\npath = "{key.as_posix()}"\n', "utf-8"
+    )
+    ws = Workspace(ws.root)
+    assert ws.registry.check_seals().problems == ()
+    ws.close()
+    key.rename(tmp_path / "elsewhere.key")  # the key gone: nothing sealed anew, refused
+    ws = Workspace(ws.root)
+    with pytest.raises(SecretMissingError):
+        ws.registry.log("test", "需要密钥")
+    ws.close()
