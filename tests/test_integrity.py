@@ -27,6 +27,7 @@ from yujing.generator.batch import issue
 from yujing.locking import writer_lock
 from yujing.qr import SECRET_NAME, Rejection
 from yujing.registry import SEAL_EVENT, Registry, sqlite_message
+from yujing.registry.migrations import SET_SEALED
 from yujing.workspace import Workspace
 
 
@@ -99,24 +100,45 @@ def test_rows_deleted_or_inserted_by_hand_are_reported(scanned: Workspace) -> No
     assert "登记库被改动" in result.output
 
 
+def as_before_seals(root: Path) -> None:
+    """Make the registry look as one from before seals and versions: no seal values, no heads,
+    no seal columns on the tables sealed since version 2, version 0, no checkpoint."""
+    conn = sqlite3.connect(root / "registry.sqlite")
+    for table in ("events", "records", "archive_files"):
+        conn.execute(f"update {table} set seal = null")
+    conn.execute("delete from seal_heads")
+    for table in SET_SEALED:
+        conn.execute(f"alter table {table} drop column seal")
+    conn.execute("drop table schema_migrations")
+    conn.execute("pragma user_version = 0")
+    conn.commit()
+    conn.close()
+    (root / "registry.seal").unlink()
+
+
 def test_an_old_registry_is_sealed_on_upgrade_and_says_so(tmp_path: Path) -> None:
     ws = sample_workspace(tmp_path / "ws")
     ws.assess(TERM)
     ws.close()
-    # As a registry made before seals: no seal column values, no heads.
-    hand_edit(ws.root, "update events set seal = null")
-    hand_edit(ws.root, "delete from seal_heads")
+    as_before_seals(ws.root)
     said = CliRunner().invoke(cli, ["--workspace", str(ws.root), "review"], catch_exceptions=False)
-    assert said.exit_code == 0 and "注意：登记库首次加封（升级）" in said.output
+    assert said.exit_code == 0 and "登记库已从第 0 版升级到第 2 版" in said.output
+    assert "升级前的备份在" in said.output and "首次加封（升级）" in said.output
+    (kept,) = (ws.root / "backups").iterdir()
+    assert kept.name.startswith("before-migration-0-to-2-")
+    old = sqlite3.connect(kept / "registry.sqlite")
+    assert old.execute("pragma user_version").fetchone()[0] == 0  # the registry as it was
+    old.close()
     upgraded = Workspace(ws.root)
     events = upgraded.registry.events(SEAL_EVENT)
     assert len(events) == 1 and "首次加封" in events[0]["detail"]
-    report = audit(upgraded, TERM)
-    assert report.integrity == () or all(f.problem != "tampered" for f in report.integrity)
+    report = audit(upgraded, TERM, verify=True)
+    assert all(f.problem != "tampered" for f in report.integrity)
     assert any("首次加封" in n for n in report.notes)
     upgraded.close()
     again = Workspace(ws.root)
     assert len(again.registry.events(SEAL_EVENT)) == 1  # once
+    assert again.registry.migration is None  # nothing to do the second time
     again.close()
 
 
@@ -162,8 +184,7 @@ def test_init_makes_the_key_and_an_older_workspace_gets_one_at_its_first_issue(
     with pytest.raises(SecretMissingError, match="登记库已用它加封"):
         issue(Workspace(ws.root), TERM, converter=None)
     # as a workspace from before init made the key (and before seals): one is made now
-    hand_edit(ws.root, "update events set seal = null")
-    hand_edit(ws.root, "delete from seal_heads")
+    as_before_seals(ws.root)
     ws = Workspace(ws.root)
     (batch,) = issue(ws, TERM, converter=None)
     assert batch.students and (ws.root / SECRET_NAME).exists()

@@ -2,7 +2,9 @@
 
 A backup is a folder holding a consistent copy of everything the workspace needs: the
 registry copied with SQLite's online backup API (a snapshot, even while readers work), the
-signing key ``secret.key``, the config, the institution pack, and the folders of files
+signing key ``secret.key`` (unless the key is kept outside the workspace, ``[secret] path``:
+then the backup names it and leaves it where it is), the seal checkpoint ``registry.seal``,
+the config, the institution pack, and the folders of files
 (``archive/``, ``lists/``, ``batches/``, ``review/``, ``reports/``). It is taken holding the
 writer lock, so no command changes the workspace while it is copied. ``yujing-backup.json``
 lists every file with its SHA-256; :func:`restore` checks them before anything is put in
@@ -21,8 +23,9 @@ from typing import TYPE_CHECKING
 from yujing.errors import OutputError, RegistryError, WorkspaceError
 from yujing.files import sha256_file
 from yujing.locking import LOCK_NAME, writer_lock
-from yujing.qr import SECRET_NAME
+from yujing.qr import SECRET_NAME, secret_path
 from yujing.registry import now, sqlite_message
+from yujing.registry.sealfile import CHECKPOINT_NAME
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -39,8 +42,10 @@ def backup(ws: WorkspaceView, target: Path) -> Path:
         raise OutputError(f"备份目录 {target} 已存在且不是空的；请指定一个新目录。")
     if target.resolve().is_relative_to(ws.root):
         raise OutputError(f"备份目录 {target} 不能在工作区 {ws.root} 之内。")
-    if not (ws.root / SECRET_NAME).exists():
-        raise WorkspaceError(f"工作区缺少签名密钥 {SECRET_NAME}，这样的备份无法恢复二维码核验。")
+    key = secret_path(ws.root)
+    if not key.exists():
+        raise WorkspaceError(f"工作区缺少签名密钥 {key}，这样的备份无法恢复二维码核验。")
+    key_outside = not key.resolve().is_relative_to(ws.root)
     with writer_lock(ws.root):
         try:
             target.mkdir(parents=True, exist_ok=True)
@@ -55,7 +60,13 @@ def backup(ws: WorkspaceView, target: Path) -> Path:
             files = _listing(target)
             (target / MANIFEST).write_text(
                 json.dumps(
-                    {"made": now(), "workspace": str(ws.root), "files": files},
+                    {
+                        "made": now(),
+                        "workspace": str(ws.root),
+                        "files": files,
+                        # a key kept outside the folder stays outside its backups too
+                        "secret_outside": str(key) if key_outside else "",
+                    },
                     ensure_ascii=False,
                     indent=1,
                 ),
@@ -85,7 +96,9 @@ def restore(source: Path, target: Path, config_name: str) -> Path:
     except (OSError, ValueError, KeyError) as exc:
         raise WorkspaceError(f"备份清单 {listing} 无法读取。") from exc
     bad = [rel for rel, digest in files.items() if _digest(source / rel) != digest]
-    if bad or not (source / SECRET_NAME).is_file() or not (source / config_name).is_file():
+    outside = str(json.loads(listing.read_text(encoding="utf-8")).get("secret_outside") or "")
+    has_key = bool(outside) or (source / SECRET_NAME).is_file()
+    if bad or not has_key or not (source / config_name).is_file():
         shown = "、".join(bad[:5]) or f"{SECRET_NAME} 或 {config_name}"
         raise WorkspaceError(f"备份 {source} 不完整或已被改动（{shown}），未恢复任何内容。")
     staging = target.with_name(f".{target.name}.restoring")
@@ -101,6 +114,23 @@ def restore(source: Path, target: Path, config_name: str) -> Path:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"无法恢复到 {target}：{exc.strerror}") from exc
+    return target
+
+
+def backup_registry(path: Path, target: Path) -> Path:
+    """Copy the registry at ``path`` (SQLite online backup) and its seal checkpoint into the
+    new folder ``target`` — what an upgrade keeps before it migrates the registry. Returns
+    ``target``."""
+    try:
+        target.mkdir(parents=True, exist_ok=False)
+        _copy_registry(path, target / path.name)
+        point = path.with_name(CHECKPOINT_NAME)
+        if point.is_file():
+            shutil.copy2(point, target / CHECKPOINT_NAME)
+    except OSError as exc:
+        raise OutputError(
+            f"升级登记库前无法备份到 {target}：{exc.strerror}；登记库未改动。"
+        ) from exc
     return target
 
 

@@ -23,6 +23,7 @@ Tree::
     ├── ListStateError            warning list in the wrong state (frozen, absent, …)
     ├── OutputError               a file cannot be written (disk full, no permission)
     ├── RegistryError             the SQLite registry failed
+    │   └── RegistryTooNewError   made by a newer yujing (schema version above this program's)
     ├── AccountError              web console account (LoginThrottledError: too many failures)
     ├── AccessDeniedError         not this account's student / file / page
     └── TokenError                a student's check link unknown, forged or expired
@@ -127,6 +128,11 @@ class OutputError(YujingError):
 
 class RegistryError(YujingError):
     """The SQLite registry (登记库) failed."""
+
+
+class RegistryTooNewError(RegistryError):
+    """The registry's schema version (``PRAGMA user_version``) is newer than this program
+    knows: it was upgraded by a newer yujing, and an older one must not write to it."""
 
 
 class AccountError(YujingError):

@@ -125,8 +125,35 @@ def qr_png(payload: str, *, box_size: int = 8) -> bytes:
     return buffer.getvalue()
 
 
+SECRET_ENV = "YUJING_SECRET_FILE"
+"""Environment variable naming the key file (overrides the workspace config)."""
+
+
 def secret_path(workspace_root: Path) -> Path:
-    return Path(workspace_root) / SECRET_NAME
+    """Where the workspace's key is: ``$YUJING_SECRET_FILE``, else ``[secret] path`` in the
+    workspace's yujing.toml (relative to the workspace), else ``secret.key`` in it. A key kept
+    outside the folder means a copy of the folder alone cannot seal again (docs/seals.md)."""
+    root = Path(workspace_root)
+    named = os.environ.get(SECRET_ENV, "").strip()
+    if not named:
+        named = _configured_secret(root / "yujing.toml")
+    if named:
+        path = Path(named).expanduser()
+        return path if path.is_absolute() else root / path
+    return root / SECRET_NAME
+
+
+def _configured_secret(config: Path) -> str:
+    """``[secret] path`` of the workspace config, or "" (an unreadable config is reported
+    where the workspace is opened, not here)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    section = data.get("secret")
+    return str(section.get("path", "")).strip() if isinstance(section, dict) else ""
 
 
 def read_secret(workspace_root: Path) -> bytes | None:
@@ -166,7 +193,8 @@ def create_secret(workspace_root: Path) -> bytes:
     """Make the workspace's signing secret (``secret.key``, mode 600) — at ``init``, or at the
     first ``issue`` of an older workspace that never issued a serial. An existing key is kept."""
     path = secret_path(workspace_root)
-    fd, name = tempfile.mkstemp(prefix=".secret.", dir=workspace_root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".secret.", dir=path.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:

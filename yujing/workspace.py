@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from yujing.checker.model import AuditReport
     from yujing.forms import FormSpec
     from yujing.generator.batch import BatchResult
+    from yujing.registry.migrations import SchemaStatus
     from yujing.reports import TermSummary
     from yujing.warnlist.review import ApprovalState, CheckView, Slip
 
@@ -357,6 +358,16 @@ class Workspace:
         return self.root / "lists"
 
     # -- backups ---------------------------------------------------------------------------
+
+    def registry_status(self, *, migrate: bool = True) -> SchemaStatus:
+        """The registry's version (登记库版本), the migrations it ran and those pending. With
+        ``migrate`` the registry is opened, and so upgraded (after a backup), first; without,
+        it is only read."""
+        if migrate:
+            return self.registry.schema_status()
+        from yujing.registry.migrations import read_status
+
+        return read_status(self.root / REGISTRY_NAME)
 
     def backup(self, target: Path) -> Path:
         """Write a consistent copy of the workspace into ``target`` (see :mod:`yujing.backup`)."""

@@ -591,6 +591,12 @@ def _check_seals(
     registry = ws.registry
     for at, detail in registry.seal_upgrades():
         notes.append(f"{at} {detail}（加封之前对登记库的改动无法发现）。")
+    head = registry.seal_head()
+    if head:  # kept with the report, it shows later which state of the registry was checked
+        notes.append(
+            f"登记库封印头：{head}（{now()}）。保存本报告，与以后报告上的封印头对照，"
+            "可发现登记库被整体换回旧副本。"
+        )
     if not verify:
         return []
     try:
@@ -598,6 +604,8 @@ def _check_seals(
     except SecretMissingError:
         notes.append("工作区缺少签名密钥 secret.key，登记库的封印无法核对。请从备份恢复该文件。")
         return []
+    if state.checkpoint_at:
+        notes.append(f"封印检查点 registry.seal 写于 {state.checkpoint_at}，与登记库一致。")
     return [
         _finding(
             _who(people, p.student_id),

@@ -199,6 +199,7 @@ class AuditReport:
             ],
             "stray": [f.to_json() for f in self.stray],
             "integrity": [f.to_json() for f in self.integrity],
+            "notes": list(self.notes),
             "college": [f.to_json() for f in self.college],
             "totals_by_class": [
                 {"college": k[0], "class_name": k[1], **v} for k, v in self.totals().items()

@@ -666,6 +666,29 @@ def backup_cmd(ctx: click.Context, target: Path) -> None:
     console.print(f"已备份到 {out}。请妥善保管：其中的 secret.key 是二维码和登记库封印的密钥。")
 
 
+@cli.command("migrate")
+@click.option("--check", is_flag=True, help="只查看登记库版本和待运行的升级，不升级。")
+@click.pass_context
+@handle_errors
+def migrate_cmd(ctx: click.Context, check: bool) -> None:
+    """登记库版本：已运行和待运行的升级（不加 --check 时先升级，升级前自动备份）。"""
+    from yujing.workspace import Workspace
+
+    ws = Workspace.find(ctx.obj.get("workspace")) if check else open_workspace(ctx)
+    status = ws.registry_status(migrate=not check)
+    console.print(f"登记库第 {status.version} 版（本程序最新为第 {status.latest} 版）。")
+    table = Table("版本", "升级", "时间", "说明", show_edge=False)
+    for m in status.applied:
+        table.add_row(str(m.version), m.name, m.applied_at, m.note)
+    if status.applied:
+        console.print(table)
+    if status.pending:
+        shown = "、".join(f"第 {v} 版 {name}" for v, name in status.pending)
+        console.print(f"待运行的升级：{shown}（打开工作区时自动运行，先备份登记库）。")
+    else:
+        console.print("没有待运行的升级。")
+
+
 @cli.command("restore")
 @click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))

@@ -15,18 +15,28 @@ per table, the row count, the last id and the last chain, itself under an HMAC. 
 by hand fails its ``row`` mac; a row deleted breaks the chain of the row after it (or the
 head, when it was the last); a row inserted by hand has no valid seal. These tables are
 append-only: a legitimate change to one of their rows must go through a method here that
-seals it again. Registries made before seals existed are sealed on upgrade, with an event
-``registry-seal`` that says so.
+seals it again.
+
+The tables that decide what is printed or audited — ``lists``, ``list_entries``, ``serials``,
+``issued_parts``, ``approvals``, ``users``, ``signature_checks``, ``file_facts`` — change
+through yujing, so each row carries its HMAC and the table's head the count and the sum of
+them (a row deleted, inserted, changed or put back to an older version no longer adds up);
+every write goes through :meth:`Registry._sealed_change`, which refuses to touch a row that
+fails its seal. The heads are also kept outside the SQLite file, in the signed checkpoint
+``registry.seal`` (:mod:`yujing.registry.sealfile`). A registry is sealed for the first time
+only by the migration from a version without these seals (:mod:`yujing.registry.migrations`),
+once, with an event ``registry-seal`` — never on an ordinary opening, so deleting
+``seal_heads`` is found, not re-sealed. What the seals prove and cannot: docs/seals.md.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
+import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +46,7 @@ from typing import Any
 
 import sqlite_utils
 
-from yujing.errors import RegistryError, SecretMissingError
+from yujing.errors import RegistryError, RegistryTooNewError, SecretMissingError
 from yujing.faults import checkpoint
 from yujing.model import (
     Attempt,
@@ -49,9 +59,28 @@ from yujing.model import (
     Student,
     Term,
 )
+from yujing.registry import migrations as schema
+from yujing.registry.boundary import sqlite_message, translate_sqlite_errors
+from yujing.registry.migrations import (
+    CHAIN_SEALED,
+    SET_SEALED,
+    AppliedMigration,
+    MigrationReport,
+    SchemaStatus,
+)
+from yujing.registry.sealfile import (
+    CheckpointProblem,
+    Head,
+    checkpoint_path,
+    heads_digest,
+    read_checkpoint,
+    write_checkpoint,
+)
 
 KEY_SEP = "\x1f"
-SEALED_TABLES = ("archive_files", "records", "events")
+SEALED_TABLES = CHAIN_SEALED
+"""Append-only sealed tables (row HMAC + chain); :data:`SET_SEALED` are sealed by sum."""
+_SUM = 1 << 128
 SEAL_EVENT = "registry-seal"
 RECORD_TABLES = {
     "roster": "students",
@@ -280,47 +309,17 @@ class SealState:
     checked: int
     sealed_on_upgrade: tuple[tuple[str, str], ...] = ()
     """(time, detail) of each ``registry-seal`` event."""
+    head: str = ""
+    """One HMAC over every sealed table's head (printed on audit reports); "" when unsealed."""
+    checkpoint_at: str = ""
+    """When the checkpoint ``registry.seal`` was last written ("" when there is none)."""
 
 
-def sqlite_message(exc: sqlite3.Error) -> str:
-    """SQLite's error as a Chinese sentence (the English text never reaches the user)."""
-    text = str(exc).lower()
-    for needle, message in (
-        ("locked", "登记库正被另一个程序占用，请稍后再试"),
-        ("busy", "登记库正被另一个程序占用，请稍后再试"),
-        ("not a database", "登记库文件已损坏或不是 yujing 的登记库"),
-        ("malformed", "登记库文件已损坏"),
-        ("encrypted", "登记库文件已损坏或不是 yujing 的登记库"),
-        ("disk is full", "磁盘已满"),
-        ("full", "磁盘已满"),
-        ("readonly", "没有写入登记库的权限（只读）"),
-        ("read-only", "没有写入登记库的权限（只读）"),
-        ("unable to open", "无法打开登记库文件（文件夹不存在或没有权限）"),
-        ("disk i/o", "读写磁盘出错"),
-        ("no such table", "登记库缺少数据表（可能被手工改动）"),
-        ("no such column", "登记库缺少数据列（可能被手工改动）"),
-        ("unique constraint", "登记库中已有相同的记录"),
-        ("constraint", "登记库的约束不允许这项改动"),
-        ("interrupt", "操作被中断"),
-    ):
-        if needle in text:
-            return message
-    return "登记库出错"
-
-
-def _wrap_sqlite_errors(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(self: Registry, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise RegistryError(f"{sqlite_message(exc)}（{self.path}）。") from exc
-
-    return wrapper
-
-
+@translate_sqlite_errors
 class Registry:
-    """The registry of one workspace."""
+    """The registry of one workspace. Every public method and property turns a sqlite3 error
+    into a :class:`~yujing.errors.RegistryError` with a Chinese message
+    (:func:`~yujing.registry.boundary.translate_sqlite_errors`)."""
 
     account: str = ""
     """Who acts through this connection (an account of the web console); logged with every
@@ -330,17 +329,20 @@ class Registry:
         self.path = path
         self._secret = secret
         self.upgrade_note = ""
-        """Said when this opening sealed a registry made before seals existed."""
+        """Said when this opening upgraded the registry (登记库已从第 N 版升级到第 M 版…)."""
+        self.migration: MigrationReport | None = None
+        """What this opening migrated (None when the registry was up to date)."""
+        self._in_transaction = False
+        self._heads_before: dict[str, Head] | None = None
+        """Every sealed table's head before the running transaction changed one (for the
+        checkpoint); None while no head changed."""
         try:
             conn = sqlite3.connect(path, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes of the app
             self.db = sqlite_utils.Database(conn)
-            self._ensure_schema()
-            self._ensure_console_schema()
-            if secret is not None:
-                self._seal_upgrade()
+            self._migrate()
         except sqlite3.Error as exc:
             raise RegistryError(f"无法打开登记库 {path}：{sqlite_message(exc)}。") from exc
 
@@ -357,17 +359,25 @@ class Registry:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise RegistryError(f"登记库无法写入（{self.path}）：{sqlite_message(exc)}。") from exc
+        self._in_transaction, self._heads_before = True, None
         try:
             yield
+            before = self._heads_before
+            if before is not None:  # the checkpoint vouches for both sides until the commit
+                self._write_checkpoint(previous=before)
             checkpoint("before-commit")
             conn.execute("COMMIT")
             checkpoint("after-commit")
+            if before is not None:
+                self._write_checkpoint()
         except sqlite3.Error as exc:
             conn.rollback()
             raise RegistryError(f"登记库写入失败（{self.path}）：{sqlite_message(exc)}。") from exc
         except BaseException:
             conn.rollback()
             raise
+        finally:
+            self._in_transaction, self._heads_before = False, None
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
@@ -933,30 +943,36 @@ class Registry:
         """Store the draft list of ``term`` (caller holds a transaction)."""
         t = str(term)
         old = self.saved_list(term)
-        self.db.table("list_entries").delete_where("term = ?", [t])
-        self.db.table("list_entries").insert_all(
-            ({"term": t, "seq": i, **e.to_entry()} for i, e in enumerate(entries, start=1)),
-            batch_size=2000,
-        )
-        self.db.table("lists").upsert(
-            {
-                "term": t,
-                "policy": policy,
-                "status": "draft",
-                "assessed_count": assessed_count,
-                "created_at": old.created_at if old else now(),
-                "updated_at": now(),
-                "frozen_at": None,
-            },
-            pk="term",
-        )
+        with self._sealed_change("list_entries", "term = ?", [t]):
+            self.db.table("list_entries").delete_where("term = ?", [t])
+            self.db.table("list_entries").insert_all(
+                ({"term": t, "seq": i, **e.to_entry()} for i, e in enumerate(entries, start=1)),
+                batch_size=2000,
+            )
+        with self._sealed_change("lists", "term = ?", [t]):
+            self.db.table("lists").upsert(
+                {
+                    "term": t,
+                    "policy": policy,
+                    "status": "draft",
+                    "assessed_count": assessed_count,
+                    "created_at": old.created_at if old else now(),
+                    "updated_at": now(),
+                    "frozen_at": None,
+                },
+                pk="term",
+            )
 
     def update_entry(self, term: Term, row: ListRow) -> None:
         """Store the changed ``row`` of ``term``'s list (an objection's outcome)."""
-        self.db.table("list_entries").update((str(term), row.student_id), row.to_entry())
+        with self._sealed_change(
+            "list_entries", "term = ? and student_id = ?", [str(term), row.student_id]
+        ):
+            self.db.table("list_entries").update((str(term), row.student_id), row.to_entry())
 
     def set_frozen(self, term: Term) -> None:
-        self.db.table("lists").update(str(term), {"status": "frozen", "frozen_at": now()})
+        with self._sealed_change("lists", "term = ?", [str(term)]):
+            self.db.table("lists").update(str(term), {"status": "frozen", "frozen_at": now()})
 
     def objections(self, term: Term) -> list[dict[str, Any]]:
         return list(self.db.table("objections").rows_where("term = ?", [str(term)], order_by="id"))
@@ -973,15 +989,18 @@ class Registry:
         transaction: BEGIN IMMEDIATE makes two concurrent runs take turns)."""
         active = self.active_serials(term)
         out: dict[str, int] = {}
-        for sid in student_ids:
-            if sid in active:
-                continue
-            cur = self.db.execute(
-                "insert into serials (term, student_id, batch, status, created_at) "
-                "values (?, ?, ?, 'active', ?)",
-                [str(term), sid, batch, now()],
-            )
-            out[sid] = int(cur.lastrowid or 0)
+        with self._sealed_change("serials", "0") as scope:
+            for sid in student_ids:
+                if sid in active:
+                    continue
+                cur = self.db.execute(
+                    "insert into serials (term, student_id, batch, status, created_at) "
+                    "values (?, ?, ?, 'active', ?)",
+                    [str(term), sid, batch, now()],
+                )
+                out[sid] = int(cur.lastrowid or 0)
+            if out:  # AUTOINCREMENT: the new serials are the highest
+                scope.after("serial >= ?", [min(out.values())])
         return out
 
     def active_serials(self, term: Term) -> dict[str, int]:
@@ -1004,10 +1023,12 @@ class Registry:
         return {sid: serial for sid, serial in rows}
 
     def void_serial(self, serial: int, reason: str) -> None:
-        self.db.execute(
-            "update serials set status = 'voided', void_reason = ?, voided_at = ? where serial = ?",
-            [reason, now(), serial],
-        )
+        with self._sealed_change("serials", "serial = ?", [serial]):
+            self.db.execute(
+                "update serials set status = 'voided', void_reason = ?, voided_at = ? "
+                "where serial = ?",
+                [reason, now(), serial],
+            )
 
     # -- college-level documents (名单、清单、汇总表, class cover sheets) --------------------
 
@@ -1034,7 +1055,6 @@ class Registry:
         Allocated on first call from the same sequence as the students' serials (so a QR code
         names one document), the same on later calls (a resumed batch keeps its codes). The
         caller holds a transaction."""
-        self._college_docs_table()
         rows = list(
             self.db.query(
                 "select serial from college_docs where batch = ? and college = ? and form = ? "
@@ -1044,12 +1064,14 @@ class Registry:
         )
         if rows:
             return int(rows[0]["serial"])
-        cur = self.db.execute(
-            "insert into serials (term, student_id, batch, status, created_at) "
-            "values (?, ?, ?, 'active', ?)",
-            [str(term), f"{COLLEGE_KEY}{batch}/{college}/{form}/{copy}", batch, now()],
-        )
-        serial = int(cur.lastrowid or 0)
+        with self._sealed_change("serials", "0") as scope:
+            cur = self.db.execute(
+                "insert into serials (term, student_id, batch, status, created_at) "
+                "values (?, ?, ?, 'active', ?)",
+                [str(term), f"{COLLEGE_KEY}{batch}/{college}/{form}/{copy}", batch, now()],
+            )
+            serial = int(cur.lastrowid or 0)
+            scope.after("serial = ?", [serial])
         self.db.execute(
             "insert into college_docs (serial, term, batch, college, form, copy, part, title, "
             "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1059,14 +1081,12 @@ class Registry:
 
     def college_doc(self, serial: int) -> dict[str, Any] | None:
         """The college-level document of ``serial``, or None (a student's serial)."""
-        self._college_docs_table()
         rows = list(self.db.query("select * from college_docs where serial = ?", [serial]))
         return rows[0] if rows else None
 
     def college_docs(
         self, term: Term | str | None = None, batch: str | None = None
     ) -> list[dict[str, Any]]:
-        self._college_docs_table()
         where, args = ["1 = 1"], []
         if term is not None:
             where.append("term = ?")
@@ -1082,7 +1102,6 @@ class Registry:
 
     def set_college_doc_file(self, serial: int, file: str, sha256: str) -> None:
         """Record the issued copy of a college-level document filed in the college folder."""
-        self._college_docs_table()
         self.db.execute(
             "update college_docs set file = ?, sha256 = ? where serial = ?", [file, sha256, serial]
         )
@@ -1101,8 +1120,9 @@ class Registry:
         self.db.table("batches").upsert(dict(values), pk="id")
 
     def replace_issued_parts(self, batch: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        self.db.table("issued_parts").delete_where("batch = ?", [batch])
-        self.db.table("issued_parts").insert_all([{**r, "at": now()} for r in rows])
+        with self._sealed_change("issued_parts", "batch = ?", [batch]):
+            self.db.table("issued_parts").delete_where("batch = ?", [batch])
+            self.db.table("issued_parts").insert_all([{**r, "at": now()} for r in rows])
 
     def issued_parts(self, serial: int | None = None) -> list[dict[str, Any]]:
         where, args = ("serial = ?", [serial]) if serial is not None else (None, None)
@@ -1132,16 +1152,17 @@ class Registry:
     def remember_file(self, root: Path, relative: str, sha256: str) -> None:
         """Record size, modification time and hash of a file yujing placed in the archive."""
         st = (root / relative).stat()
-        self.db.table("file_facts").upsert(
-            {
-                "path": relative,
-                "sha256": sha256,
-                "size": st.st_size,
-                "mtime_ns": st.st_mtime_ns,
-                "at": now(),
-            },
-            pk="path",
-        )
+        with self._sealed_change("file_facts", "path = ?", [relative]):
+            self.db.table("file_facts").upsert(
+                {
+                    "path": relative,
+                    "sha256": sha256,
+                    "size": st.st_size,
+                    "mtime_ns": st.st_mtime_ns,
+                    "at": now(),
+                },
+                pk="path",
+            )
 
     def file_facts(self) -> dict[str, dict[str, Any]]:
         return {r["path"]: r for r in self.db.table("file_facts").rows}
@@ -1185,17 +1206,14 @@ class Registry:
         """Store one page's signature verdict and its areas (the caller holds the
         transaction); a re-run of the same source page replaces the earlier record."""
         checks = self.db.table("signature_checks")
-        old = [
-            r["id"]
-            for r in checks.rows_where(
-                "source_sha = ? and page = ?", [values["source_sha"], values["page"]]
-            )
-        ]
-        for check_id in old:
-            self.db.execute("delete from signature_areas where check_id = ?", [check_id])
-            self.db.execute("delete from signature_checks where id = ?", [check_id])
-        checks.insert({**values, "at": now()})
-        check_id = int(checks.last_pk) if checks.last_pk is not None else 0
+        page = ("source_sha = ? and page = ?", [values["source_sha"], values["page"]])
+        with self._sealed_change("signature_checks", *page):
+            old = [r["id"] for r in checks.rows_where(*page)]
+            for check_id in old:
+                self.db.execute("delete from signature_areas where check_id = ?", [check_id])
+                self.db.execute("delete from signature_checks where id = ?", [check_id])
+            checks.insert({**values, "at": now()})
+            check_id = int(checks.last_pk) if checks.last_pk is not None else 0
         self.db.table("signature_areas").insert_all(
             [{**a, "check_id": check_id, "area": i} for i, a in enumerate(areas, 1)]
         )
@@ -1257,9 +1275,10 @@ class Registry:
         if record is None:
             raise RegistryError(f"没有第 {check_id} 条签字检查记录。")
         with self.transaction():
-            self.db.table("signature_checks").update(
-                check_id, {"confirmed": verdict, "confirmed_by": who, "confirmed_at": now()}
-            )
+            with self._sealed_change("signature_checks", "id = ?", [check_id]):
+                self.db.table("signature_checks").update(
+                    check_id, {"confirmed": verdict, "confirmed_by": who, "confirmed_at": now()}
+                )
             source_sha = self.db.execute(
                 "select source_sha from signature_checks where id = ?", [check_id]
             ).fetchone()[0]
@@ -1414,7 +1433,10 @@ class Registry:
         first ``issue`` of a workspace from before ``init`` made one); seals an unsealed
         registry."""
         self._secret = secret
-        self._seal_upgrade()
+        with self._atomic():
+            detail = self._first_seal(CHAIN_SEALED + SET_SEALED)
+            if detail:
+                self.upgrade_note = detail + "（已记入操作日志）。"
 
     def _mac(self, *parts: str) -> str:
         assert self._secret is not None
@@ -1435,6 +1457,8 @@ class Registry:
         return None if row is None else (int(row[0]), int(row[1]), str(row[2]), str(row[3]))
 
     def _set_head(self, table: str, rows: int, last_id: int, chain: str) -> None:
+        if self._heads_before is None:
+            self._heads_before = self._all_heads()
         self.db.execute(
             "insert or replace into seal_heads (tbl, rows, last_id, chain, mac) "
             "values (?, ?, ?, ?, ?)",
@@ -1453,17 +1477,14 @@ class Registry:
         """Insert a row into a sealed table and seal it (chained to the row before)."""
         with self._atomic():
             head = self._head(table)
-            if head is None and self._secret is None:
-                if self.db.execute("select count(*) from seal_heads").fetchone()[0]:
+            if head is None:  # unsealed (no key yet), or its head deleted: never sealed here
+                if self._secret is None and self._any_head():
                     raise SecretMissingError(_MISSING_SECRET)
                 rid = self.db.table(table).insert(dict(values)).last_pk
                 return int(rid or 0)
             if self._secret is None:
                 raise SecretMissingError(_MISSING_SECRET)
             rid = int(self.db.table(table).insert(dict(values)).last_pk or 0)
-            if head is None:  # a table sealed for the first time: every row, this one too
-                self._seal_table(table)
-                return rid
             rows, _last, chain, _mac = head
             (row,) = self._rows(table, "where id = ?", [rid])
             row_mac = self._row_mac(table, row)
@@ -1524,22 +1545,202 @@ class Registry:
         self.db.conn.executemany(f"update [{table}] set seal = ? where id = ?", updates)
         self._set_head(table, rows, last, chain)
 
-    def _seal_upgrade(self) -> None:
-        """Seal a registry made before seals existed (once), and say so in the event log."""
-        missing = [t for t in SEALED_TABLES if self._head(t) is None]
-        if not missing:
+    # -- migrations (登记库版本) --------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        """Bring the registry to :data:`~yujing.registry.migrations.LATEST`: a backup of an
+        existing registry first, then each pending migration in its own transaction, recorded
+        in ``schema_migrations`` with ``PRAGMA user_version``. A newer registry is refused."""
+        version = int(self.db.execute("pragma user_version").fetchone()[0])
+        latest = schema.latest()
+        if version > latest:
+            raise RegistryTooNewError(
+                f"登记库 {self.path} 是较新版本的 yujing 建立或升级的（第 {version} 版，"
+                f"本程序只认识到第 {latest} 版）。请升级 yujing 后再打开这个工作区；"
+                "旧版本不能写入它，以免损坏记录。"
+            )
+        if version == latest:
             return
-        with self._atomic():
-            counts = {t: self._seal_table(t) for t in missing}
-            fresh = all(n == 0 for n in counts.values())
-            if not fresh:
-                detail = (
-                    "登记库首次加封（升级）："
-                    + "，".join(f"{_SEALED_TITLES[t]} {n} 行" for t, n in counts.items())
-                    + "；此前的记录按加封时的内容封印"
+        existing = bool(self.db.execute("select count(*) from sqlite_master").fetchone()[0])
+        backup = self._backup_before_migration(version, latest) if existing else None
+        notes: list[str] = []
+        for migration in schema.MIGRATIONS[version:]:
+            with self.transaction():
+                self.db.execute(
+                    "create table if not exists schema_migrations (version integer primary key, "
+                    "name text not null, applied_at text not null, note text)"
                 )
-                self.log(SEAL_EVENT, detail)
-                self.upgrade_note = detail + "（已记入操作日志）。"
+                migration.apply(self.db)
+                note = self._first_seal(migration.seals) if migration.seals else ""
+                self.db.execute(
+                    "insert or replace into schema_migrations (version, name, applied_at, note) "
+                    "values (?, ?, ?, ?)",
+                    [migration.version, migration.name, now(), note],
+                )
+                self.db.execute(f"pragma user_version = {int(migration.version)}")
+            if note and existing:
+                notes.append(note)
+        if existing:
+            self.migration = MigrationReport(version, latest, backup, tuple(notes))
+            self.upgrade_note = self.migration.message
+
+    def _backup_before_migration(self, version: int, latest: int) -> str:
+        """Copy the registry (and its checkpoint) into the workspace's ``backups/`` folder."""
+        from yujing.backup import backup_registry
+
+        stamp = now().replace(":", "").replace("-", "")
+        target = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
+        backup_registry(self.path, target)
+        return str(target)
+
+    def schema_status(self) -> SchemaStatus:
+        """The registry's version, the migrations it ran (from ``schema_migrations``; a registry
+        from before versions has run none there) and those this program has beyond it."""
+        version = int(self.db.execute("pragma user_version").fetchone()[0])
+        applied = tuple(
+            AppliedMigration(int(v), str(n), str(at), str(note or ""))
+            for v, n, at, note in self.db.execute(
+                "select version, name, applied_at, note from schema_migrations order by version"
+            )
+        )
+        pending = tuple((m.version, m.name) for m in schema.MIGRATIONS if m.version > version)
+        return SchemaStatus(version, schema.latest(), applied, pending)
+
+    # -- first sealing, set seals, the checkpoint --------------------------------------------
+
+    def _any_head(self) -> bool:
+        return bool(self.db.execute("select count(*) from seal_heads").fetchone()[0])
+
+    def _carries_seals(self, table: str) -> bool:
+        """Whether any row of ``table`` carries a seal (it was sealed once)."""
+        row = self.db.execute(
+            f"select 1 from [{table}] where coalesce(seal, '') != '' limit 1"
+        ).fetchone()
+        return row is not None
+
+    def _first_seal(self, tables: Sequence[str]) -> str:
+        """Seal, as they are, the rows of ``tables`` that were never sealed (the first sealing
+        of a migration, or of a registry whose key was made after it; the caller holds a
+        transaction). A table whose head is gone while its rows carry seals is left alone: its
+        heads were deleted, which the audit reports. Returns what was sealed, for the log."""
+        if self._secret is None:
+            return "缺少签名密钥 secret.key，暂未加封（首次发放通知书生成密钥时加封）"
+        counts: dict[str, int] = {}
+        for table in tables:
+            if self._head(table) is not None or self._carries_seals(table):
+                continue
+            counts[table] = (
+                self._seal_set(table) if table in SET_SEALED else self._seal_table(table)
+            )
+        filled = {t: n for t, n in counts.items() if n}
+        if not filled:
+            return ""
+        detail = (
+            "登记库首次加封（升级）："
+            + "，".join(f"{TABLE_TITLES.get(t, t)} {n} 行" for t, n in filled.items())
+            + "；此前的记录按加封时的内容封印"
+        )
+        self.log(SEAL_EVENT, detail)
+        return detail
+
+    def _set_rows(
+        self, table: str, where: str, args: Sequence[Any] = ()
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        cur = self.db.execute(
+            f"select rowid as yj_rowid, * from [{table}] where {where}", list(args)
+        )
+        names = [d[0] for d in cur.description]
+        for values in cur:
+            row = dict(zip(names, values, strict=True))
+            yield int(row.pop("yj_rowid")), row
+
+    def _seal_set(self, table: str) -> int:
+        """Seal every row of the set-sealed ``table`` as it is (caller holds a transaction)."""
+        updates = [(self._row_mac(table, row), rid) for rid, row in self._set_rows(table, "1")]
+        self.db.conn.executemany(f"update [{table}] set seal = ? where rowid = ?", updates)
+        self._set_head(table, len(updates), 0, _moved("0", [m for m, _ in updates], []))
+        return len(updates)
+
+    @contextmanager
+    def _sealed_change(
+        self, table: str, where: str, args: Sequence[Any] = ()
+    ) -> Iterator[_Scope]:
+        """Change the rows of the set-sealed ``table`` that ``where`` selects, through yujing:
+        each row is checked against its seal first (a row changed or inserted by hand is never
+        sealed again: RegistryError), the block changes them, and the rows the scope selects
+        afterwards (``scope.after(...)`` for new rows) are sealed, the head moved by their
+        macs. Writes to a sealed table must go through here."""
+        scope = _Scope(where, list(args))
+        with self._atomic():
+            head = self._head(table)
+            if head is None:  # not sealed (no key yet), or its head deleted: no seal made here
+                if self._secret is None and self._any_head():
+                    raise SecretMissingError(_MISSING_SECRET)
+                yield scope
+                return
+            if self._secret is None:
+                raise SecretMissingError(_MISSING_SECRET)
+            removed = []
+            for _rid, row in self._set_rows(table, where, args):
+                stored = str(row.get("seal") or "")
+                if not stored or not hmac.compare_digest(stored, self._row_mac(table, row)):
+                    _who, summary = _summary(table, row)
+                    raise RegistryError(
+                        f"{TABLE_TITLES.get(table, table)}中的一行与封印不符（登记库被改动）："
+                        f"{summary}，不能修改。请先运行 yujing audit --verify 查明。"
+                    )
+                removed.append(stored)
+            yield scope
+            added, updates = [], []
+            for rid, row in self._set_rows(table, scope.where, scope.args):
+                mac = self._row_mac(table, row)
+                added.append(mac)
+                updates.append((mac, rid))
+            self.db.conn.executemany(f"update [{table}] set seal = ? where rowid = ?", updates)
+            rows, _last, total, _mac = head
+            self._set_head(
+                table, rows - len(removed) + len(added), 0, _moved(total, added, removed)
+            )
+
+    def _all_heads(self) -> dict[str, Head]:
+        return {
+            str(t): (int(r), int(last), str(chain))
+            for t, r, last, chain in self.db.execute(
+                "select tbl, rows, last_id, chain from seal_heads order by tbl"
+            )
+        }
+
+    def _write_checkpoint(self, previous: Mapping[str, Head] | None = None) -> None:
+        """Write ``registry.seal`` with the heads as they are in this connection (pending,
+        with ``previous``, before a commit; confirmed after it)."""
+        if self._secret is None:
+            return
+        try:
+            write_checkpoint(
+                checkpoint_path(self.path), self._secret, self._all_heads(), now(), previous
+            )
+        except OSError as exc:
+            raise RegistryError(
+                f"无法写入封印检查点 {checkpoint_path(self.path)}：{exc.strerror}。"
+            ) from exc
+
+    def _sealing_expected(self) -> bool:
+        """Whether this registry has been sealed (so a missing head is a finding)."""
+        if self._any_head() or checkpoint_path(self.path).exists():
+            return True
+        if any(self._carries_seals(t) for t in (*CHAIN_SEALED, *SET_SEALED)):
+            return True
+        row = self.db.execute(
+            "select note from schema_migrations where version = 2"
+        ).fetchone()
+        return row is not None and not str(row[0] or "").startswith("缺少签名密钥")
+
+    def seal_head(self) -> str:
+        """One HMAC over every sealed table's head (printed on each audit report); "" when the
+        registry is not sealed or the key is missing."""
+        if self._secret is None or not self._any_head():
+            return ""
+        return heads_digest(self._secret, self._all_heads())
 
     def check_seals(self) -> SealState:
         """Check every sealed row against its seal (needs the secret)."""
@@ -1547,9 +1748,10 @@ class Registry:
             raise SecretMissingError(_MISSING_SECRET)
         problems: list[SealProblem] = []
         checked = 0
+        was_sealed = self._sealing_expected()
         for table in SEALED_TABLES:
             head = self._head(table)
-            if head is None:
+            if head is None and not was_sealed:
                 continue
             chain, count, last = "", 0, 0
             for row in self._rows(table):
@@ -1579,6 +1781,9 @@ class Registry:
                         )
                     )
                 chain = stored_chain
+            if head is None:
+                problems.append(SealProblem(table, 0, _HEAD_GONE))
+                continue
             rows, last_id, head_chain, mac = head
             if not hmac.compare_digest(mac, self._head_mac(table, rows, last_id, head_chain)):
                 problems.append(SealProblem(table, last_id, "封印记录本身被改动"))
@@ -1591,7 +1796,79 @@ class Registry:
                 else:
                     what = f"封印记录与现有的行不符（加封时最后一行为第 {last_id} 行）"
                 problems.append(SealProblem(table, last_id, what))
-        return SealState(tuple(problems), checked, self.seal_upgrades())
+        for table in SET_SEALED:
+            checked += self._check_set(table, was_sealed, problems)
+        at = ""
+        if was_sealed:
+            at = self._check_checkpoint(problems)
+        return SealState(
+            tuple(problems), checked, self.seal_upgrades(), self.seal_head(), at
+        )
+
+    def _check_set(self, table: str, expected: bool, problems: list[SealProblem]) -> int:
+        """Check the rows of a set-sealed table and its head (count and sum of the macs)."""
+        head = self._head(table)
+        if head is None and not expected:
+            return 0
+        checked, count, macs = 0, 0, []
+        for rid, row in self._set_rows(table, "1"):
+            checked += 1
+            stored = str(row.get("seal") or "")
+            who, summary = _summary(table, row)
+            if not stored:
+                problems.append(
+                    SealProblem(table, rid, "没有封印：这一行是绕过 yujing 直接写入的", who, summary)
+                )
+                continue
+            if not hmac.compare_digest(stored, self._row_mac(table, row)):
+                problems.append(
+                    SealProblem(table, rid, "内容与封印不符：这一行被改动过", who, summary)
+                )
+            if re.fullmatch(r"[0-9a-f]{32}", stored):
+                count += 1
+                macs.append(stored)
+        if head is None:
+            problems.append(SealProblem(table, 0, _HEAD_GONE))
+            return checked
+        rows, last_id, total, mac = head
+        if not hmac.compare_digest(mac, self._head_mac(table, rows, last_id, total)):
+            problems.append(SealProblem(table, 0, "封印记录本身被改动"))
+        elif count != rows or _moved("0", macs, []) != total:
+            problems.append(
+                SealProblem(
+                    table,
+                    0,
+                    f"有行被删除、插入或换回了旧内容（加封记录为 {rows} 行，现有带封印的 {count} 行）",
+                )
+            )
+        return checked
+
+    def _check_checkpoint(self, problems: list[SealProblem]) -> str:
+        """Compare the heads with the checkpoint outside the file; returns when it was
+        written ("" when it cannot be read)."""
+        assert self._secret is not None
+        path = checkpoint_path(self.path)
+        try:
+            point = read_checkpoint(path, self._secret)
+        except CheckpointProblem as exc:
+            problems.append(SealProblem(CHECKPOINT_TABLE, 0, f"{exc}"))
+            return ""
+        heads = self._all_heads()
+        if not point.accepts(heads):
+            changed = sorted(
+                t for t in {*heads, *point.heads} if heads.get(t) != point.heads.get(t)
+            )
+            problems.append(
+                SealProblem(
+                    CHECKPOINT_TABLE,
+                    0,
+                    f"登记库的封印记录与 {path.name}（写于 {point.at}）不符："
+                    + "、".join(TABLE_TITLES.get(t, t) for t in changed)
+                    + "的封印记录被删除、回退或改动，或登记库文件被换成了旧的副本",
+                )
+            )
+            return ""
+        return point.at
 
     def seal_upgrades(self) -> tuple[tuple[str, str], ...]:
         """(time, detail) of the event that sealed a registry made before seals existed."""
@@ -1761,7 +2038,8 @@ class Registry:
         return [_user(r) for r in self.db.query("select * from users order by role, name")]
 
     def save_user(self, values: Mapping[str, Any]) -> None:
-        self.db.table("users").upsert({**values, "updated_at": now()}, pk="name")
+        with self._sealed_change("users", "name = ?", [values["name"]]):
+            self.db.table("users").upsert({**values, "updated_at": now()}, pk="name")
 
     def password_hash(self, name: str) -> str | None:
         rows = list(self.db.query("select password_hash from users where name = ?", [name]))
@@ -1951,7 +2229,10 @@ class Registry:
     # -- approvals (审核)
 
     def add_approval(self, values: Mapping[str, Any]) -> None:
-        self.db.table("approvals").insert({**values, "at": now()})
+        with self._sealed_change("approvals", "0") as scope:
+            table = self.db.table("approvals")
+            table.insert({**values, "at": now()})
+            scope.after("id = ?", [table.last_pk])
 
     def approvals(self, term: Term) -> list[dict[str, Any]]:
         return list(
@@ -2007,8 +2288,41 @@ class Registry:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
 
 
-TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
-_SEALED_TITLES = TABLE_TITLES
+TABLE_TITLES = {
+    "archive_files": "归档文件",
+    "records": "附件与记录",
+    "events": "操作日志",
+    "lists": "预警名单",
+    "list_entries": "名单条目",
+    "serials": "编号",
+    "issued_parts": "发出的联",
+    "approvals": "审核意见",
+    "users": "账号",
+    "signature_checks": "签字检查",
+    "file_facts": "文件指纹",
+    "registry.seal": "封印检查点",
+}
+CHECKPOINT_TABLE = "registry.seal"
+"""The ``table`` of a :class:`SealProblem` about the checkpoint file."""
+_HEAD_GONE = "封印记录（seal_heads）被删除：这张表的封印无法核对，删除前后的改动都可能被掩盖"
+
+
+@dataclass
+class _Scope:
+    """The rows a sealed change covers (``after`` names the new rows once they exist)."""
+
+    where: str
+    args: list[Any]
+
+    def after(self, where: str, args: Sequence[Any]) -> None:
+        self.where, self.args = where, list(args)
+
+
+def _moved(total: str, added: Iterable[str], removed: Iterable[str]) -> str:
+    """The sum of a set-sealed table's macs (mod 2^128) after adding and removing some."""
+    value = int(total or "0", 16)
+    value += sum(int(m, 16) for m in added) - sum(int(m, 16) for m in removed)
+    return f"{value % _SUM:032x}"
 _MISSING_SECRET = (
     "工作区缺少签名密钥 secret.key，登记库的封印无法核对或延续。请从备份恢复："
     "把备份中的 secret.key 复制回工作区，或运行 yujing restore 备份目录 新工作区目录。"
@@ -2025,8 +2339,11 @@ def _summary(table: str, row: Mapping[str, Any]) -> tuple[str, str]:
         )
     elif table == "records":
         text = f"{row.get('kind')} {row.get('path')}（sha256 {str(row.get('sha256'))[:12]}…）"
-    else:
+    elif table == "events":
         text = f"{row.get('at')} {row.get('action')} {row.get('detail')}"
+    else:  # the row's values (never a password hash nor a seal)
+        shown = {k: v for k, v in row.items() if k not in ("seal", "password_hash", "figures")}
+        text = " ".join(f"{k}={v}" for k, v in shown.items() if v not in (None, ""))[:300]
     return sid, text
 
 
@@ -2075,12 +2392,3 @@ def _user(row: Mapping[str, Any]) -> UserRow:
         row.get("created_at") or "",
     )
 
-
-for _name, _method in list(vars(Registry).items()):
-    if (
-        callable(_method)
-        and not _name.startswith("_")
-        and _name not in {"transaction", "close"}
-        and not isinstance(_method, (staticmethod, classmethod, property))
-    ):
-        setattr(Registry, _name, _wrap_sqlite_errors(_method))
