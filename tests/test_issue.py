@@ -13,6 +13,7 @@ from conftest import TERM
 from docx import Document
 from PIL import Image
 from sysparts import requires_poppler, requires_soffice
+from test_pdf import flaky_soffice
 
 from yujing.errors import InputError, ListStateError
 from yujing.files import sha256_file
@@ -102,6 +103,21 @@ def test_every_qr_code_of_the_print_pdf_decodes_to_its_serial_and_part(
         level = next(s.level for s in result.students if s.serial == serial)
         assert form in forms_for_level(find_pack("anshan").forms, level)
     assert len(set(serial_of.values())) == len(serial_of)
+
+
+@needs_pdf
+def test_issue_completes_when_libreoffice_fails_its_first_start(
+    frozen_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh machine: LibreOffice's first conversion exits 81 without a PDF (the wrapper in
+    $YUJING_SOFFICE), later ones work. The batch is retried, not failed, and complete."""
+    assert CONVERTER is not None
+    log = flaky_soffice(tmp_path, monkeypatch, CONVERTER.soffice)
+    (result,) = issue(frozen_ws, TERM)
+    assert result.pdf is not None and result.pdf.exists()
+    assert result.pages == expected_parts(frozen_ws) + 2
+    assert frozen_ws.registry.batch(result.batch)["status"] == "complete"
+    assert len(log.read_text().split()) >= 2  # the failed start, then the fresh profile
 
 
 @needs_pdf

@@ -19,7 +19,11 @@ How the conversion is run (see docs/engineering-notes.md):
   installed free faces by ``fonts.conf`` beside this module, passed with ``FONTCONFIG_FILE`` to
   the LibreOffice processes only (without it Debian prints 宋体 with a sans face);
 * PDFs appear atomically: LibreOffice writes into a hidden temporary folder inside ``out_dir``
-  and each finished, non-empty PDF is renamed into place; the folder is always removed.
+  and each finished, non-empty PDF is renamed into place; the folder is always removed;
+* a call that leaves PDFs missing for another reason than "could not load the file" (exit 81 on
+  the first start of a fresh install or profile, a crash under load) is retried once, for the
+  missing files, with a fresh profile; the error that remains names LibreOffice's exit code and
+  its own words, and blames the file only when LibreOffice said it could not load it.
 
 Library code never prints: progress goes through a ``progress(done, total)`` callback, called
 from the calling thread.
@@ -260,11 +264,44 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=30)
 
 
+# What LibreOffice prints (exit code 0) for each input it cannot load: a damaged or non-Word file.
+NOT_LOADED = "could not be loaded"
+# Lines of LibreOffice's output that say nothing about a failure.
+_NOISE = ("javaldx", "java may not function", "using filter")
+
+
+@dataclass(frozen=True)
+class _Call:
+    """How one LibreOffice call ended."""
+
+    error: str = ""  # "" = LibreOffice ran to the end; "timeout", "stopped", or why it did not start
+    returncode: int | None = None
+    output: str = ""  # the tail of its stderr and stdout, noise lines left out
+
+    def not_loaded(self) -> int:
+        """How many inputs LibreOffice said it could not load."""
+        return self.output.count(NOT_LOADED)
+
+
 @dataclass
 class _Batch:
     indices: list[int]
     error: str = ""  # "" = LibreOffice ran to the end; else why it did not
-    stderr: str = ""
+    call: _Call | None = None  # the last call that handled these files
+    retried: bool = False  # the files' call was repeated once with a fresh profile
+
+
+def _said(stderr: bytes | None, stdout: bytes | None) -> str:
+    """The last lines LibreOffice printed (stderr first), without the noise, at most 500 chars."""
+    lines = []
+    for raw in (stderr, stdout):
+        text = raw.decode("utf-8", "replace") if raw else ""
+        lines += [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and not any(n in line for n in _NOISE)
+        ]
+    return "\n".join(lines)[-500:]
 
 
 class _Runner:
@@ -284,8 +321,8 @@ class _Runner:
 
     def run(
         self, profile: Path, files: Sequence[Path], on_ready: Callable[[int], None]
-    ) -> tuple[str, str]:
-        """One ``soffice --convert-to pdf`` call; returns (error, stderr tail).
+    ) -> _Call:
+        """One ``soffice --convert-to pdf`` call; returns how it ended.
 
         LibreOffice converts the files in the given order: while it runs, ``on_ready(k)`` is
         called for file ``k`` once its PDF exists and the PDF of a later file has appeared (so
@@ -309,18 +346,18 @@ class _Runner:
         ]
         with self.lock:
             if self.stop.is_set():
-                return "stopped", ""
+                return _Call("stopped")
             try:
                 proc = subprocess.Popen(
                     cmd,
                     stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     env=self.env,
                     start_new_session=True,  # POSIX: a timeout can kill soffice.bin too
                 )
             except OSError as exc:
-                return f"无法启动 LibreOffice（{self.converter.soffice}）：{exc.strerror}", ""
+                return _Call(f"无法启动 LibreOffice（{self.converter.soffice}）：{exc.strerror}")
             self.running.add(proc)
         outputs = [self.stage / f"{f.stem}.pdf" for f in files]
         deadline = time.monotonic() + self.timeout
@@ -329,12 +366,12 @@ class _Runner:
             while True:
                 left = deadline - time.monotonic()
                 try:
-                    _, err = proc.communicate(timeout=max(0.01, min(POLL_SECONDS, left)))
+                    out, err = proc.communicate(timeout=max(0.01, min(POLL_SECONDS, left)))
                     break
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         _kill_tree(proc)
-                        return "timeout", ""
+                        return _Call("timeout")
                 latest = max(
                     (j for j in range(seen, len(outputs)) if outputs[j].exists()), default=0
                 )
@@ -345,10 +382,10 @@ class _Runner:
         finally:
             with self.lock:
                 self.running.discard(proc)
-        tail = err.decode("utf-8", "replace").strip()[-500:] if err else ""
+        said = _said(err, out)
         if self.stop.is_set() and proc.returncode != 0:
-            return "stopped", tail
-        return "", tail
+            return _Call("stopped", proc.returncode, said)
+        return _Call("", proc.returncode, said)
 
     def kill_all(self) -> None:
         self.stop.set()
@@ -404,23 +441,40 @@ def convert_to_pdf(
     groups = _groups(files, processes)
     results: queue.Queue[_Batch | None] = queue.Queue()
 
+    def convert(profile: Path, batch: list[int]) -> tuple[list[int], _Call]:
+        """One call for ``batch``; the files not yet reported ready, and how the call ended."""
+        ready: set[int] = set()
+
+        def on_ready(k: int) -> None:
+            ready.add(k)
+            results.put(_Batch([batch[k]]))
+
+        call = runner.run(profile, [files[i] for i in batch], on_ready)
+        return [i for k, i in enumerate(batch) if k not in ready], call
+
     def worker(n: int, group: list[int]) -> None:
         profile = profiles / f"profile-{n}"
+        retried = False
         try:
             for start in range(0, len(group), MAX_FILES_PER_CALL):
                 if runner.stop.is_set():
                     break
-                batch = group[start : start + MAX_FILES_PER_CALL]
-                ready: set[int] = set()
-
-                def on_ready(k: int, batch: list[int] = batch, ready: set[int] = ready) -> None:
-                    ready.add(k)
-                    results.put(_Batch([batch[k]]))
-
-                error, tail = runner.run(profile, [files[i] for i in batch], on_ready)
-                rest = [i for k, i in enumerate(batch) if k not in ready]
-                results.put(_Batch(rest, error, tail))
-                if error:
+                rest, call = convert(profile, group[start : start + MAX_FILES_PER_CALL])
+                missing = [i for i in rest if not _made(stage, files[i])]
+                if (
+                    missing
+                    and not retried
+                    and not call.error
+                    and (call.returncode != 0 or call.not_loaded() < len(missing))
+                ):
+                    # not (only) files LibreOffice could not load: LibreOffice itself failed
+                    # (exit 81 on a fresh profile's first start, a crash): once more, afresh
+                    retried = True
+                    profile = profiles / f"profile-{n}-again"
+                    results.put(_Batch([i for i in rest if i not in missing]))
+                    rest, call = convert(profile, missing)
+                results.put(_Batch(rest, call.error, call, retried))
+                if call.error:
                     break
         except BaseException as exc:  # pragma: no cover - reported to the calling thread
             results.put(_Batch([], f"{type(exc).__name__}: {exc}"))
@@ -472,6 +526,15 @@ def convert_to_pdf(
     return targets
 
 
+def _made(stage: Path, docx: Path) -> bool:
+    """Whether LibreOffice left a PDF (begun, at least) for ``docx`` in ``stage``."""
+    made = stage / f"{docx.stem}.pdf"
+    try:
+        return made.is_file() and made.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _place(
     batch: _Batch,
     files: Sequence[Path],
@@ -513,12 +576,27 @@ def _place(
         missing.append(files[i])
     if not missing:
         return None
-    said = [line for line in batch.stderr.splitlines() if "rror" in line]
-    detail = f"（LibreOffice：{said[-1].strip()}）" if said else ""
+    return _failure(missing, batch, converter)
+
+
+def _failure(missing: Sequence[Path], batch: _Batch, converter: Converter) -> ConversionError:
+    """The error for PDFs still missing after a call ran to its end: the file is blamed only
+    when LibreOffice said, exiting normally, that it could not load every missing file; else
+    LibreOffice's exit code and its own words are named."""
+    call = batch.call or _Call()
     listed = "、".join(str(f) for f in missing)
+    words = call.output.replace("\n", "；") or "没有任何输出"
+    if call.returncode == 0 and call.not_loaded() >= len(missing):
+        return ConversionError(
+            f"LibreOffice 无法打开 {listed}（LibreOffice：{words}）。"
+            "文件可能已损坏或不是 Word 文件：请用 Word/WPS 打开检查，或重新生成后再试。",
+            missing,
+        )
+    again = "，用新的配置目录重试一次仍然失败" if batch.retried else ""
     return ConversionError(
-        f"LibreOffice 未能把 {listed} 转换为 PDF{detail}。文件可能已损坏或不是 Word 文件："
-        f"请用 Word/WPS 打开检查，或重新生成后再试（LibreOffice：{converter.soffice}）。",
+        f"LibreOffice（{converter.soffice}）未能把 {listed} 转换为 PDF{again}："
+        f"退出码 {call.returncode}，LibreOffice 的输出：{words}。"
+        "Word 文件本身没有发现问题；请检查 LibreOffice 的安装后重试。",
         missing,
     )
 
