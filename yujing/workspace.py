@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from yujing.accounts import ADVISER_ROLES, ROLES
 from yujing.archive.intake import BLANK, FILED, REVIEW
-from yujing.archive.signature import VERDICT_TEXT
+from yujing.archive.verdicts import VERDICT_TEXT
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import (
     InputError,

@@ -42,6 +42,7 @@ import numpy as np
 from PIL import Image
 
 from yujing.archive.reader import PDFIUM_LOCK, CodeSpot
+from yujing.archive.verdicts import PARTIAL, SIGNED, UNKNOWN, UNSIGNED
 
 # Pages are checked two at a time by the reader's worker threads; OpenCV's own thread pool on
 # top of that only adds hand-offs (measured here: 3× the wall time of the CPU time).
@@ -68,8 +69,6 @@ AREA_MAX_MM = 45.0
 AREA_MIN_MM = 12.0
 CELL_MAX_MM = 120.0
 
-SIGNED, UNSIGNED, PARTIAL, UNKNOWN = "signed", "unsigned", "partial", "unknown"
-VERDICT_TEXT = {SIGNED: "已签字", UNSIGNED: "未签字", PARTIAL: "部分签字", UNKNOWN: "无法判断"}
 
 Box = tuple[float, float, float, float]
 
