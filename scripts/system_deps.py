@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-ENV_SOFFICE = "YUJING_SOFFICE"  # as in yujing/generator/pdf.py: soffice's path when not on PATH
+ENV_SOFFICE = "YUJING_SOFFICE"  # as in yujing/converter.py: soffice's path when not on PATH
 APT_INSTALL = ("apt-get", "install", "-y", "-q", "--no-install-recommends")
 APT_UPDATE = ("apt-get", "update", "-q")
 NONINTERACTIVE = ("env", "DEBIAN_FRONTEND=noninteractive")

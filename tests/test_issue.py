@@ -15,12 +15,12 @@ from PIL import Image
 from sysparts import requires_poppler, requires_soffice
 from test_pdf import flaky_soffice
 
+from yujing.converter import find_converter
 from yujing.errors import InputError, ListStateError
 from yujing.files import sha256_file
 from yujing.forms import forms_for_level, part_by_code
 from yujing.generator import batch as batch_module
 from yujing.generator.batch import issue, reprint, void
-from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
 from yujing.qr import format_serial, load_secret, verify
 from yujing.workspace import Workspace
@@ -235,9 +235,10 @@ def test_a_long_course_list_does_not_push_a_part_onto_a_second_page(tmp_path: Pa
 
     from docxtpl import DocxTemplate
 
+    from yujing.converter import convert_to_pdf
     from yujing.forms.sample import student_context
-    from yujing.generator.pdf import convert_to_pdf, page_count, page_texts
     from yujing.institutions import load_pack_policy
+    from yujing.pdfkit import page_count, page_texts
 
     for policy, form_id in (("xinglin", "parent-notice"), ("njmec-mech", "notice")):
         form = {f.id: f for f in find_pack(policy).forms}[form_id]

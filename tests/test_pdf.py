@@ -1,4 +1,5 @@
-"""Tests of yujing.generator.pdf: LibreOffice conversion, fonts, joining and reading PDFs.
+"""Tests of yujing.converter (LibreOffice conversion, fonts) and yujing.pdfkit (joining and
+reading PDFs).
 
 The LibreOffice tests are skipped (with the reason) when soffice is not installed; the tests of
 MISSING_MESSAGE, of find_converter() without soffice and of the pure-pypdf helpers always run.
@@ -19,20 +20,18 @@ import pytest
 from docx.oxml.ns import qn
 from sysparts import requires_fonts, requires_poppler, requires_soffice, skip_missing
 
-from yujing.errors import OutputError
-from yujing.generator import pdf
-from yujing.generator.pdf import (
+from yujing import converter as pdf
+from yujing.converter import (
     FONTS_CONF,
     MISSING_MESSAGE,
     ConversionError,
     Converter,
     convert_to_pdf,
     find_converter,
-    join_pdfs,
-    page_count,
-    page_texts,
 )
+from yujing.errors import OutputError
 from yujing.institutions import find_pack
+from yujing.pdfkit import join_pdfs, page_count, page_texts
 
 CONVERTER = find_converter()
 requires_lo = requires_soffice

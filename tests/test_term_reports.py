@@ -426,7 +426,7 @@ def test_two_level_policies_render(
 
 @requires("soffice", "poppler")
 def test_a_report_renders_with_libreoffice(assessed: Workspace, tmp_path: Path) -> None:
-    from yujing.generator.pdf import convert_to_pdf, find_converter
+    from yujing.converter import convert_to_pdf, find_converter
 
     converter = find_converter()
     assert converter is not None

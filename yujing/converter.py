@@ -1,4 +1,5 @@
-"""PDF output: .docx → PDF with LibreOffice headless, and joining/reading PDFs with pypdf.
+"""LibreOffice (转换器): .docx → PDF with LibreOffice headless, for the print batches and the
+pack samples. Reading, joining and rendering PDFs is :mod:`yujing.pdfkit`'s.
 
 LibreOffice is an optional, external program. :func:`find_converter` looks for it (``soffice`` or
 ``libreoffice`` on PATH, or the path in ``$YUJING_SOFFICE``) and returns ``None`` when it is
@@ -35,7 +36,6 @@ import contextlib
 import ctypes.util
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
@@ -48,12 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject, NameObject
-
 from yujing.errors import OutputError
-from yujing.files import atomic_write
 from yujing.model import Progress
 
 __all__ = [
@@ -62,9 +57,6 @@ __all__ = [
     "Converter",
     "convert_to_pdf",
     "find_converter",
-    "join_pdfs",
-    "page_count",
-    "page_texts",
 ]
 
 FONTS_CONF = Path(__file__).resolve().with_name("fonts.conf")
@@ -599,112 +591,3 @@ def _failure(missing: Sequence[Path], batch: _Batch, converter: Converter) -> Co
         "Word 文件本身没有发现问题；请检查 LibreOffice 的安装后重试。",
         missing,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Joining and reading
-
-
-def _reader(pdf: Path) -> PdfReader:
-    try:
-        return PdfReader(pdf)
-    except FileNotFoundError as exc:
-        raise OutputError(f"找不到 PDF 文件 {pdf}。请重新生成后再试。") from exc
-    except OSError as exc:
-        raise OutputError(f"无法读取 PDF 文件 {pdf}：{exc.strerror}。") from exc
-    except (PyPdfError, ValueError) as exc:
-        raise OutputError(f"PDF 文件 {pdf} 已损坏，无法读取：{exc}。请重新生成后再试。") from exc
-
-
-def join_pdfs(
-    parts: Sequence[tuple[Path, Sequence[int] | None]],
-    output: Path,
-    *,
-    readers: dict[Path, PdfReader] | None = None,
-) -> int:
-    """Write one PDF made of the given pages (``None`` = every page of that file, else 0-based
-    page indices in the given order), atomically; return its page count.
-
-    Pages are added by reference, so resources (fonts, the QR images) shared by the pages of
-    one source file are written once. Pass the same ``readers`` dict to many calls that take
-    pages from the same files (a batch's archive copies) so each file is parsed once.
-    """
-    writer = PdfWriter()
-    readers = {} if readers is None else readers
-    try:
-        for path, pages in parts:
-            key = Path(path).resolve()
-            reader = readers.get(key)
-            if reader is None:
-                reader = readers[key] = _reader(Path(path))
-            n = len(reader.pages)
-            indices = range(n) if pages is None else pages
-            for i in indices:
-                if not 0 <= i < n:
-                    raise OutputError(
-                        f"{path} 只有 {n} 页，没有第 {i + 1} 页（页码从 0 起为 {i}）。"
-                        "请重新生成该 PDF 后再合并。"
-                    )
-                writer.add_page(_own_resources(reader.pages[i]))
-        count = len(writer.pages)
-        with atomic_write(Path(output), "wb") as fh:
-            writer.write(fh)
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise OutputError(
-            f"合并 PDF 到 {output} 时出错：{exc}。请重新生成各部分 PDF 后再试。"
-        ) from exc
-    except OSError as exc:
-        raise OutputError(f"无法写入 {output}：{exc.strerror}。请检查目录权限和磁盘空间。") from exc
-    return count
-
-
-_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do\b")
-
-
-def _own_resources(page: PageObject) -> PageObject:
-    """``page`` with only the images (XObjects) its content draws. LibreOffice gives every
-    page of a document one shared XObject dictionary (all the QR codes of a 50-student
-    chunk), so a page copied alone would carry, and pypdf clone, every image of its chunk.
-    Anything unexpected leaves the page as it is."""
-    try:
-        resources = page.get("/Resources")
-        if resources is None:
-            return page
-        resources = resources.get_object()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            return page
-        xobjects = xobjects.get_object()
-        contents = page.get_contents()
-        if contents is None:
-            return page
-        used = {m.decode("latin-1") for m in _DO.findall(contents.get_data())}
-        kept = {k: v for k, v in xobjects.items() if str(k)[1:] in used}
-        if len(kept) == len(xobjects):
-            return page
-        own = PageObject(pdf=page.pdf, indirect_reference=None)
-        own.update(page)
-        new_resources = DictionaryObject(resources)
-        new_resources[NameObject("/XObject")] = DictionaryObject(kept)
-        own[NameObject("/Resources")] = new_resources
-        return own
-    except (PyPdfError, KeyError, AttributeError, TypeError):
-        return page
-
-
-def page_count(pdf: Path) -> int:
-    """The number of pages of ``pdf``."""
-    reader = _reader(Path(pdf))
-    try:
-        return len(reader.pages)
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise OutputError(f"PDF 文件 {pdf} 已损坏，无法读取页数：{exc}。") from exc
-
-
-def page_texts(pdf: Path) -> list[str]:
-    """The text of each page of ``pdf`` (pypdf), e.g. to find which pages carry "第 000123 号"."""
-    reader = _reader(Path(pdf))
-    try:
-        return [page.extract_text() or "" for page in reader.pages]
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise OutputError(f"无法读取 PDF 文件 {pdf} 的文字：{exc}。请重新生成后再试。") from exc
