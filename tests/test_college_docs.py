@@ -260,7 +260,7 @@ def test_beihai_term_report_fills_the_same_summary_the_batch_printed(
     """附件3: ``report`` fills the pack's template, with the code and 第 N 号 the batch gave
     that college's 汇总表, and a row with its 处理结果 per warned student."""
     from yujing.converter import convert_to_pdf
-    from yujing.reports import write_term_reports
+    from yujing.reports.documents import write_term_reports
 
     ws, result = issued["beihai"]
     paths = write_term_reports(ws, TERM, tmp_path / "out")

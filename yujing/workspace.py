@@ -758,7 +758,7 @@ class Workspace:
         self, term: Term, out_dir: Path | None = None, *, progress: Progress | None = None
     ) -> list[Path]:
         """Write the term reports (.docx) into ``out_dir`` (default: ``reports/``)."""
-        from yujing.reports import write_term_reports
+        from yujing.reports.documents import write_term_reports
 
         return write_term_reports(self, term, out_dir or self.root / "reports", progress=progress)
 
