@@ -5,7 +5,7 @@ LibreOffice is an optional, external program. :func:`find_converter` looks for i
 ``libreoffice`` on PATH, or the path in ``$YUJING_SOFFICE``) and returns ``None`` when it is
 absent; the caller then prints :data:`MISSING_MESSAGE` and keeps the .docx files.
 
-How the conversion is run (see docs/engineering-notes.md):
+How the conversion is run (docs/architecture.md, "LibreOffice"):
 
 * every LibreOffice start costs 1–1.6 s, so one ``soffice --convert-to pdf`` call converts
   several files; a large document converts super-linearly, so the generator gives chunks of
