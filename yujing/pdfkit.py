@@ -43,6 +43,7 @@ __all__ = [
     "page_count",
     "page_layout",
     "page_texts",
+    "page_xobjects",
     "render_pdf_page",
 ]
 
@@ -125,21 +126,29 @@ def join_pdfs(
 _DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do\b")
 
 
+def page_xobjects(page: PageObject) -> DictionaryObject | None:
+    """The XObject dictionary of ``page``'s resources (the images and forms its content may
+    draw), ``None`` when it has none."""
+    resources = page.get("/Resources")
+    if resources is None:
+        return None
+    xobjects = resources.get_object().get("/XObject")
+    return None if xobjects is None else xobjects.get_object()
+
+
 def _own_resources(page: PageObject) -> PageObject:
     """``page`` with only the images (XObjects) its content draws. LibreOffice gives every
     page of a document one shared XObject dictionary (all the QR codes of a 50-student
     chunk), so a page copied alone would carry, and pypdf clone, every image of its chunk.
     Anything unexpected leaves the page as it is."""
     try:
-        resources = page.get("/Resources")
-        if resources is None:
-            return page
-        resources = resources.get_object()
-        xobjects = resources.get("/XObject")
+        xobjects = page_xobjects(page)
         if xobjects is None:
             return page
-        xobjects = xobjects.get_object()
+        resources = page["/Resources"].get_object()
         contents = page.get_contents()
+        if not isinstance(resources, DictionaryObject):
+            return page
         if contents is None:
             return page
         used = {m.decode("latin-1") for m in _DO.findall(contents.get_data())}

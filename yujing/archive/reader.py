@@ -82,7 +82,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat, Unidentifie
 from yujing.errors import UnreadableFileError
 from yujing.model import Progress
 from yujing.pdfkit import DAMAGED as _DAMAGED
-from yujing.pdfkit import PDF_ERRORS, render_pdf_page
+from yujing.pdfkit import PDF_ERRORS, page_xobjects, render_pdf_page
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"})
 RENDER_DPI = 200
@@ -337,15 +337,11 @@ def _check_pdf_end(path: Path) -> None:
 def _image_xobject(page: Any) -> tuple[Any, float] | None:
     """The page's single image if the page looks like a scan: one image XObject, no form
     XObjects, no visible text, and the image covers the page at ≥ 50 dpi."""
-    resources = page.get("/Resources")
-    if resources is None:
-        return None
-    resources = resources.get_object()
-    xobjects = resources.get("/XObject")
+    xobjects = page_xobjects(page)
     if xobjects is None:
         return None
     images = []
-    for ref in xobjects.get_object().values():
+    for ref in xobjects.values():
         obj = ref.get_object()
         subtype = obj.get("/Subtype")
         if subtype == "/Image":
@@ -357,7 +353,7 @@ def _image_xobject(page: Any) -> tuple[Any, float] | None:
     image = images[0]
     if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:
         return None
-    if resources.get("/Font"):
+    if page["/Resources"].get_object().get("/Font"):
         # A scan with an OCR layer draws its text invisibly (render mode 3); any other text
         # means a born-digital page.
         contents = page.get_contents()

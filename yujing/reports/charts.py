@@ -8,7 +8,7 @@ import functools
 import io
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
@@ -228,27 +228,47 @@ def _chunks(items: Sequence[ClassFigures], size: int) -> list[Sequence[ClassFigu
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
-def class_level_charts(summary: TermSummary, policy: Policy) -> list[tuple[str, bytes]]:
-    """各班各等级人数 (grouped bars), at most :data:`CLASSES_PER_CHART` classes per chart."""
-    classes = [c for c in summary.classes if c.warned]
-    names = summary.level_names
-    colors = _level_colors(policy, names)
+def _per_class(
+    classes: Sequence[ClassFigures],
+    title: tuple[str, str],
+    series: Callable[[Sequence[ClassFigures]], list[_Series]],
+    *,
+    percent: bool = False,
+    series_prefix: str = "S",
+) -> list[tuple[str, bytes]]:
+    """(caption, PNG) of bar charts over ``classes``, at most :data:`CLASSES_PER_CHART` a chart;
+    the caption is numbered （k/n） when the classes take several."""
     chunks = _chunks(classes, CLASSES_PER_CHART)
     out = []
     for k, chunk in enumerate(chunks, start=1):
-        part = f"（{k}/{len(chunks)}）" if len(chunks) > 1 else ""
-        caption = f"{summary.term} 各班各等级{summary.title}人数{part}"
+        caption = title[0] + (f"（{k}/{len(chunks)}）" if len(chunks) > 1 else "")
         png = bar_chart(
-            (caption, f"{summary.term} warned students per class and level"),
+            (caption, title[1]),
             [c.class_name or "（未分班）" for c in chunk],
-            [
-                _Series(name, tuple(float(c.level_count(name)) for c in chunk), color)
-                for name, color in zip(names, colors, strict=True)
-            ],
-            series_prefix="Level ",
+            series(chunk),
+            percent=percent,
+            series_prefix=series_prefix,
         )
         out.append((caption, png))
     return out
+
+
+def class_level_charts(summary: TermSummary, policy: Policy) -> list[tuple[str, bytes]]:
+    """各班各等级人数 (grouped bars), at most :data:`CLASSES_PER_CHART` classes per chart."""
+    names = summary.level_names
+    colors = _level_colors(policy, names)
+    return _per_class(
+        [c for c in summary.classes if c.warned],
+        (
+            f"{summary.term} 各班各等级{summary.title}人数",
+            f"{summary.term} warned students per class and level",
+        ),
+        lambda chunk: [
+            _Series(name, tuple(float(c.level_count(name)) for c in chunk), color)
+            for name, color in zip(names, colors, strict=True)
+        ],
+        series_prefix="Level ",
+    )
 
 
 def previous_current_chart(summary: TermSummary) -> tuple[str, bytes]:
@@ -287,22 +307,15 @@ def conversion_charts(summary: TermSummary) -> list[tuple[str, bytes]]:
     classes = [c for c in summary.classes if c.previous_warned]
     if not summary.has_previous or not classes:
         return []
-    chunks = _chunks(classes, CLASSES_PER_CHART)
-    out = []
-    for k, chunk in enumerate(chunks, start=1):
-        part = f"（{k}/{len(chunks)}）" if len(chunks) > 1 else ""
-        caption = f"各班转化率（降级 + 解除）/ 上学期{summary.title}人数{part}"
-        png = bar_chart(
-            (caption, "conversion rate per class"),
-            [c.class_name or "（未分班）" for c in chunk],
-            [
-                _Series(
-                    "转化率",
-                    tuple(float((c.conversion_rate or 0) * 100) for c in chunk),
-                    (84, 150, 80),
-                )
-            ],
-            percent=True,
-        )
-        out.append((caption, png))
-    return out
+    return _per_class(
+        classes,
+        (f"各班转化率（降级 + 解除）/ 上学期{summary.title}人数", "conversion rate per class"),
+        lambda chunk: [
+            _Series(
+                "转化率",
+                tuple(float((c.conversion_rate or 0) * 100) for c in chunk),
+                (84, 150, 80),
+            )
+        ],
+        percent=True,
+    )
