@@ -4,6 +4,7 @@ package holds the runtime only (development tools live in tools/)."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,18 @@ def test_every_metric_of_the_policy_vocabulary_is_measured_by_the_engine() -> No
 
     assert set(METRICS) == set(METRIC_SPECS)
     assert all(METRICS[n].params == s.params for n, s in METRIC_SPECS.items())
+
+
+def test_every_doc_the_code_and_the_readme_cite_is_in_the_repository() -> None:
+    """A clone has what the README, the code and the tests point a reader to (the semantics
+    page used to live outside the repository)."""
+    root = YUJING.parent
+    cited: dict[str, set[str]] = {}
+    sources = [root / "README.md", *YUJING.rglob("*.py"), *(root / "tests").glob("*.py")]
+    for path in sources:
+        for ref in re.findall(r"(?<![\w./])docs/[\w./-]+\.(?:md|svg|png)", path.read_text("utf-8")):
+            cited.setdefault(ref, set()).add(path.name)
+    assert "docs/policy-semantics.md" in cited
+    missing = {ref: sorted(where) for ref, where in cited.items() if not (root / ref).is_file()}
+    assert not missing, missing
+    assert "../shared" not in (root / "README.md").read_text("utf-8")
