@@ -24,11 +24,11 @@ from docxtpl import DocxTemplate, InlineImage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ (not installed)
 from tools.synthetic import SampleSpec, write_grades_csv, write_roster_csv
+from yujing.converter import find_converter
 from yujing.forms import forms_for_level
+from yujing.forms.images import SECOND_QR_MM, CornerImage, page_size
 from yujing.generator.batch import issue
 from yujing.generator.context import part_payloads, student_context
-from yujing.generator.pdf import find_converter
-from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
 from yujing.model import Term
 from yujing.qr import load_secret
 from yujing.workspace import Workspace

@@ -3,7 +3,7 @@
 (a) naive: one ``soffice --convert-to pdf`` call per one-student .docx, one after another
     (a warm, reused profile, so only the per-call start is counted), on ``--naive`` files;
 (b) chunked: .docx files of ``--chunk`` students each (≈ 100), converted by
-    :func:`yujing.generator.pdf.convert_to_pdf` with ``--processes`` instances, for
+    :func:`yujing.converter.convert_to_pdf` with ``--processes`` instances, for
     ``--students`` students; then the chunk PDFs are joined into one with :func:`join_pdfs`.
 
 The form is anshan's 学业预警通知书 (2 parts = 2 pages per student), rendered with the sample
@@ -32,17 +32,16 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docxtpl import DocxTemplate
 
-from yujing.forms import FormSpec
-from yujing.forms.sample import sample_student, student_context
-from yujing.generator.pdf import (
+from yujing.converter import (
     MISSING_MESSAGE,
     Converter,
     convert_to_pdf,
     find_converter,
-    join_pdfs,
-    page_count,
 )
+from yujing.forms import FormSpec
+from yujing.forms.sample import sample_student, student_context
 from yujing.institutions import find_pack, load_pack_policy
+from yujing.pdfkit import join_pdfs, page_count
 
 R_EMBED = qn("r:embed")
 

@@ -84,8 +84,8 @@ def cpu_seconds() -> float:
 
 def make_print_pdf(tmp: Path) -> tuple[Path, Path]:
     """A workspace with one issued batch: (workspace root, print.pdf)."""
+    from yujing.converter import find_converter
     from yujing.generator.batch import issue
-    from yujing.generator.pdf import find_converter
     from yujing.model import Term
     from yujing.workspace import Workspace
 

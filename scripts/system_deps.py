@@ -12,6 +12,10 @@ python3-venv and make — and then:
 * anywhere else (not root and no passwordless sudo, no apt, macOS, Windows): installs nothing and
   prints, in Chinese and English, what is missing and the command that installs it there.
 
+After installing LibreOffice it warms it once: one tiny conversion in a throwaway profile, so
+that the first start of a fresh install (which may exit 81 without converting anything) is not
+the first conversion of a print batch or of a test run.
+
 Usage::
 
     python3 scripts/system_deps.py                # install what is missing, where possible
@@ -31,12 +35,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-ENV_SOFFICE = "YUJING_SOFFICE"  # as in yujing/generator/pdf.py: soffice's path when not on PATH
+ENV_SOFFICE = "YUJING_SOFFICE"  # as in yujing/converter.py: soffice's path when not on PATH
 APT_INSTALL = ("apt-get", "install", "-y", "-q", "--no-install-recommends")
 APT_UPDATE = ("apt-get", "update", "-q")
 NONINTERACTIVE = ("env", "DEBIAN_FRONTEND=noninteractive")
@@ -477,6 +482,54 @@ def _tell(out: TextIO, missing: Sequence[Part], why: str, advice: Sequence[str])
             print(f"  {line}", file=out)
 
 
+def soffice_path(system: System) -> str | None:
+    """The LibreOffice program yujing would run (``$YUJING_SOFFICE``, else PATH)."""
+    configured = system.env.get(ENV_SOFFICE, "").strip()
+    if configured:
+        return configured if system.exists(configured) else system.which(configured)
+    return system.which("soffice") or system.which("libreoffice")
+
+
+def warm_up_command(soffice: str, folder: Path) -> tuple[str, ...]:
+    """One tiny conversion (a one-line text file to PDF) in a throwaway profile inside
+    ``folder``, whose file :func:`warm_up` writes first."""
+    return (
+        soffice,
+        f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--norestore",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(folder / "out"),
+        str(folder / "warm-up.txt"),
+    )
+
+
+def warm_up(system: System, out: TextIO) -> int:
+    """Start a freshly installed LibreOffice once; its exit code (127: not found). A failure is
+    said, not fatal: a print batch retries a failed first start itself."""
+    soffice = soffice_path(system)
+    if soffice is None:
+        return 127
+    print("正在预热 LibreOffice（首次启动）/ warming LibreOffice up (first start)", file=out)
+    out.flush()
+    with tempfile.TemporaryDirectory(prefix="yujing-warm-up-") as tmp:
+        folder = Path(tmp)
+        (folder / "warm-up.txt").write_text("yujing 预热 warm-up\n", encoding="utf-8")
+        code = system.run(warm_up_command(soffice, folder))
+    if code != 0:
+        print(
+            f"LibreOffice 首次启动退出码 {code}（新安装时常见，生成 PDF 时会自动重试）/ "
+            f"LibreOffice's first start exited {code} (common after installing; PDF conversion "
+            "retries it)",
+            file=out,
+        )
+    return code
+
+
 def main(
     argv: Sequence[str] | None = None, *, system: System | None = None, out: TextIO | None = None
 ) -> int:
@@ -516,6 +569,8 @@ def main(
             print(f"命令失败（退出码 {code}）/ command failed (exit code {code})", file=out)
             break
     still = missing_parts(system, args.purpose)
+    if any(p.key == "soffice" for p in plan.missing) and all(p.key != "soffice" for p in still):
+        warm_up(system, out)
     if still:
         _tell(out, still, "安装后仍缺少 / still missing after installing", advice_for(system, still))
         return 1 if args.strict else 0

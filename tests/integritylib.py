@@ -18,8 +18,8 @@ from conftest import TERM, sample_workspace
 from PIL import Image
 
 from yujing.archive.intake import manifest_rows
+from yujing.converter import find_converter
 from yujing.generator.batch import issue
-from yujing.generator.pdf import find_converter
 from yujing.workspace import Workspace
 
 SCAN_DPI = 100

@@ -70,7 +70,7 @@ FONT_FAMILIES = (
 
 @functools.cache
 def _soffice() -> bool:
-    from yujing.generator.pdf import find_converter
+    from yujing.converter import find_converter
 
     return find_converter() is not None
 

@@ -20,8 +20,8 @@ from tools.synthetic import SampleSpec, write_sample
 from yujing.archive import COLLEGE_FOLDER
 from yujing.archive.intake import FILED, ingest
 from yujing.checker.audit import audit
+from yujing.converter import find_converter
 from yujing.generator.batch import BatchResult, issue
-from yujing.generator.pdf import find_converter
 from yujing.model import Term
 from yujing.workspace import Workspace
 
@@ -259,8 +259,8 @@ def test_beihai_term_report_fills_the_same_summary_the_batch_printed(
 ) -> None:
     """附件3: ``report`` fills the pack's template, with the code and 第 N 号 the batch gave
     that college's 汇总表, and a row with its 处理结果 per warned student."""
-    from yujing.generator.pdf import convert_to_pdf
-    from yujing.reports import write_term_reports
+    from yujing.converter import convert_to_pdf
+    from yujing.reports.documents import write_term_reports
 
     ws, result = issued["beihai"]
     paths = write_term_reports(ws, TERM, tmp_path / "out")

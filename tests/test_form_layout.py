@@ -11,8 +11,8 @@ import pytest
 from sysparts import requires
 
 from tests.pdflines import page_chars, page_text, problems, template_labels
+from yujing.converter import convert_to_pdf, find_converter
 from yujing.forms.sample import LONG_COURSES, LONG_STUDENT, render
-from yujing.generator.pdf import convert_to_pdf, find_converter
 from yujing.institutions import builtin_packs
 
 CONVERTER = find_converter()

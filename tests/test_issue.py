@@ -13,13 +13,14 @@ from conftest import TERM
 from docx import Document
 from PIL import Image
 from sysparts import requires_poppler, requires_soffice
+from test_pdf import flaky_soffice
 
+from yujing.converter import find_converter
 from yujing.errors import InputError, ListStateError
 from yujing.files import sha256_file
 from yujing.forms import forms_for_level, part_by_code
 from yujing.generator import batch as batch_module
 from yujing.generator.batch import issue, reprint, void
-from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
 from yujing.qr import format_serial, load_secret, verify
 from yujing.workspace import Workspace
@@ -102,6 +103,21 @@ def test_every_qr_code_of_the_print_pdf_decodes_to_its_serial_and_part(
         level = next(s.level for s in result.students if s.serial == serial)
         assert form in forms_for_level(find_pack("anshan").forms, level)
     assert len(set(serial_of.values())) == len(serial_of)
+
+
+@needs_pdf
+def test_issue_completes_when_libreoffice_fails_its_first_start(
+    frozen_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh machine: LibreOffice's first conversion exits 81 without a PDF (the wrapper in
+    $YUJING_SOFFICE), later ones work. The batch is retried, not failed, and complete."""
+    assert CONVERTER is not None
+    log = flaky_soffice(tmp_path, monkeypatch, CONVERTER.soffice)
+    (result,) = issue(frozen_ws, TERM)
+    assert result.pdf is not None and result.pdf.exists()
+    assert result.pages == expected_parts(frozen_ws) + 2
+    assert frozen_ws.registry.batch(result.batch)["status"] == "complete"
+    assert len(log.read_text().split()) >= 2  # the failed start, then the fresh profile
 
 
 @needs_pdf
@@ -219,9 +235,10 @@ def test_a_long_course_list_does_not_push_a_part_onto_a_second_page(tmp_path: Pa
 
     from docxtpl import DocxTemplate
 
+    from yujing.converter import convert_to_pdf
     from yujing.forms.sample import student_context
-    from yujing.generator.pdf import convert_to_pdf, page_count, page_texts
     from yujing.institutions import load_pack_policy
+    from yujing.pdfkit import page_count, page_texts
 
     for policy, form_id in (("xinglin", "parent-notice"), ("njmec-mech", "notice")):
         form = {f.id: f for f in find_pack(policy).forms}[form_id]

@@ -1,4 +1,5 @@
-"""Tests of yujing.generator.pdf: LibreOffice conversion, fonts, joining and reading PDFs.
+"""Tests of yujing.converter (LibreOffice conversion, fonts) and yujing.pdfkit (joining and
+reading PDFs).
 
 The LibreOffice tests are skipped (with the reason) when soffice is not installed; the tests of
 MISSING_MESSAGE, of find_converter() without soffice and of the pure-pypdf helpers always run.
@@ -19,20 +20,18 @@ import pytest
 from docx.oxml.ns import qn
 from sysparts import requires_fonts, requires_poppler, requires_soffice, skip_missing
 
-from yujing.errors import OutputError
-from yujing.generator import pdf
-from yujing.generator.pdf import (
+from yujing import converter as pdf
+from yujing.converter import (
     FONTS_CONF,
     MISSING_MESSAGE,
     ConversionError,
     Converter,
     convert_to_pdf,
     find_converter,
-    join_pdfs,
-    page_count,
-    page_texts,
 )
+from yujing.errors import OutputError
 from yujing.institutions import find_pack
+from yujing.pdfkit import join_pdfs, page_count, page_texts
 
 CONVERTER = find_converter()
 requires_lo = requires_soffice
@@ -496,3 +495,97 @@ def test_anshan_notice_two_pages_and_readable_qr(tmp_path: Path) -> None:
     codes = zxingcpp.read_barcodes(Image.open(png), formats=zxingcpp.BarcodeFormat.QRCode)
     # the part's code, top right, and its second code, bottom left
     assert [c.text for c in codes] == [f"YJ1-ANSHAN-{form.parts[0].code}-{SAMPLE_SERIAL}"] * 2
+
+
+# ---------------------------------------------------------------------------------------------
+# A LibreOffice that fails: retried once with a fresh profile, and blamed (not the files)
+
+# A wrapper for soffice: its first conversion exits $FLAKY_CODE without writing anything (as a
+# fresh LibreOffice install does on the first start of a profile: exit 81); later conversions
+# run the program in $FLAKY_REAL. $FLAKY_ALWAYS=1: every conversion fails. The profile given to
+# each call is written to $FLAKY_LOG.
+FLAKY_SOFFICE = """#!/bin/sh
+for a in "$@"; do
+  case "$a" in -env:UserInstallation=*) echo "$a" >> "$FLAKY_LOG" ;; esac
+done
+case " $* " in *" --version "*) exec "$FLAKY_REAL" "$@" ;; esac
+if [ ! -e "$FLAKY_MARK" ] || [ "$FLAKY_ALWAYS" = 1 ]; then
+  : > "$FLAKY_MARK"
+  echo "User installation could not be completed" >&2
+  exit "$FLAKY_CODE"
+fi
+exec "$FLAKY_REAL" "$@"
+"""
+
+
+def flaky_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real: Path) -> Path:
+    """Installs the wrapper as $YUJING_SOFFICE; returns the log of the profiles it was given."""
+    if os.name != "posix":
+        pytest.skip("the wrapper for soffice is a shell script")
+    script = tmp_path / "flaky" / "soffice"
+    script.parent.mkdir()
+    script.write_text(FLAKY_SOFFICE, encoding="utf-8")
+    script.chmod(0o755)
+    log = tmp_path / "flaky" / "profiles.log"
+    monkeypatch.setenv("FLAKY_REAL", str(real))
+    monkeypatch.setenv("FLAKY_MARK", str(tmp_path / "flaky" / "started-once"))
+    monkeypatch.setenv("FLAKY_LOG", str(log))
+    monkeypatch.setenv("FLAKY_CODE", "81")
+    monkeypatch.setenv("FLAKY_ALWAYS", "0")
+    monkeypatch.setenv("YUJING_SOFFICE", str(script))
+    return log
+
+
+@requires_lo
+def test_a_first_conversion_that_exits_81_is_retried_with_a_fresh_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert CONVERTER is not None
+    log = flaky_soffice(tmp_path, monkeypatch, CONVERTER.soffice)
+    converter = find_converter()
+    assert converter is not None and converter.soffice.name == "soffice"
+    assert converter.soffice.parent == (tmp_path / "flaky").resolve()
+    src = tmp_path / "src"
+    src.mkdir()
+    files = [make_docx(src / "one.docx", 1, ("宋体",), "A"), make_docx(src / "two.docx", 2, ("黑体",), "B")]
+    out = convert_to_pdf(converter, files, tmp_path / "out", processes=1)
+    assert [page_count(p) for p in out] == [1, 2]
+    assert "A第000000号" in _squash(page_texts(out[0])[0])
+    profiles = log.read_text().split()
+    assert len(profiles) == 2 and profiles[0] != profiles[1]  # the second call had a fresh one
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.pdf", "two.pdf"]
+
+
+@requires_lo
+def test_a_libreoffice_that_keeps_failing_is_named_not_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert CONVERTER is not None
+    log = flaky_soffice(tmp_path, monkeypatch, CONVERTER.soffice)
+    monkeypatch.setenv("FLAKY_ALWAYS", "1")
+    converter = find_converter()
+    assert converter is not None
+    doc = make_docx(tmp_path / "fine.docx", 1, ("宋体",), "F")
+    with pytest.raises(ConversionError) as info:
+        convert_to_pdf(converter, [doc], tmp_path / "out")
+    message = str(info.value)
+    assert "fine.docx" in message and "退出码 81" in message
+    assert "User installation could not be completed" in message  # LibreOffice's own words
+    assert "重试一次" in message
+    assert "损坏" not in message and "不是 Word 文件" not in message
+    assert info.value.files == (doc.resolve(),)
+    assert len(log.read_text().split()) == 2  # retried once, not more
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@requires_lo
+def test_a_file_libreoffice_cannot_load_is_named_with_its_words(tmp_path: Path) -> None:
+    assert CONVERTER is not None
+    bad = tmp_path / "x.docx"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("word/document.xml", os.urandom(500))
+    with pytest.raises(ConversionError) as info:
+        convert_to_pdf(CONVERTER, [bad], tmp_path / "out")
+    message = str(info.value)
+    assert "x.docx" in message and "could not be loaded" in message
+    assert "不是 Word 文件" in message and "退出码" not in message

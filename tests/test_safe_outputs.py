@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from yujing.checker.model import AuditReport, Finding, StudentAudit
 from yujing.checker.xlsx import write_xlsx as write_audit_xlsx
 from yujing.cli.main import cli
+from yujing.converter import find_converter
 from yujing.forms import forms_for_level
 from yujing.generator.batch import _Planned, _write_batch_list, issue
-from yujing.generator.pdf import find_converter
 from yujing.institutions import find_pack
 from yujing.model import ListFigures, Student
 from yujing.outputs import csv_text, csv_value, save_xlsx

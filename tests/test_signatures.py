@@ -38,7 +38,7 @@ from yujing.archive.signature import (
     check_page,
     issued_page,
 )
-from yujing.generator.pdf import convert_to_pdf, find_converter
+from yujing.converter import convert_to_pdf, find_converter
 from yujing.qr import make_payload, verify
 
 pytestmark = requires("soffice")

@@ -79,6 +79,7 @@ class FakeMachine:
         self.sudo_ok = sudo_ok
         self.exit_codes = exit_codes or {}
         self.calls: list[tuple[str, ...]] = []
+        self.warm_up_inputs: list[str] = []  # the text of the file each soffice call converted
         self.sudo_asked = 0
         self.system = sd.System(
             platform=platform,
@@ -100,6 +101,9 @@ class FakeMachine:
     def _run(self, argv: Sequence[str]) -> int:
         argv = tuple(argv)
         self.calls.append(argv)
+        if Path(argv[0]).name == "soffice":
+            self.warm_up_inputs.append(Path(argv[-1]).read_text(encoding="utf-8"))
+            return self.exit_codes.get("soffice", 0)
         apt = argv[argv.index("apt-get") + 1 :] if "apt-get" in argv else ()
         if apt[:1] == ("install",):
             code = self.exit_codes.get("install", 0)
@@ -153,9 +157,33 @@ def test_root_on_debian_installs_exactly_the_missing_packages() -> None:
     ]
     assert "-y" in install and "--no-install-recommends" in install
     # root: no sudo, and apt never asks a question
-    assert all(c[0] == "env" and "DEBIAN_FRONTEND=noninteractive" in c for c in machine.calls)
+    *apt, warm = machine.calls
+    assert all(c[0] == "env" and "DEBIAN_FRONTEND=noninteractive" in c for c in apt)
+    # then LibreOffice, just installed, is started once: one tiny conversion, its own profile
+    assert warm[0] == "/usr/bin/soffice" and "--convert-to" in warm and "--headless" in warm
+    (profile,) = [a for a in warm if a.startswith("-env:UserInstallation=file://")]
+    assert "yujing-warm-up-" in profile
+    assert machine.warm_up_inputs == ["yujing 预热 warm-up\n"]
+    assert "正在预热 LibreOffice" in out
     assert machine.sudo_asked == 0
     assert "正在安装" in out and "installing" in out
+    assert "系统组件已安装齐全" in out
+
+
+def test_libreoffice_already_there_is_not_warmed_up() -> None:
+    machine = FakeMachine(tools=ALL_TOOLS - {"chromium"})
+    code, out = run_main(machine)
+    assert code == 0
+    assert [c for c in machine.calls if "apt-get" not in c] == []
+    assert "预热" not in out
+
+
+def test_a_failed_warm_up_is_said_and_not_fatal() -> None:
+    machine = FakeMachine(tools=ALL_TOOLS - {"soffice"}, exit_codes={"soffice": 81})
+    code, out = run_main(machine, "--strict")
+    assert code == 0  # LibreOffice is installed; a batch retries a failed first start itself
+    assert machine.calls[-1][0] == "/usr/bin/soffice"
+    assert "退出码 81" in out and "exited 81" in out
     assert "系统组件已安装齐全" in out
 
 

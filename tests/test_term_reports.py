@@ -1,4 +1,4 @@
-"""End-of-term reports (yujing.reports.term): the figures and the three .docx files."""
+"""End-of-term reports (yujing.reports): the figures, the charts and the three .docx files."""
 
 from __future__ import annotations
 
@@ -18,14 +18,9 @@ from PIL import Image
 from sysparts import requires
 
 from yujing.errors import ListStateError
-from yujing.reports import term as reports
-from yujing.reports.term import (
-    REPORT_NAMES,
-    percent_text,
-    report_paths,
-    term_summary,
-    write_term_reports,
-)
+from yujing.reports import charts as chart_kit
+from yujing.reports.documents import REPORT_NAMES, report_paths, write_term_reports
+from yujing.reports.figures import TermSummary, percent_text, term_summary
 from yujing.workspace import Workspace
 
 # The known outcome of the sample class (tests/test_workspace.py):
@@ -291,26 +286,26 @@ def test_three_reports_are_written_and_read_back(assessed: Workspace, tmp_path: 
 def test_charts_are_pngs_with_chinese_text(assessed: Workspace) -> None:
     s = term_summary(assessed, TERM)
     charts = [
-        *reports.class_level_charts(s, assessed.policy),
-        reports.previous_current_chart(s),
-        *reports.conversion_charts(s),
+        *chart_kit.class_level_charts(s, assessed.policy),
+        chart_kit.previous_current_chart(s),
+        *chart_kit.conversion_charts(s),
     ]
     assert len(charts) == 3
     for caption, png in charts:
         assert caption
         image = Image.open(io.BytesIO(png))
-        assert image.format == "PNG" and image.size == (reports.CHART_W, reports.CHART_H)
+        assert image.format == "PNG" and image.size == (chart_kit.CHART_W, chart_kit.CHART_H)
         assert len(image.getcolors(1 << 16) or []) > 10  # something drawn
 
 
 def test_many_classes_split_into_several_charts() -> None:
-    from yujing.reports.term import ClassFigures
+    from yujing.reports.figures import ClassFigures
 
     levels = (("一级预警", 1), ("二级预警", 1))
     classes = tuple(
         ClassFigures("学院", f"班{i:02d}", levels, 0, (), 0, 0, 0, 0) for i in range(23)
     )
-    summary = reports.TermSummary(
+    summary = TermSummary(
         term=TERM,
         previous_term=PREV_TERM,
         school="x",
@@ -337,7 +332,7 @@ def test_many_classes_split_into_several_charts() -> None:
     )
     from yujing.institutions import load_pack_policy
 
-    charts = reports.class_level_charts(summary, load_pack_policy("beihai"))
+    charts = chart_kit.class_level_charts(summary, load_pack_policy("beihai"))
     assert [c[-5:] for c, _ in charts] == ["（1/3）", "（2/3）", "（3/3）"]
 
 
@@ -347,12 +342,12 @@ def test_chart_falls_back_without_a_cjk_font(
     def no_fc_match(*args: object, **kwargs: object) -> object:
         raise FileNotFoundError("fc-match")
 
-    monkeypatch.setattr(reports.subprocess, "run", no_fc_match)
-    assert reports._find_cjk_font() is None
-    monkeypatch.setattr(reports, "_cjk_font", lambda: None)
-    _, png = reports.previous_current_chart(term_summary(assessed, TERM))
-    assert Image.open(io.BytesIO(png)).size == (reports.CHART_W, reports.CHART_H)
-    fonts = reports._Fonts()
+    monkeypatch.setattr(chart_kit.subprocess, "run", no_fc_match)
+    assert chart_kit._find_cjk_font() is None
+    monkeypatch.setattr(chart_kit, "_cjk_font", lambda: None)
+    _, png = chart_kit.previous_current_chart(term_summary(assessed, TERM))
+    assert Image.open(io.BytesIO(png)).size == (chart_kit.CHART_W, chart_kit.CHART_H)
+    fonts = chart_kit._Fonts()
     assert fonts.text("红色预警", 0, "Level ") == "Level 1"
     assert fonts.text("机械2301", 1, "C") == "2301"
     paths = write_term_reports(assessed, TERM, tmp_path / "out")
@@ -426,7 +421,7 @@ def test_two_level_policies_render(
 
 @requires("soffice", "poppler")
 def test_a_report_renders_with_libreoffice(assessed: Workspace, tmp_path: Path) -> None:
-    from yujing.generator.pdf import convert_to_pdf, find_converter
+    from yujing.converter import convert_to_pdf, find_converter
 
     converter = find_converter()
     assert converter is not None

@@ -15,8 +15,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from yujing.converter import MISSING_MESSAGE, convert_to_pdf, find_converter
 from yujing.forms.sample import render
-from yujing.generator.pdf import MISSING_MESSAGE, convert_to_pdf, find_converter
 from yujing.institutions import Pack, builtin_packs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "forms"

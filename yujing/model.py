@@ -198,6 +198,14 @@ class Flag:
 
 
 FLAG_NAMES = ("旷课", "学习态度", "延长学习年限", "纪律处分", "休学")
+FAILING_REMARKS = frozenset({"缺考", "旷考", "作弊", "取消考试资格"})
+"""成绩备注 that fail an attempt whatever its score."""
+DEFERRED_REMARK = "缓考"
+"""成绩备注 of an attempt with no result yet."""
+EXEMPT_REMARK = "免修"
+"""成绩备注 of a course passed without an exam."""
+KNOWN_REMARKS = FAILING_REMARKS | {DEFERRED_REMARK, EXEMPT_REMARK}
+"""Every 成绩备注 the engine gives a meaning (and a policy's ``remarks`` may name)."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from yujing.accounts import ADVISER_ROLES, ROLES
 from yujing.archive.intake import BLANK, FILED, REVIEW
-from yujing.archive.signature import VERDICT_TEXT
+from yujing.archive.verdicts import VERDICT_TEXT
 from yujing.engine.assess import NotAssessed, Progress, assess
 from yujing.errors import (
     InputError,
@@ -769,7 +769,7 @@ class Workspace:
         self, term: Term, out_dir: Path | None = None, *, progress: Progress | None = None
     ) -> list[Path]:
         """Write the term reports (.docx) into ``out_dir`` (default: ``reports/``)."""
-        from yujing.reports import write_term_reports
+        from yujing.reports.documents import write_term_reports
 
         return write_term_reports(self, term, out_dir or self.root / "reports", progress=progress)
 

@@ -338,7 +338,7 @@ def write_xls_biff(name: str, rows: Sequence[Sequence[object]]) -> None:
     import subprocess
     import tempfile
 
-    from yujing.generator.pdf import find_converter
+    from yujing.converter import find_converter
 
     converter = find_converter()
     assert converter is not None, "LibreOffice is needed to write the .xls sample"

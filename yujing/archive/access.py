@@ -167,7 +167,7 @@ def batch_file(ws: WorkspaceView, batch_id: str, what: str) -> Path:
     if what == "list.xlsx":
         return folder / "名单.xlsx"
     if what == "covers.pdf":
-        from yujing.generator.pdf import join_pdfs
+        from yujing.pdfkit import join_pdfs
 
         covers = sorted((folder / "pdf").glob("cover-*.pdf"))
         if not covers:

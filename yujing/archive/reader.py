@@ -66,7 +66,6 @@ from __future__ import annotations
 import io
 import math
 import struct
-import threading
 import time
 import warnings
 import zlib
@@ -79,10 +78,11 @@ from typing import Any
 
 import zxingcpp
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
-from pypdf.errors import PyPdfError
 
 from yujing.errors import UnreadableFileError
 from yujing.model import Progress
+from yujing.pdfkit import DAMAGED as _DAMAGED
+from yujing.pdfkit import PDF_ERRORS, page_xobjects, render_pdf_page
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"})
 RENDER_DPI = 200
@@ -90,9 +90,6 @@ RENDER_DPI = 200
 PAGE_DPI = 150
 """Resolution of the whole-page attempt (a 22 mm code has ≈ 4 px modules at 150 dpi)."""
 A4_LONG_MM = 297.0
-PDFIUM_LOCK = threading.RLock()
-"""PDFium is not thread-safe: every call into pypdfium2 (here and in the signature check)
-holds this lock."""
 _QR = zxingcpp.BarcodeFormat.QRCode
 _DARK_BORDER = 90
 """Grey level below which paper-free areas (a scanner's black lid) are taken for a border."""
@@ -120,8 +117,6 @@ def _unreadable(path: Path, what: str, page: int | None = None) -> UnreadableFil
     where = f"{path} 第 {page} 页" if page is not None else str(path)
     return UnreadableFileError(f"{where}：{what}")
 
-
-_DAMAGED = "文件已损坏或不完整（可能传输或复制中断）。请重新扫描或从原处重新复制该文件后再导入。"
 
 MAX_PIXELS = 90_000_000
 """Largest page image read (9,000 万像素: an A3 page at 600 dpi is 7,000 万). Pillow's warning
@@ -318,22 +313,6 @@ def _page(reader: Any, path: Path, index: int) -> Any:
         raise _unreadable(path, f"页面无法读取（{exc}）。" + _DAMAGED, index + 1) from exc
 
 
-# pypdf meets damaged input with its own errors and also with whatever its parser trips on
-# (also what the archive's attach step catches when it opens a PDF it files).
-PDF_ERRORS: tuple[type[BaseException], ...] = (
-    PyPdfError,
-    ValueError,
-    KeyError,
-    TypeError,
-    AttributeError,
-    IndexError,
-    OSError,
-    AssertionError,
-    RecursionError,
-    ArithmeticError,
-    struct.error,
-    zlib.error,
-)
 _EMBED_ERRORS: tuple[type[BaseException], ...] = (
     *PDF_ERRORS,
     UnidentifiedImageError,
@@ -358,15 +337,11 @@ def _check_pdf_end(path: Path) -> None:
 def _image_xobject(page: Any) -> tuple[Any, float] | None:
     """The page's single image if the page looks like a scan: one image XObject, no form
     XObjects, no visible text, and the image covers the page at ≥ 50 dpi."""
-    resources = page.get("/Resources")
-    if resources is None:
-        return None
-    resources = resources.get_object()
-    xobjects = resources.get("/XObject")
+    xobjects = page_xobjects(page)
     if xobjects is None:
         return None
     images = []
-    for ref in xobjects.get_object().values():
+    for ref in xobjects.values():
         obj = ref.get_object()
         subtype = obj.get("/Subtype")
         if subtype == "/Image":
@@ -378,7 +353,7 @@ def _image_xobject(page: Any) -> tuple[Any, float] | None:
     image = images[0]
     if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:
         return None
-    if resources.get("/Font"):
+    if page["/Resources"].get_object().get("/Font"):
         # A scan with an OCR layer draws its text invisibly (render mode 3); any other text
         # means a born-digital page.
         contents = page.get_contents()
@@ -434,26 +409,6 @@ def _decode_xobject(xobj: Any) -> Image.Image | None:
         return None
     decoded.load()
     return _normal_mode(decoded)
-
-
-def render_pdf_page(path: Path, number: int, dpi: float, *, grey: bool = False) -> Image.Image:
-    """Page ``number`` (1-based) of ``path`` rendered by PDFium at ``dpi`` (``/Rotate``
-    applied). Raises :class:`UnreadableFileError` naming the file and page."""
-    import pypdfium2 as pdfium
-
-    with PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(str(path))
-            try:
-                page = document[number - 1]
-                bitmap = page.render(scale=dpi / 72, grayscale=grey)
-                image = bitmap.to_pil()
-                image.load()
-            finally:
-                document.close()
-        except (pdfium.PdfiumError, OSError, IndexError, ValueError) as exc:
-            raise _unreadable(path, f"页面无法渲染（{exc}）。" + _DAMAGED, number) from exc
-    return image.copy()
 
 
 def _render(path: Path, number: int) -> PageImage:

@@ -131,7 +131,7 @@ def check_attachment(file: Path) -> None:
 def _check_pdf(file: Path) -> None:
     from pypdf import PdfReader
 
-    from yujing.archive.reader import PDF_ERRORS
+    from yujing.pdfkit import PDF_ERRORS
 
     try:
         reader = PdfReader(file, strict=False)

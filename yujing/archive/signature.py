@@ -41,7 +41,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from yujing.archive.reader import PDFIUM_LOCK, CodeSpot
+from yujing.archive.reader import CodeSpot
+from yujing.archive.verdicts import PARTIAL, SIGNED, UNKNOWN, UNSIGNED
+from yujing.pdfkit import page_layout
 
 # Pages are checked two at a time by the reader's worker threads; OpenCV's own thread pool on
 # top of that only adds hand-offs (measured here: 3× the wall time of the CPU time).
@@ -68,8 +70,6 @@ AREA_MAX_MM = 45.0
 AREA_MIN_MM = 12.0
 CELL_MAX_MM = 120.0
 
-SIGNED, UNSIGNED, PARTIAL, UNKNOWN = "signed", "unsigned", "partial", "unknown"
-VERDICT_TEXT = {SIGNED: "已签字", UNSIGNED: "未签字", PARTIAL: "部分签字", UNKNOWN: "无法判断"}
 
 Box = tuple[float, float, float, float]
 
@@ -142,32 +142,17 @@ def issued_page(pdf: Path, page: int) -> IssuedPage:
 
 @lru_cache(maxsize=256)
 def _issued_page(pdf: str, _mtime: int, _size: int, number: int) -> IssuedPage:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
+    def near_labels(whole: str, count: int) -> set[int]:
+        # Only the characters around each 签 are looked at (a label is a short word).
+        wanted: set[int] = set()
+        for hit in re.finditer("签", whole):
+            start = hit.start() - _MAX_LABEL_CHARS - 2
+            wanted.update(range(max(0, start), min(count, hit.end() + 12)))
+        return wanted
 
-    with PDFIUM_LOCK:
-        document = pdfium.PdfDocument(pdf)
-        try:
-            page = document[number - 1]
-            _width_pt, height_pt = page.get_size()
-            image = np.asarray(page.render(scale=REF_DPI / 72, grayscale=True).to_pil())
-            image = image.copy()
-            text = page.get_textpage()
-            whole = text.get_text_range()
-            count = text.count_chars()
-            if len(whole) != count:  # not one character per index: look at every character
-                whole = "".join(text.get_text_range(i, 1)[:1] or " " for i in range(count))
-            # Only the characters around each 签 are looked at (a label is a short word).
-            wanted: set[int] = set()
-            for hit in re.finditer("签", whole):
-                start = hit.start() - _MAX_LABEL_CHARS - 2
-                wanted.update(range(max(0, start), min(count, hit.end() + 12)))
-            chars = [(whole[i], text.get_charbox(i, loose=True)) for i in sorted(wanted)]
-            codes = [
-                obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])
-            ]
-        finally:
-            document.close()
+    layout = page_layout(pdf, number, REF_DPI, chars_near=near_labels)
+    image = np.array(layout.image)  # a writable copy
+    height_pt, chars, codes = layout.height_pt, layout.chars, layout.images
     scale = REF_DPI / 72
 
     def px(x: float, y: float) -> tuple[float, float]:

@@ -10,18 +10,46 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from yujing.errors import InvalidValueError, YujingError
 from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Term
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+
+class _LazyConsole:
+    """A rich Console made on first use, so that ``yujing --help`` (and every command's start)
+    does not pay for importing rich's console, tables and progress bars."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def new_table(*headers: Any, **options: Any) -> RichTable:
+    """rich's Table, imported when a command first draws one."""
+    from rich.table import Table
+
+    return Table(*headers, **options)
+
+
+console: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -60,12 +88,20 @@ def handle_errors(func: F) -> F:
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar fed by the library's ``progress(done, total)`` callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=err_console.get() if isinstance(err_console, _LazyConsole) else err_console,
         transient=True,
         disable=not err_console.is_terminal,
     ) as bar:
@@ -317,13 +353,13 @@ def _render_list(report: Any) -> None:
         f"[bold]{report.term}[/] {report.policy.title}名单（{status}）：评估 {report.assessed_count} 人，"
         f"预警 [bold]{len(report.warned)}[/] 人"
     )
-    level_table = Table("预警等级", "人数", show_edge=False)
+    level_table = new_table("预警等级", "人数", show_edge=False)
     for level, n in counts.items():
         level_table.add_row(level, str(n))
     console.print(level_table)
     by_class = report.count_by_class()
     if by_class:
-        class_table = Table("学院", "班级", *counts.keys(), "合计", show_edge=False)
+        class_table = new_table("学院", "班级", *counts.keys(), "合计", show_edge=False)
         for (college, cls), cell in by_class.items():
             class_table.add_row(
                 college, cls, *(str(cell.get(lv, 0)) for lv in counts), str(sum(cell.values()))
@@ -365,7 +401,7 @@ def list_show(ctx: click.Context, term: Term, show_all: bool) -> None:
     report = ws.report(term)
     _render_list(report)
     if show_all:
-        table = Table("学号", "姓名", "班级", "预警等级", "较上学期", "预警原因")
+        table = new_table("学号", "姓名", "班级", "预警等级", "较上学期", "预警原因")
         for r in report.rows:
             table.add_row(
                 r.student_id,
@@ -589,7 +625,7 @@ def review_cmd(
         if not reviews:
             console.print("没有待复核的签字判定。")
             return
-        table = Table("序号", "文件", "页", "判定", "各签字处（新增笔迹占比）")
+        table = new_table("序号", "文件", "页", "判定", "各签字处（新增笔迹占比）")
         for review in reviews:
             r = review.record
             verdict = VERDICT_TEXT.get(r.effective, r.effective)
@@ -614,7 +650,7 @@ def review_cmd(
     if not items:
         console.print("待处理队列为空。")
         return
-    table = Table("序号", "来源", "页", "原因", "文件")
+    table = new_table("序号", "来源", "页", "原因", "文件")
     for item in items:
         table.add_row(
             str(item["id"]), item["source_name"], str(item["page"]), item["reason"], item["file"]
@@ -859,7 +895,7 @@ def _render_audit(report: Any) -> None:
         f"预警学生 {len(report.students)} 人，档案齐全 {complete} 人，"
         f"问题 {len(report.findings)} 个"
     )
-    totals = Table(
+    totals = new_table(
         "学院", "班级", "学生", "齐全", "缺失", "超期", "逾期", "未签字", "改动", show_edge=False
     )
     for (college, cls), t in report.totals().items():
@@ -876,7 +912,7 @@ def _render_audit(report: Any) -> None:
         )
     console.print(totals)
     if report.findings:
-        table = Table("班级", "学号", "姓名", "材料", "问题", "说明")
+        table = new_table("班级", "学号", "姓名", "材料", "问题", "说明")
         for f in report.findings:
             colour = "red" if f.problem in ("missing", "overdue", "altered") else "yellow"
             table.add_row(
@@ -1141,7 +1177,7 @@ def user_list(ctx: click.Context) -> None:
     from yujing.workspace import ROLES
 
     ws = open_workspace(ctx)
-    table = Table("账号", "角色", "名单中的姓名", "班级", "状态")
+    table = new_table("账号", "角色", "名单中的姓名", "班级", "状态")
     for u in ws.users():
         table.add_row(
             u.name,

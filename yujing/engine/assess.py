@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
-from yujing.engine.figures import Figures, StudentData, figures_at
+from yujing.engine.figures import METRICS, Figures, StudentData, figures_at
 from yujing.errors import AssessmentError
 from yujing.model import PlanRow, Progress, Student, Term
-from yujing.policies import Criterion, Level, Policy
+from yujing.policies import OPERATORS, Criterion, Level, Policy
 
 """``progress(done, total)``: called while a long job runs; the CLI draws the bar."""
 
@@ -121,20 +122,44 @@ def _assess_student(
     if carried is None:
         return None
     level_name, since = carried
-    kept = "；".join(_unique(c.describe(figures) for c in policy.history.keep_while))
+    kept = "；".join(_unique(describe(c, figures) for c in policy.history.keep_while))
     reason = f"{since} 起{level_name}，本学期未达警示条件，尚不满足解除条件：{kept}"
     return WarnedStudent(data.student, level_name, reason, figures, carried_from=since)
 
 
+def measure(criterion: Criterion, figures: Figures) -> Decimal | Fraction | None:
+    """The value of the criterion's metric over ``figures`` (``None``: not measurable)."""
+    return METRICS[criterion.metric].value(figures, criterion.params)
+
+
+def holds(criterion: Criterion, figures: Figures, level_name: str) -> bool:
+    """Whether ``criterion`` of the level ``level_name`` holds for ``figures``; a metric that
+    cannot be measured holds no comparison. ``imported_level`` holds when the 教务 list gave
+    the student this very level."""
+    if criterion.metric == "imported_level":
+        return figures.imported is not None and figures.imported.level == level_name
+    measured = measure(criterion, figures)
+    if measured is None:
+        return False
+    if isinstance(measured, Fraction):  # exact percentages
+        return OPERATORS[criterion.op](measured, Fraction(criterion.value))
+    return OPERATORS[criterion.op](measured, criterion.value)
+
+
+def describe(criterion: Criterion, figures: Figures) -> str:
+    """The sentence of a 预警原因 that states the criterion's metric with ``figures``."""
+    return METRICS[criterion.metric].describe(figures, criterion.params)
+
+
 def _level_met(policy: Policy, figures: Figures) -> Level | None:
     for level in policy.levels:
-        if any(c.holds(figures, level.name) for c in level.criteria):
+        if any(holds(c, figures, level.name) for c in level.criteria):
             return level
     return None
 
 
 def _keeps(criteria: Sequence[Criterion], figures: Figures) -> bool:
-    return all(c.holds(figures, "") for c in criteria)
+    return all(holds(c, figures, "") for c in criteria)
 
 
 def _carried_level(
@@ -166,10 +191,10 @@ def _reason(policy: Policy, figures: Figures) -> str:
     """The 预警原因: every criterion that holds (at any level), each stated once with its
     figures, in the policy's order."""
     texts = [
-        c.describe(figures)
+        describe(c, figures)
         for level in policy.levels
         for c in level.criteria
-        if c.holds(figures, level.name)
+        if holds(c, figures, level.name)
     ]
     return "；".join(_unique(t for t in texts if t))
 

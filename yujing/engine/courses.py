@@ -14,7 +14,14 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from yujing.errors import InvalidValueError
-from yujing.model import Attempt, AttemptKind, Term
+from yujing.model import (
+    DEFERRED_REMARK,
+    EXEMPT_REMARK,
+    FAILING_REMARKS,
+    Attempt,
+    AttemptKind,
+    Term,
+)
 
 PASS_WORDS: dict[str, Decimal | None] = {
     "优秀": Decimal("4.5"),
@@ -25,10 +32,6 @@ PASS_WORDS: dict[str, Decimal | None] = {
     "通过": None,
 }
 FAIL_WORDS: dict[str, Decimal | None] = {"不及格": Decimal(0), "不合格": None, "不通过": None}
-FAILING_REMARKS = frozenset({"缺考", "旷考", "作弊", "取消考试资格"})
-DEFERRED_REMARK = "缓考"
-EXEMPT_REMARK = "免修"
-KNOWN_REMARKS = FAILING_REMARKS | {DEFERRED_REMARK, EXEMPT_REMARK}
 MAKEUP_POINT_CAP = Decimal("1.0")
 _SIXTY = Decimal(60)
 _TEN = Decimal(10)

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from yujing.engine.courses import CourseResult, Outcome, course_results, fmt_decimal, gpa
 from yujing.model import Attempt, ImportedLevel, Student, Term
+from yujing.policies.metrics import METRIC_SPECS
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
@@ -250,94 +251,56 @@ def _describe_imported(f: Figures, _: frozenset[str]) -> str:
     return f.imported.reason or f"教务系统预警名单：{f.imported.level}"
 
 
+_MEASURES: dict[
+    str,
+    tuple[
+        Callable[[Figures, frozenset[str]], MetricValue],
+        Callable[[Figures, frozenset[str]], str],
+    ],
+] = {
+    "term_failed_credit_percent": (lambda f, _: f.term_failed_percent, _describe_term_failed),
+    "term_failed_credits": (
+        lambda f, _: f.term_failed_credits if f.term_course_count else None,
+        _describe_term_failed,
+    ),
+    "cumulative_failed_credits": (lambda f, _: f.cumulative_failed_credits, _describe_cumulative),
+    "earned_credits": (
+        lambda f, _: f.earned_credits,
+        lambda f, _: f"累计取得 {fmt_decimal(f.earned_credits)} 学分",
+    ),
+    "gpa": (lambda f, _: f.gpa, lambda f, _: f"平均学分绩点 {_g(f.gpa)}"),
+    "term_gpa": (lambda f, _: f.term_gpa, lambda f, _: f"本学期学分绩点 {_g(f.term_gpa)}"),
+    "term_gpa_drop": (lambda f, _: f.term_gpa_drop, _describe_drop),
+    "failed_courses": (
+        lambda f, _: Decimal(len(f.failed_courses)),
+        lambda f, _: f"累计不及格课程 {len(f.failed_courses)} 门：" + _courses_text(f.failed_courses),
+    ),
+    "failed_after_makeup_courses": (
+        lambda f, _: Decimal(len(f.failed_after_makeup)),
+        lambda f, _: (
+            f"经补考未通过 {len(f.failed_after_makeup)} 门：" + _courses_text(f.failed_after_makeup)
+        ),
+    ),
+    "failed_first_exam_courses_in_term": (
+        lambda f, _: Decimal(len(f.failed_first_exam_in_term)),
+        lambda f, _: (
+            f"本学期正考不及格 {len(f.failed_first_exam_in_term)} 门："
+            + _courses_text(f.failed_first_exam_in_term)
+        ),
+    ),
+    "credit_shortfall": (lambda f, _: f.credit_shortfall, _describe_shortfall),
+    "remarks_in_term": (_remark_count, _describe_remarks),
+    "flags_in_term": (lambda f, flags: Decimal(len(f.flags & flags)), _describe_flags),
+    # compared by level name, see yujing.engine.assess.holds
+    "imported_level": (lambda f, _: None, _describe_imported),
+}
+"""How each metric of the policy vocabulary (:data:`~yujing.policies.metrics.METRIC_SPECS`)
+is measured and stated."""
+
+if set(_MEASURES) != set(METRIC_SPECS):  # pragma: no cover - a programming error, caught by tests
+    raise RuntimeError(f"指标与其算法不一致：{sorted(set(_MEASURES) ^ set(METRIC_SPECS))}")
+
 METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric(
-            "term_failed_credit_percent",
-            "本学期未通过学分占本学期所选学分的百分比",
-            lambda f, _: f.term_failed_percent,
-            _describe_term_failed,
-        ),
-        Metric(
-            "term_failed_credits",
-            "本学期未通过学分",
-            lambda f, _: f.term_failed_credits if f.term_course_count else None,
-            _describe_term_failed,
-        ),
-        Metric(
-            "cumulative_failed_credits",
-            "累计未通过学分",
-            lambda f, _: f.cumulative_failed_credits,
-            _describe_cumulative,
-        ),
-        Metric(
-            "earned_credits",
-            "累计取得学分",
-            lambda f, _: f.earned_credits,
-            lambda f, _: f"累计取得 {fmt_decimal(f.earned_credits)} 学分",
-        ),
-        Metric("gpa", "平均学分绩点", lambda f, _: f.gpa, lambda f, _: f"平均学分绩点 {_g(f.gpa)}"),
-        Metric(
-            "term_gpa",
-            "本学期学分绩点",
-            lambda f, _: f.term_gpa,
-            lambda f, _: f"本学期学分绩点 {_g(f.term_gpa)}",
-        ),
-        Metric(
-            "term_gpa_drop", "学分绩点较上学期下降", lambda f, _: f.term_gpa_drop, _describe_drop
-        ),
-        Metric(
-            "failed_courses",
-            "累计不及格课程门数",
-            lambda f, _: Decimal(len(f.failed_courses)),
-            lambda f, _: (
-                f"累计不及格课程 {len(f.failed_courses)} 门：" + _courses_text(f.failed_courses)
-            ),
-        ),
-        Metric(
-            "failed_after_makeup_courses",
-            "补考后仍不及格课程门数",
-            lambda f, _: Decimal(len(f.failed_after_makeup)),
-            lambda f, _: (
-                f"经补考未通过 {len(f.failed_after_makeup)} 门："
-                + _courses_text(f.failed_after_makeup)
-            ),
-        ),
-        Metric(
-            "failed_first_exam_courses_in_term",
-            "本学期正考不及格课程门数",
-            lambda f, _: Decimal(len(f.failed_first_exam_in_term)),
-            lambda f, _: (
-                f"本学期正考不及格 {len(f.failed_first_exam_in_term)} 门："
-                + _courses_text(f.failed_first_exam_in_term)
-            ),
-        ),
-        Metric(
-            "credit_shortfall",
-            "累计取得学分少于培养方案规定数",
-            lambda f, _: f.credit_shortfall,
-            _describe_shortfall,
-        ),
-        Metric(
-            "remarks_in_term",
-            "本学期带指定成绩备注（如旷考）的记录数",
-            _remark_count,
-            _describe_remarks,
-            params="remarks",
-        ),
-        Metric(
-            "flags_in_term",
-            "本学期的指定标记（如旷课、纪律处分）数",
-            lambda f, flags: Decimal(len(f.flags & flags)),
-            _describe_flags,
-            params="flags",
-        ),
-        Metric(
-            "imported_level",
-            "教务系统导出的预警等级",
-            lambda f, _: None,  # compared by level name, see Criterion.holds
-            _describe_imported,
-        ),
-    )
+    name: Metric(name, spec.title, *_MEASURES[name], params=spec.params)
+    for name, spec in METRIC_SPECS.items()
 }

@@ -19,6 +19,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from yujing.forms import FormSpec
+from yujing.forms.images import SECOND_QR_MM, CornerImage, page_size
 from yujing.qr import qr_png as make_qr_png
 
 if TYPE_CHECKING:
@@ -120,8 +121,6 @@ def student_context(
     lists_courses = any(f.name == "failed_courses" for f in form.fields)
     failed_credits = format(sum((Decimal(c) for _, c in courses), Decimal(0)).normalize(), "f")
 
-    from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
-
     page = page_size(tpl)
     qr2 = {
         part.id: CornerImage(
@@ -183,8 +182,6 @@ def summary_context(
     qr: dict[str, Any] = {}
     qr2: dict[str, Any] = {}
     if tpl is not None and form is not None:
-        from yujing.generator.render import SECOND_QR_MM, CornerImage, page_size
-
         page = page_size(tpl)
         for part in form.parts:
             payload = f"YJ1-{form.policy.upper()}-{part.code}-{serial}"
@@ -290,7 +287,7 @@ def render_sample(
             rules_title=rules,
             long=long,
         )
-    from yujing.generator.pdf import MISSING_MESSAGE, convert_to_pdf, find_converter
+    from yujing.converter import MISSING_MESSAGE, convert_to_pdf, find_converter
 
     converter = find_converter()
     if converter is None:

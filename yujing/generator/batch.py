@@ -249,7 +249,7 @@ def void(ws: WorkspaceView, serial: int, reason: str) -> dict[str, Any]:
 def _converter(converter: Any) -> Any:
     if converter != "auto":
         return converter
-    from yujing.generator.pdf import find_converter
+    from yujing.converter import find_converter
 
     return find_converter()
 
@@ -394,7 +394,7 @@ def _render(
     remembered: list[tuple[str, str]] = []
     college_files: list[tuple[int, str, str]] = []
     if converter is None:
-        from yujing.generator.pdf import MISSING_MESSAGE
+        from yujing.converter import MISSING_MESSAGE
 
         status, missing = "docx-only", MISSING_MESSAGE
         for p in planned:
@@ -402,7 +402,8 @@ def _render(
                 parts_rows += _part_rows(secret, batch_id, p.serial, form, "", "")
         tick(len(tasks) + len(planned))
     else:
-        from yujing.generator.pdf import convert_to_pdf, join_pdfs
+        from yujing.converter import convert_to_pdf
+        from yujing.pdfkit import join_pdfs
 
         missing = ""
         pdf_dir = folder / "pdf"
@@ -629,7 +630,7 @@ def _chunk_pages(task: ChunkTask, pdf: Path) -> list[tuple[int, int]]:
     """(serial, page index) of every page of a converted chunk. When the PDF has one page per
     part, as the templates are laid out, pages follow the documents in order; otherwise (a part
     ran over its page) each page is placed by the 第 N 号 printed on it."""
-    from yujing.generator.pdf import page_count, page_texts
+    from yujing.pdfkit import page_count, page_texts
 
     expected = [(int(doc.context["serial"]), len(doc.qr)) for doc in task.docs]
     if page_count(pdf) == sum(n for _, n in expected):

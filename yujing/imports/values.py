@@ -12,8 +12,9 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from yujing.engine.courses import KNOWN_REMARKS, parse_score
+from yujing.engine.courses import parse_score
 from yujing.errors import InputError, InvalidValueError
+from yujing.model import KNOWN_REMARKS
 
 DEFAULT_STUDENT_ID_PATTERN = r"^[A-Za-z0-9]+$"
 """学号: ASCII letters and digits (after full-width characters are folded, NFKC); a workspace

@@ -23,14 +23,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from yujing.engine.courses import KNOWN_REMARKS
-from yujing.engine.figures import METRICS, Figures
 from yujing.errors import PolicyError
-from yujing.model import FLAG_NAMES, RECORD_KINDS
+from yujing.model import FLAG_NAMES, KNOWN_REMARKS, RECORD_KINDS
+from yujing.policies.metrics import METRIC_SPECS
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -44,28 +42,13 @@ INPUTS = ("plan", "flags", "levels")
 
 @dataclass(frozen=True)
 class Criterion:
-    """One condition of a level (预警标准之一)."""
+    """One condition of a level (预警标准之一): a value only; the engine evaluates it
+    (:func:`yujing.engine.assess.holds`)."""
 
     metric: str
     op: str = ">="
     value: Decimal = Decimal(1)
     params: frozenset[str] = frozenset()
-
-    def measure(self, figures: Figures) -> Decimal | Fraction | None:
-        return METRICS[self.metric].value(figures, self.params)
-
-    def holds(self, figures: Figures, level_name: str) -> bool:
-        if self.metric == "imported_level":
-            return figures.imported is not None and figures.imported.level == level_name
-        measured = self.measure(figures)
-        if measured is None:
-            return False
-        if isinstance(measured, Fraction):  # exact percentages
-            return OPERATORS[self.op](measured, Fraction(self.value))
-        return OPERATORS[self.op](measured, self.value)
-
-    def describe(self, figures: Figures) -> str:
-        return METRICS[self.metric].describe(figures, self.params)
 
 
 @dataclass(frozen=True)
@@ -335,12 +318,12 @@ def _parse_criterion(raw: object, key: str, where: str) -> Criterion:
         raise PolicyError(f"{where}：键 {key} 应为 {{ metric = …, op = …, value = … }}")
     _check_keys(raw, {"metric", "op", "value", "remarks", "flags"}, f"{key}.", where)
     metric_name = raw.get("metric")
-    if metric_name not in METRICS:
+    if metric_name not in METRIC_SPECS:
         raise PolicyError(
             f"{where}：键 {key}.metric 的值「{metric_name}」不是已知指标；"
-            f"可用指标：{', '.join(METRICS)}"
+            f"可用指标：{', '.join(METRIC_SPECS)}"
         )
-    metric = METRICS[metric_name]
+    metric = METRIC_SPECS[metric_name]
     op = raw.get("op", ">=")
     if op not in OPERATORS:
         raise PolicyError(f"{where}：键 {key}.op 的值「{op}」无效；应为 {' '.join(OPERATORS)}")

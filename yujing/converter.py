@@ -1,10 +1,11 @@
-"""PDF output: .docx → PDF with LibreOffice headless, and joining/reading PDFs with pypdf.
+"""LibreOffice (转换器): .docx → PDF with LibreOffice headless, for the print batches and the
+pack samples. Reading, joining and rendering PDFs is :mod:`yujing.pdfkit`'s.
 
 LibreOffice is an optional, external program. :func:`find_converter` looks for it (``soffice`` or
 ``libreoffice`` on PATH, or the path in ``$YUJING_SOFFICE``) and returns ``None`` when it is
 absent; the caller then prints :data:`MISSING_MESSAGE` and keeps the .docx files.
 
-How the conversion is run (see docs/engineering-notes.md):
+How the conversion is run (docs/architecture.md, "LibreOffice"):
 
 * every LibreOffice start costs 1–1.6 s, so one ``soffice --convert-to pdf`` call converts
   several files; a large document converts super-linearly, so the generator gives chunks of
@@ -19,7 +20,11 @@ How the conversion is run (see docs/engineering-notes.md):
   installed free faces by ``fonts.conf`` beside this module, passed with ``FONTCONFIG_FILE`` to
   the LibreOffice processes only (without it Debian prints 宋体 with a sans face);
 * PDFs appear atomically: LibreOffice writes into a hidden temporary folder inside ``out_dir``
-  and each finished, non-empty PDF is renamed into place; the folder is always removed.
+  and each finished, non-empty PDF is renamed into place; the folder is always removed;
+* a call that leaves PDFs missing for another reason than "could not load the file" (exit 81 on
+  the first start of a fresh install or profile, a crash under load) is retried once, for the
+  missing files, with a fresh profile; the error that remains names LibreOffice's exit code and
+  its own words, and blames the file only when LibreOffice said it could not load it.
 
 Library code never prints: progress goes through a ``progress(done, total)`` callback, called
 from the calling thread.
@@ -31,7 +36,6 @@ import contextlib
 import ctypes.util
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
@@ -44,12 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject, NameObject
-
 from yujing.errors import OutputError
-from yujing.files import atomic_write
 from yujing.model import Progress
 
 __all__ = [
@@ -58,9 +57,6 @@ __all__ = [
     "Converter",
     "convert_to_pdf",
     "find_converter",
-    "join_pdfs",
-    "page_count",
-    "page_texts",
 ]
 
 FONTS_CONF = Path(__file__).resolve().with_name("fonts.conf")
@@ -260,11 +256,44 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=30)
 
 
+# What LibreOffice prints (exit code 0) for each input it cannot load: a damaged or non-Word file.
+NOT_LOADED = "could not be loaded"
+# Lines of LibreOffice's output that say nothing about a failure.
+_NOISE = ("javaldx", "java may not function", "using filter")
+
+
+@dataclass(frozen=True)
+class _Call:
+    """How one LibreOffice call ended."""
+
+    error: str = ""  # "" = LibreOffice ran to the end; "timeout", "stopped", or why it did not start
+    returncode: int | None = None
+    output: str = ""  # the tail of its stderr and stdout, noise lines left out
+
+    def not_loaded(self) -> int:
+        """How many inputs LibreOffice said it could not load."""
+        return self.output.count(NOT_LOADED)
+
+
 @dataclass
 class _Batch:
     indices: list[int]
     error: str = ""  # "" = LibreOffice ran to the end; else why it did not
-    stderr: str = ""
+    call: _Call | None = None  # the last call that handled these files
+    retried: bool = False  # the files' call was repeated once with a fresh profile
+
+
+def _said(stderr: bytes | None, stdout: bytes | None) -> str:
+    """The last lines LibreOffice printed (stderr first), without the noise, at most 500 chars."""
+    lines = []
+    for raw in (stderr, stdout):
+        text = raw.decode("utf-8", "replace") if raw else ""
+        lines += [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and not any(n in line for n in _NOISE)
+        ]
+    return "\n".join(lines)[-500:]
 
 
 class _Runner:
@@ -284,8 +313,8 @@ class _Runner:
 
     def run(
         self, profile: Path, files: Sequence[Path], on_ready: Callable[[int], None]
-    ) -> tuple[str, str]:
-        """One ``soffice --convert-to pdf`` call; returns (error, stderr tail).
+    ) -> _Call:
+        """One ``soffice --convert-to pdf`` call; returns how it ended.
 
         LibreOffice converts the files in the given order: while it runs, ``on_ready(k)`` is
         called for file ``k`` once its PDF exists and the PDF of a later file has appeared (so
@@ -309,18 +338,18 @@ class _Runner:
         ]
         with self.lock:
             if self.stop.is_set():
-                return "stopped", ""
+                return _Call("stopped")
             try:
                 proc = subprocess.Popen(
                     cmd,
                     stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     env=self.env,
                     start_new_session=True,  # POSIX: a timeout can kill soffice.bin too
                 )
             except OSError as exc:
-                return f"无法启动 LibreOffice（{self.converter.soffice}）：{exc.strerror}", ""
+                return _Call(f"无法启动 LibreOffice（{self.converter.soffice}）：{exc.strerror}")
             self.running.add(proc)
         outputs = [self.stage / f"{f.stem}.pdf" for f in files]
         deadline = time.monotonic() + self.timeout
@@ -329,12 +358,12 @@ class _Runner:
             while True:
                 left = deadline - time.monotonic()
                 try:
-                    _, err = proc.communicate(timeout=max(0.01, min(POLL_SECONDS, left)))
+                    out, err = proc.communicate(timeout=max(0.01, min(POLL_SECONDS, left)))
                     break
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         _kill_tree(proc)
-                        return "timeout", ""
+                        return _Call("timeout")
                 latest = max(
                     (j for j in range(seen, len(outputs)) if outputs[j].exists()), default=0
                 )
@@ -345,10 +374,10 @@ class _Runner:
         finally:
             with self.lock:
                 self.running.discard(proc)
-        tail = err.decode("utf-8", "replace").strip()[-500:] if err else ""
+        said = _said(err, out)
         if self.stop.is_set() and proc.returncode != 0:
-            return "stopped", tail
-        return "", tail
+            return _Call("stopped", proc.returncode, said)
+        return _Call("", proc.returncode, said)
 
     def kill_all(self) -> None:
         self.stop.set()
@@ -404,23 +433,40 @@ def convert_to_pdf(
     groups = _groups(files, processes)
     results: queue.Queue[_Batch | None] = queue.Queue()
 
+    def convert(profile: Path, batch: list[int]) -> tuple[list[int], _Call]:
+        """One call for ``batch``; the files not yet reported ready, and how the call ended."""
+        ready: set[int] = set()
+
+        def on_ready(k: int) -> None:
+            ready.add(k)
+            results.put(_Batch([batch[k]]))
+
+        call = runner.run(profile, [files[i] for i in batch], on_ready)
+        return [i for k, i in enumerate(batch) if k not in ready], call
+
     def worker(n: int, group: list[int]) -> None:
         profile = profiles / f"profile-{n}"
+        retried = False
         try:
             for start in range(0, len(group), MAX_FILES_PER_CALL):
                 if runner.stop.is_set():
                     break
-                batch = group[start : start + MAX_FILES_PER_CALL]
-                ready: set[int] = set()
-
-                def on_ready(k: int, batch: list[int] = batch, ready: set[int] = ready) -> None:
-                    ready.add(k)
-                    results.put(_Batch([batch[k]]))
-
-                error, tail = runner.run(profile, [files[i] for i in batch], on_ready)
-                rest = [i for k, i in enumerate(batch) if k not in ready]
-                results.put(_Batch(rest, error, tail))
-                if error:
+                rest, call = convert(profile, group[start : start + MAX_FILES_PER_CALL])
+                missing = [i for i in rest if not _made(stage, files[i])]
+                if (
+                    missing
+                    and not retried
+                    and not call.error
+                    and (call.returncode != 0 or call.not_loaded() < len(missing))
+                ):
+                    # not (only) files LibreOffice could not load: LibreOffice itself failed
+                    # (exit 81 on a fresh profile's first start, a crash): once more, afresh
+                    retried = True
+                    profile = profiles / f"profile-{n}-again"
+                    results.put(_Batch([i for i in rest if i not in missing]))
+                    rest, call = convert(profile, missing)
+                results.put(_Batch(rest, call.error, call, retried))
+                if call.error:
                     break
         except BaseException as exc:  # pragma: no cover - reported to the calling thread
             results.put(_Batch([], f"{type(exc).__name__}: {exc}"))
@@ -472,6 +518,15 @@ def convert_to_pdf(
     return targets
 
 
+def _made(stage: Path, docx: Path) -> bool:
+    """Whether LibreOffice left a PDF (begun, at least) for ``docx`` in ``stage``."""
+    made = stage / f"{docx.stem}.pdf"
+    try:
+        return made.is_file() and made.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _place(
     batch: _Batch,
     files: Sequence[Path],
@@ -513,120 +568,26 @@ def _place(
         missing.append(files[i])
     if not missing:
         return None
-    said = [line for line in batch.stderr.splitlines() if "rror" in line]
-    detail = f"（LibreOffice：{said[-1].strip()}）" if said else ""
+    return _failure(missing, batch, converter)
+
+
+def _failure(missing: Sequence[Path], batch: _Batch, converter: Converter) -> ConversionError:
+    """The error for PDFs still missing after a call ran to its end: the file is blamed only
+    when LibreOffice said, exiting normally, that it could not load every missing file; else
+    LibreOffice's exit code and its own words are named."""
+    call = batch.call or _Call()
     listed = "、".join(str(f) for f in missing)
+    words = call.output.replace("\n", "；") or "没有任何输出"
+    if call.returncode == 0 and call.not_loaded() >= len(missing):
+        return ConversionError(
+            f"LibreOffice 无法打开 {listed}（LibreOffice：{words}）。"
+            "文件可能已损坏或不是 Word 文件：请用 Word/WPS 打开检查，或重新生成后再试。",
+            missing,
+        )
+    again = "，用新的配置目录重试一次仍然失败" if batch.retried else ""
     return ConversionError(
-        f"LibreOffice 未能把 {listed} 转换为 PDF{detail}。文件可能已损坏或不是 Word 文件："
-        f"请用 Word/WPS 打开检查，或重新生成后再试（LibreOffice：{converter.soffice}）。",
+        f"LibreOffice（{converter.soffice}）未能把 {listed} 转换为 PDF{again}："
+        f"退出码 {call.returncode}，LibreOffice 的输出：{words}。"
+        "Word 文件本身没有发现问题；请检查 LibreOffice 的安装后重试。",
         missing,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Joining and reading
-
-
-def _reader(pdf: Path) -> PdfReader:
-    try:
-        return PdfReader(pdf)
-    except FileNotFoundError as exc:
-        raise OutputError(f"找不到 PDF 文件 {pdf}。请重新生成后再试。") from exc
-    except OSError as exc:
-        raise OutputError(f"无法读取 PDF 文件 {pdf}：{exc.strerror}。") from exc
-    except (PyPdfError, ValueError) as exc:
-        raise OutputError(f"PDF 文件 {pdf} 已损坏，无法读取：{exc}。请重新生成后再试。") from exc
-
-
-def join_pdfs(
-    parts: Sequence[tuple[Path, Sequence[int] | None]],
-    output: Path,
-    *,
-    readers: dict[Path, PdfReader] | None = None,
-) -> int:
-    """Write one PDF made of the given pages (``None`` = every page of that file, else 0-based
-    page indices in the given order), atomically; return its page count.
-
-    Pages are added by reference, so resources (fonts, the QR images) shared by the pages of
-    one source file are written once. Pass the same ``readers`` dict to many calls that take
-    pages from the same files (a batch's archive copies) so each file is parsed once.
-    """
-    writer = PdfWriter()
-    readers = {} if readers is None else readers
-    try:
-        for path, pages in parts:
-            key = Path(path).resolve()
-            reader = readers.get(key)
-            if reader is None:
-                reader = readers[key] = _reader(Path(path))
-            n = len(reader.pages)
-            indices = range(n) if pages is None else pages
-            for i in indices:
-                if not 0 <= i < n:
-                    raise OutputError(
-                        f"{path} 只有 {n} 页，没有第 {i + 1} 页（页码从 0 起为 {i}）。"
-                        "请重新生成该 PDF 后再合并。"
-                    )
-                writer.add_page(_own_resources(reader.pages[i]))
-        count = len(writer.pages)
-        with atomic_write(Path(output), "wb") as fh:
-            writer.write(fh)
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise OutputError(
-            f"合并 PDF 到 {output} 时出错：{exc}。请重新生成各部分 PDF 后再试。"
-        ) from exc
-    except OSError as exc:
-        raise OutputError(f"无法写入 {output}：{exc.strerror}。请检查目录权限和磁盘空间。") from exc
-    return count
-
-
-_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do\b")
-
-
-def _own_resources(page: PageObject) -> PageObject:
-    """``page`` with only the images (XObjects) its content draws. LibreOffice gives every
-    page of a document one shared XObject dictionary (all the QR codes of a 50-student
-    chunk), so a page copied alone would carry, and pypdf clone, every image of its chunk.
-    Anything unexpected leaves the page as it is."""
-    try:
-        resources = page.get("/Resources")
-        if resources is None:
-            return page
-        resources = resources.get_object()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            return page
-        xobjects = xobjects.get_object()
-        contents = page.get_contents()
-        if contents is None:
-            return page
-        used = {m.decode("latin-1") for m in _DO.findall(contents.get_data())}
-        kept = {k: v for k, v in xobjects.items() if str(k)[1:] in used}
-        if len(kept) == len(xobjects):
-            return page
-        own = PageObject(pdf=page.pdf, indirect_reference=None)
-        own.update(page)
-        new_resources = DictionaryObject(resources)
-        new_resources[NameObject("/XObject")] = DictionaryObject(kept)
-        own[NameObject("/Resources")] = new_resources
-        return own
-    except (PyPdfError, KeyError, AttributeError, TypeError):
-        return page
-
-
-def page_count(pdf: Path) -> int:
-    """The number of pages of ``pdf``."""
-    reader = _reader(Path(pdf))
-    try:
-        return len(reader.pages)
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise OutputError(f"PDF 文件 {pdf} 已损坏，无法读取页数：{exc}。") from exc
-
-
-def page_texts(pdf: Path) -> list[str]:
-    """The text of each page of ``pdf`` (pypdf), e.g. to find which pages carry "第 000123 号"."""
-    reader = _reader(Path(pdf))
-    try:
-        return [page.extract_text() or "" for page in reader.pages]
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise OutputError(f"无法读取 PDF 文件 {pdf} 的文字：{exc}。请重新生成后再试。") from exc
