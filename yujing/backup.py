@@ -16,16 +16,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yujing.errors import OutputError, RegistryError, WorkspaceError
+from yujing.errors import OutputError, WorkspaceError
 from yujing.files import sha256_file
 from yujing.locking import LOCK_NAME, writer_lock
 from yujing.qr import SECRET_NAME, secret_path
-from yujing.registry import now, sqlite_message
-from yujing.registry.sealfile import CHECKPOINT_NAME
+from yujing.registry import now
+from yujing.registry.snapshot import copy_registry
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -49,7 +48,7 @@ def backup(ws: WorkspaceView, target: Path) -> Path:
     with writer_lock(ws.root):
         try:
             target.mkdir(parents=True, exist_ok=True)
-            _copy_registry(ws.root / REGISTRY_NAME, target / REGISTRY_NAME)
+            copy_registry(ws.root / REGISTRY_NAME, target / REGISTRY_NAME)
             for entry in sorted(ws.root.iterdir()):
                 if entry.name in _SKIP or entry.name.startswith(".secret."):
                     continue
@@ -115,39 +114,6 @@ def restore(source: Path, target: Path, config_name: str) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"无法恢复到 {target}：{exc.strerror}") from exc
     return target
-
-
-def backup_registry(path: Path, target: Path) -> Path:
-    """Copy the registry at ``path`` (SQLite online backup) and its seal checkpoint into the
-    new folder ``target`` — what an upgrade keeps before it migrates the registry. Returns
-    ``target``."""
-    try:
-        target.mkdir(parents=True, exist_ok=False)
-        _copy_registry(path, target / path.name)
-        point = path.with_name(CHECKPOINT_NAME)
-        if point.is_file():
-            shutil.copy2(point, target / CHECKPOINT_NAME)
-    except OSError as exc:
-        raise OutputError(
-            f"升级登记库前无法备份到 {target}：{exc.strerror}；登记库未改动。"
-        ) from exc
-    return target
-
-
-def _copy_registry(path: Path, target: Path) -> None:
-    """SQLite's online backup: a consistent snapshot of the registry, WAL included."""
-    try:
-        src = sqlite3.connect(path, timeout=30)
-        try:
-            dst = sqlite3.connect(target)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
-    except sqlite3.Error as exc:
-        raise RegistryError(f"无法备份登记库 {path}：{sqlite_message(exc)}。") from exc
 
 
 def _listing(root: Path) -> dict[str, str]:

@@ -131,7 +131,7 @@ class RegistryError(YujingError):
 
 
 class RegistryTooNewError(RegistryError):
-    """The registry's schema version (``PRAGMA user_version``) is newer than this program
+    """The registry's schema version (SQLite's ``user_version``) is newer than this program
     knows: it was upgraded by a newer yujing, and an older one must not write to it."""
 
 

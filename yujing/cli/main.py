@@ -713,7 +713,7 @@ def migrate_cmd(ctx: click.Context, check: bool) -> None:
     ws = Workspace.find(ctx.obj.get("workspace")) if check else open_workspace(ctx)
     status = ws.registry_status(migrate=not check)
     console.print(f"登记库第 {status.version} 版（本程序最新为第 {status.latest} 版）。")
-    table = Table("版本", "升级", "时间", "说明", show_edge=False)
+    table = new_table("版本", "升级", "时间", "说明", show_edge=False)
     for m in status.applied:
         table.add_row(str(m.version), m.name, m.applied_at, m.note)
     if status.applied:

@@ -1586,7 +1586,7 @@ class Registry:
 
     def _backup_before_migration(self, version: int, latest: int) -> str:
         """Copy the registry (and its checkpoint) into the workspace's ``backups/`` folder."""
-        from yujing.backup import backup_registry
+        from yujing.registry.snapshot import backup_registry
 
         stamp = now().replace(":", "").replace("-", "")
         target = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"

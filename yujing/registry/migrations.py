@@ -5,7 +5,7 @@ compatibility branch for it) is one :class:`Migration` in :data:`MIGRATIONS`, in
 order. The registry records each migration it ran in ``schema_migrations`` (version, name,
 time, note) and keeps ``PRAGMA user_version`` at the latest version, so a workspace says which
 yujing it was last opened by. Before a migration runs on an existing registry, the registry is
-copied (SQLite online backup, :func:`yujing.backup.backup_registry`) into
+copied (SQLite online backup, :func:`yujing.registry.snapshot.backup_registry`) into
 ``backups/before-migration-<from>-to-<to>-<time>/`` in the workspace, and the opening says so.
 A registry whose version is newer than :data:`LATEST` is refused
 (:class:`~yujing.errors.RegistryTooNewError`): an older yujing must not write to it.
