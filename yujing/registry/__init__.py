@@ -49,6 +49,7 @@ from yujing.model import (
     Student,
     Term,
 )
+from yujing.registry import pending_workflow
 
 KEY_SEP = "\x1f"
 SEALED_TABLES = ("archive_files", "records", "events")
@@ -339,6 +340,7 @@ class Registry:
             self.db = sqlite_utils.Database(conn)
             self._ensure_schema()
             self._ensure_console_schema()
+            pending_workflow.migrate(self.db)
             if secret is not None:
                 self._seal_upgrade()
         except sqlite3.Error as exc:
@@ -2005,6 +2007,57 @@ class Registry:
 
     def integrity_check(self) -> str:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
+
+    # -- the list's workflow and the review queue (名单流程、待处理队列; pending_workflow) --
+
+    def list_revision(self, term: Term) -> int:
+        """The list's revision: the id of the last event that changed ``term``'s list (a new
+        assessment, an objection's outcome); 0 when none."""
+        row = self.db.execute(
+            "select max(id) from events where term = ? and action in ('assess', 'objection')",
+            [str(term)],
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def add_submission(self, term: Term, account: str, revision: int) -> int:
+        cur = self.db.execute(
+            "insert into list_submissions (term, account, list_revision, at) values (?, ?, ?, ?)",
+            [str(term), account, revision, now()],
+        )
+        return int(cur.lastrowid or 0)
+
+    def submissions(self, term: Term) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "select * from list_submissions where term = ? order by id", [str(term)]
+            )
+        )
+
+    def set_review_item_decision(
+        self, item_id: int, status: str, account: str, note: str
+    ) -> None:
+        """Set a review item aside (``discarded`` 不是本系统材料, ``duplicate`` 重复); its file
+        stays where it is."""
+        self.db.execute(
+            "update review_items set status = ?, decided_by = ?, decided_at = ?, note = ? "
+            "where id = ?",
+            [status, account, now(), note, item_id],
+        )
+
+    def roster_names(self) -> dict[str, tuple[str, ...]]:
+        """The distinct counsellors, class teachers and classes of the roster, each sorted."""
+        out: dict[str, tuple[str, ...]] = {}
+        for key, column in (
+            ("counsellor", "counsellor"),
+            ("class-teacher", "class_teacher"),
+            ("classes", "class_name"),
+        ):
+            rows = self.db.execute(
+                f"select distinct [{column}] from students where coalesce([{column}], '') != '' "
+                f"order by [{column}]"
+            )
+            out[key] = tuple(r[0] for r in rows)
+        return out
 
 
 TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
