@@ -190,5 +190,5 @@ def allowed(actor: Actor | str | None, action: str, resource: Resource = None) -
     if isinstance(resource, JobRef):
         if role in ALL_JOBS:
             return True
-        return not isinstance(actor, str) and resource.account == actor.name
+        return actor is not None and not isinstance(actor, str) and resource.account == actor.name
     return True

@@ -56,6 +56,7 @@ from yujing.registry import (
     now,
     record_row,
 )
+from yujing.roles import PUBLIC, RULES, JobRef, Resource, Role, StudentRef, allowed
 from yujing.warnlist import (
     ListRow,
     apply_objections,
@@ -91,12 +92,19 @@ __all__ = [
     "BLANK",
     "FILED",
     "JOB_KINDS",
+    "PUBLIC",
     "REVIEW",
     "ROLES",
+    "RULES",
     "VERDICT_TEXT",
     "ImportReport",
+    "JobRef",
     "ListReport",
+    "Resource",
+    "Role",
+    "StudentRef",
     "Workspace",
+    "allowed",
     "assess_files",
     "format_serial",
     "write_audit_csv",

@@ -405,7 +405,7 @@ def list_objection(
 ) -> None:
     """登记学生 STUDENT_ID 对名单的异议及处理结果。"""
     ws = open_workspace(ctx)
-    row = ws.record_objection(
+    row = ws.decide_objection(
         term, student_id, reason=reason, outcome=outcome, level=level, note=note
     )
     console.print(f"已登记：{row.student_id} {row.name} — {row.objection}")
@@ -1226,10 +1226,15 @@ def user_add(
     allow_unknown: bool,
 ) -> None:
     """添加账号 NAME。辅导员、班主任的姓名和班级须在学生名单中。"""
-    from yujing.errors import RosterMismatchError
+    from yujing.errors import AccountError, RosterMismatchError
+    from yujing.roles import ADVISERS
     from yujing.workspace import ROLES
 
     ws = open_workspace(ctx)
+    if Role(role) in ADVISERS and not roster_name and not classes:
+        raise AccountError(
+            f"{ROLES[role]}账号须用 --counsellor 给出学生名单中的姓名，或用 --class 给出所带班级。"
+        )
     try:
         user = ws.add_user(
             name,

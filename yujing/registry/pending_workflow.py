@@ -25,14 +25,14 @@ def migrate(db: sqlite_utils.Database) -> None:
             {"id": int, "term": str, "account": str, "list_revision": int, "at": str},
             pk="id",
         )
-    wanted = {
+    wanted: dict[str, dict[str, type]] = {
         "approvals": {"list_revision": int, "submission_id": int},
         "review_items": {"uploaded_by": str, "decided_by": str, "decided_at": str, "note": str},
     }
     for table, columns in wanted.items():
         if not db[table].exists():
             continue
-        have = set(db[table].columns_dict)
+        have = set(db.table(table).columns_dict)
         for name, kind in columns.items():
             if name not in have:
-                db[table].add_column(name, kind)
+                db.table(table).add_column(name, kind)

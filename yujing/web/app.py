@@ -200,7 +200,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
     ]
     for path, name, handler, methods in ROUTES:
         routes.append(Route(path, page(name, handler), methods=list(methods), name=name))
-    missing = [r.name for r in routes if isinstance(r, Route | Mount) and action_of(r.name) not in RULES]
+    missing = [r.name for r in routes if isinstance(r, Route | Mount) and action_of(r.name or "") not in RULES]
     if missing:
         raise RuntimeError(f"routes without a permission rule: {missing}")
     state: dict[str, Any] = {}

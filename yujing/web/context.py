@@ -16,8 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from yujing.errors import YujingError
 from yujing.model import Term
-from yujing.roles import Resource, allowed
-from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
+from yujing.workspace import ROLES, Resource, SessionRow, UserRow, Workspace, allowed
 
 COOKIE = "yj_session"
 """The session cookie (HttpOnly, SameSite=Lax; the registry keeps only its hash)."""

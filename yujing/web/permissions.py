@@ -12,7 +12,7 @@ checks (an adviser's own students, one's own jobs) go through the same
 
 from __future__ import annotations
 
-from yujing.roles import PUBLIC, RULES, Role, allowed
+from yujing.workspace import PUBLIC, RULES, Role, allowed
 
 __all__ = ["ACTIONS", "PUBLIC", "RULES", "Role", "action_of", "allowed"]
 

@@ -18,10 +18,18 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
-from yujing.roles import JobRef, Role, allowed
 from yujing.web.context import COOKIE, Ctx, Handler
 from yujing.web.permissions import ACTIONS
-from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
+from yujing.workspace import (
+    JOB_KINDS,
+    OUTCOMES,
+    ROLES,
+    JobRef,
+    Role,
+    allowed,
+    render_audit_html,
+    write_audit_xlsx,
+)
 
 ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []
 
