@@ -219,7 +219,12 @@ def deny(ws: WorkspaceView, user: UserRow, what: str) -> None:
 def roster_choices(ws: WorkspaceView) -> dict[str, tuple[str, ...]]:
     """The names an adviser's account may carry, from the roster: ``counsellor`` (辅导员),
     ``class-teacher`` (班主任) and ``classes`` (班级), each sorted."""
-    return ws.registry.roster_names()
+    names = ws.registry.roster_names()
+    return {
+        Role.COUNSELLOR.value: names["counsellor"],
+        Role.CLASS_TEACHER.value: names["class_teacher"],
+        "classes": names["class_name"],
+    }
 
 
 def check_roster_scope(

@@ -2045,18 +2045,15 @@ class Registry:
         )
 
     def roster_names(self) -> dict[str, tuple[str, ...]]:
-        """The distinct counsellors, class teachers and classes of the roster, each sorted."""
+        """The distinct values of the roster's ``counsellor``, ``class_teacher`` and
+        ``class_name`` columns, each sorted."""
         out: dict[str, tuple[str, ...]] = {}
-        for key, column in (
-            ("counsellor", "counsellor"),
-            ("class-teacher", "class_teacher"),
-            ("classes", "class_name"),
-        ):
+        for column in ("counsellor", "class_teacher", "class_name"):
             rows = self.db.execute(
                 f"select distinct [{column}] from students where coalesce([{column}], '') != '' "
                 f"order by [{column}]"
             )
-            out[key] = tuple(r[0] for r in rows)
+            out[column] = tuple(r[0] for r in rows)
         return out
 
 
