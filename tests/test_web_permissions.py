@@ -153,6 +153,42 @@ def test_every_route_as_every_role(client: TestClient, ws: Workspace, role: str 
     assert checked >= 50
 
 
+def test_each_role_lands_on_its_start_page_and_sees_only_its_buttons(
+    client: TestClient, ws: Workspace
+) -> None:
+    landing = {}
+    for role in ACCOUNTS:
+        _as(client, ws, role)
+        landing[role] = client.get("/", follow_redirects=False).headers["location"]
+    assert landing == {
+        "secretary": "/list",
+        "reviewer": "/approvals",
+        "counsellor": "/my",
+        "class-teacher": "/my",
+        "inspector": "/audit",
+    }
+    _as(client, ws, "reviewer")
+    page = client.get(f"/list?term={TERM}").text
+    assert 'action="/submit"' not in page and 'action="/freeze"' not in page
+    assert 'action="/assess"' not in page
+    _as(client, ws, "secretary")
+    page = client.get(f"/list?term={TERM}").text
+    assert 'action="/approve"' not in page and 'action="/assess"' in page
+
+
+def test_a_job_opens_only_for_its_owner_or_a_role_that_sees_every_job(
+    client: TestClient, ws: Workspace
+) -> None:
+    job = ws.start_job("transcripts", str(TERM), {}, "counsellor")
+    _as(client, ws, "class-teacher")
+    refused = client.get(f"/jobs/{job}")
+    assert refused.status_code == 403 and "不是您提交的任务" in refused.text
+    _as(client, ws, "counsellor")
+    assert client.get(f"/jobs/{job}").status_code == 200
+    _as(client, ws, "secretary")
+    assert client.get(f"/jobs/{job}").status_code == 200
+
+
 def test_refusals_are_logged_with_the_account(client: TestClient, ws: Workspace) -> None:
     _as(client, ws, "reviewer")
     assert client.get("/users").status_code == 403
