@@ -346,11 +346,19 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     sec.wait_for_load_state("load")  # the page image is in (rendered by its route)
     box = sec.query_selector(".review img").bounding_box()  # type: ignore[union-attr]
     assert box is not None and box["height"] > box["width"] > 100  # an A4 page, not a broken icon
+    assert "上传：教务员" in sec.inner_text(".review")  # who uploaded it, from which account
+    assert sec.input_value(".review select[name=part]") == ""  # no part preselected
     sec.fill(".review input[name=serial]", str(serials[theirs[0]]))
     sec.select_option(".review select[name=part]", "N1")
     sec.screenshot(path=shots / "14-review-queue.png")
-    sec.click(".review button.primary")
-    assert theirs[0] in sec.inner_text(".ok")
+    sec.click(".review form[action$='/assign'] button")
+    # the page beside whose it would be: nothing is filed before the confirmation
+    confirm = sec.inner_text(".review .confirm")
+    assert roster[theirs[0]].name in confirm and roster[theirs[0]].class_name in confirm
+    assert not [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
+    sec.screenshot(path=shots / "14b-review-confirm.png")
+    sec.click(".review .confirm button.primary")
+    assert theirs[0] in sec.inner_text(".ok") and "archive" not in sec.inner_text(".ok")
     assert [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
 
     # -- the inspector sees the audit change
