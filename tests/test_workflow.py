@@ -234,3 +234,17 @@ def test_cli_submit_approve_return_status_and_freeze(ws: Workspace) -> None:
     assert [e["account"] for e in events.registry.events("approve")] == ["rev"]
     assert [e["account"] for e in events.registry.events("send-back")] == ["rev"]
     events.close()
+
+
+def test_the_per_student_check_is_the_same_rule(ws: Workspace) -> None:
+    ws.add_user("wang", role="counsellor", roster_name="王老师", password=PASSWORD)
+    counsellor, reviewer, secretary = (ws.registry.user(n) for n in ("wang", "rev", "sec"))
+    assert counsellor is not None and reviewer is not None and secretary is not None
+    mine = sorted(ws.students_of(counsellor) or ())
+    assert mine
+    ws.check_student(counsellor, mine[0])
+    ws.check_student(secretary, RED)
+    with pytest.raises(AccessDeniedError, match="无权查看学生档案"):
+        ws.check_student(reviewer, RED)
+    denied = ws.registry.events("access-denied")
+    assert denied and denied[-1]["detail"].startswith("rev")

@@ -201,6 +201,9 @@ def check_student(ws: WorkspaceView, user: UserRow, student_id: str, what: str =
     scope = students_of(ws, user)
     if allowed(user, "folder.read", StudentRef(student_id, scope is None or student_id in scope)):
         return
+    if scope is None:  # a role that sees no folder at all
+        deny(ws, user, f"{what or '学生档案'} {student_id}")
+        raise AccessDeniedError("您的角色无权查看学生档案，此次访问已记录。")
     with ws.registry.transaction():
         ws.registry.log(
             "access-denied", f"{user.name}：{what or '学生档案'}", student_id=student_id

@@ -726,38 +726,37 @@ class ReviewItem:
     at: str
 
 
+def _review_item(row: Mapping[str, Any], accounts: Mapping[str, Any]) -> ReviewItem:
+    account = row.get("uploaded_by")
+    user = accounts.get(account) if account else None
+    if user is not None:
+        uploader = (
+            f"{account}（{ROLES.get(user.role, user.role)}"
+            + (f" {user.roster_name}" if user.roster_name else "")
+            + "）"
+        )
+    elif account:
+        uploader = str(account)
+    else:
+        uploader = "服务器上的命令行" if account == "" else "未记录（早期上传）"
+    return ReviewItem(
+        int(row["id"]),
+        row["source_name"] or "",
+        int(row["page"] or 0),
+        row["reason"] or "",
+        row["status"] or "",
+        row["file"] or "",
+        account or "",
+        uploader,
+        row["at"] or "",
+    )
+
+
 def review_items(ws: WorkspaceView, *, include_blank: bool = False) -> list[ReviewItem]:
     """The open review queue (blank backs only when asked), each with its uploader."""
     registry = ws.registry
     accounts = {u.name: u for u in registry.users()}
-    out: list[ReviewItem] = []
-    for row in registry.review_items(include_blank=include_blank):
-        account = row.get("uploaded_by")
-        if account:
-            user = accounts.get(account)
-            uploader = (
-                f"{account}（{ROLES.get(user.role, user.role)}"
-                + (f" {user.roster_name}" if user.roster_name else "")
-                + "）"
-                if user
-                else account
-            )
-        else:
-            uploader = "服务器上的命令行" if account == "" else "未记录（早期上传）"
-        out.append(
-            ReviewItem(
-                int(row["id"]),
-                row["source_name"] or "",
-                int(row["page"] or 0),
-                row["reason"] or "",
-                row["status"] or "",
-                row["file"] or "",
-                account or "",
-                uploader,
-                row["at"] or "",
-            )
-        )
-    return out
+    return [_review_item(r, accounts) for r in registry.review_items(include_blank=include_blank)]
 
 
 @dataclass(frozen=True)
@@ -895,11 +894,9 @@ def set_aside(ws: WorkspaceView, item_id: int, status: str, note: str = "") -> R
             f"「{SET_ASIDE[status]}」" + (f"：{note.strip()[:500]}" if note.strip() else "")
             + f"；文件保留在 {item['file']}",
         )
-    return next(
-        (i for i in review_items(ws, include_blank=True) if i.id == item_id),
-        ReviewItem(item_id, item["source_name"], item["page"], item["reason"], status,
-                   item["file"], item.get("uploaded_by") or "", "", item["at"]),
-    )
+    row = registry.review_item(item_id)
+    assert row is not None
+    return _review_item(row, {u.name: u for u in registry.users()})
 
 
 def manifest_rows(ws: WorkspaceView) -> Iterator[dict[str, str]]:

@@ -32,7 +32,7 @@ from yujing.errors import (
     TokenError,
 )
 from yujing.model import Term
-from yujing.roles import Role, allowed
+from yujing.roles import ROLES, Role, allowed
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -328,7 +328,7 @@ def _reviewer(ws: WorkspaceView, account: str) -> None:
     if user.disabled:
         raise AccountError(f"账号 {account} 已停用。")
     if not allowed(user, "list.decide"):
-        label = Role(user.role).label if user.role in set(Role) else user.role
+        label = ROLES.get(user.role, user.role)
         raise AccessDeniedError(f"账号 {account} 是{label}，不是审核人，不能审核名单。")
 
 
