@@ -32,7 +32,7 @@ from yujing.errors import (
     TokenError,
 )
 from yujing.model import Term
-from yujing.roles import ROLES, Role, allowed
+from yujing.roles import ROLES, allowed
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -244,7 +244,7 @@ def workflow(ws: WorkspaceView, term: Term) -> Workflow:
     tokens = registry.student_tokens(term)
     open_ = tuple(OpenObjection(**q) for q in objection_queue(ws, term))
     reviewers = tuple(
-        u.name for u in registry.users() if u.role == Role.REVIEWER and not u.disabled
+        u.name for u in registry.users() if allowed(u, "list.decide") and not u.disabled
     )
     needs = bool(ws.policy.freeze_needs_approval)
     if saved.frozen:
