@@ -6,15 +6,19 @@ submit|approve|return|status|freeze`` and the roster check of ``user add``."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import scanlib
 from click.testing import CliRunner
 from conftest import TERM, sample_workspace
+from PIL import Image
 
 from yujing.cli.main import cli
 from yujing.errors import AccessDeniedError, AccountError, ListStateError, RosterMismatchError
+from yujing.qr import qr_png
 from yujing.roles import JobRef, Role, StudentRef, allowed
 from yujing.workspace import Workspace
 
@@ -248,3 +252,33 @@ def test_the_per_student_check_is_the_same_rule(ws: Workspace) -> None:
         ws.check_student(reviewer, RED)
     denied = ws.registry.events("access-denied")
     assert denied and denied[-1]["detail"].startswith("rev")
+
+
+def test_cli_review_queue_shows_the_uploader_and_sets_pages_aside(tmp_path: Path) -> None:
+    ws = sample_workspace(tmp_path / "ws")
+    page = Image.new("RGB", (1654, 2339), "white")
+    code = Image.open(io.BytesIO(qr_png("HTTPS://U.WECHAT.COM/GROUP/ABC"))).convert("RGB")
+    page.paste(code, (400, 400))
+    ws.scan([scanlib.make_pdf([page, page.rotate(180)], tmp_path / "wx.pdf", dpi=200)])
+    first, second = ws.review_items()
+    root = str(ws.root)
+    ws.close()
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        r = runner.invoke(cli, ["-w", root, *args], catch_exceptions=False)
+        return r.exit_code, r.output
+
+    code_, out = run("review")
+    assert code_ == 0 and "服务器上的命令行" in out and "yujing set-aside" in out
+    code_, out = run("assign", str(first.id), "999999", "N1")
+    assert code_ == 1 and "没有编号" in out
+    code_, out = run("set-aside", str(first.id), "discarded", "--note", "微信群二维码页")
+    assert code_ == 0 and "文件保留" in out
+    code_, out = run("set-aside", str(second.id), "duplicate")
+    assert code_ == 0
+    code_, out = run("set-aside", str(first.id), "duplicate")
+    assert code_ == 1 and "不是本系统材料" in out
+    assert run("set-aside", str(first.id), "deleted")[0] == 2
+    assert run("review")[1].strip() == "待处理队列为空。"
+    assert (Path(root) / first.file).is_file() and (Path(root) / second.file).is_file()
