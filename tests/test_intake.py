@@ -217,10 +217,10 @@ def test_degraded_returns_are_filed_right_or_reviewed_never_misfiled(
     assert len(PdfReader(ws.root / twin.target).pages) == 2
     # Review files exist; blanks are set aside quietly (not in the open queue).
     open_items = intake.review_items(ws)
-    assert {i["page"] for i in open_items} == {
+    assert {i.page for i in open_items} == {
         n for n, (k, e) in enumerate(truth, start=1) if by_page[n].result == REVIEW
     }
-    assert all((ws.root / i["file"]).exists() for i in open_items)
+    assert all((ws.root / i.file).exists() for i in open_items)
 
     # The same file again: recognised and skipped; nothing filed twice.
     files_before = sorted(p for p in (ws.root / "archive").rglob("*") if p.is_file())
@@ -307,14 +307,15 @@ def test_review_assign_and_manifest(
     assert (outcome.result, outcome.reason) == (REVIEW, NO_CODE)
     (item,) = intake.review_items(ws)
     with pytest.raises(InputError, match="没有第 999 项"):
-        assign(ws, 999, page.ref.serial, page.ref.part)
+        assign(ws, 999, page.ref.serial, page.ref.part, confirmed=True)
     with pytest.raises(InputError, match="联别代码"):
-        assign(ws, item["id"], page.ref.serial, "Z9")
-    filed = assign(ws, item["id"], page.ref.serial, page.ref.part)
+        assign(ws, item.id, page.ref.serial, "Z9", confirmed=True)
+    done = assign(ws, item.id, page.ref.serial, page.ref.part, confirmed=True)
+    filed = done.outcome
     assert filed.result == FILED and (ws.root / filed.target).exists()
     assert intake.review_items(ws) == []
     with pytest.raises(InputError, match="已于"):
-        assign(ws, item["id"], page.ref.serial, page.ref.part)
+        assign(ws, item.id, page.ref.serial, page.ref.part, confirmed=True)
 
     out = tmp_path / "manifest.csv"
     n = intake.write_manifest(ws, out)
@@ -360,8 +361,14 @@ def test_cli_scan_review_assign_manifest(
     assert r.exit_code == 0 and NO_CODE[:6] in r.output
     r = runner.invoke(cli, ["-w", root, "assign", "1", str(page.ref.serial), "Q7"])
     assert r.exit_code == 1 and "联别代码" in r.output
-    r = runner.invoke(cli, ["-w", root, "assign", "1", str(page.ref.serial), page.ref.part])
-    assert r.exit_code == 0 and "已归档" in r.output
+    r = runner.invoke(
+        cli, ["-w", root, "assign", "1", str(page.ref.serial), page.ref.part], input="n\n"
+    )
+    assert r.exit_code == 0 and "将归入" in r.output and "未归档" in r.output
+    r = runner.invoke(
+        cli, ["-w", root, "assign", "1", str(page.ref.serial), page.ref.part], input="y\n"
+    )
+    assert r.exit_code == 0 and "已归档到" in r.output and "archive/" not in r.output
     r = runner.invoke(cli, ["-w", root, "archive", "manifest", "-o", str(tmp_path / "m.csv")])
     assert r.exit_code == 0 and (tmp_path / "m.csv").exists()
     # Signature verdicts: every checked page with --all, each area's crop written as a PNG.
@@ -439,3 +446,66 @@ def test_an_uncertain_signature_waits_for_a_person(
     record = intake.confirm_signature(ws, review.record.id, "signed", "王老师")
     assert record.effective == "signed" and record.confirmed_by == "王老师"
     assert intake.signature_reviews(ws) == []
+
+
+def _wechat_page(size: tuple[int, int]) -> Image.Image:
+    """A WeChat group's QR page: a code, but not one of ours."""
+    page = Image.new("RGB", size, "white")
+    code = Image.open(__import__("io").BytesIO(qr_png("HTTPS://U.WECHAT.COM/GROUP/ABC")))
+    page.paste(code.convert("RGB"), (400, 400))
+    return page
+
+
+def test_a_foreign_page_is_not_filed_without_confirmation(
+    ws: Workspace, printed_batch: tuple[Path, list[Printed]], tmp_path: Path
+) -> None:
+    page = next(p for p in printed_batch[1] if p.returns)
+    scan_file = scanlib.make_pdf([_wechat_page(page.image.size)], tmp_path / "wx.pdf", dpi=DPI)
+    with ws.acting_as("教务员"):
+        (outcome,) = ws.scan([scan_file]).pages
+    assert (outcome.result, outcome.reason) == (REVIEW, Rejection.FOREIGN.value)
+    (item,) = ws.review_items()
+    assert item.uploaded_by == "教务员"  # who uploaded it, from which account
+    archive_before = sorted(p for p in (ws.root / "archive").rglob("*") if p.is_file())
+    # typing a serial shows whose folder and which document, before anything is filed
+    preview = ws.assign_preview(item.id, page.ref.serial, page.ref.part)
+    student = ws.registry.student(preview.student_id)
+    assert student is not None and preview.name == student["name"]
+    assert preview.class_name == student["class_name"] and preview.title
+    # no part is assumed, and without the confirmation nothing is filed
+    with pytest.raises(InputError, match="联别"):
+        ws.assign_preview(item.id, page.ref.serial, "")
+    with pytest.raises(InputError, match=f"核对.*{preview.name}"):
+        ws.assign(item.id, page.ref.serial, page.ref.part, confirmed=False)
+    assert sorted(p for p in (ws.root / "archive").rglob("*") if p.is_file()) == archive_before
+    assert [i.id for i in ws.review_items()] == [item.id]
+    assert not ws.registry.events("assign")
+
+
+def test_discard_and_duplicate_are_logged_and_the_file_kept(
+    ws: Workspace, printed_batch: tuple[Path, list[Printed]], tmp_path: Path
+) -> None:
+    page = next(p for p in printed_batch[1] if p.returns)
+    wx = _wechat_page(page.image.size)
+    scan_file = scanlib.make_pdf([wx, scanlib.rotate(wx, 180)], tmp_path / "wx.pdf", dpi=DPI)
+    ws.scan([scan_file])
+    first, second = ws.review_items()
+    kept = {i.id: (ws.root / i.file).read_bytes() for i in (first, second)}
+    with ws.acting_as("教务员"):
+        gone = ws.set_aside(first.id, "discarded", "微信群二维码页")
+        ws.set_aside(second.id, "duplicate")
+    assert gone.status == "discarded"
+    assert ws.review_items() == []  # off the queue …
+    for item in (first, second):  # … and the files where they were, unchanged
+        assert (ws.root / item.file).read_bytes() == kept[item.id]
+    events = ws.registry.events("review-set-aside")
+    assert [e["account"] for e in events] == ["教务员", "教务员"]
+    assert "不是本系统材料" in events[0]["detail"] and "微信群二维码页" in events[0]["detail"]
+    assert "重复" in events[1]["detail"]
+    row = ws.registry.review_item(first.id)
+    assert row is not None and (row["decided_by"], row["note"]) == ("教务员", "微信群二维码页")
+    # a page set aside can be neither filed nor set aside again
+    with pytest.raises(InputError, match="不是本系统材料"):
+        ws.assign(first.id, page.ref.serial, page.ref.part, confirmed=True)
+    with pytest.raises(InputError, match="处理方式"):
+        ws.set_aside(second.id, "deleted")

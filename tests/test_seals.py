@@ -174,6 +174,16 @@ def test_an_approval_inserted_by_hand_is_found(scanned: Path) -> None:
     assert any("审核意见" in d for d in details)
 
 
+def test_a_submission_for_review_changed_by_hand_is_found(scanned: Path) -> None:
+    ws = Workspace(scanned)
+    ws.registry.add_submission(TERM, "教务员", ws.registry.list_revision(TERM))
+    ws.close()
+    assert tampered(scanned) == []
+    hand_edit(scanned, "update list_submissions set account = '副院长'")
+    found = tampered(scanned)
+    assert any("提交审核" in d for d in found), found
+
+
 def test_a_registry_rolled_back_to_an_older_copy_is_found(scanned: Path, tmp_path: Path) -> None:
     older = tmp_path / "older.sqlite"
     shutil.copy(scanned / "registry.sqlite", older)

@@ -10,9 +10,16 @@ import sys
 from pathlib import Path
 
 YUJING = Path(__file__).resolve().parents[1] / "yujing"
-FRONT_DOOR = {"yujing.workspace", "yujing.institutions", "yujing.errors", "yujing.model"}
+FRONT_DOOR = {
+    "yujing.workspace",
+    "yujing.institutions",
+    "yujing.errors",
+    "yujing.model",
+    "yujing.roles",
+}
 """What an interface may import: the workspace (every stage of a term), the packs (no
-workspace needed), the exception tree and the plain values (a term)."""
+workspace needed), the exception tree, the plain values (a term) and the roles with their one
+rule (values the CLI's options list without loading the workspace)."""
 
 
 def yujing_imports(path: Path) -> set[str]:

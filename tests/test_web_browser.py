@@ -83,7 +83,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     )
     ws.add_user("教务员", role="secretary", password=PASSWORDS["教务员"])
     ws.add_user("副院长", role="reviewer", password=PASSWORDS["副院长"])
-    ws.add_user("马颖", role="counsellor", roster_name="马颖", password=PASSWORDS["马颖"])
+    ws.add_user(  # made before the roster is imported (in the browser, below)
+        "马颖", role="counsellor", roster_name="马颖", password=PASSWORDS["马颖"], allow_unknown=True
+    )
     ws.add_user("督导", role="inspector", password=PASSWORDS["督导"])
     ws.close()
     port = _free_port()
@@ -232,14 +234,19 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     sec.click(".objection button.primary")
     assert "已登记" in sec.inner_text(".ok")
 
-    # freezing before the reviewer approved is refused
+    # freezing before the reviewer approved is refused; the secretary submits for review
     sec.goto(f"{base}/list")
     assert sec.is_disabled("form[action='/freeze'] button")
+    assert "须先提交审核" in sec.inner_text("#freeze")
+    sec.click("form[action='/submit'] button")
+    assert "已提交审核" in sec.inner_text(".ok")
 
-    # -- the reviewer approves
+    # -- the reviewer's start page lists what waits; the reviewer approves
     rev = browser.new_context(**desk).new_page()  # type: ignore[attr-defined]
     _login(rev, base, "副院长")
-    assert "名单尚未经审核" not in rev.inner_text("main")
+    assert "/approvals" in rev.url
+    waiting = rev.inner_text("main")
+    assert f"{TERM} 名单" in waiting and "异议 1" in waiting
     rev.fill("input[name=comment]", "同意，按期发放通知书")
     rev.click("button[value=approve]")
     assert "已审核同意" in rev.inner_text(".ok")
@@ -339,11 +346,19 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     sec.wait_for_load_state("load")  # the page image is in (rendered by its route)
     box = sec.query_selector(".review img").bounding_box()  # type: ignore[union-attr]
     assert box is not None and box["height"] > box["width"] > 100  # an A4 page, not a broken icon
+    assert "上传：教务员" in sec.inner_text(".review")  # who uploaded it, from which account
+    assert sec.input_value(".review select[name=part]") == ""  # no part preselected
     sec.fill(".review input[name=serial]", str(serials[theirs[0]]))
     sec.select_option(".review select[name=part]", "N1")
     sec.screenshot(path=shots / "14-review-queue.png")
-    sec.click(".review button.primary")
-    assert theirs[0] in sec.inner_text(".ok")
+    sec.click(".review form[action$='/assign'] button")
+    # the page beside whose it would be: nothing is filed before the confirmation
+    confirm = sec.inner_text(".review .confirm")
+    assert roster[theirs[0]].name in confirm and roster[theirs[0]].class_name in confirm
+    assert not [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
+    sec.screenshot(path=shots / "14b-review-confirm.png")
+    sec.click(".review .confirm button.primary")
+    assert theirs[0] in sec.inner_text(".ok") and "archive" not in sec.inner_text(".ok")
     assert [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
 
     # -- the inspector sees the audit change

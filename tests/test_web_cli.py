@@ -26,9 +26,16 @@ def ws(tmp_path: Path) -> Path:
 def test_user_add_list_passwd_disable(ws: Path) -> None:
     r = run("-w", ws, "user", "add", "教务员", "--role", "secretary", "--password", "secret-pass1")
     assert r.exit_code == 0 and "已添加账号 教务员" in r.output
+    # no roster yet: the name matches nobody, refused unless told to keep it
+    refused = run(
+        "-w", ws, "user", "add", "马颖", "--role", "counsellor", "--counsellor", "马颖",
+        "--class", "机械2201", "--password", "typed-pass1",
+    )
+    assert refused.exit_code == 1 and "学生名单中没有辅导员「马颖」" in refused.output
+    assert "班级「机械2201」" in refused.output and "--allow-unknown" in refused.output
     r = run(
         "-w", ws, "user", "add", "马颖", "--role", "counsellor", "--counsellor", "马颖",
-        "--class", "机械2201", input="typed-pass1\ntyped-pass1\n",
+        "--class", "机械2201", "--allow-unknown", input="typed-pass1\ntyped-pass1\n",
     )
     assert r.exit_code == 0, r.output
     listing = run("-w", ws, "user", "list")

@@ -13,29 +13,22 @@ from yujing.errors import (
     AccessDeniedError,
     AccountError,
     LoginThrottledError,
+    RosterMismatchError,
 )
 from yujing.registry import (
     SessionRow,
     UserRow,
     now,
 )
+from yujing.roles import ADVISERS, ROLES, Role, StudentRef, allowed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from yujing.stage import WorkspaceView
 
-ROLES = {
-    "secretary": "教学秘书/教务员",
-    "reviewer": "审核人（教学副院长）",
-    "counsellor": "辅导员",
-    "class-teacher": "班主任",
-    "inspector": "检查（学院领导/教务处）",
-}
-"""Roles of the console (角色)."""
-
-
-ADVISER_ROLES = frozenset({"counsellor", "class-teacher"})
+ADVISER_ROLES = ADVISERS
+"""The advisers' roles (kept under this name for callers; the rule is in yujing.roles)."""
 
 
 MIN_PASSWORD = 8
@@ -74,7 +67,10 @@ def add_user(
     password: str,
     roster_name: str = "",
     classes: Sequence[str] = (),
+    allow_unknown: bool = False,
 ) -> UserRow:
+    """Add a console account. An adviser's roster name and classes must be in the roster
+    (学生名单) unless ``allow_unknown`` (e.g. an account made before the roster is imported)."""
     name = name.strip()
     if not name or any(c in name for c in "/\\\n\r\t<>\"'"):
         raise AccountError("账号名不能为空，也不能含有 / \\ < > 引号或换行。")
@@ -83,9 +79,9 @@ def add_user(
     if ws.registry.user(name) is not None:
         raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
     if role in ADVISER_ROLES and not roster_name and not classes:
-        raise AccountError(
-            f"{ROLES[role]}账号须用 --counsellor 给出名单中的姓名，或用 --class 给出所带班级。"
-        )
+        raise AccountError(f"{ROLES[role]}账号须给出名单中的姓名，或所带班级。")
+    if role in ADVISER_ROLES and not allow_unknown:
+        check_roster_scope(ws, Role(role), roster_name, classes)
     _check_password(password)
     registry = ws.registry
     with registry.transaction():
@@ -193,17 +189,21 @@ def students_of(ws: WorkspaceView, user: UserRow) -> set[str] | None:
         return None
     name = user.roster_name
     return ws.registry.students_of(
-        counsellor=name if user.role == "counsellor" else "",
-        class_teacher=name if user.role == "class-teacher" else "",
+        counsellor=name if user.role == Role.COUNSELLOR else "",
+        class_teacher=name if user.role == Role.CLASS_TEACHER else "",
         classes=user.classes,
     )
 
 
 def check_student(ws: WorkspaceView, user: UserRow, student_id: str, what: str = "") -> None:
-    """Refuse (and log) an adviser asking for a student who is not theirs."""
-    allowed = students_of(ws, user)
-    if allowed is None or student_id in allowed:
+    """Refuse (and log) an account asking for a student it may not see (an adviser's student
+    who is not theirs): the one rule of :func:`yujing.roles.allowed`."""
+    scope = students_of(ws, user)
+    if allowed(user, "folder.read", StudentRef(student_id, scope is None or student_id in scope)):
         return
+    if scope is None:  # a role that sees no folder at all
+        deny(ws, user, f"{what or '学生档案'} {student_id}")
+        raise AccessDeniedError("您的角色无权查看学生档案，此次访问已记录。")
     with ws.registry.transaction():
         ws.registry.log(
             "access-denied", f"{user.name}：{what or '学生档案'}", student_id=student_id
@@ -214,3 +214,47 @@ def check_student(ws: WorkspaceView, user: UserRow, student_id: str, what: str =
 def deny(ws: WorkspaceView, user: UserRow, what: str) -> None:
     with ws.registry.transaction():
         ws.registry.log("access-denied", f"{user.name}（{user.role}）：{what}")
+
+
+# -- accounts that match the roster (账号与学生名单一致) -------------------------------------
+
+
+def roster_choices(ws: WorkspaceView) -> dict[str, tuple[str, ...]]:
+    """The names an adviser's account may carry, from the roster: ``counsellor`` (辅导员),
+    ``class-teacher`` (班主任) and ``classes`` (班级), each sorted."""
+    names = ws.registry.roster_names()
+    return {
+        Role.COUNSELLOR.value: names["counsellor"],
+        Role.CLASS_TEACHER.value: names["class_teacher"],
+        "classes": names["class_name"],
+    }
+
+
+def check_roster_scope(
+    ws: WorkspaceView, role: Role, roster_name: str, classes: Sequence[str]
+) -> None:
+    """Refuse an adviser's roster name or class that matches nobody in the roster (a typo such
+    as 黄琦 for 黄琪 would leave the account with no students), naming the close ones."""
+    import difflib
+
+    choices = roster_choices(ws)
+    problems: list[str] = []
+    name = roster_name.strip()
+    if name:
+        known = choices[role.value]
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            problems.append(
+                f"学生名单中没有{role.label}「{name}」"
+                + (f"（相近：{'、'.join(close)}）" if close else "")
+            )
+    for cls in (c.strip() for c in classes if c.strip()):
+        if cls not in choices["classes"]:
+            close = difflib.get_close_matches(cls, choices["classes"], n=3, cutoff=0.6)
+            problems.append(
+                f"学生名单中没有班级「{cls}」" + (f"（相近：{'、'.join(close)}）" if close else "")
+            )
+    if problems:
+        raise RosterMismatchError(
+            "；".join(problems) + "。请按学生名单改正；若名单尚未导入此人，可先保留此账号。"
+        )

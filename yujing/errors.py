@@ -139,6 +139,11 @@ class AccountError(YujingError):
     """An account of the web console (账号) cannot be added, changed or signed in."""
 
 
+class RosterMismatchError(AccountError):
+    """An adviser's account names a roster name or class that matches nobody in the roster
+    (账号与学生名单不符); the CLI keeps it only when told to (``--allow-unknown``)."""
+
+
 class LoginThrottledError(AccountError):
     """Too many failed sign-ins for an account or from an address: wait before trying again."""
 

@@ -56,6 +56,7 @@ from yujing.registry import (
     now,
     record_row,
 )
+from yujing.roles import PUBLIC, RULES, JobRef, Resource, Role, StudentRef, allowed
 from yujing.warnlist import (
     ListRow,
     apply_objections,
@@ -71,7 +72,13 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from yujing.archive.access import FolderFile
-    from yujing.archive.intake import IntakeResult, PageOutcome, SignatureReview
+    from yujing.archive.intake import (
+        Assigned,
+        AssignPreview,
+        IntakeResult,
+        ReviewItem,
+        SignatureReview,
+    )
     from yujing.archive.records import Filed
     from yujing.checker.due import StudentDue
     from yujing.checker.model import AuditReport
@@ -79,19 +86,26 @@ if TYPE_CHECKING:
     from yujing.generator.batch import BatchResult
     from yujing.registry.migrations import SchemaStatus
     from yujing.reports import TermSummary
-    from yujing.warnlist.review import ApprovalState, CheckView, Slip
+    from yujing.warnlist.review import ApprovalState, CheckView, Slip, Workflow
 
 __all__ = [
     "ADVISER_ROLES",
     "BLANK",
     "FILED",
     "JOB_KINDS",
+    "PUBLIC",
     "REVIEW",
     "ROLES",
+    "RULES",
     "VERDICT_TEXT",
     "ImportReport",
+    "JobRef",
     "ListReport",
+    "Resource",
+    "Role",
+    "StudentRef",
     "Workspace",
+    "allowed",
     "assess_files",
     "format_serial",
     "write_audit_csv",
@@ -677,11 +691,26 @@ class Workspace:
 
         return ingest(self, paths, progress=progress)
 
-    def review_items(self, *, include_blank: bool = False) -> list[dict[str, Any]]:
-        """The review queue (待处理): scanned pages that could not be filed, with reasons."""
+    def review_items(self, *, include_blank: bool = False) -> list[ReviewItem]:
+        """The review queue (待处理): scanned pages that could not be filed, with reasons and
+        who uploaded them."""
         from yujing.archive.intake import review_items
 
         return review_items(self, include_blank=include_blank)
+
+    def assign_preview(self, item: int, serial: int, part: str) -> AssignPreview:
+        """What filing review item ``item`` as part ``part`` of ``serial`` would do: the
+        student's name and class and the document's title, before anything is filed."""
+        from yujing.archive.intake import assign_preview
+
+        return assign_preview(self, item, serial, part)
+
+    def set_aside(self, item: int, status: str, note: str = "") -> ReviewItem:
+        """Set review item ``item`` aside as 不是本系统材料 (``discarded``) or 重复
+        (``duplicate``): logged, the file kept."""
+        from yujing.archive.intake import set_aside
+
+        return set_aside(self, item, status, note)
 
     def signature_reviews(self, *, everything: bool = False) -> list[SignatureReview]:
         """Scanned pages whose signature verdict a person should check (签字复核), each with
@@ -696,11 +725,12 @@ class Workspace:
 
         return confirm_signature(self, check_id, verdict, who)
 
-    def assign(self, item: int, serial: int, part: str) -> PageOutcome:
-        """File review item ``item`` by hand as part ``part`` of ``serial``."""
+    def assign(self, item: int, serial: int, part: str, *, confirmed: bool) -> Assigned:
+        """File review item ``item`` by hand as part ``part`` of ``serial``, once a person
+        has checked :meth:`assign_preview` (refused unless ``confirmed``)."""
         from yujing.archive.intake import assign
 
-        return assign(self, item, serial, part)
+        return assign(self, item, serial, part, confirmed=confirmed)
 
     def write_manifest(self, output: Path) -> int:
         """Write the archive manifest (档案清单) as CSV; return the number of files."""
@@ -814,12 +844,27 @@ class Workspace:
         password: str,
         roster_name: str = "",
         classes: Sequence[str] = (),
+        allow_unknown: bool = False,
     ) -> UserRow:
+        """Add a console account; an adviser's roster name and classes must be in the roster
+        unless ``allow_unknown``."""
         from yujing.accounts import add_user
 
         return add_user(
-            self, name, role=role, password=password, roster_name=roster_name, classes=classes
+            self,
+            name,
+            role=role,
+            password=password,
+            roster_name=roster_name,
+            classes=classes,
+            allow_unknown=allow_unknown,
         )
+
+    def roster_choices(self) -> dict[str, tuple[str, ...]]:
+        """The roster's counsellors, class teachers and classes (an adviser account's choices)."""
+        from yujing.accounts import roster_choices
+
+        return roster_choices(self)
 
     def set_password(self, name: str, password: str) -> None:
         from yujing.accounts import set_password
@@ -906,14 +951,35 @@ class Workspace:
     def decide_list(
         self, term: Term, *, approve: bool, comment: str, account: str
     ) -> ApprovalState:
-        """The reviewer approves the draft list, or sends it back with a comment."""
+        """The reviewer (``account``, which must have the reviewer's role) approves the
+        submitted list, or returns it with a reason (退回)."""
         from yujing.warnlist.review import decide_list
 
         return decide_list(self, term, approve=approve, comment=comment, account=account)
 
+    def workflow(self, term: Term) -> Workflow:
+        """Where ``term``'s list stands (名单流程): its stage, the submission and the
+        reviewer's decision (stale after a change), the students' answers and open objections,
+        and what the freeze still needs, in words."""
+        from yujing.warnlist.review import workflow
+
+        return workflow(self, term)
+
+    def workflows(self) -> list[Workflow]:
+        """Every term's list and where it stands, newest first (the reviewer's start page)."""
+        from yujing.warnlist.review import workflows
+
+        return workflows(self)
+
+    def submit_list(self, term: Term, *, account: str = "") -> Workflow:
+        """The secretary submits ``term``'s list for review (提交审核)."""
+        from yujing.warnlist.review import submit_list
+
+        return submit_list(self, term, account=account)
+
     def check_freeze_allowed(self, term: Term) -> None:
-        """Where the policy says so (freeze_needs_approval), the reviewer must have approved
-        the current draft before it is frozen."""
+        """Refuse the freeze while a student's objection is open and, where the policy says so
+        (freeze_needs_approval), until the reviewer approved the list as it is now."""
         from yujing.warnlist.review import check_freeze_allowed
 
         return check_freeze_allowed(self, term)

@@ -38,6 +38,7 @@ from yujing.locking import writes
 from yujing.model import Progress
 from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import SignatureRecord, now
+from yujing.roles import ROLES
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -506,6 +507,7 @@ def _apply(
                     "codes": " | ".join(d.codes),
                     "status": "blank" if d.result == BLANK else "open",
                     "at": now(),
+                    "uploaded_by": registry.account,
                 }
             )
         outcomes.append(
@@ -702,20 +704,113 @@ def _crops(ws: WorkspaceView, record: SignatureRecord) -> tuple[Path, ...]:
     return tuple(crops)
 
 
-def review_items(ws: WorkspaceView, *, include_blank: bool = False) -> list[dict[str, Any]]:
-    """The open review queue (blank backs only when asked)."""
-    return ws.registry.review_items(include_blank=include_blank)
+SET_ASIDE = {"discarded": "不是本系统材料", "duplicate": "重复"}
+"""What a person may set a review item aside as; its file stays where it is (kept, logged)."""
 
 
-@writes
-def assign(ws: WorkspaceView, item_id: int, serial: int, part: str) -> PageOutcome:
-    """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档)."""
+@dataclass(frozen=True)
+class ReviewItem:
+    """A page of the review queue (待处理) as a person sees it: where it came from, why it
+    waits, and who uploaded it from which account."""
+
+    id: int
+    source_name: str
+    page: int
+    reason: str
+    status: str
+    file: str
+    uploaded_by: str
+    """The account that uploaded it (empty: the command line on the server)."""
+    uploader: str
+    """Who that is, in words (账号、角色、名单中的姓名)."""
+    at: str
+
+
+def _review_item(row: Mapping[str, Any], accounts: Mapping[str, Any]) -> ReviewItem:
+    account = row.get("uploaded_by")
+    user = accounts.get(account) if account else None
+    if user is not None:
+        uploader = (
+            f"{account}（{ROLES.get(user.role, user.role)}"
+            + (f" {user.roster_name}" if user.roster_name else "")
+            + "）"
+        )
+    elif account:
+        uploader = str(account)
+    else:
+        uploader = "服务器上的命令行" if account == "" else "未记录（早期上传）"
+    return ReviewItem(
+        int(row["id"]),
+        row["source_name"] or "",
+        int(row["page"] or 0),
+        row["reason"] or "",
+        row["status"] or "",
+        row["file"] or "",
+        account or "",
+        uploader,
+        row["at"] or "",
+    )
+
+
+def review_items(ws: WorkspaceView, *, include_blank: bool = False) -> list[ReviewItem]:
+    """The open review queue (blank backs only when asked), each with its uploader."""
     registry = ws.registry
-    item = registry.review_item(item_id)
+    accounts = {u.name: u for u in registry.users()}
+    return [_review_item(r, accounts) for r in registry.review_items(include_blank=include_blank)]
+
+
+@dataclass(frozen=True)
+class AssignPreview:
+    """What filing a review item by hand would do (人工归档核对): the student (or the college
+    document) the typed serial belongs to and the part's title — shown before anything is
+    filed."""
+
+    item: int
+    serial: int
+    part: str
+    title: str
+    """The document's title (学业预警通知书-学生联)."""
+    student_id: str
+    name: str
+    class_name: str
+    term: str
+
+    @property
+    def who(self) -> str:
+        """``张三（2023010101，机械2301）``, or the college document's title."""
+        if not self.student_id:
+            return "学院材料"
+        return f"{self.name}（{self.student_id}，{self.class_name}）"
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """A review item filed by hand: what was checked and what happened."""
+
+    preview: AssignPreview
+    outcome: PageOutcome
+
+
+def _open_item(ws: WorkspaceView, item_id: int) -> dict[str, Any]:
+    item = ws.registry.review_item(item_id)
     if item is None:
-        raise InputError(f"待处理队列中没有第 {item_id} 项。请用 yujing review 查看编号。")
+        raise InputError(f"待处理队列中没有第 {item_id} 项。")
     if item["status"] == "assigned":
         raise InputError(f"第 {item_id} 项已于 {item['assigned_at']} 归档。")
+    if item["status"] in SET_ASIDE:
+        raise InputError(
+            f"第 {item_id} 项已标为「{SET_ASIDE[item['status']]}」（{item.get('decided_by') or ''}）。"
+        )
+    return item
+
+
+def assign_preview(ws: WorkspaceView, item_id: int, serial: int, part: str) -> AssignPreview:
+    """Check a hand filing before it is made: the serial is active, the part is one of the
+    forms catalogue (none is assumed), and whose folder the page would go to."""
+    registry = ws.registry
+    _open_item(ws, item_id)
+    if not part.strip():
+        raise InputError("请选择这一页是哪一联（联别）。")
     row = registry.serial(serial)
     if row is None:
         raise InputError(f"没有编号 {format_serial(serial)}。")
@@ -728,13 +823,42 @@ def assign(ws: WorkspaceView, item_id: int, serial: int, part: str) -> PageOutco
                 f"编号 {format_serial(serial)} 是学院材料「{college['title']}」，联别代码应为 "
                 f"{college['part']}。"
             )
-        code = college["part"]
-    else:
-        try:
-            _form, spec = part_by_code(ws.forms, part.upper())
-        except FormsError as exc:
-            raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
-        code = spec.code
+        return AssignPreview(
+            item_id, serial, college["part"], college["title"], "", "", "", row["term"]
+        )
+    try:
+        form, spec = part_by_code(ws.forms, part.upper())
+    except FormsError as exc:
+        raise InputError(f"联别代码「{part}」不在本规则的表单目录中：{exc}") from exc
+    sid = row["student_id"]
+    student = registry.student(sid) or {}
+    return AssignPreview(
+        item_id,
+        serial,
+        spec.code,
+        _title(form, spec),
+        sid,
+        str(student.get("name") or ""),
+        str(student.get("class_name") or ""),
+        row["term"],
+    )
+
+
+@writes
+def assign(
+    ws: WorkspaceView, item_id: int, serial: int, part: str, *, confirmed: bool
+) -> Assigned:
+    """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档), once a
+    person has checked :func:`assign_preview` (``confirmed``); refused otherwise."""
+    preview = assign_preview(ws, item_id, serial, part)
+    if not confirmed:
+        raise InputError(
+            f"请先核对再确认归档：第 {item_id} 项将归入 {preview.who} 的「{preview.title}」"
+            f"（编号 {format_serial(serial)}）。"
+        )
+    registry = ws.registry
+    item = _open_item(ws, item_id)
+    code = preview.part
     placed = _place_part(ws, serial, code, (ws.root / item["file"]).read_bytes(), "人工归档")
     rel, sid = placed.rel, placed.student_id
     with registry.transaction():
@@ -748,9 +872,31 @@ def assign(ws: WorkspaceView, item_id: int, serial: int, part: str) -> PageOutco
         )
         registry.resolve_review_item(item_id, serial, code)
         registry.log("assign", f"待处理第 {item_id} 项 → {rel}", term=placed.term, student_id=sid)
-    return PageOutcome(
+    outcome = PageOutcome(
         Path(item["source_name"]), item["page"], FILED, "人工归档", serial, code, rel, sid
     )
+    return Assigned(preview, outcome)
+
+
+@writes
+def set_aside(ws: WorkspaceView, item_id: int, status: str, note: str = "") -> ReviewItem:
+    """Set a review item aside as 不是本系统材料 (``discarded``) or 重复 (``duplicate``): it
+    leaves the queue, the decision is logged with the account, the file is kept."""
+    if status not in SET_ASIDE:
+        raise InputError(f"处理方式应为 {'、'.join(SET_ASIDE.values())} 之一。")
+    item = _open_item(ws, item_id)
+    registry = ws.registry
+    with registry.transaction():
+        registry.set_review_item_decision(item_id, status, registry.account, note.strip()[:500])
+        registry.log(
+            "review-set-aside",
+            f"待处理第 {item_id} 项（{item['source_name']} 第 {item['page']} 页）标为"
+            f"「{SET_ASIDE[status]}」" + (f"：{note.strip()[:500]}" if note.strip() else "")
+            + f"；文件保留在 {item['file']}",
+        )
+    row = registry.review_item(item_id)
+    assert row is not None
+    return _review_item(row, {u.name: u for u in registry.users()})
 
 
 def manifest_rows(ws: WorkspaceView) -> Iterator[dict[str, str]]:

@@ -16,6 +16,7 @@ import click
 
 from yujing.errors import InvalidValueError, YujingError
 from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Term
+from yujing.roles import Role
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -439,7 +440,7 @@ def list_objection(
 ) -> None:
     """登记学生 STUDENT_ID 对名单的异议及处理结果。"""
     ws = open_workspace(ctx)
-    row = ws.record_objection(
+    row = ws.decide_objection(
         term, student_id, reason=reason, outcome=outcome, level=level, note=note
     )
     console.print(f"已登记：{row.student_id} {row.name} — {row.objection}")
@@ -451,10 +452,108 @@ def list_objection(
 @handle_errors
 def list_freeze(ctx: click.Context, term: Term) -> None:
     """冻结 TERM 学期的名单：通知书将按冻结名单打印。"""
+    from yujing.errors import ListStateError
+
     ws = open_workspace(ctx)
-    report = ws.freeze(term)
+    try:
+        report = ws.freeze(term)
+    except ListStateError as exc:
+        state = ws.workflow(term) if ws.registry.list_head(term) else None
+        if state is None or state.frozen or not state.blockers:
+            raise
+        hints = []
+        if state.open_objections:
+            hints.append(f"登记异议处理结果：yujing list objection 学号 --term {term} …")
+        if state.needs_approval and not state.approval.approved:
+            if state.stage != "submitted":
+                hints.append(f"提交审核：yujing list submit --term {term}")
+            hints.append(
+                f"审核（网页控制台的审核页，或）：yujing list approve --term {term} --by 审核人账号"
+            )
+        raise ListStateError(f"{exc}\n" + "\n".join(hints)) from exc
     console.print(f"{term} 名单已冻结：{len(report.warned)} 人。")
     console.print(f"名单文件：{report.xlsx}")
+
+
+def _render_workflow(state: Any) -> None:
+    console.print(f"{state.term} 名单：{state.stage_label}")
+    if state.submission is not None:
+        console.print(
+            f"  提交审核：{state.submission.at.replace('T', ' ')} {state.submission.account or '命令行'}"
+            + ("" if state.submission.current else "（此后名单又有改动）")
+        )
+    a = state.approval
+    if a.decision:
+        word = "审核同意" if a.decision == "approved" else f"退回：{a.comment}"
+        console.print(
+            f"  审核：{word}（{a.account}，{a.at.replace('T', ' ')}）"
+            + ("" if a.current else "——此后名单又有改动，此审核已失效")
+        )
+    if state.links:
+        console.print(
+            f"  学生核查：链接 {state.links} 个，确认 {state.confirmed}，异议 {state.objected}，"
+            f"未答复 {state.unanswered}"
+        )
+    for o in state.open_objections:
+        console.print(
+            f"  [yellow]异议未处理[/]：{o.student_id} {o.name} {o.class_name}：{o.reason}"
+        )
+    if not state.frozen:
+        if state.blockers:
+            console.print("  [yellow]还不能冻结[/]：" + "；".join(state.blockers))
+        else:
+            console.print("  可以冻结：yujing list freeze --term " + state.term)
+
+
+@list_group.command("status")
+@click.option("--term", type=TERM, required=True)
+@click.pass_context
+@handle_errors
+def list_status(ctx: click.Context, term: Term) -> None:
+    """TERM 学期名单的流程：提交审核、审核、学生核查与异议、冻结还缺什么。"""
+    _render_workflow(open_workspace(ctx).workflow(term))
+
+
+@list_group.command("submit")
+@click.option("--term", type=TERM, required=True)
+@click.option("--by", "account", default="", help="提交人的账号（默认记为命令行）。")
+@click.pass_context
+@handle_errors
+def list_submit(ctx: click.Context, term: Term, account: str) -> None:
+    """把 TERM 学期的名单提交审核（审核人在网页控制台或用 yujing list approve 审核）。"""
+    state = open_workspace(ctx).submit_list(term, account=account)
+    console.print(f"{term} 名单已提交审核。")
+    _render_workflow(state)
+
+
+def _decide(ctx: click.Context, term: Term, account: str, approve: bool, reason: str) -> None:
+    ws = open_workspace(ctx)
+    with ws.acting_as(account):
+        ws.decide_list(term, approve=approve, comment=reason, account=account)
+    console.print(f"{term} 名单{'已审核同意' if approve else '已退回：' + reason}（{account}）。")
+    _render_workflow(ws.workflow(term))
+
+
+@list_group.command("approve")
+@click.option("--term", type=TERM, required=True)
+@click.option("--by", "account", required=True, help="审核人的账号（须为审核人角色）。")
+@click.option("--reason", default="", help="意见（可不写）。")
+@click.pass_context
+@handle_errors
+def list_approve(ctx: click.Context, term: Term, account: str, reason: str) -> None:
+    """审核同意 TERM 学期已提交的名单。"""
+    _decide(ctx, term, account, True, reason)
+
+
+@list_group.command("return")
+@click.option("--term", type=TERM, required=True)
+@click.option("--by", "account", required=True, help="审核人的账号（须为审核人角色）。")
+@click.option("--reason", required=True, help="退回的理由。")
+@click.pass_context
+@handle_errors
+def list_return(ctx: click.Context, term: Term, account: str, reason: str) -> None:
+    """退回 TERM 学期已提交的名单（写明理由），教学秘书改正后重新提交。"""
+    _decide(ctx, term, account, False, reason)
 
 
 # -- print batches --------------------------------------------------------------------------
@@ -650,26 +749,48 @@ def review_cmd(
     if not items:
         console.print("待处理队列为空。")
         return
-    table = new_table("序号", "来源", "页", "原因", "文件")
+    table = new_table("序号", "来源", "页", "原因", "上传", "文件")
     for item in items:
         table.add_row(
-            str(item["id"]), item["source_name"], str(item["page"]), item["reason"], item["file"]
+            str(item.id), item.source_name, str(item.page), item.reason, item.uploader, item.file
         )
     console.print(table)
     console.print("人工归档：yujing assign 序号 编号 联别代码（如 yujing assign 3 12 N1）")
+    console.print("不是本系统材料或重复：yujing set-aside 序号 discarded|duplicate")
 
 
 @cli.command("assign")
 @click.argument("item", type=int)
 @click.argument("serial", type=int)
 @click.argument("part")
+@click.option("--yes", is_flag=True, help="不再询问，直接归档（已核对过学生和联别）。")
 @click.pass_context
 @handle_errors
-def assign_cmd(ctx: click.Context, item: int, serial: int, part: str) -> None:
-    """把待处理第 ITEM 项人工归档为编号 SERIAL 的联别 PART（如 N1）。"""
+def assign_cmd(ctx: click.Context, item: int, serial: int, part: str, yes: bool) -> None:
+    """把待处理第 ITEM 项人工归档为编号 SERIAL 的联别 PART（如 N1）：先显示归入谁的哪份
+    材料，确认后才归档。"""
     ws = open_workspace(ctx)
-    outcome = ws.assign(item, serial, part)
-    console.print(f"已归档：{outcome.target}")
+    preview = ws.assign_preview(item, serial, part)
+    console.print(f"第 {item} 项将归入 {preview.who} 的「{preview.title}」（{preview.term}）。")
+    if not yes and not click.confirm("核对无误，归档？", default=False):
+        console.print("未归档。")
+        return
+    done = ws.assign(item, serial, part, confirmed=True)
+    console.print(f"已归档到 {done.preview.who} 的「{done.preview.title}」。")
+
+
+@cli.command("set-aside")
+@click.argument("item", type=int)
+@click.argument("what", type=click.Choice(["discarded", "duplicate"]))
+@click.option("--note", default="", help="说明（如：微信群二维码页）。")
+@click.pass_context
+@handle_errors
+def set_aside_cmd(ctx: click.Context, item: int, what: str, note: str) -> None:
+    """把待处理第 ITEM 项标为 discarded（不是本系统材料）或 duplicate（重复）：移出队列，
+    记入日志，文件保留。"""
+    ws = open_workspace(ctx)
+    done = ws.set_aside(item, what, note)
+    console.print(f"第 {done.id} 项已移出待处理队列（{done.source_name} 第 {done.page} 页），文件保留。")
 
 
 @cli.group("archive")
@@ -1142,12 +1263,17 @@ def user_group() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["secretary", "reviewer", "counsellor", "class-teacher", "inspector"]),
+    type=click.Choice([r.value for r in Role]),
     help="角色：教学秘书、审核人、辅导员、班主任、检查人。",
 )
 @click.option("--counsellor", "roster_name", default="", help="名单中的辅导员（或班主任）姓名。")
 @click.option("--class", "classes", multiple=True, help="所带班级（可多次给出）。")
 @click.option("--password", help="初始密码（不给则提示输入）。")
+@click.option(
+    "--allow-unknown",
+    is_flag=True,
+    help="名单中的姓名或班级在学生名单中找不到时仍添加（如学生名单尚未导入）。",
+)
 @click.pass_context
 @handle_errors
 def user_add(
@@ -1157,14 +1283,31 @@ def user_add(
     roster_name: str,
     classes: tuple[str, ...],
     password: str | None,
+    allow_unknown: bool,
 ) -> None:
-    """添加账号 NAME。"""
+    """添加账号 NAME。辅导员、班主任的姓名和班级须在学生名单中。"""
+    from yujing.errors import AccountError, RosterMismatchError
+    from yujing.roles import ADVISERS
     from yujing.workspace import ROLES
 
     ws = open_workspace(ctx)
-    user = ws.add_user(
-        name, role=role, password=_read_password(password), roster_name=roster_name, classes=classes
-    )
+    if Role(role) in ADVISERS and not roster_name and not classes:
+        raise AccountError(
+            f"{ROLES[role]}账号须用 --counsellor 给出学生名单中的姓名，或用 --class 给出所带班级。"
+        )
+    try:
+        user = ws.add_user(
+            name,
+            role=role,
+            password=_read_password(password),
+            roster_name=roster_name,
+            classes=classes,
+            allow_unknown=allow_unknown,
+        )
+    except RosterMismatchError as exc:
+        raise RosterMismatchError(
+            f"{exc}（确要保留这个姓名或班级，请加 --allow-unknown）"
+        ) from exc
     scope = "、".join(filter(None, [user.roster_name, *user.classes]))
     console.print(f"已添加账号 {user.name}（{ROLES[user.role]}{'：' + scope if scope else ''}）")
 

@@ -2287,6 +2287,56 @@ class Registry:
     def integrity_check(self) -> str:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
 
+    # -- the list's workflow and the review queue (名单流程、待处理队列; pending_workflow) --
+
+    def list_revision(self, term: Term) -> int:
+        """The list's revision: the id of the last event that changed ``term``'s list (a new
+        assessment, an objection's outcome); 0 when none."""
+        row = self.db.execute(
+            "select max(id) from events where term = ? and action in ('assess', 'objection')",
+            [str(term)],
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def add_submission(self, term: Term, account: str, revision: int) -> int:
+        """Record a submission for review (提交审核), sealed like the approvals."""
+        with self._sealed_change("list_submissions", "0") as scope:
+            table = self.db.table("list_submissions")
+            table.insert({"term": str(term), "account": account, "list_revision": revision, "at": now()})
+            rid = int(table.last_pk or 0)
+            scope.after("id = ?", [rid])
+        return rid
+
+    def submissions(self, term: Term) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "select * from list_submissions where term = ? order by id", [str(term)]
+            )
+        )
+
+    def set_review_item_decision(
+        self, item_id: int, status: str, account: str, note: str
+    ) -> None:
+        """Set a review item aside (``discarded`` 不是本系统材料, ``duplicate`` 重复); its file
+        stays where it is."""
+        self.db.execute(
+            "update review_items set status = ?, decided_by = ?, decided_at = ?, note = ? "
+            "where id = ?",
+            [status, account, now(), note, item_id],
+        )
+
+    def roster_names(self) -> dict[str, tuple[str, ...]]:
+        """The distinct values of the roster's ``counsellor``, ``class_teacher`` and
+        ``class_name`` columns, each sorted."""
+        out: dict[str, tuple[str, ...]] = {}
+        for column in ("counsellor", "class_teacher", "class_name"):
+            rows = self.db.execute(
+                f"select distinct [{column}] from students where coalesce([{column}], '') != '' "
+                f"order by [{column}]"
+            )
+            out[column] = tuple(r[0] for r in rows)
+        return out
+
 
 TABLE_TITLES = {
     "archive_files": "归档文件",
@@ -2300,6 +2350,7 @@ TABLE_TITLES = {
     "users": "账号",
     "signature_checks": "签字检查",
     "file_facts": "文件指纹",
+    "list_submissions": "提交审核",
     "registry.seal": "封印检查点",
 }
 CHECKPOINT_TABLE = "registry.seal"

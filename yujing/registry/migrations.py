@@ -105,7 +105,7 @@ def base_schema(db: sqlite_utils.Database) -> None:
     Registry._college_docs_table(target)
 
 
-SET_SEALED = (
+SET_SEALED_V2 = (
     "lists",
     "list_entries",
     "serials",
@@ -118,21 +118,35 @@ SET_SEALED = (
 """Tables sealed from version 2 on: rows that may change through yujing, so each row carries
 an HMAC and the table's head an HMAC'd sum of them (see yujing/registry/seals.py)."""
 
+SET_SEALED = (*SET_SEALED_V2, "list_submissions")
+"""Every set-sealed table (each migration that adds one names it in its ``seals``)."""
+
 CHAIN_SEALED = ("archive_files", "records", "events")
 """Append-only evidence tables, sealed (row HMAC + chain) since seals existed."""
 
 
 def seal_columns(db: sqlite_utils.Database) -> None:
     """Version 2: a ``seal`` column on every table that decides what is printed or audited."""
-    for name in SET_SEALED:
+    for name in SET_SEALED_V2:
         table = db.table(name)
         if "seal" not in table.columns_dict:
             table.add_column("seal", str)
 
 
+def list_workflow(db: sqlite_utils.Database) -> None:
+    """Version 3: the list's workflow and the review queue's decisions
+    (:mod:`yujing.registry.pending_workflow`); submissions are evidence, sealed."""
+    from yujing.registry import pending_workflow
+
+    pending_workflow.migrate(db)
+    if "seal" not in db.table("list_submissions").columns_dict:
+        db.table("list_submissions").add_column("seal", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base-schema", base_schema),
-    Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED + SET_SEALED),
+    Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED + SET_SEALED_V2),
+    Migration(3, "list-workflow", list_workflow, seals=("list_submissions",)),
 )
 """Every migration, in version order (append new ones at the end)."""
 

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import without_unprintable
 from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler
-from yujing.web.permissions import PUBLIC, RULES, allowed
+from yujing.web.permissions import PUBLIC, RULES, action_of, allowed
 from yujing.workspace import Workspace
 
 HERE = Path(__file__).parent
@@ -97,7 +97,7 @@ def _handle(
     found = ws.session_user(request.cookies.get(COOKIE, ""))
     user, session = found if found else (None, None)
     ctx = Ctx(request, ws, user, session, name, fields, files)
-    rule = RULES[name]
+    rule = RULES[action_of(name)]
     try:
         with ws.acting_as(user.name if user else "-"):
             return _authorised(ctx, rule, handler)
@@ -127,7 +127,7 @@ def _authorised(ctx: Ctx, rule: frozenset[str] | str, handler: Handler) -> Respo
         if request.method == "GET":
             return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
         return ctx.render("error.html", 401, message="请先登录。")
-    if not allowed(ctx.route, user.role):
+    if not allowed(user, action_of(ctx.route)):
         ws.deny(user, f"{request.method} {request.url.path}")
         return ctx.render("error.html", 403, message="您的角色无权使用此页面，此次访问已记录。")
     if request.method == "POST" and not _same(fields.get("csrf", [""])[0], session.csrf):
@@ -200,7 +200,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
     ]
     for path, name, handler, methods in ROUTES:
         routes.append(Route(path, page(name, handler), methods=list(methods), name=name))
-    missing = [r.name for r in routes if isinstance(r, Route | Mount) and r.name not in RULES]
+    missing = [r.name for r in routes if isinstance(r, Route | Mount) and action_of(r.name or "") not in RULES]
     if missing:
         raise RuntimeError(f"routes without a permission rule: {missing}")
     state: dict[str, Any] = {}

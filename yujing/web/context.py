@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from yujing.errors import YujingError
 from yujing.model import Term
-from yujing.workspace import ROLES, SessionRow, UserRow, Workspace
+from yujing.workspace import ROLES, Resource, SessionRow, UserRow, Workspace, allowed
 
 COOKIE = "yj_session"
 """The session cookie (HttpOnly, SameSite=Lax; the registry keeps only its hash)."""
@@ -88,6 +88,7 @@ class Ctx:
             school=self.ws.school,
             msg=self.query("ok"),
             url=self.url,
+            can=self.can,
             **values,
         )
         response = HTMLResponse(html, status_code=status)
@@ -96,6 +97,11 @@ class Ctx:
                 PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
             )
         return response
+
+    def can(self, action: str, resource: Resource = None) -> bool:
+        """Whether the signed-in account may take ``action`` (templates show or hide buttons
+        by it; the one rule of :mod:`yujing.roles`)."""
+        return allowed(self.user, action, resource)
 
     def url(self, name: str, **params: Any) -> str:
         query = params.pop("_query", None)

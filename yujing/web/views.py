@@ -19,16 +19,31 @@ from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
 from yujing.web.context import COOKIE, Ctx, Handler
-from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
+from yujing.web.permissions import ACTIONS
+from yujing.workspace import (
+    JOB_KINDS,
+    OUTCOMES,
+    ROLES,
+    JobRef,
+    Role,
+    allowed,
+    render_audit_html,
+    write_audit_xlsx,
+)
 
 ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []
 
 
 def route(
-    path: str, name: str, methods: tuple[str, ...] = ("GET",)
+    path: str, name: str, methods: tuple[str, ...] = ("GET",), *, action: str = ""
 ) -> Callable[[Handler], Handler]:
+    """Register a route; its ``action`` (the key of its rule in :data:`yujing.roles.RULES`)
+    is its name unless declared."""
+
     def register(fn: Handler) -> Handler:
         ROUTES.append((path, name, fn, methods))
+        if action:
+            ACTIONS[name] = action
         return fn
 
     return register
@@ -97,15 +112,7 @@ def password(ctx: Ctx) -> Response:
 @route("/", "home")
 def home(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    role = ctx.user.role
-    target = {
-        "secretary": "list",
-        "reviewer": "list",
-        "counsellor": "my",
-        "class-teacher": "my",
-        "inspector": "audit",
-    }[role]
-    return RedirectResponse(ctx.url(target), status_code=303)
+    return RedirectResponse(ctx.url(Role(ctx.user.role).start_page), status_code=303)
 
 
 # -- 名单: imports, assessment, the list, objections, freeze --------------------------------------
@@ -127,6 +134,7 @@ def _list_page(ctx: Ctx, term: Term | None) -> dict[str, Any]:
         "by_change": Counter(r.change for r in report.rows if r.change),
         "approval": ws.approval(term),
         "approvals": ws.registry.approvals(term),
+        "flow": ws.workflow(term),
         "needs_approval": ws.policy.freeze_needs_approval,
         "levels": ws.policy.level_names,
         "queue": ws.objection_queue(term),
@@ -186,7 +194,26 @@ def assess(ctx: Ctx) -> Response:
     )
 
 
-@route("/approve", "approve", ("POST",))
+@route("/submit", "submit", ("POST",), action="list.submit")
+def submit(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    term = ctx.need_term()
+    ctx.ws.submit_list(term, account=ctx.user.name)
+    return ctx.done("list", f"已提交审核：{term} 名单", _query={"term": term})
+
+
+@route("/approvals", "approvals")
+def approvals(ctx: Ctx) -> Response:
+    """The reviewer's start page: every term's list and where it stands, what waits first."""
+    flows = ctx.ws.workflows()
+    return ctx.render(
+        "approvals.html",
+        waiting=[f for f in flows if f.waiting],
+        others=[f for f in flows if not f.waiting],
+    )
+
+
+@route("/approve", "approve", ("POST",), action="list.decide")
 def approve(ctx: Ctx) -> Response:
     assert ctx.user is not None
     term = ctx.need_term()
@@ -194,8 +221,8 @@ def approve(ctx: Ctx) -> Response:
         term, approve=ctx.get("decision") == "approve", comment=ctx.get("comment"),
         account=ctx.user.name,
     )
-    text = "已审核同意" if state.decision == "approved" else "已退回，意见已记录"
-    return ctx.done("list", text, _query={"term": term})
+    text = "已审核同意" if state.decision == "approved" else "已退回，理由已记录"
+    return ctx.done("approvals", f"{term} 名单{text}")
 
 
 @route("/review-window", "review_window", ("POST",))
@@ -355,11 +382,15 @@ def scans(ctx: Ctx) -> Response:
     )
 
 
+def _review_parts(ctx: Ctx) -> list[tuple[str, str]]:
+    return [(p.code, f"{f.title}-{p.title}") for f in ctx.ws.forms for p in f.parts]
+
+
 @route("/review", "review")
 def review(ctx: Ctx) -> Response:
-    items = ctx.ws.review_items()
-    parts = [(p.code, f"{f.title}-{p.title}") for f in ctx.ws.forms for p in f.parts]
-    return ctx.render("review.html", items=items, parts=parts)
+    return ctx.render(
+        "review.html", items=ctx.ws.review_items(), parts=_review_parts(ctx), pending=None
+    )
 
 
 @route("/review/{item}/image", "review_image")
@@ -378,9 +409,31 @@ def review_page(ctx: Ctx) -> Response:
 
 @route("/review/{item}/assign", "assign", ("POST",))
 def assign(ctx: Ctx) -> Response:
+    """Two steps: the typed serial and part are checked and shown (whose folder, which
+    document) beside the page; only the confirmation files it."""
     item = _int(ctx.param("item"), "待处理项")
-    outcome = ctx.ws.assign(item, _int(ctx.get("serial"), "编号"), ctx.get("part"))
-    return ctx.done("review", f"已归档到 {outcome.student_id}：{outcome.target}")
+    serial, part = _int(ctx.get("serial"), "编号"), ctx.get("part")
+    if ctx.get("confirm") != "1":
+        pending = ctx.ws.assign_preview(item, serial, part)
+        return ctx.render(
+            "review.html",
+            items=[i for i in ctx.ws.review_items() if i.id == item],
+            parts=_review_parts(ctx),
+            pending=pending,
+        )
+    done = ctx.ws.assign(item, serial, part, confirmed=True)
+    return ctx.done("review", f"已归档到 {done.preview.who} 的「{done.preview.title}」")
+
+
+@route("/review/{item}/set-aside", "review_discard", ("POST",))
+def review_discard(ctx: Ctx) -> Response:
+    item = ctx.ws.set_aside(
+        _int(ctx.param("item"), "待处理项"), ctx.get("what"), ctx.get("note")
+    )
+    what = "不是本系统材料" if item.status == "discarded" else "重复"
+    return ctx.done(
+        "review", f"已把 {item.source_name} 第 {item.page} 页标为「{what}」：移出队列，文件保留"
+    )
 
 
 # -- 检查 / 报告 ------------------------------------------------------------------------------------
@@ -471,7 +524,7 @@ def students(ctx: Ctx) -> Response:
     return ctx.render("students.html", term=term, entries=[e for e in entries if e.warned])
 
 
-@route("/students/{sid}", "student")
+@route("/students/{sid}", "student", action="folder.read")
 def student(ctx: Ctx) -> Response:
     assert ctx.user is not None
     sid = ctx.param("sid")
@@ -489,8 +542,8 @@ def student(ctx: Ctx) -> Response:
         files=ctx.ws.student_folder_files(sid),
         records=ctx.ws.registry.records_of(sid),
         kinds=RECORD_KINDS,
-        can_record=ctx.user.role in ("secretary", "counsellor", "class-teacher"),
-        can_attach=ctx.user.role == "secretary",
+        can_record=allowed(ctx.user, "record"),
+        can_attach=allowed(ctx.user, "attach"),
     )
 
 
@@ -498,7 +551,7 @@ RECORD_KINDS = {kind: ALL_RECORD_KINDS[kind] for kind in TYPED_RECORD_KINDS}
 """The records an adviser types in the console (the same kinds as ``yujing record``)."""
 
 
-@route("/students/{sid}/files/{fid}", "student_file")
+@route("/students/{sid}/files/{fid}", "student_file", action="folder.read")
 def student_file(ctx: Ctx) -> Response:
     assert ctx.user is not None
     sid = ctx.param("sid")
@@ -574,7 +627,7 @@ def job(ctx: Ctx) -> Response:
     row = ctx.ws.registry.job(_int(ctx.param("id"), "任务号"))
     if row is None:
         raise InputError("没有这个任务。")
-    if ctx.user.role != "secretary" and row["account"] != ctx.user.name:
+    if not allowed(ctx.user, "job", JobRef(row["account"] or "")):
         ctx.ws.deny(ctx.user, f"任务 {row['id']}")
         raise AccessDeniedError("这不是您提交的任务。")
     result = json.loads(row["result"] or "{}")
@@ -595,15 +648,19 @@ def job_rerun(ctx: Ctx) -> Response:
 @route("/users", "users", ("GET", "POST"))
 def users(ctx: Ctx) -> Response:
     if ctx.request.method == "POST":
+        classes = ctx.getall("class") or [
+            c for c in ctx.get("classes").replace("，", ",").split(",") if c.strip()
+        ]
         user = ctx.ws.add_user(
             ctx.get("name"),
             role=ctx.get("role"),
             password=ctx.get("password"),
             roster_name=ctx.get("roster_name"),
-            classes=[c for c in ctx.get("classes").replace("，", ",").split(",") if c.strip()],
+            classes=classes,
+            allow_unknown=ctx.get("allow_unknown") == "1",
         )
         return ctx.done("users", f"已添加账号 {user.name}")
-    return ctx.render("users.html", users=ctx.ws.users())
+    return ctx.render("users.html", users=ctx.ws.users(), choices=ctx.ws.roster_choices())
 
 
 @route("/users/{name}/disable", "user_disable", ("POST",))
