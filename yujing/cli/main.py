@@ -5,6 +5,7 @@ print as one message and exit 1; Ctrl-C exits 130.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +21,23 @@ from rich.table import Table
 from yujing.errors import InvalidValueError, YujingError
 from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Term
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+_STYLE_TAG = re.compile(r"\[(?!(?:/|/?(?:bold red|bold|yellow|green|red|dim|cyan))\])")
+
+
+class PlainBracketConsole(Console):
+    """A rich console whose markup is only the few style tags the commands write: any other
+    ``[…]`` in a message (a TOML table such as ``[import.map.grades]``, a file name) is text,
+    never swallowed as markup."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        markup = kwargs.get("markup")
+        if markup or (markup is None and self._markup):
+            text = _STYLE_TAG.sub(r"\\[", text)
+        return super().render_str(text, **kwargs)
+
+
+console = PlainBracketConsole(highlight=False, soft_wrap=True)
+err_console = PlainBracketConsole(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
