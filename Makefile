@@ -44,4 +44,4 @@ bench: install
 	$(BIN)/python bench/bench_assess.py
 
 clean:
-	rm -rf $(VENV) demo-workspace *.egg-info
+	rm -rf $(VENV) demo-workspace *.egg-info bench/data

@@ -158,6 +158,13 @@ def test_reruns_voids_and_reprints_never_reuse_a_serial(frozen_ws: Workspace) ->
     assert again.pdf is not None and [s.serial for s in again.students] == [renewed.serial]
     with pytest.raises(InputError, match="没有编号"):
         reprint(frozen_ws, 999)
+    # a reprint has a number of its own: the next issue batch is numbered on from the last one
+    assert again.batch.startswith(f"{TERM}-R001-")
+    void(frozen_ws, renewed.serial, "通知书遗失")
+    (fourth,) = issue(frozen_ws, TERM)
+    assert [first.batch, second.batch, third.batch, fourth.batch] == [
+        f"{TERM}-{n:03d}" for n in (1, 2, 3, 4)
+    ]
 
 
 def test_crash_mid_batch_is_completed_by_the_next_run(

@@ -9,6 +9,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 from click.testing import CliRunner, Result
 from conftest import PREV_GBK, ROSTER_XLSX, THIS_BOM
@@ -104,6 +105,9 @@ def test_pack_new_copies_renames_and_checks(tmp_path: Path) -> None:
     pack = find_pack(tmp_path / "myschool")
     assert pack.policy.name == "myschool" and pack.policy.school == MY_SCHOOL
     assert pack.forms[0].policy == "myschool"
+    # the new school's own rules title, never the source school's
+    assert pack.policy.rules == f"《{MY_SCHOOL}学生学业预警办法》"
+    assert "鞍山" not in pack.policy.rules and pack.policy.rules in result.output
     assert sorted(p.name for p in pack.templates_dir.glob("*.docx")) == sorted(
         p.name for p in find_pack("anshan").templates_dir.glob("*.docx")
     )
@@ -113,6 +117,23 @@ def test_pack_new_copies_renames_and_checks(tmp_path: Path) -> None:
     again = run("pack", "new", tmp_path / "myschool", "--from", "anshan")
     assert again.exit_code == 1 and "已存在" in again.output
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_pack_new_takes_the_rules_title_and_sample_prints_the_pack_school(tmp_path: Path) -> None:
+    title = "《示范大学本科生学业预警实施细则》"
+    result = run(
+        "pack", "new", tmp_path / "mine", "--from", "anshan", "--school", MY_SCHOOL,
+        "--rules", title,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert find_pack(tmp_path / "mine").policy.rules == title
+    out = tmp_path / "sample.docx"
+    result = run("pack", "sample", tmp_path / "mine", "notice", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs) + "\n".join(
+        c.text for t in docx.Document(str(out)).tables for r in t.rows for c in r.cells
+    )
+    assert MY_SCHOOL in text and "示例学院" not in text
 
 
 def test_pack_new_refuses_a_bad_name_and_an_unknown_source(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ print as one message and exit 1; Ctrl-C exits 130.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,25 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table as RichTable
 
+_STYLE_TAG = re.compile(r"\[(?!(?:/|/?(?:bold red|bold|yellow|green|red|dim|cyan))\])")
+"""A ``[`` that does not open one of the few style tags the commands write."""
+
+
+def _plain_bracket_console(**options: Any) -> Console:
+    """A rich console whose markup is only the few style tags the commands write: any other
+    ``[…]`` in a message (a TOML table such as ``[import.map.grades]``, a file name, a
+    student's reason) is text, never swallowed as markup."""
+    from rich.console import Console
+
+    class PlainBracketConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            markup = kwargs.get("markup")
+            if markup or (markup is None and self._markup):
+                text = _STYLE_TAG.sub(r"\\[", text)
+            return super().render_str(text, **kwargs)
+
+    return PlainBracketConsole(**options)
+
 
 class _LazyConsole:
     """A rich Console made on first use, so that ``yujing --help`` (and every command's start)
@@ -33,9 +53,7 @@ class _LazyConsole:
 
     def get(self) -> Console:
         if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
+            self._console = _plain_bracket_console(**self._options)
         return self._console
 
     def __getattr__(self, name: str) -> Any:
@@ -1102,13 +1120,20 @@ def pack_list() -> None:
 @click.option("--from", "source", required=True, help="复制哪个院校包（内置名或文件夹）。")
 @click.option("--name", help="院校包名称（默认：文件夹名），小写字母、数字和连字符。")
 @click.option("--school", help="学校/学院名称。")
+@click.option(
+    "--rules",
+    help="本校预警办法的名称，印在通知书上（默认：《学校名称学生学业预警办法》）。",
+)
 @handle_errors
-def pack_new(directory: Path, source: str, name: str | None, school: str | None) -> None:
+def pack_new(
+    directory: Path, source: str, name: str | None, school: str | None, rules: str | None
+) -> None:
     """由已有院校包复制一个新的院校包到 DIRECTORY。"""
     from yujing.institutions import new_pack
 
-    pack = new_pack(directory, source=source, name=name, school=school)
+    pack = new_pack(directory, source=source, name=name, school=school, rules=rules)
     console.print(f"已创建院校包 [bold]{pack.root}[/]（由「{source}」复制）")
+    console.print(f"  学校      {pack.policy.school}；预警办法 {pack.policy.rules}")
     console.print(f"  预警规则  {pack.policy_path}（用文本编辑器修改阈值）")
     console.print(f"  表单目录  {pack.forms_path}")
     console.print(f"  模板      {pack.templates_dir}/（用 Word 或 WPS 修改措辞）")
@@ -1142,7 +1167,7 @@ def pack_check(pack: str) -> None:
 @click.argument("pack")
 @click.argument("form_id")
 @click.option("--level", help="按哪个等级填写（默认：表单适用的第一个等级）。")
-@click.option("--school", default="示例学院", show_default=True, help="印在样例上的学校名称。")
+@click.option("--school", default=None, help="印在样例上的学校名称（默认：院校包的学校）。")
 @click.option(
     "--output",
     "-o",
@@ -1158,7 +1183,7 @@ def pack_check(pack: str) -> None:
 )
 @handle_errors
 def pack_sample(
-    pack: str, form_id: str, level: str | None, school: str, output: Path, long_data: bool
+    pack: str, form_id: str, level: str | None, school: str | None, output: Path, long_data: bool
 ) -> None:
     """用虚构的学生填写院校包 PACK 的表单 FORM_ID，生成样例（每联带编号和二维码）。"""
     from yujing.institutions import render_pack_sample

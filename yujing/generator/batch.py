@@ -146,7 +146,7 @@ def issue(
             taken = registry.active_serials(term)
             todo = [e.student_id for e in entries if e.student_id not in taken]
             if todo:
-                batch_id = f"{term}-{len(registry.batches(term)) + 1:03d}"
+                batch_id = _next_batch_id(term, registry.batches(term))
                 serials = registry.allocate_serials(term, todo, batch_id)
                 registry.save_batch(
                     {
@@ -166,6 +166,17 @@ def issue(
         if todo:
             results.append(_render(ws, term, batch_id, serials, saved.entries, conv, progress))
     return results
+
+
+def _next_batch_id(term: Term, batches: Sequence[Mapping[str, Any]]) -> str:
+    """The next issue batch's number (批次号) of ``term``: one more than the highest so far.
+    Reprints have numbers of their own (``<term>-R001-<serial>``) and use none of these."""
+    numbers = [
+        int(b["id"].rsplit("-", 1)[1])
+        for b in batches
+        if b["kind"] == "issue" and b["id"].rsplit("-", 1)[1].isdigit()
+    ]
+    return f"{term}-{max(numbers, default=0) + 1:03d}"
 
 
 @writes

@@ -119,11 +119,17 @@ def find_pack(name_or_dir: str | Path) -> Pack:
 
 
 def new_pack(
-    target: Path, *, source: str | Path, name: str | None = None, school: str | None = None
+    target: Path,
+    *,
+    source: str | Path,
+    name: str | None = None,
+    school: str | None = None,
+    rules: str | None = None,
 ) -> Pack:
     """Copy the pack ``source`` (a built-in name or a folder) to the new folder ``target``;
     its policy and catalogue are renamed ``name`` (default: the folder's name) and, with
-    ``school``, carry that school's name."""
+    ``school``, carry that school's name — and the title of that school's rules (``rules``,
+    by default 《<school>学生学业预警办法》), never the source school's."""
     origin = find_pack(source)
     target = Path(target)
     name = name or target.name
@@ -138,7 +144,9 @@ def new_pack(
         if staging.exists():
             shutil.rmtree(staging)
         shutil.copytree(origin.root, staging, ignore=shutil.ignore_patterns("__pycache__"))
-        _rename_in(staging / POLICY_FILE, "policy", name, school)
+        if school and not rules:
+            rules = f"《{school}学生学业预警办法》"
+        _rename_in(staging / POLICY_FILE, "policy", name, school, rules)
         _rename_in(staging / FORMS_FILE, "catalogue", name, school)
         readme = staging / "README.md"
         old = readme.read_text(encoding="utf-8") if readme.exists() else ""
@@ -157,8 +165,11 @@ def new_pack(
     return Pack(target.resolve())
 
 
-def _rename_in(path: Path, table: str, name: str, school: str | None) -> None:
-    """Set ``[table] name/policy`` and ``school`` in a pack's TOML file, keeping its comments."""
+def _rename_in(
+    path: Path, table: str, name: str, school: str | None, rules: str | None = None
+) -> None:
+    """Set ``[table] name/policy``, ``school`` and ``rules`` in a pack's TOML file, keeping
+    its comments."""
     if not path.exists():
         return
     text = path.read_text(encoding="utf-8")
@@ -172,6 +183,8 @@ def _rename_in(path: Path, table: str, name: str, school: str | None) -> None:
     body = _set_key(body, key, name)
     if school:
         body = _set_key(body, "school", school)
+    if rules:
+        body = _set_key(body, "rules", rules)
     with atomic_write(path, "w", encoding="utf-8") as fh:
         fh.write(text[: head.end()] + body + text[end:])
 
@@ -277,14 +290,16 @@ def render_pack_sample(
     output: Path,
     *,
     level: str | None,
-    school: str,
+    school: str | None = None,
     long: bool = False,
 ) -> Path:
-    """A sample of one form of ``pack`` for a made-up student (.docx or .pdf); with ``long``
-    the long values the layout test prints (long names, majors, 8 failed courses)."""
+    """A sample of one form of ``pack`` for a made-up student (.docx or .pdf), printed with the
+    pack's own school (or ``school``); with ``long`` the long values the layout test prints
+    (long names, majors, 8 failed courses)."""
     from yujing.forms.sample import render_sample
 
     found = find_pack(pack)
+    school = school or found.policy.school
     return render_sample(
         found.name,
         found.forms,
