@@ -1047,6 +1047,12 @@ def serve_cmd(
 
     from yujing.web.app import create_app
 
+    folder = ctx.obj.get("workspace")
+    if folder is not None and (folder / "university.toml").is_file():  # a university folder
+        from yujing.cli.university import serve_university
+
+        serve_university(folder, host, port, ssl_certfile, ssl_keyfile)
+        return
     ws = open_workspace(ctx)
     app = create_app(ws.root)
     if not ws.users():
@@ -1151,6 +1157,11 @@ def user_disable(ctx: click.Context, name: str) -> None:
     ws = open_workspace(ctx)
     ws.disable_user(name)
     console.print(f"已停用账号 {name}。")
+
+
+from yujing.cli.university import university_group  # noqa: E402  (registers on cli)
+
+cli.add_command(university_group)
 
 
 def main() -> None:
