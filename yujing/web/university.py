@@ -449,7 +449,7 @@ def college_audit(ctx: UCtx) -> Response:
 
 @route("/u/c/{slug}/reports/{name}", "u_college_report")
 def college_report(ctx: UCtx) -> Response:
-    from yujing.reports import REPORT_NAMES
+    from yujing.reports.term import REPORT_NAMES
 
     slug, name = ctx.param("slug"), ctx.param("name")
     college = ctx.uni.college(slug)
