@@ -447,6 +447,8 @@ def test_without_cas_the_button_is_absent_and_local_passwords_work(folder: Path,
     resp = client.post("/login", data={"name": OFFICE, "password": PASSWORD, "next": "/",
                                        "csrf": client.cookies.get("yj_univ_csrf")})
     assert resp.status_code == 303
+    client.cookies.clear()  # signed out: the sign-in form's own token again
+    client.get("/login")
     wrong = client.post("/login", data={"name": OFFICE, "password": "wrong-password",
                                         "next": "/", "csrf": client.cookies.get("yj_univ_csrf")})
     assert wrong.status_code == 401
