@@ -1159,9 +1159,25 @@ def user_disable(ctx: click.Context, name: str) -> None:
     console.print(f"已停用账号 {name}。")
 
 
-from yujing.cli.university import university_group  # noqa: E402  (registers on cli)
+class _UniversityGroup(click.Group):
+    """``yujing university …`` (学校文件夹), loaded from :mod:`yujing.cli.university` when used
+    (that module imports this one, so it cannot be imported here)."""
 
-cli.add_command(university_group)
+    def _real(self) -> click.Group:
+        from yujing.cli.university import university_group
+
+        return university_group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._real().get_command(ctx, cmd_name)
+
+
+cli.add_command(
+    _UniversityGroup("university", help="学校文件夹：各学院工作区、全校汇总、教务处与督查账号。")
+)
 
 
 def main() -> None:
