@@ -48,7 +48,7 @@ from yujing.registry.university import (
 from yujing.workspace import CONFIG_NAME, Workspace
 
 if TYPE_CHECKING:
-    from yujing.university.rollup import Rollup
+    from yujing.university.rollup import Opener, Rollup
     from yujing.warnlist.review import ApprovalState
 
 UNIVERSITY_FILE = "university.toml"
@@ -89,6 +89,11 @@ class University:
         self.root = Path(root).resolve()
         self._settings = _read(self.root / UNIVERSITY_FILE)
         self._registry: UniversityRegistry | None = None
+
+    def reload(self) -> None:
+        """Read ``university.toml`` again (a console kept open sees colleges and settings
+        edited since)."""
+        self._settings = _read(self.root / UNIVERSITY_FILE)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -258,12 +263,15 @@ class University:
 
     # -- the roll-up (全校汇总) --------------------------------------------------------------
 
-    def rollup(self, term: Term, *, as_of: date | None = None) -> Rollup:
+    def rollup(
+        self, term: Term, *, as_of: date | None = None, opener: Opener | None = None
+    ) -> Rollup:
         """Every college's figures of ``term`` and of the same term a year before, read
-        through each college's workspace (the figures ``list show`` and ``audit`` print)."""
+        through each college's workspace (the figures ``list show`` and ``audit`` print);
+        ``opener`` opens a college's workspace (default: open, read, close)."""
         from yujing.university.rollup import rollup
 
-        return rollup(self, term, as_of=as_of)
+        return rollup(self, term, as_of=as_of, opener=opener)
 
     # -- the 教务处's approval (教务处审核) -----------------------------------------------------
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -176,14 +177,29 @@ _cache: dict[tuple[Any, ...], CollegeFigures] = {}
 _cache_guard = threading.Lock()
 
 
-def rollup(uni: University, term: Term, *, as_of: date | None = None) -> Rollup:
+Opener = Callable[[Path], AbstractContextManager[Workspace]]
+"""How the roll-up opens a college's workspace (the console keeps one open per thread)."""
+
+
+@contextmanager
+def _open_and_close(root: Path) -> Iterator[Workspace]:
+    ws = Workspace(root)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def rollup(
+    uni: University, term: Term, *, as_of: date | None = None, opener: Opener | None = None
+) -> Rollup:
     day = as_of or date.today()
+    opener = opener or _open_and_close
     before = last_year(term)
     open_rects = uni.rectifications(open_only=True)
     rows = []
     for college in uni.colleges:
-        current = college_figures(college, term, day)
-        previous = college_figures(college, before, day)
+        current, previous = college_figures(college, (term, before), day, opener)
         mine = [r for r in open_rects if r.college == college.slug and r.term == str(term)]
         if mine:
             current = _with_rectifications(current, mine, day)
@@ -199,28 +215,29 @@ def _with_rectifications(f: CollegeFigures, rects: Sequence[Any], day: date) -> 
     return CollegeFigures(**values)
 
 
-def college_figures(college: College, term: Term, day: date) -> CollegeFigures:
-    """One college's figures of ``term`` through its workspace (cached until it changes)."""
+def college_figures(
+    college: College, terms: Sequence[Term], day: date, opener: Opener = _open_and_close
+) -> list[CollegeFigures]:
+    """One college's figures of each of ``terms`` through its workspace (opened once; each
+    term's figures cached until the college's registry or archive changes)."""
+    out: list[CollegeFigures] = []
     try:
-        ws = Workspace(college.root)
+        with opener(college.root) as ws:
+            mark = (ws.registry.change_mark(), _archive_mark(ws))
+            for term in terms:
+                key = (str(college.root), str(term), day, mark)
+                with _cache_guard:
+                    hit = _cache.get(key)
+                if hit is None:
+                    hit = _read(college, ws, term, day)
+                    with _cache_guard:
+                        if len(_cache) > 2000:
+                            _cache.clear()
+                        _cache[key] = hit
+                out.append(hit)
     except YujingError as exc:
-        return _empty(college, term, str(exc))
-    try:
-        key = (str(college.root), str(term), day, ws.registry.change_mark(), _archive_mark(ws))
-        with _cache_guard:
-            hit = _cache.get(key)
-        if hit is not None:
-            return hit
-        figures = _read(college, ws, term, day)
-        with _cache_guard:
-            if len(_cache) > 2000:
-                _cache.clear()
-            _cache[key] = figures
-        return figures
-    except YujingError as exc:
-        return _empty(college, term, str(exc))
-    finally:
-        ws.close()
+        return [_empty(college, term, str(exc)) for term in terms]
+    return out
 
 
 def _archive_mark(ws: Workspace) -> tuple[float, ...]:
@@ -244,7 +261,8 @@ def _empty(college: College, term: Term, error: str = "") -> CollegeFigures:
 
 def _read(college: College, ws: Workspace, term: Term, day: date) -> CollegeFigures:
     registry = ws.registry
-    if registry.list_head(term) is None:
+    head = registry.list_head(term)
+    if head is None:
         return _empty(college, term)
     report = ws.report(term)  # the list as `yujing list show` reads it
     audit = ws.audit(term, as_of=day)  # the folders as `yujing audit` checks them
@@ -260,14 +278,13 @@ def _read(college: College, ws: Workspace, term: Term, day: date) -> CollegeFigu
             if status.requirement in interview_ids and status.status != "n/a":
                 held += min(status.count, status.needed)
                 required += status.needed
-    saved = ws.saved(term)
     return CollegeFigures(
         slug=college.slug,
         college=college.name,
         term=str(term),
         has_list=True,
         status=report.status,
-        frozen_at=saved.frozen_at or "",
+        frozen_at=head.get("frozen_at") or "",
         assessed=report.assessed_count,
         warned=len(report.warned),
         by_level=tuple(report.count_by_level().items()),

@@ -27,7 +27,8 @@ import contextlib
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -218,8 +219,35 @@ def upage(name: str, handler: UHandler) -> Callable[[Request], Any]:
     return endpoint
 
 
+_local = threading.local()
+
+
+def _university(root: Path) -> University:
+    """One university (one registry connection) per server thread."""
+    cache: dict[Path, University] = getattr(_local, "universities", None) or {}
+    _local.universities = cache
+    uni = cache.get(root)
+    if uni is None:
+        uni = cache[root] = University(root)
+    else:
+        uni.reload()
+    return uni
+
+
+@contextlib.contextmanager
+def _thread_workspace(root: Path) -> Iterator[Workspace]:
+    """A college's workspace kept open in this server thread (the roll-up page reads every
+    college on every request; opening 20 registries each time would cost more than reading)."""
+    cache: dict[Path, Workspace] = getattr(_local, "workspaces", None) or {}
+    _local.workspaces = cache
+    ws = cache.get(root)
+    if ws is None:
+        ws = cache[root] = Workspace(root)
+    yield ws
+
+
 def _uhandle(request: Request, name: str, handler: UHandler, fields: dict[str, list[str]]) -> Response:
-    uni = University(request.app.state.root)
+    uni = _university(request.app.state.root)
     try:
         found = uni.session_user(request.cookies.get(UCOOKIE, ""))
         user, session = found if found else (None, None)
@@ -237,8 +265,6 @@ def _uhandle(request: Request, name: str, handler: UHandler, fields: dict[str, l
         return HTMLResponse(
             _plain("控制台内部出错，这次操作没有完成（已记录在服务器日志中）。"), status_code=500
         )
-    finally:
-        uni.close()
 
 
 def _uauthorised(ctx: UCtx, rule: frozenset[str] | str, handler: UHandler) -> Response:
@@ -378,7 +404,7 @@ def rollup_page(ctx: UCtx) -> Response:
     from yujing.university.rollup import HEADERS, cells
 
     term = ctx.term()
-    report = ctx.uni.rollup(term)
+    report = ctx.uni.rollup(term, opener=_thread_workspace)
     return ctx.render(
         "rollup.html", report=report, headers=HEADERS, cells=cells, term=term,
         filings=ctx.uni.filings(),
@@ -392,7 +418,7 @@ def rollup_xlsx(ctx: UCtx) -> Response:
     term = ctx.term()
     out = ctx.uni.root / "rollups" / f"{term} 全校学业预警汇总.xlsx"
     out.parent.mkdir(exist_ok=True)
-    write_xlsx(ctx.uni.rollup(term), out)
+    write_xlsx(ctx.uni.rollup(term, opener=_thread_workspace), out)
     return _download(out)
 
 
