@@ -106,29 +106,28 @@ def rollup_cmd(
     directory: Path, term: Term, fmt: str, output: Path | None, as_of: str | None
 ) -> None:
     """全校汇总：各学院 TERM 学期的名单、通知书、回执、档案、谈话、异议，及去年同期。"""
-    from yujing.university.rollup import summary_line, write_csv, write_xlsx
+    from yujing.university import rollup_lines, write_rollup_csv, write_rollup_xlsx
 
     uni = _open(directory)
     report = uni.rollup(term, as_of=_day(as_of))
     if fmt == "xlsx":
         if output is None:
             raise InputError("输出 Excel 时请用 --output 给出文件名，如 --output 汇总.xlsx。")
-        write_xlsx(report, output)
+        write_rollup_xlsx(report, output)
         console.print(f"全校汇总：{output}")
         return
     if fmt == "csv":
         if output is None:
-            write_csv(report, sys.stdout)
+            write_rollup_csv(report, sys.stdout)
         else:
             with output.open("w", encoding="utf-8-sig", newline="") as fh:
-                write_csv(report, fh)
+                write_rollup_csv(report, fh)
             console.print(f"全校汇总：{output}")
         return
     for which, title in (("current", report.term), ("last_year", f"去年同期 {report.last_year_term}")):
         console.print(f"[bold]{report.university} {title}[/]（截至 {report.as_of}）")
-        for row in report.rows:
-            console.print("  " + summary_line(getattr(row, which)))
-        console.print("  " + summary_line(report.total(which), "合计"))
+        for line in rollup_lines(report, which):
+            console.print("  " + line)
     for row in report.rows:
         if row.current.error:
             err_console.print(f"[yellow]注意：{row.current.college}无法读取：{row.current.error}[/]")

@@ -549,3 +549,29 @@ def _write(
         ]
     with atomic_write(path, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
+
+
+# -- the roll-up's renderings (the front door's, as yujing.workspace's write_audit_*) -----------
+
+
+def write_rollup_csv(report: Rollup, stream: Any) -> None:
+    """The roll-up as CSV rows (this term, then the same term last year) on ``stream``."""
+    from yujing.university.rollup import write_csv
+
+    write_csv(report, stream)
+
+
+def write_rollup_xlsx(report: Rollup, path: Path) -> Path:
+    """The roll-up as an .xlsx (text only, no formulas)."""
+    from yujing.university.rollup import write_xlsx
+
+    return write_xlsx(report, path)
+
+
+def rollup_lines(report: Rollup, which: str) -> list[str]:
+    """Every college's figures (and the totals) as one Chinese line each."""
+    from yujing.university.rollup import summary_line
+
+    return [summary_line(getattr(r, which)) for r in report.rows] + [
+        summary_line(report.total(which), "合计")
+    ]
