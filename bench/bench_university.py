@@ -63,13 +63,46 @@ def fabricate(ws: Workspace, college: str, students: int, warned: int, first_id:
         sid = f"{first_id + i:010d}"
         name = f"学生{first_id + i}"
         cls = f"{college}{22 + i % 3}{i % 20:02d}"
-        roster.append((sid, sid, name, "男", college, "专业", "2022", cls, "", "", "", "",
-                       f"辅导员{i % 10}", f"班主任{i % 20}"))
+        roster.append(
+            (
+                sid,
+                sid,
+                name,
+                "男",
+                college,
+                "专业",
+                "2022",
+                cls,
+                "",
+                "",
+                "",
+                "",
+                f"辅导员{i % 10}",
+                f"班主任{i % 20}",
+            )
+        )
         if i >= warned:
             continue
-        entries.append((t, sid, i + 1, name, "", college, "专业", "2022", cls, LEVELS[i % 3],
-                        "本学期未通过 6/22 学分；累计未通过 9 学分：高等数学A(5)", "新增", "", "",
-                        "", "{}"))
+        entries.append(
+            (
+                t,
+                sid,
+                i + 1,
+                name,
+                "",
+                college,
+                "专业",
+                "2022",
+                cls,
+                LEVELS[i % 3],
+                "本学期未通过 6/22 学分；累计未通过 9 学分：高等数学A(5)",
+                "新增",
+                "",
+                "",
+                "",
+                "{}",
+            )
+        )
         serials.append((first_id + i, t, sid, "b", "active", now()))
         folder = student_folder(ws.archive_dir, sid, name) / t
         folder.mkdir(parents=True)
@@ -85,17 +118,29 @@ def fabricate(ws: Workspace, college: str, students: int, warned: int, first_id:
     conn.executemany(
         "insert into students (key, student_id, name, gender, college, major, grade, class_name, "
         "parent_name, parent_phone, address, postcode, counsellor, class_teacher) values "
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", roster)
-    conn.executemany("insert into list_entries (term, student_id, seq, name, gender, college, "
-                     "major, grade, class_name, level, reason, change, previous_level, "
-                     "carried_from, objection, figures) values "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", entries)
-    conn.executemany("insert into serials (serial, term, student_id, batch, status, created_at) "
-                     "values (?,?,?,?,?,?)", serials)
-    conn.executemany("insert into archive_files (student_id, term, serial, part, path, at, "
-                     "sha256, kind, signed) values (?,?,?,?,?,?,?,'scan',1)", scans)
-    conn.executemany("insert into file_facts (path, sha256, size, mtime_ns, at) values "
-                     "(?,?,?,?,?)", facts)
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        roster,
+    )
+    conn.executemany(
+        "insert into list_entries (term, student_id, seq, name, gender, college, "
+        "major, grade, class_name, level, reason, change, previous_level, "
+        "carried_from, objection, figures) values "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        entries,
+    )
+    conn.executemany(
+        "insert into serials (serial, term, student_id, batch, status, created_at) "
+        "values (?,?,?,?,?,?)",
+        serials,
+    )
+    conn.executemany(
+        "insert into archive_files (student_id, term, serial, part, path, at, "
+        "sha256, kind, signed) values (?,?,?,?,?,?,?,'scan',1)",
+        scans,
+    )
+    conn.executemany(
+        "insert into file_facts (path, sha256, size, mtime_ns, at) values (?,?,?,?,?)", facts
+    )
     conn.commit()
 
 
@@ -119,8 +164,12 @@ def cold_rollup(root: Path) -> float:
         "u=University(sys.argv[1]);t=time.perf_counter();r=u.rollup(Term.parse(sys.argv[2]));"
         "print(time.perf_counter()-t, sum(x.current.warned for x in r.rows))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(root), str(TERM)], check=True,
-                         capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root), str(TERM)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return float(out[0])
 
 
@@ -132,10 +181,15 @@ def college_by_college(root: Path, sample: int) -> tuple[float, int]:
         colleges = colleges[:sample]
     start = time.perf_counter()
     for college in colleges:
-        for args in (["list", "show", "--term", str(TERM)],
-                     ["audit", "--term", str(TERM), "--format", "json"]):
-            subprocess.run([sys.executable, "-m", "yujing.cli.main", "-w", str(college), *args],
-                           capture_output=True, check=False)
+        for args in (
+            ["list", "show", "--term", str(TERM)],
+            ["audit", "--term", str(TERM), "--format", "json"],
+        ):
+            subprocess.run(
+                [sys.executable, "-m", "yujing.cli.main", "-w", str(college), *args],
+                capture_output=True,
+                check=False,
+            )
     return time.perf_counter() - start, len(colleges)
 
 
@@ -147,9 +201,11 @@ def free_port() -> int:
 
 def warm_page(root: Path, n: int = 30) -> tuple[float, float]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "yujing.cli.main", "-w", str(root), "serve",
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "yujing.cli.main", "-w", str(root), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         client = httpx.Client(base_url=base, timeout=120)
@@ -159,8 +215,15 @@ def warm_page(root: Path, n: int = 30) -> tuple[float, float]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        client.post("/login", data={"name": "教务处", "password": PASSWORD, "next": "/",
-                                    "csrf": client.cookies.get("yj_univ_csrf")})
+        client.post(
+            "/login",
+            data={
+                "name": "教务处",
+                "password": PASSWORD,
+                "next": "/",
+                "csrf": client.cookies.get("yj_univ_csrf"),
+            },
+        )
         start = time.perf_counter()
         first = client.get(f"/u/rollup?term={TERM}")
         first_ms = (time.perf_counter() - start) * 1000
@@ -181,8 +244,12 @@ def main() -> None:
     parser.add_argument("--colleges", type=int, default=20)
     parser.add_argument("--students", type=int, default=30000)
     parser.add_argument("--warned", type=int, default=3000)
-    parser.add_argument("--cli-colleges", type=int, default=0,
-                        help="read only this many colleges through the CLI and scale up (0: all)")
+    parser.add_argument(
+        "--cli-colleges",
+        type=int,
+        default=0,
+        help="read only this many colleges through the CLI and scale up (0: all)",
+    )
     parser.add_argument("--keep", type=Path, help="build the university here and keep it")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="yujing-university-bench-"))
@@ -190,8 +257,10 @@ def main() -> None:
     try:
         start = time.perf_counter()
         build(root, args.colleges, args.students, args.warned)
-        print(f"built {args.colleges} colleges, {args.students} students, {args.warned} warned "
-              f"in {time.perf_counter() - start:.1f} s ({os.cpu_count()} cores)")
+        print(
+            f"built {args.colleges} colleges, {args.students} students, {args.warned} warned "
+            f"in {time.perf_counter() - start:.1f} s ({os.cpu_count()} cores)"
+        )
         cold = cold_rollup(root)
         cli_read, read = college_by_college(root, args.cli_colleges)
         cli = cli_read * args.colleges / read
@@ -199,11 +268,15 @@ def main() -> None:
         print(f"{'what':<58}{'seconds':>10}")
         print(f"{'roll-up, cold (fresh process, first call)  target < 2 s':<58}{cold:>10.3f}")
         scaled = "" if read == args.colleges else f", {read} colleges read and scaled up"
-        print(f"{'same figures college by college via CLI (list show+audit)':<58}{cli:>10.3f}"
-              f"   ({cli / cold:.1f}× the roll-up{scaled})")
+        print(
+            f"{'same figures college by college via CLI (list show+audit)':<58}{cli:>10.3f}"
+            f"   ({cli / cold:.1f}× the roll-up{scaled})"
+        )
         print(f"{'roll-up page, first request (cold cache)':<58}{first / 1000:>10.3f}")
-        print(f"{'roll-up page, warm, median of 30  target < 0.300 s':<58}{warm / 1000:>10.3f}"
-              f"   {'OK' if warm < 300 and cold < 2 else 'SLOW'}")
+        print(
+            f"{'roll-up page, warm, median of 30  target < 0.300 s':<58}{warm / 1000:>10.3f}"
+            f"   {'OK' if warm < 300 and cold < 2 else 'SLOW'}"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)

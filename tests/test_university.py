@@ -70,11 +70,35 @@ def university(tmp_path_factory: pytest.TempPathFactory, data: tuple[Path, Path]
     listed = ok("-w", root / "mech", "list", "show", "--term", TERM, "--all")
     warned = re.findall(r"^│ (\d{10}) .*?(红色预警|橙色预警|黄色预警)", listed, re.M)
     assert len(warned) >= 3
-    ok("-w", root / "mech", "list", "objection", warned[0][0], "--term", TERM,
-       "--reason", "补考成绩未录入", "--outcome", "upheld")
+    ok(
+        "-w",
+        root / "mech",
+        "list",
+        "objection",
+        warned[0][0],
+        "--term",
+        TERM,
+        "--reason",
+        "补考成绩未录入",
+        "--outcome",
+        "upheld",
+    )
     for sid, _level in warned[1:3]:
-        ok("-w", root / "mech", "record", "interview", sid, "--term", TERM, "--who", "辅导员 王颖",
-           "--how", "面谈", "--summary", "学业谈话")
+        ok(
+            "-w",
+            root / "mech",
+            "record",
+            "interview",
+            sid,
+            "--term",
+            TERM,
+            "--who",
+            "辅导员 王颖",
+            "--how",
+            "面谈",
+            "--summary",
+            "学业谈话",
+        )
     ok("-w", root / "mech", "list", "freeze", "--term", TERM)
     # life: last year's list frozen too
     ok("-w", root / "life", "list", "freeze", "--term", LAST_YEAR)
@@ -97,8 +121,12 @@ def _list_show(ws: Path, term: Term) -> dict[str, int | str]:
     m = re.search(r"名单（(草稿|已冻结)）：评估 (\d+) 人，预警 (\d+) 人", out)
     assert m, out
     levels = dict(re.findall(r"^\s*(\S+预警|\S+警示)\s*│\s*(\d+)", out, re.M))
-    return {"status": m.group(1), "assessed": int(m.group(2)), "warned": int(m.group(3)),
-            "levels": "，".join(f"{k} {v}" for k, v in levels.items())}
+    return {
+        "status": m.group(1),
+        "assessed": int(m.group(2)),
+        "warned": int(m.group(3)),
+        "levels": "，".join(f"{k} {v}" for k, v in levels.items()),
+    }
 
 
 def _audit(ws: Path, term: Term) -> dict[str, int]:
@@ -152,8 +180,12 @@ def test_rollup_equals_each_colleges_list_show_and_audit(university: Path, term:
         assert int(row["超期未完成"]) == audited["overdue"]
         assert int(row["未签字"]) == audited["unsigned"]
         assert row["谈话（已谈/应谈）"] == audited["interviews"]
-        for key, column in (("warned", "预警人数"), ("assessed", "评估人数"),
-                            ("complete", "档案齐全"), ("missing", "缺失")):
+        for key, column in (
+            ("warned", "预警人数"),
+            ("assessed", "评估人数"),
+            ("complete", "档案齐全"),
+            ("missing", "缺失"),
+        ):
             totals[key] += int(row[column])
     total = by_college["合计"]
     assert int(total["预警人数"]) == totals["warned"]
@@ -185,7 +217,10 @@ def test_rollup_table_and_xlsx_say_the_same(university: Path, tmp_path: Path) ->
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [f"本学期 {TERM}", f"去年同期 {LAST_YEAR}"]
     for sheet, term in zip(book.worksheets, (TERM, LAST_YEAR), strict=True):
-        values = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+        values = [
+            [("" if c is None else str(c)) for c in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
         assert values[1] == [h for _, h in HEADERS]
         expected = [[r[h] for _, h in HEADERS] for r in csv_rows if r["学期"] == str(term)]
         assert values[2:] == expected
@@ -193,19 +228,39 @@ def test_rollup_table_and_xlsx_say_the_same(university: Path, tmp_path: Path) ->
 
 
 def test_university_accounts_inspections_and_filing(university: Path) -> None:
-    out = ok("university", "user", "add", university, "教务处张老师", "--role", "office",
-             "--password", "office-pass-1")
+    out = ok(
+        "university",
+        "user",
+        "add",
+        university,
+        "教务处张老师",
+        "--role",
+        "office",
+        "--password",
+        "office-pass-1",
+    )
     assert "教务处" in out
     assert "教务处张老师" in ok("university", "user", "list", university)
-    bad = run("university", "user", "add", university, "秘书", "--role", "secretary",
-              "--password", "office-pass-1")
+    bad = run(
+        "university",
+        "user",
+        "add",
+        university,
+        "秘书",
+        "--role",
+        "secretary",
+        "--password",
+        "office-pass-1",
+    )
     assert bad.exit_code == 2  # not a university role
-    out = ok("university", "sample", university, "mech", "--term", TERM, "--size", "3",
-             "--seed", "42")
+    out = ok(
+        "university", "sample", university, "mech", "--term", TERM, "--size", "3", "--seed", "42"
+    )
     drawn = re.findall(r"^  (\d{10}) ", out, re.M)
     assert len(drawn) == 3 and "种子 42" in out
-    again = ok("university", "sample", university, "mech", "--term", TERM, "--size", "3",
-               "--seed", "42")
+    again = ok(
+        "university", "sample", university, "mech", "--term", TERM, "--size", "3", "--seed", "42"
+    )
     assert re.findall(r"^  (\d{10}) ", again, re.M) == drawn  # seeded: the same draw again
     uni = University(university)
     try:
@@ -221,15 +276,24 @@ def test_errors_say_what_is_wrong(tmp_path: Path, university: Path) -> None:
     again = run("university", "init", university, "--name", "别的大学")
     assert again.exit_code == 1 and "已是学校文件夹" in again.output
     assert "不是学校文件夹" in run("university", "list", tmp_path).output
-    assert "已被使用" in run("university", "add", university, "新学院", "--pack", "anshan",
-                            "--slug", "mech").output
-    assert "只能用小写字母" in run("university", "add", university, "新学院", "--pack", "anshan",
-                                 "--slug", "Mech School").output
+    assert (
+        "已被使用"
+        in run(
+            "university", "add", university, "新学院", "--pack", "anshan", "--slug", "mech"
+        ).output
+    )
+    assert (
+        "只能用小写字母"
+        in run(
+            "university", "add", university, "新学院", "--pack", "anshan", "--slug", "Mech School"
+        ).output
+    )
     assert "已在" in run("university", "add", university, NAMES["mech"], "--pack", "anshan").output
     no_file = run("university", "rollup", university, "--term", TERM, "--format", "xlsx")
     assert no_file.exit_code == 1 and "--output" in no_file.output
-    assert "没有学院「nope」" in run("university", "sample", university, "nope", "--term",
-                                   TERM).output
+    assert (
+        "没有学院「nope」" in run("university", "sample", university, "nope", "--term", TERM).output
+    )
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "university.toml").write_text("[university\n", encoding="utf-8")

@@ -139,7 +139,9 @@ def test_office_supervisor_and_college_in_a_real_browser(
 
             # the roll-up tracks the open order
             office.goto(f"{base}/u/rollup?term={TERM}")
-            rect = office.locator('#rollup-current tr[data-college="art"] td[data-col="rectifications"]')
+            rect = office.locator(
+                '#rollup-current tr[data-college="art"] td[data-col="rectifications"]'
+            )
             assert rect.inner_text() == "1（2030-06-30）"
         finally:
             browser.close()

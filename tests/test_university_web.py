@@ -106,7 +106,9 @@ def _call(client: TestClient, method: str, url: str, csrf: str) -> httpx.Respons
 
 
 def test_every_university_route_has_a_rule(app) -> None:  # type: ignore[no-untyped-def]
-    names = {r.name for r in app.routes if isinstance(r, Route) or (isinstance(r, Mount) and r.name)}
+    names = {
+        r.name for r in app.routes if isinstance(r, Route) or (isinstance(r, Mount) and r.name)
+    }
     assert names == set(RULES)
 
 
@@ -151,8 +153,10 @@ def test_every_university_route_as_every_role(folder: Path, app, who: str | None
 def test_a_university_post_needs_its_csrf_token(folder: Path, app) -> None:  # type: ignore[no-untyped-def]
     client = _client(app)
     _uni_session(folder, client, SUPERVISOR)
-    resp = client.post("/u/inspections/draw", data={"csrf": "forged", "college": "art",
-                                                    "term": str(TERM), "size": "2"})
+    resp = client.post(
+        "/u/inspections/draw",
+        data={"csrf": "forged", "college": "art", "term": str(TERM), "size": "2"},
+    )
     assert resp.status_code == 403
     uni = University(folder)
     assert not uni.inspections()
@@ -225,10 +229,15 @@ def test_cookies_links_and_redirects_stay_under_the_college_prefix(folder: Path,
     page = client.get("/c/mech/login")
     assert 'action="/c/mech/login"' in page.text and 'href="/c/mech/static/app.css"' in page.text
     assert 'href="/static/' not in page.text and 'action="/login"' not in page.text
-    resp = client.post("/c/mech/login", data={
-        "name": role_account("secretary"), "password": PASSWORD,
-        "csrf": client.cookies.get("yj_csrf", path="/c/mech"), "next": "/c/mech/list",
-    })
+    resp = client.post(
+        "/c/mech/login",
+        data={
+            "name": role_account("secretary"),
+            "password": PASSWORD,
+            "csrf": client.cookies.get("yj_csrf", path="/c/mech"),
+            "next": "/c/mech/list",
+        },
+    )
     assert resp.status_code == 303 and resp.headers["location"] == "/c/mech/list"
     set_cookie = resp.headers["set-cookie"]
     assert "Path=/c/mech" in set_cookie and "HttpOnly" in set_cookie
@@ -247,36 +256,50 @@ def test_office_approves_only_where_the_pack_says_so(folder: Path, app) -> None:
     page = client.get(f"/u/c/art?term={TERM}")
     assert 'id="approve"' in page.text
     assert 'id="approve"' not in client.get(f"/u/c/mech?term={TERM}").text
-    resp = client.post("/u/c/art/approve", data={"csrf": csrf, "term": str(TERM),
-                                                 "decision": "approve", "comment": "同意建档"})
+    resp = client.post(
+        "/u/c/art/approve",
+        data={"csrf": csrf, "term": str(TERM), "decision": "approve", "comment": "同意建档"},
+    )
     assert resp.status_code == 303
     ws = Workspace(folder / "art")
     try:
         state = ws.approval(TERM)
         assert state.approved and state.account == f"{OFFICE}（教务处）"
-        assert any(e["action"] == "approve" and e["account"] == f"{OFFICE}（教务处）"
-                   for e in ws.registry.events())
+        assert any(
+            e["action"] == "approve" and e["account"] == f"{OFFICE}（教务处）"
+            for e in ws.registry.events()
+        )
     finally:
         ws.close()
-    refused = client.post("/u/c/mech/approve", data={"csrf": csrf, "term": str(TERM),
-                                                     "decision": "approve"})
+    refused = client.post(
+        "/u/c/mech/approve", data={"csrf": csrf, "term": str(TERM), "decision": "approve"}
+    )
     assert refused.status_code == 403 and "学院审核" in refused.text
     ws = Workspace(folder / "mech")
     assert not ws.registry.approvals(TERM)
     ws.close()
     csrf = _uni_session(folder, client, SUPERVISOR)
-    assert client.post("/u/c/art/approve", data={"csrf": csrf, "term": str(TERM),
-                                                 "decision": "return", "comment": "x"}).status_code == 403
+    assert (
+        client.post(
+            "/u/c/art/approve",
+            data={"csrf": csrf, "term": str(TERM), "decision": "return", "comment": "x"},
+        ).status_code
+        == 403
+    )
     # the college's reviewer sees the 教务处's decision on the college's own list page
     _college_session(folder, "art", client, "reviewer", path="/c/art")
     assert f"{OFFICE}（教务处）" in client.get(f"/c/art/list?term={TERM}").text
 
 
-def test_supervisor_samples_records_findings_and_a_deadline_the_college_sees(folder: Path, app) -> None:  # type: ignore[no-untyped-def]
+def test_supervisor_samples_records_findings_and_a_deadline_the_college_sees(
+    folder: Path, app
+) -> None:  # type: ignore[no-untyped-def]
     client = _client(app)
     csrf = _uni_session(folder, client, SUPERVISOR)
-    resp = client.post("/u/inspections/draw", data={"csrf": csrf, "college": "art",
-                                                    "term": str(TERM), "size": "3", "seed": "7"})
+    resp = client.post(
+        "/u/inspections/draw",
+        data={"csrf": csrf, "college": "art", "term": str(TERM), "size": "3", "seed": "7"},
+    )
     assert resp.status_code == 303
     page = client.get(resp.headers["location"].split("?")[0])
     sampled = re.findall(r'data-student="(\d+)"', page.text)
@@ -286,15 +309,21 @@ def test_supervisor_samples_records_findings_and_a_deadline_the_college_sees(fol
     uni.close()
     assert inspection.seed == 7 and len(sampled) == 3 == len(folders)
     assert client.get(f"/u/c/art/students/{sampled[0]}").status_code == 200
-    resp = client.post(f"/u/inspections/{inspection.id}/finding",
-                       data={"csrf": csrf, "folder": str(folders[0].id), "finding": "谈话记录缺签字"})
+    resp = client.post(
+        f"/u/inspections/{inspection.id}/finding",
+        data={"csrf": csrf, "folder": str(folders[0].id), "finding": "谈话记录缺签字"},
+    )
     assert resp.status_code == 303
     assert "谈话记录缺签字" in client.get(f"/u/inspections/{inspection.id}").text
-    resp = client.post(f"/u/inspections/{inspection.id}/deadline",
-                       data={"csrf": csrf, "what": "补齐谈话记录签字", "deadline": "2030-01-15"})
+    resp = client.post(
+        f"/u/inspections/{inspection.id}/deadline",
+        data={"csrf": csrf, "what": "补齐谈话记录签字", "deadline": "2030-01-15"},
+    )
     assert resp.status_code == 303
-    bad = client.post(f"/u/inspections/{inspection.id}/deadline",
-                      data={"csrf": csrf, "what": "x", "deadline": "明天"})
+    bad = client.post(
+        f"/u/inspections/{inspection.id}/deadline",
+        data={"csrf": csrf, "what": "x", "deadline": "明天"},
+    )
     assert bad.status_code == 400 and "日期" in bad.text
     # the college's secretary sees it on the start page; the other college does not
     _college_session(folder, "art", client, "secretary", path="/c/art")
@@ -310,8 +339,12 @@ def test_supervisor_samples_records_findings_and_a_deadline_the_college_sees(fol
     rect = uni.rectifications("art", open_only=True)[0]
     uni.close()
     csrf = _uni_session(folder, client, SUPERVISOR)
-    assert client.post(f"/u/rectifications/{rect.id}/close",
-                       data={"csrf": csrf, "note": "已补签"}).status_code == 303
+    assert (
+        client.post(
+            f"/u/rectifications/{rect.id}/close", data={"csrf": csrf, "note": "已补签"}
+        ).status_code
+        == 303
+    )
     uni = University(folder)
     row = next(r for r in uni.rollup(TERM).rows if r.current.slug == "art")
     assert row.current.open_rectifications == 0
@@ -331,10 +364,14 @@ def test_the_rollup_page_shows_every_college_with_the_libraries_figures(folder: 
     uni.close()
     for row in report.rows:
         f = row.current
-        cells = dict(re.findall(
-            rf'<tr data-college="{f.slug}">(.*?)</tr>', page.text, re.S)[0:1] and re.findall(
-            r'data-col="(\w+)">(.*?)</td>', re.findall(rf'<tr data-college="{f.slug}">(.*?)</tr>',
-                                                        page.text, re.S)[0], re.S))
+        cells = dict(
+            re.findall(rf'<tr data-college="{f.slug}">(.*?)</tr>', page.text, re.S)[0:1]
+            and re.findall(
+                r'data-col="(\w+)">(.*?)</td>',
+                re.findall(rf'<tr data-college="{f.slug}">(.*?)</tr>', page.text, re.S)[0],
+                re.S,
+            )
+        )
         assert cells["warned"] == str(f.warned) and cells["assessed"] == str(f.assessed)
         assert cells["complete"] == str(f.complete)
     assert client.get(f"/u/rollup.xlsx?term={TERM}").status_code == 200
@@ -347,8 +384,12 @@ def test_a_college_files_its_term_summary_with_the_office(folder: Path, app) -> 
     refused = client.post("/c/art/university/file-report", data={"csrf": csrf, "term": str(TERM)})
     assert refused.status_code == 400 and "请先生成学期报告" in refused.text
     csrf_c = _college_session(folder, "art", client, "counsellor", path="/c/art")
-    assert client.post("/c/art/university/file-report",
-                       data={"csrf": csrf_c, "term": str(TERM)}).status_code == 403
+    assert (
+        client.post(
+            "/c/art/university/file-report", data={"csrf": csrf_c, "term": str(TERM)}
+        ).status_code
+        == 403
+    )
     ws = Workspace(folder / "art")
     made = ws.term_reports(TERM)
     ws.close()
@@ -383,8 +424,9 @@ def _cas_sign_in(client: TestClient, cas, path: str, user: str) -> httpx.Respons
     assert start.status_code == 303
     login_url = start.headers["location"]
     assert login_url.startswith(cas.url + "/login?service=")
-    at_cas = httpx.get(login_url + "&" + httpx.QueryParams({"user": user}).__str__(),
-                       follow_redirects=False)
+    at_cas = httpx.get(
+        login_url + "&" + httpx.QueryParams({"user": user}).__str__(), follow_redirects=False
+    )
     assert at_cas.status_code == 302
     back = at_cas.headers["location"]
     assert back.startswith("http://testserver" + path + "?ticket=ST-")
@@ -392,7 +434,8 @@ def _cas_sign_in(client: TestClient, cas, path: str, user: str) -> httpx.Respons
 
 
 def test_cas_signs_in_an_existing_account_and_refuses_forged_used_and_foreign_tickets(
-    folder: Path, cas  # type: ignore[no-untyped-def]
+    folder: Path,
+    cas,  # type: ignore[no-untyped-def]
 ) -> None:
     _with_cas(folder, cas.url)
     try:
@@ -433,8 +476,9 @@ def test_cas_signs_in_an_existing_account_and_refuses_forged_used_and_foreign_ti
     finally:
         _with_cas(folder, "")
         path = folder / "university.toml"
-        path.write_text(path.read_text(encoding="utf-8").replace('cas_url = ""\n', ""),
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace('cas_url = ""\n', ""), encoding="utf-8"
+        )
 
 
 def test_without_cas_the_button_is_absent_and_local_passwords_work(folder: Path, app) -> None:  # type: ignore[no-untyped-def]
@@ -444,11 +488,25 @@ def test_without_cas_the_button_is_absent_and_local_passwords_work(folder: Path,
     resp = client.get("/login/cas")
     assert resp.status_code == 400 and "未设置统一身份认证" in resp.text
     client.get("/login")
-    resp = client.post("/login", data={"name": OFFICE, "password": PASSWORD, "next": "/",
-                                       "csrf": client.cookies.get("yj_univ_csrf")})
+    resp = client.post(
+        "/login",
+        data={
+            "name": OFFICE,
+            "password": PASSWORD,
+            "next": "/",
+            "csrf": client.cookies.get("yj_univ_csrf"),
+        },
+    )
     assert resp.status_code == 303
     client.cookies.clear()  # signed out: the sign-in form's own token again
     client.get("/login")
-    wrong = client.post("/login", data={"name": OFFICE, "password": "wrong-password",
-                                        "next": "/", "csrf": client.cookies.get("yj_univ_csrf")})
+    wrong = client.post(
+        "/login",
+        data={
+            "name": OFFICE,
+            "password": "wrong-password",
+            "next": "/",
+            "csrf": client.cookies.get("yj_univ_csrf"),
+        },
+    )
     assert wrong.status_code == 401

@@ -41,8 +41,15 @@ def build_university(root: Path) -> Path:
             elif role == "class-teacher":
                 extra = {"roster_name": "没有这个人"}
             ws.add_user(role_account(role), role=role, password=PASSWORD, **extra)  # type: ignore[arg-type]
-        ws.record(first.student_id, kind="interview", when=None, who="辅导员", how="面谈",
-                  summary="学业谈话", term=TERM)
+        ws.record(
+            first.student_id,
+            kind="interview",
+            when=None,
+            who="辅导员",
+            how="面谈",
+            summary="学业谈话",
+            term=TERM,
+        )
         ws.close()
     uni.add_user(OFFICE, role="office", password=PASSWORD)
     uni.add_user(SUPERVISOR, role="supervisor", password=PASSWORD)
@@ -52,5 +59,10 @@ def build_university(root: Path) -> Path:
 
 def role_account(role: str) -> str:
     """The college account of ``role`` (the same name in every college: names are per college)."""
-    return {"secretary": "秘书", "reviewer": "副院长", "counsellor": "辅导员甲",
-            "class-teacher": "班主任甲", "inspector": "督导"}[role]
+    return {
+        "secretary": "秘书",
+        "reviewer": "副院长",
+        "counsellor": "辅导员甲",
+        "class-teacher": "班主任甲",
+        "inspector": "督导",
+    }[role]

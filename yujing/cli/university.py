@@ -70,9 +70,7 @@ def add(
 ) -> None:
     """在学校文件夹 DIRECTORY 中新建学院 COLLEGE 的工作区。"""
     uni = _open(directory)
-    c = uni.add_college(
-        college, pack=pack, school=school, slug=slug, address=address, phone=phone
-    )
+    c = uni.add_college(college, pack=pack, school=school, slug=slug, address=address, phone=phone)
     console.print(f"已添加学院 [bold]{c.name}[/]（简称 {c.slug}，院校包 {c.pack}）")
     console.print(f"  工作区    {c.root}/  （yujing -w {c.root} … 可直接使用）")
 
@@ -95,11 +93,18 @@ def list_(directory: Path) -> None:
 @click.argument("directory", type=FOLDER)
 @click.option("--term", type=TERM, required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "xlsx"]),
+    default="table",
     show_default=True,
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件（xlsx 必须给出；csv 不给则输出到屏幕）。")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出文件（xlsx 必须给出；csv 不给则输出到屏幕）。",
+)
 @click.option("--as-of", "as_of", help="按某日计算期限（默认今天），如 2025-01-10。")
 @handle_errors
 def rollup_cmd(
@@ -124,13 +129,18 @@ def rollup_cmd(
                 write_rollup_csv(report, fh)
             console.print(f"全校汇总：{output}")
         return
-    for which, title in (("current", report.term), ("last_year", f"去年同期 {report.last_year_term}")):
+    for which, title in (
+        ("current", report.term),
+        ("last_year", f"去年同期 {report.last_year_term}"),
+    ):
         console.print(f"[bold]{report.university} {title}[/]（截至 {report.as_of}）")
         for line in rollup_lines(report, which):
             console.print("  " + line)
     for row in report.rows:
         if row.current.error:
-            err_console.print(f"[yellow]注意：{row.current.college}无法读取：{row.current.error}[/]")
+            err_console.print(
+                f"[yellow]注意：{row.current.college}无法读取：{row.current.error}[/]"
+            )
 
 
 @university_group.group("user")
@@ -141,8 +151,12 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("directory", type=FOLDER)
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["office", "supervisor"]),
-              help="office 教务处；supervisor 督查（质量监督/学工部）。")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["office", "supervisor"]),
+    help="office 教务处；supervisor 督查（质量监督/学工部）。",
+)
 @click.option("--password", help="初始密码（不给则提示输入）。")
 @handle_errors
 def user_add(directory: Path, name: str, role: str, password: str | None) -> None:
@@ -196,7 +210,9 @@ def file_report(directory: Path, college: str, term: Term) -> None:
     """学院 COLLEGE 将 TERM 学期的学期学业帮扶总结报告报教务处备案。"""
     uni = _open(directory)
     filing = uni.file_report(college, term)
-    console.print(f"已备案：{uni.college(college).name} {term} {filing.report}（{filing.filed_at}）")
+    console.print(
+        f"已备案：{uni.college(college).name} {term} {filing.report}（{filing.filed_at}）"
+    )
 
 
 def serve_university(

@@ -12,8 +12,8 @@ event log as a college's) plus the tables below; a college's own figures are nev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar, cast
 
 from yujing.registry import Registry, now
 
@@ -142,8 +142,7 @@ class UniversityRegistry(Registry):
                 db.create_table(name, columns, pk="id")
             self._add_missing_columns(name, columns)
         db.execute(
-            "create index if not exists idx_inspection_folders "
-            "on inspection_folders(inspection_id)"
+            "create index if not exists idx_inspection_folders on inspection_folders(inspection_id)"
         )
 
     # -- inspections (督查抽样)
@@ -240,9 +239,9 @@ class UniversityRegistry(Registry):
 def _value(cls: type[_T], row: Mapping[str, Any]) -> _T:
     """A row as its frozen dataclass; NULL becomes "" (text) or 0 (ids, counts)."""
     values = {}
-    for name, spec in cls.__dataclass_fields__.items():
-        value = row.get(name)
+    for spec in fields(cast(Any, cls)):
+        value = row.get(spec.name)
         if value is None:
             value = 0 if spec.type in ("int", int) else ""
-        values[name] = value
+        values[spec.name] = value
     return cls(**values)

@@ -133,7 +133,10 @@ class University:
             folder = str(c.get("folder") or c["slug"])
             out.append(
                 College(
-                    str(c["slug"]), str(c["name"]), folder, str(c.get("pack", "")),
+                    str(c["slug"]),
+                    str(c["name"]),
+                    folder,
+                    str(c.get("pack", "")),
                     self.root / folder,
                 )
             )
@@ -314,7 +317,9 @@ class University:
                 f"{college.name}还没有 {term} 的{SUMMARY_REPORT.removesuffix('.docx')}："
                 "请先生成学期报告（报告 → 生成）。"
             )
-        target = self.root / FILINGS_DIR / slug / f"{term} {now().replace(':', '')} {SUMMARY_REPORT}"
+        target = (
+            self.root / FILINGS_DIR / slug / f"{term} {now().replace(':', '')} {SUMMARY_REPORT}"
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(target, "wb") as fh, source.open("rb") as src:
             shutil.copyfileobj(src, fh)
@@ -359,7 +364,9 @@ class University:
             saved = ws.saved(term)
             warned = sorted(saved.warned, key=lambda r: r.student_id)
         if not warned:
-            raise ListStateError(f"{self.college(slug).name} {term} 的名单上没有预警学生，无从抽样。")
+            raise ListStateError(
+                f"{self.college(slug).name} {term} 的名单上没有预警学生，无从抽样。"
+            )
         drawn = random.Random(seed).sample(warned, min(size, len(warned)))
         folders = [
             {
@@ -473,7 +480,9 @@ class University:
         assert closed is not None
         return closed
 
-    def rectifications(self, slug: str | None = None, *, open_only: bool = False) -> list[Rectification]:
+    def rectifications(
+        self, slug: str | None = None, *, open_only: bool = False
+    ) -> list[Rectification]:
         return self.registry.rectifications(slug, open_only=open_only)
 
 
@@ -544,7 +553,11 @@ def _write(
     for c in colleges:
         lines += [
             "[[colleges]]",
-            *(f"{k} = {toml_string(str(c[k]))}" for k in ("slug", "name", "folder", "pack") if k in c),
+            *(
+                f"{k} = {toml_string(str(c[k]))}"
+                for k in ("slug", "name", "folder", "pack")
+                if k in c
+            ),
             "",
         ]
     with atomic_write(path, "w", encoding="utf-8") as fh:

@@ -254,8 +254,26 @@ def _archive_mark(ws: Workspace) -> tuple[float, ...]:
 
 def _empty(college: College, term: Term, error: str = "") -> CollegeFigures:
     return CollegeFigures(
-        college.slug, college.name, str(term), False, "", "", 0, 0, (), 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, error=error,
+        college.slug,
+        college.name,
+        str(term),
+        False,
+        "",
+        "",
+        0,
+        0,
+        (),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        error=error,
     )
 
 

@@ -141,7 +141,9 @@ class UCtx:
         )
         response = HTMLResponse(html, status_code=status)
         if self.pre_csrf and self.session is None:
-            response.set_cookie(PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/")
+            response.set_cookie(
+                PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
+            )
         return response
 
     def done(self, path: str, message: str = "", **query: str) -> RedirectResponse:
@@ -155,7 +157,9 @@ UHandler = Callable[[UCtx], Response]
 ROUTES: list[tuple[str, str, UHandler, tuple[str, ...]]] = []
 
 
-def route(path: str, name: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[UHandler], UHandler]:
+def route(
+    path: str, name: str, methods: tuple[str, ...] = ("GET",)
+) -> Callable[[UHandler], UHandler]:
     def register(fn: UHandler) -> UHandler:
         ROUTES.append((path, name, fn, methods))
         return fn
@@ -246,7 +250,9 @@ def _thread_workspace(root: Path) -> Iterator[Workspace]:
     yield ws
 
 
-def _uhandle(request: Request, name: str, handler: UHandler, fields: dict[str, list[str]]) -> Response:
+def _uhandle(
+    request: Request, name: str, handler: UHandler, fields: dict[str, list[str]]
+) -> Response:
     uni = _university(request.app.state.root)
     try:
         found = uni.session_user(request.cookies.get(UCOOKIE, ""))
@@ -281,7 +287,9 @@ def _uauthorised(ctx: UCtx, rule: frozenset[str] | str, handler: UHandler) -> Re
         return ctx.render("error.html", 401, message="请先登录。")
     if user.role not in rule:
         with ctx.uni.registry.transaction():
-            ctx.uni.registry.log("access-denied", f"{user.name}（{user.role}）：{request.method} {request.url.path}")
+            ctx.uni.registry.log(
+                "access-denied", f"{user.name}（{user.role}）：{request.method} {request.url.path}"
+            )
         return ctx.render("error.html", 403, message="您的角色无权使用此页面，此次访问已记录。")
     if request.method == "POST" and not _same(ctx.get("csrf"), session.csrf):
         return ctx.render("error.html", 403, message="表单已过期或来源不明，请刷新页面后重新提交。")
@@ -292,7 +300,9 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and secrets.compare_digest(a, b)
 
 
-def _signed_in(response: Response, cookie: str, request: Request, *, name: str, path: str) -> Response:
+def _signed_in(
+    response: Response, cookie: str, request: Request, *, name: str, path: str
+) -> Response:
     response.set_cookie(
         name, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https", path=path
     )
@@ -319,7 +329,9 @@ def login(ctx: UCtx) -> Response:
     except YujingError as exc:
         return ctx.render("login.html", 401, next=nxt, error=str(exc), name=name, colleges=colleges)
     cookie, _csrf = ctx.uni.open_session(user.name)
-    return _signed_in(RedirectResponse(nxt, status_code=303), cookie, ctx.request, name=UCOOKIE, path="/")
+    return _signed_in(
+        RedirectResponse(nxt, status_code=303), cookie, ctx.request, name=UCOOKIE, path="/"
+    )
 
 
 @route("/login/cas", "u_cas")
@@ -334,13 +346,18 @@ def cas_login(ctx: UCtx) -> Response:
         with ctx.uni.registry.transaction():
             ctx.uni.registry.log("login-failed", f"CAS {name}：没有同名的学校账号")
         return ctx.render(
-            "login.html", 403, next="/", colleges=ctx.uni.colleges,
+            "login.html",
+            403,
+            next="/",
+            colleges=ctx.uni.colleges,
             error=f"统一身份认证账号「{name}」在本系统没有学校账号；学院账号请从本学院入口登录。",
         )
     cookie, _csrf = ctx.uni.open_session(user.name)
     with ctx.uni.registry.transaction():
         ctx.uni.registry.log("login-cas", user.name)
-    return _signed_in(RedirectResponse("/", status_code=303), cookie, ctx.request, name=UCOOKIE, path="/")
+    return _signed_in(
+        RedirectResponse("/", status_code=303), cookie, ctx.request, name=UCOOKIE, path="/"
+    )
 
 
 def _service_url(request: Request, public_url: str, path: str) -> str:
@@ -355,7 +372,9 @@ def cas_login_url(cas_url: str, service: str) -> str:
         raise InputError("本校未设置统一身份认证（university.toml 的 [web] cas_url）。")
     from cas import CASClient
 
-    client = CASClient(version=CAS_VERSION, service_url=service, server_url=cas_url.rstrip("/") + "/")
+    client = CASClient(
+        version=CAS_VERSION, service_url=service, server_url=cas_url.rstrip("/") + "/"
+    )
     return str(client.get_login_url())
 
 
@@ -371,14 +390,18 @@ def cas_user(cas_url: str, service: str, ticket: str) -> str | None:
         raise AccountError("统一身份认证的票据无效，未登录。")
     from cas import CASClient
 
-    client = CASClient(version=CAS_VERSION, service_url=service, server_url=cas_url.rstrip("/") + "/")
+    client = CASClient(
+        version=CAS_VERSION, service_url=service, server_url=cas_url.rstrip("/") + "/"
+    )
     try:
         user, _attributes, _pgt = client.verify_ticket(ticket)
     except Exception as exc:  # network, XML: the sign-in fails with a message
         log.warning("CAS validation failed: %s", exc)
         raise AccountError("无法连接统一身份认证服务器验证票据，未登录。请稍后再试。") from exc
     if not user:
-        raise AccountError("统一身份认证未确认此票据（票据无效、已用过或不是签发给本系统的），未登录。")
+        raise AccountError(
+            "统一身份认证未确认此票据（票据无效、已用过或不是签发给本系统的），未登录。"
+        )
     return str(user)
 
 
@@ -406,7 +429,11 @@ def rollup_page(ctx: UCtx) -> Response:
     term = ctx.term()
     report = ctx.uni.rollup(term, opener=_thread_workspace)
     return ctx.render(
-        "rollup.html", report=report, headers=HEADERS, cells=cells, term=term,
+        "rollup.html",
+        report=report,
+        headers=HEADERS,
+        cells=cells,
+        term=term,
         filings=ctx.uni.filings(),
     )
 
@@ -442,7 +469,7 @@ def college_page(ctx: UCtx) -> Response:
         head = ws.registry.list_head(term)
         report = ws.report(term) if head else None
         reports = [p.name for p in sorted((ws.root / "reports").glob(f"{term} *.docx"))]
-        values = {
+        values: dict[str, Any] = {
             "report": report,
             "by_level": report.count_by_level() if report else {},
             "approval": ws.approval(term) if report else None,
@@ -451,8 +478,12 @@ def college_page(ctx: UCtx) -> Response:
             "reports": reports,
         }
     return ctx.render(
-        "college.html", college=college, term=term, filings=ctx.uni.filings(slug),
-        rectifications=ctx.uni.rectifications(slug), **values,
+        "college.html",
+        college=college,
+        term=term,
+        filings=ctx.uni.filings(slug),
+        rectifications=ctx.uni.rectifications(slug),
+        **values,
     )
 
 
@@ -462,7 +493,9 @@ def college_list(ctx: UCtx) -> Response:
     with ctx.uni.open_college(slug) as ws:
         report = ws.report(term)
         rows = report.warned
-    return ctx.render("list.html", college=ctx.uni.college(slug), term=term, report=report, rows=rows)
+    return ctx.render(
+        "list.html", college=ctx.uni.college(slug), term=term, report=report, rows=rows
+    )
 
 
 @route("/u/c/{slug}/audit", "u_college_audit")
@@ -493,7 +526,10 @@ def college_report(ctx: UCtx) -> Response:
 def approve(ctx: UCtx) -> Response:
     slug, term = ctx.param("slug"), ctx.term()
     state = ctx.uni.decide_list(
-        slug, term, approve=ctx.get("decision") == "approve", comment=ctx.get("comment"),
+        slug,
+        term,
+        approve=ctx.get("decision") == "approve",
+        comment=ctx.get("comment"),
         account=f"{ctx.user.name}（教务处）",
     )
     text = "已审核同意" if state.decision == "approved" else "已退回，意见已记录"
@@ -543,8 +579,11 @@ def filing_file(ctx: UCtx) -> Response:
 def inspections(ctx: UCtx) -> Response:
     names = {c.slug: c.name for c in ctx.uni.colleges}
     return ctx.render(
-        "inspections.html", inspections=ctx.uni.inspections()[::-1], names=names,
-        colleges=ctx.uni.colleges, rectifications=ctx.uni.rectifications(),
+        "inspections.html",
+        inspections=ctx.uni.inspections()[::-1],
+        names=names,
+        colleges=ctx.uni.colleges,
+        rectifications=ctx.uni.rectifications(),
         today=date.today().isoformat(),
     )
 
@@ -571,8 +610,12 @@ def _inspection_id(ctx: UCtx) -> int:
 def inspection(ctx: UCtx) -> Response:
     found = ctx.uni.inspection(_inspection_id(ctx))
     return ctx.render(
-        "inspection.html", inspection=found, college=ctx.uni.college(found.row.college),
-        rectifications=[r for r in ctx.uni.rectifications(found.row.college) if r.inspection_id == found.row.id],
+        "inspection.html",
+        inspection=found,
+        college=ctx.uni.college(found.row.college),
+        rectifications=[
+            r for r in ctx.uni.rectifications(found.row.college) if r.inspection_id == found.row.id
+        ],
     )
 
 
@@ -613,7 +656,6 @@ def close(ctx: UCtx) -> Response:
 # == each college's console, mounted under /c/<slug> =========================================
 
 
-
 class CollegeMount:
     """A college's console under ``/c/<slug>``: its links, redirects and cookies moved under
     the prefix on the way out; the university's college routes (:data:`COLLEGE_RULES`)
@@ -623,7 +665,9 @@ class CollegeMount:
         self.uni_root, self.slug, self.app = uni_root, slug, app
         self.prefix = f"/c/{slug}"
         self.links = re.compile(
-            rb'((?:href|action|src|formaction)=")/(?!/|' + re.escape(self.prefix[1:].encode()) + rb"/)"
+            rb'((?:href|action|src|formaction)=")/(?!/|'
+            + re.escape(self.prefix[1:].encode())
+            + rb"/)"
         )
         self.extra = {
             "/login/cas": ("c_cas", college_cas),
@@ -633,19 +677,22 @@ class CollegeMount:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            rest = scope["path"][len(scope.get("root_path", "")):] or "/"
+            rest = scope["path"][len(scope.get("root_path", "")) :] or "/"
             if rest in self.extra:
                 name, handler = self.extra[rest]
                 request = Request(scope, receive)
                 fields, refused = await _form(request)
-                response = refused or await run_in_threadpool(
-                    self._college_route, request, name, handler, fields
-                )
-                await self._send_rewritten(response, scope, receive, send)
+                if refused is None:
+                    refused = await run_in_threadpool(
+                        self._college_route, request, name, handler, fields
+                    )
+                await self._send_rewritten(refused, scope, receive, send)
                 return
         await self.app(scope, receive, self._rewriter(send) if scope["type"] == "http" else send)
 
-    async def _send_rewritten(self, response: Response, scope: Any, receive: Any, send: Any) -> None:
+    async def _send_rewritten(
+        self, response: Response, scope: Any, receive: Any, send: Any
+    ) -> None:
         await response(scope, receive, self._rewriter(send))
 
     def _rewriter(self, send: Any) -> Any:
@@ -656,7 +703,12 @@ class CollegeMount:
             if message["type"] == "http.response.start":
                 headers = []
                 for k, v in message.get("headers", []):
-                    if k == b"location" and v.startswith(b"/") and not v.startswith(prefix + b"/") and v != prefix:
+                    if (
+                        k == b"location"
+                        and v.startswith(b"/")
+                        and not v.startswith(prefix + b"/")
+                        and v != prefix
+                    ):
                         v = prefix + v
                     elif k == b"set-cookie":
                         v = re.sub(rb"(?i)path=/(;|$)", b"Path=" + prefix + rb"\1", v)
@@ -685,7 +737,11 @@ class CollegeMount:
         return wrapped
 
     def _college_route(
-        self, request: Request, name: str, handler: Callable[..., Response], fields: dict[str, list[str]]
+        self,
+        request: Request,
+        name: str,
+        handler: Callable[..., Response],
+        fields: dict[str, list[str]],
     ) -> Response:
         uni = University(self.uni_root)
         ws = Workspace(uni.college(self.slug).root)
@@ -698,17 +754,24 @@ class CollegeMount:
             if rule != PUBLIC:
                 if user is None or session is None:
                     if request.method == "GET":
-                        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+                        return RedirectResponse(
+                            f"/login?next={quote(request.url.path)}", status_code=303
+                        )
                     return page.render("error.html", 401, message="请先登录。")
                 if user.role not in rule:
                     ws.deny(user, f"{request.method} {request.url.path}")
-                    return page.render("error.html", 403, message="您的角色无权使用此页面，此次访问已记录。")
+                    return page.render(
+                        "error.html", 403, message="您的角色无权使用此页面，此次访问已记录。"
+                    )
                 if request.method == "POST" and not _same(page.get("csrf"), session.csrf):
                     ws.deny(user, f"CSRF {request.url.path}")
-                    return page.render("error.html", 403, message="表单已过期或来源不明，请刷新页面后重新提交。")
+                    return page.render(
+                        "error.html", 403, message="表单已过期或来源不明，请刷新页面后重新提交。"
+                    )
             try:
-                with ws.acting_as(user.name if user else "-"), uni.acting_as(
-                    f"{user.name}（{ws.school}）" if user else "-"
+                with (
+                    ws.acting_as(user.name if user else "-"),
+                    uni.acting_as(f"{user.name}（{ws.school}）" if user else "-"),
                 ):
                     return handler(page)
             except (AccessDeniedError, TokenError) as exc:
@@ -717,7 +780,10 @@ class CollegeMount:
                 return page.render("error.html", 400, message=str(exc))
         except Exception:
             log.exception("unexpected error in %s %s", request.method, request.url.path)
-            return HTMLResponse(_plain("控制台内部出错，这次操作没有完成（已记录在服务器日志中）。"), status_code=500)
+            return HTMLResponse(
+                _plain("控制台内部出错，这次操作没有完成（已记录在服务器日志中）。"),
+                status_code=500,
+            )
         finally:
             ws.close()
             uni.close()
@@ -742,9 +808,14 @@ class _CollegePage:
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(
-            user=self.user, roles=COLLEGE_ROLES, csrf=self.session.csrf if self.session else "",
-            route="c_university", steps=(), school=self.ws.school,
-            msg=self.request.query_params.get("ok", ""), **values,
+            user=self.user,
+            roles=COLLEGE_ROLES,
+            csrf=self.session.csrf if self.session else "",
+            route="c_university",
+            steps=(),
+            school=self.ws.school,
+            msg=self.request.query_params.get("ok", ""),
+            **values,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -764,13 +835,16 @@ def college_cas(page: _CollegePage) -> Response:
         with page.ws.registry.transaction():
             page.ws.registry.log("login-failed", f"CAS {name}：没有同名账号")
         return page.render(
-            "error.html", 403,
+            "error.html",
+            403,
             message=f"统一身份认证账号「{name}」在{page.ws.school}没有账号，请联系教学秘书添加。",
         )
     cookie, _csrf = page.ws.open_session(user.name)
     with page.ws.registry.transaction():
         page.ws.registry.log("login-cas", user.name)
-    return _signed_in(RedirectResponse("/", status_code=303), cookie, page.request, name=COLLEGE_COOKIE, path="/")
+    return _signed_in(
+        RedirectResponse("/", status_code=303), cookie, page.request, name=COLLEGE_COOKIE, path="/"
+    )
 
 
 def _college_cas_url(ws: Workspace, uni: University) -> str:
@@ -799,7 +873,9 @@ def college_file_report(page: _CollegePage) -> Response:
     filing = page.uni.file_report(page.slug, term)
     with page.ws.registry.transaction():
         page.ws.registry.log("report-filed", f"{filing.report} 报教务处备案", term=str(term))
-    return RedirectResponse(f"/university?ok={quote('已报教务处备案：' + filing.report)}", status_code=303)
+    return RedirectResponse(
+        f"/university?ok={quote('已报教务处备案：' + filing.report)}", status_code=303
+    )
 
 
 def college_notices(uni_root: Path, slug: str) -> Callable[[], list[Any]]:
