@@ -100,6 +100,14 @@ def university(tmp_path_factory: pytest.TempPathFactory, data: tuple[Path, Path]
             "学业谈话",
         )
     ok("-w", root / "mech", "list", "freeze", "--term", TERM)
+    # notices for the red level (Word files only: no LibreOffice needed for the serials)
+    issued = CliRunner().invoke(
+        cli,
+        ["-w", str(root / "mech"), "issue", "--term", str(TERM), "--level", "红色预警"],
+        env={"YUJING_SOFFICE": str(root / "no-soffice")},
+        catch_exceptions=False,
+    )
+    assert issued.exit_code == 0 and "已生成 Word 文件" in issued.output, issued.output
     # life: last year's list frozen too
     ok("-w", root / "life", "list", "freeze", "--term", LAST_YEAR)
     return root
@@ -202,6 +210,15 @@ def test_rollup_figures_of_the_work_done(university: Path) -> None:
     held, required = map(int, mech["谈话（已谈/应谈）"].split("/"))
     assert held == 2 and required >= int(mech["预警人数"])
     assert rows[NAMES["art"]]["名单"] == "草稿" and rows[NAMES["art"]]["冻结时间"] == ""
+    # notices issued and returns filed as the term report counts them
+    ws = Workspace(university / "mech")
+    try:
+        summary = ws.term_summary(TERM)
+        red = ws.report(TERM).count_by_level()["红色预警"]
+    finally:
+        ws.close()
+    assert int(mech["已发通知书"]) == summary.notices_issued == red > 0
+    assert int(mech["已回收回执"]) == summary.returns_filed == 0
     last = {r["学院"]: r for r in _rollup_csv(university, TERM) if r["学期"] == str(LAST_YEAR)}
     assert last[NAMES["life"]]["名单"] == "已冻结"
 
