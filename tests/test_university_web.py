@@ -510,3 +510,31 @@ def test_without_cas_the_button_is_absent_and_local_passwords_work(folder: Path,
         },
     )
     assert wrong.status_code == 401
+
+
+def test_a_college_served_alone_signs_in_through_its_own_cas(folder: Path, cas) -> None:  # type: ignore[no-untyped-def]
+    """``yujing serve -w COLLEGE`` with ``[web] cas_url`` in the college's yujing.toml."""
+    from yujing.web.app import create_app
+
+    config = folder / "mech" / "yujing.toml"
+    before = config.read_text(encoding="utf-8")
+    config.write_text(before + f'\n[web]\ncas_url = "{cas.url}"\n', encoding="utf-8")
+    try:
+        client = _client(create_app(folder / "mech", worker=False))
+        assert "统一身份认证登录" in client.get("/login").text
+        resp = _cas_sign_in(client, cas, "/login/cas", role_account("secretary"))
+        assert resp.status_code == 303 and resp.headers["location"] == "/"
+        assert "yj_session=" in resp.headers["set-cookie"]
+        assert client.get("/list").status_code == 200
+        client.cookies.clear()
+        forged = client.get("/login/cas?ticket=ST-forged0123456789")
+        assert forged.status_code == 400 and "yj_session=" not in forged.headers.get(
+            "set-cookie", ""
+        )
+        other = cas.issue("http://testserver/c/mech/login/cas", role_account("secretary"))
+        assert client.get(f"/login/cas?ticket={other}").status_code == 400
+        stranger = _cas_sign_in(client, cas, "/login/cas", "张三丰")
+        assert stranger.status_code == 403 and "没有账号" in stranger.text
+        assert client.get("/list").status_code == 303
+    finally:
+        config.write_text(before, encoding="utf-8")

@@ -309,6 +309,19 @@ class Workspace:
         return url
 
     @property
+    def cas_url(self) -> str:
+        """统一身份认证 (CAS) server of the console's sign-in (config ``[web] cas_url``, e.g.
+        ``https://cas.college.edu.cn/cas``); "" when not set (local passwords only)."""
+        web = self._settings.get("web", {})
+        url = str(web.get("cas_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
+        if url and not url.startswith(("http://", "https://")):
+            raise WorkspaceError(
+                f"{CONFIG_NAME} 的 [web] cas_url「{url}」应以 http:// 或 https:// 开头，"
+                "如 https://cas.college.edu.cn/cas"
+            )
+        return url
+
+    @property
     def registry(self) -> Registry:
         if self._registry is None:
             self._registry = Registry(self.root / REGISTRY_NAME, read_secret(self.root))

@@ -26,6 +26,7 @@ RULES: dict[str, frozenset[str] | str] = {
     # no account
     "static": PUBLIC,
     "login": PUBLIC,
+    "login_cas": PUBLIC,
     "check": PUBLIC,
     # any signed-in account
     "home": ALL_ROLES,

@@ -44,10 +44,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from yujing.errors import AccessDeniedError, AccountError, InputError, TokenError, YujingError
+from yujing.errors import AccessDeniedError, InputError, TokenError, YujingError
 from yujing.model import Term, without_unprintable
 from yujing.university import OFFICE, ROLES, SUPERVISOR, University
 from yujing.web.app import HERE, MAX_UPLOAD, Worker, _SecurityHeaders, create_app
+from yujing.web.cas import cas_login_url, cas_user, service_url
 from yujing.web.context import COOKIE as COLLEGE_COOKIE
 from yujing.workspace import ROLES as COLLEGE_ROLES
 from yujing.workspace import Workspace, render_audit_html
@@ -91,9 +92,6 @@ COLLEGE_RULES: dict[str, frozenset[str] | str] = {
     "c_file_report": frozenset({"secretary"}),
 }
 """The routes the university adds to each mounted college console (by the college role)."""
-
-CAS_VERSION = 3
-"""CAS protocol of ``/p3/serviceValidate`` (CAS 3.0; a CAS 2.0 server answers the same XML)."""
 
 
 @dataclass
@@ -337,7 +335,7 @@ def login(ctx: UCtx) -> Response:
 @route("/login/cas", "u_cas")
 def cas_login(ctx: UCtx) -> Response:
     """统一身份认证: to the CAS server, and back with a ticket validated here."""
-    service = _service_url(ctx.request, ctx.uni.public_url, "/login/cas")
+    service = service_url(ctx.request, ctx.uni.public_url, "/login/cas")
     name = cas_user(ctx.uni.cas_url, service, ctx.query("ticket"))
     if name is None:
         return RedirectResponse(cas_login_url(ctx.uni.cas_url, service), status_code=303)
@@ -358,51 +356,6 @@ def cas_login(ctx: UCtx) -> Response:
     return _signed_in(
         RedirectResponse("/", status_code=303), cookie, ctx.request, name=UCOOKIE, path="/"
     )
-
-
-def _service_url(request: Request, public_url: str, path: str) -> str:
-    """This console's own address of ``path`` (the CAS ``service``): ``[web] public_url`` when
-    set (behind a proxy), else the address the browser used."""
-    base = public_url or f"{request.url.scheme}://{request.url.netloc}"
-    return base.rstrip("/") + path
-
-
-def cas_login_url(cas_url: str, service: str) -> str:
-    if not cas_url:
-        raise InputError("本校未设置统一身份认证（university.toml 的 [web] cas_url）。")
-    from cas import CASClient
-
-    client = CASClient(
-        version=CAS_VERSION, service_url=service, server_url=cas_url.rstrip("/") + "/"
-    )
-    return str(client.get_login_url())
-
-
-def cas_user(cas_url: str, service: str, ticket: str) -> str | None:
-    """The CAS user id the server vouches for, given the ticket it issued for ``service``;
-    None when there is no ticket yet. A ticket the server does not confirm for this service
-    (forged, used, or issued for another service) is refused with an error."""
-    if not cas_url:
-        raise InputError("本校未设置统一身份认证（university.toml 的 [web] cas_url）。")
-    if not ticket:
-        return None
-    if len(ticket) > 256 or not re.fullmatch(r"[A-Za-z0-9._\-]+", ticket):
-        raise AccountError("统一身份认证的票据无效，未登录。")
-    from cas import CASClient
-
-    client = CASClient(
-        version=CAS_VERSION, service_url=service, server_url=cas_url.rstrip("/") + "/"
-    )
-    try:
-        user, _attributes, _pgt = client.verify_ticket(ticket)
-    except Exception as exc:  # network, XML: the sign-in fails with a message
-        log.warning("CAS validation failed: %s", exc)
-        raise AccountError("无法连接统一身份认证服务器验证票据，未登录。请稍后再试。") from exc
-    if not user:
-        raise AccountError(
-            "统一身份认证未确认此票据（票据无效、已用过或不是签发给本系统的），未登录。"
-        )
-    return str(user)
 
 
 @route("/logout", "u_logout", ("POST",))
@@ -826,7 +779,7 @@ def college_cas(page: _CollegePage) -> Response:
     cas_url = _college_cas_url(page.ws, page.uni)
     prefix = f"/c/{page.slug}"
     public = page.uni.public_url
-    service = _service_url(page.request, public, f"{prefix}/login/cas")
+    service = service_url(page.request, public, f"{prefix}/login/cas")
     name = cas_user(cas_url, service, page.request.query_params.get("ticket", ""))
     if name is None:
         return RedirectResponse(cas_login_url(cas_url, service), status_code=303)
@@ -848,9 +801,8 @@ def college_cas(page: _CollegePage) -> Response:
 
 
 def _college_cas_url(ws: Workspace, uni: University) -> str:
-    web = ws._settings.get("web", {})
-    own = str(web.get("cas_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
-    return own or uni.cas_url
+    """The college's own CAS server (its ``yujing.toml``), else the university's."""
+    return ws.cas_url or uni.cas_url
 
 
 def college_university(page: _CollegePage) -> Response:
@@ -913,7 +865,7 @@ def create_university_app(root: Path, *, worker: bool = True) -> Starlette:
         app = create_app(college.root, worker=False)
         app.state.env.globals["university_notices"] = college_notices(root, college.slug)
         ws = Workspace(college.root)
-        app.state.env.globals["university_cas"] = bool(_college_cas_url(ws, uni))
+        app.state.env.globals["cas_enabled"] = bool(_college_cas_url(ws, uni))
         ws.close()
         college_apps[college.slug] = app
         routes.append(Mount(f"/c/{college.slug}", app=CollegeMount(root, college.slug, app)))
