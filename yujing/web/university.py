@@ -843,6 +843,17 @@ def college_notices(uni_root: Path, slug: str) -> Callable[[], list[Any]]:
     return notices
 
 
+def _warm_rollup(root: Path) -> None:
+    """Compute the latest term's roll-up once at start-up, so the 教务处's first page is warm."""
+    uni = University(root)
+    try:
+        uni.rollup(_latest_term(uni))
+    except YujingError as exc:
+        log.info("roll-up not warmed: %s", exc)
+    finally:
+        uni.close()
+
+
 # == the app ====================================================================================
 
 
@@ -884,6 +895,7 @@ def create_university_app(root: Path, *, worker: bool = True) -> Starlette:
                 college_apps[college.slug].state.wake = w.wake.set
                 workers.append(w)
             state["workers"] = workers
+            threading.Thread(target=_warm_rollup, args=(root,), daemon=True).start()
         yield
         for w in state.get("workers", []):
             w.stop.set()
