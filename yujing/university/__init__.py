@@ -59,6 +59,25 @@ ROLES = {"office": "教务处", "supervisor": "督查（质量监督/学工部�
 OFFICE, SUPERVISOR = "office", "supervisor"
 SUMMARY_REPORT = "学期学业帮扶总结报告.docx"
 """The term report a college files with the 教务处 (one of :data:`yujing.reports.REPORT_NAMES`)."""
+ROLLUP_HEADERS = (
+    ("college", "学院"),
+    ("status_text", "名单"),
+    ("frozen_at", "冻结时间"),
+    ("assessed", "评估人数"),
+    ("warned", "预警人数"),
+    ("levels_text", "各等级"),
+    ("notices", "已发通知书"),
+    ("returns", "已回收回执"),
+    ("folders", "档案（人）"),
+    ("complete", "档案齐全"),
+    ("missing", "缺失"),
+    ("overdue", "超期未完成"),
+    ("unsigned", "未签字"),
+    ("interviews", "谈话（已谈/应谈）"),
+    ("objections", "异议"),
+    ("rectifications", "整改未结（最近期限）"),
+)
+"""The roll-up's columns (table, CSV, .xlsx, the page): key and Chinese header."""
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -339,6 +358,21 @@ class University:
         assert filing is not None
         return filing
 
+    def report_file(self, slug: str, name: str) -> Path:
+        """A college's term report (``<学期> <报告名>.docx`` in its ``reports/``), by name;
+        any other name is refused (no path reaches the disk)."""
+        from yujing.reports.term import REPORT_NAMES
+
+        college = self.college(slug)
+        term_text, _, report = name.partition(" ")
+        try:
+            Term.parse(term_text)
+        except InputError as exc:
+            raise InputError("没有这份报告。") from exc
+        if report not in REPORT_NAMES:
+            raise InputError("没有这份报告。")
+        return college.root / "reports" / name
+
     def filings(self, slug: str | None = None) -> list[Filing]:
         return self.registry.filings(slug)
 
@@ -579,6 +613,13 @@ def write_rollup_xlsx(report: Rollup, path: Path) -> Path:
     from yujing.university.rollup import write_xlsx
 
     return write_xlsx(report, path)
+
+
+def rollup_cells(figures: Any, college: str = "") -> list[str]:
+    """One row of the roll-up (a college's figures, or the totals) in :data:`ROLLUP_HEADERS`."""
+    from yujing.university.rollup import cells
+
+    return cells(figures, college)
 
 
 def rollup_lines(report: Rollup, which: str) -> list[str]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from yujing.errors import YujingError
 from yujing.model import Term
+from yujing.university import ROLLUP_HEADERS
 from yujing.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -83,24 +84,7 @@ COUNTED = (
 )
 """The figures that add up over colleges."""
 
-HEADERS: tuple[tuple[str, str], ...] = (
-    ("college", "学院"),
-    ("status_text", "名单"),
-    ("frozen_at", "冻结时间"),
-    ("assessed", "评估人数"),
-    ("warned", "预警人数"),
-    ("levels_text", "各等级"),
-    ("notices", "已发通知书"),
-    ("returns", "已回收回执"),
-    ("folders", "档案（人）"),
-    ("complete", "档案齐全"),
-    ("missing", "缺失"),
-    ("overdue", "超期未完成"),
-    ("unsigned", "未签字"),
-    ("interviews", "谈话（已谈/应谈）"),
-    ("objections", "异议"),
-    ("rectifications", "整改未结（最近期限）"),
-)
+HEADERS = ROLLUP_HEADERS
 """The roll-up's columns (table, CSV, .xlsx, the page)."""
 
 

@@ -119,10 +119,7 @@ class UCtx:
     def term(self) -> Term:
         text = self.get("term") or self.query("term")
         if text:
-            try:
-                return Term.parse(text)
-            except ValueError as exc:
-                raise InputError(f"学期「{text}」格式应为 2024-2025-1。") from exc
+            return Term.parse(text)  # a bad term: InvalidValueError, shown as the page's error
         return _latest_term(self.uni)
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -377,15 +374,15 @@ def home(ctx: UCtx) -> Response:
 
 @route("/u/rollup", "u_rollup")
 def rollup_page(ctx: UCtx) -> Response:
-    from yujing.university.rollup import HEADERS, cells
+    from yujing.university import ROLLUP_HEADERS, rollup_cells
 
     term = ctx.term()
     report = ctx.uni.rollup(term, opener=_thread_workspace)
     return ctx.render(
         "rollup.html",
         report=report,
-        headers=HEADERS,
-        cells=cells,
+        headers=ROLLUP_HEADERS,
+        cells=rollup_cells,
         term=term,
         filings=ctx.uni.filings(),
     )
@@ -393,12 +390,12 @@ def rollup_page(ctx: UCtx) -> Response:
 
 @route("/u/rollup.xlsx", "u_rollup_xlsx")
 def rollup_xlsx(ctx: UCtx) -> Response:
-    from yujing.university.rollup import write_xlsx
+    from yujing.university import write_rollup_xlsx
 
     term = ctx.term()
     out = ctx.uni.root / "rollups" / f"{term} 全校学业预警汇总.xlsx"
     out.parent.mkdir(exist_ok=True)
-    write_xlsx(ctx.uni.rollup(term, opener=_thread_workspace), out)
+    write_rollup_xlsx(ctx.uni.rollup(term, opener=_thread_workspace), out)
     return _download(out)
 
 
@@ -461,18 +458,7 @@ def college_audit(ctx: UCtx) -> Response:
 
 @route("/u/c/{slug}/reports/{name}", "u_college_report")
 def college_report(ctx: UCtx) -> Response:
-    from yujing.reports.term import REPORT_NAMES
-
-    slug, name = ctx.param("slug"), ctx.param("name")
-    college = ctx.uni.college(slug)
-    term_text, _, report = name.partition(" ")
-    try:
-        Term.parse(term_text)
-    except ValueError as exc:
-        raise InputError("没有这份报告。") from exc
-    if report not in REPORT_NAMES:
-        raise InputError("没有这份报告。")
-    return _download(college.root / "reports" / name)
+    return _download(ctx.uni.report_file(ctx.param("slug"), ctx.param("name")))
 
 
 @route("/u/c/{slug}/approve", "u_approve", ("POST",))
@@ -817,11 +803,7 @@ def college_university(page: _CollegePage) -> Response:
 
 
 def college_file_report(page: _CollegePage) -> Response:
-    text = page.get("term")
-    try:
-        term = Term.parse(text)
-    except ValueError as exc:
-        raise InputError(f"学期「{text}」格式应为 2024-2025-1。") from exc
+    term = Term.parse(page.get("term"))
     filing = page.uni.file_report(page.slug, term)
     with page.ws.registry.transaction():
         page.ws.registry.log("report-filed", f"{filing.report} 报教务处备案", term=str(term))
