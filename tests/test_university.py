@@ -287,6 +287,17 @@ def test_university_accounts_inspections_and_filing(university: Path) -> None:
         uni.close()
     missing = run("university", "file-report", university, "mech", "--term", TERM)
     assert missing.exit_code == 1 and "请先生成学期报告" in missing.output
+    ok("-w", university / "mech", "report", "--term", TERM)
+    out = ok("university", "file-report", university, "mech", "--term", TERM)
+    assert f"已备案：{NAMES['mech']} {TERM} 学期学业帮扶总结报告" in out
+    uni = University(university)
+    try:
+        (filing,) = uni.filings("mech")
+        made = university / "mech" / "reports" / f"{TERM} 学期学业帮扶总结报告.docx"
+        assert uni.filing_file(filing.id).read_bytes() == made.read_bytes()
+        assert filing.filed_at and filing.sha256
+    finally:
+        uni.close()
 
 
 def test_errors_say_what_is_wrong(tmp_path: Path, university: Path) -> None:
