@@ -538,3 +538,19 @@ def test_a_college_served_alone_signs_in_through_its_own_cas(folder: Path, cas) 
         assert client.get("/list").status_code == 303
     finally:
         config.write_text(before, encoding="utf-8")
+
+
+def test_student_check_links_point_into_their_college(folder: Path, app) -> None:  # type: ignore[no-untyped-def]
+    """The slips' links and QR codes carry the college's prefix, and open the student's entry."""
+    client = _client(app)
+    ws = Workspace(folder / "art")
+    ws.open_review_window(TERM)
+    ws.close()
+    _college_session(folder, "art", client, "secretary", path="/c/art")
+    page = client.get(f"/c/art/slips?term={TERM}")
+    links = re.findall(r"http://testserver/c/art/check/([\w-]+)", page.text)
+    assert links and "http://testserver/check/" not in page.text
+    client.cookies.clear()
+    entry = client.get(f"/c/art/check/{links[0]}")
+    assert entry.status_code == 200 and "核查" in entry.text
+    assert client.get(f"/c/mech/check/{links[0]}").status_code in (400, 403, 404)

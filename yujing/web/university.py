@@ -627,7 +627,13 @@ class CollegeMount:
                     )
                 await self._send_rewritten(refused, scope, receive, send)
                 return
-        await self.app(scope, receive, self._rewriter(send) if scope["type"] == "http" else send)
+        if scope["type"] == "http":
+            # the college's own absolute addresses (request.base_url: the student check links
+            # and their QR codes) carry its prefix
+            scope = {**scope, "app_root_path": scope.get("root_path", "")}
+            await self.app(scope, receive, self._rewriter(send))
+            return
+        await self.app(scope, receive, send)
 
     async def _send_rewritten(
         self, response: Response, scope: Any, receive: Any, send: Any
