@@ -258,6 +258,20 @@ def test_university_accounts_inspections_and_filing(university: Path) -> None:
     )
     assert "教务处" in out
     assert "教务处张老师" in ok("university", "user", "list", university)
+    ok("university", "user", "passwd", university, "教务处张老师", "--password", "office-pass-2")
+    uni = University(university)
+    try:
+        assert uni.authenticate("教务处张老师", "office-pass-2").role == "office"
+    finally:
+        uni.close()
+    assert "已停用" in ok("university", "user", "disable", university, "教务处张老师")
+    assert "已停用" in ok("university", "user", "list", university)
+    assert (
+        "没有账号"
+        in run(
+            "university", "user", "passwd", university, "无此人", "--password", "office-pass-3"
+        ).output
+    )
     bad = run(
         "university",
         "user",

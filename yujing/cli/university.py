@@ -182,6 +182,29 @@ def user_list(directory: Path) -> None:
     console.print(table)
 
 
+@user_group.command("passwd")
+@click.argument("directory", type=FOLDER)
+@click.argument("name")
+@click.option("--password", help="新密码（不给则提示输入）。")
+@handle_errors
+def user_passwd(directory: Path, name: str, password: str | None) -> None:
+    """重设学校账号 NAME 的密码（其已登录的会话随之失效）。"""
+    uni = _open(directory)
+    uni.set_password(name, _read_password(password))
+    console.print(f"已重设 {name} 的密码。")
+
+
+@user_group.command("disable")
+@click.argument("directory", type=FOLDER)
+@click.argument("name")
+@handle_errors
+def user_disable(directory: Path, name: str) -> None:
+    """停用学校账号 NAME（立即退出登录，不能再登录）。"""
+    uni = _open(directory)
+    uni.disable_user(name)
+    console.print(f"已停用学校账号 {name}。")
+
+
 @university_group.command("sample")
 @click.argument("directory", type=FOLDER)
 @click.argument("college")
