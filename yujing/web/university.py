@@ -822,11 +822,7 @@ def college_notices(uni_root: Path, slug: str) -> Callable[[], list[Any]]:
     """What a college's pages show at the top: its open rectification orders (限期整改)."""
 
     def notices() -> list[Any]:
-        uni = University(uni_root)
-        try:
-            return uni.rectifications(slug, open_only=True)
-        finally:
-            uni.close()
+        return _university(uni_root).rectifications(slug, open_only=True)
 
     return notices
 
