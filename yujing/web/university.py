@@ -248,7 +248,10 @@ def _thread_workspace(root: Path) -> Iterator[Workspace]:
 def _uhandle(
     request: Request, name: str, handler: UHandler, fields: dict[str, list[str]]
 ) -> Response:
-    uni = _university(request.app.state.root)
+    try:
+        uni = _university(request.app.state.root)
+    except YujingError as exc:  # university.toml unreadable: say so, plainly
+        return HTMLResponse(_plain(str(exc)), status_code=500)
     try:
         found = uni.session_user(request.cookies.get(UCOOKIE, ""))
         user, session = found if found else (None, None)
