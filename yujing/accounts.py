@@ -23,7 +23,7 @@ from yujing.registry import (
 from yujing.roles import ADVISERS, ROLES, Role, StudentRef, allowed
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from yujing.stage import WorkspaceView
 
@@ -68,14 +68,17 @@ def add_user(
     roster_name: str = "",
     classes: Sequence[str] = (),
     allow_unknown: bool = False,
+    roles: Mapping[str, str] = ROLES,
 ) -> UserRow:
-    """Add a console account. An adviser's roster name and classes must be in the roster
-    (学生名单) unless ``allow_unknown`` (e.g. an account made before the roster is imported)."""
+    """Add an account with one of ``roles`` (a college's console roles by default; the
+    university registry passes its own: 教务处, 督查). An adviser's roster name and classes
+    must be in the roster (学生名单) unless ``allow_unknown`` (e.g. an account made before the
+    roster is imported)."""
     name = name.strip()
     if not name or any(c in name for c in "/\\\n\r\t<>\"'"):
         raise AccountError("账号名不能为空，也不能含有 / \\ < > 引号或换行。")
-    if role not in ROLES:
-        raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一。")
+    if role not in roles:
+        raise AccountError(f"角色应为 {'、'.join(roles)} 之一。")
     if ws.registry.user(name) is not None:
         raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
     if role in ADVISER_ROLES and not roster_name and not classes:
@@ -96,7 +99,7 @@ def add_user(
                 "created_at": now(),
             }
         )
-        registry.log("user-add", f"{name}（{ROLES[role]}）")
+        registry.log("user-add", f"{name}（{roles[role]}）")
     user = registry.user(name)
     assert user is not None
     return user

@@ -74,6 +74,7 @@ RULES: dict[str, Rule] = {
     # no account
     "static": PUBLIC,
     "login": PUBLIC,
+    "login_cas": PUBLIC,
     "check": PUBLIC,
     # any signed-in account
     "home": _ALL,

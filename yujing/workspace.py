@@ -324,6 +324,19 @@ class Workspace:
         return url
 
     @property
+    def cas_url(self) -> str:
+        """统一身份认证 (CAS) server of the console's sign-in (config ``[web] cas_url``, e.g.
+        ``https://cas.college.edu.cn/cas``); "" when not set (local passwords only)."""
+        web = self._settings.get("web", {})
+        url = str(web.get("cas_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
+        if url and not url.startswith(("http://", "https://")):
+            raise WorkspaceError(
+                f"{CONFIG_NAME} 的 [web] cas_url「{url}」应以 http:// 或 https:// 开头，"
+                "如 https://cas.college.edu.cn/cas"
+            )
+        return url
+
+    @property
     def registry(self) -> Registry:
         if self._registry is None:
             self._registry = Registry(self.root / REGISTRY_NAME, read_secret(self.root))
@@ -949,13 +962,16 @@ class Workspace:
         return approval(self, term)
 
     def decide_list(
-        self, term: Term, *, approve: bool, comment: str, account: str
+        self, term: Term, *, approve: bool, comment: str, account: str, university: bool = False
     ) -> ApprovalState:
         """The reviewer (``account``, which must have the reviewer's role) approves the
-        submitted list, or returns it with a reason (退回)."""
+        submitted list, or returns it with a reason (退回); with ``university`` the 教务处's
+        decision, already authorised by the university folder."""
         from yujing.warnlist.review import decide_list
 
-        return decide_list(self, term, approve=approve, comment=comment, account=account)
+        return decide_list(
+            self, term, approve=approve, comment=comment, account=account, university=university
+        )
 
     def workflow(self, term: Term) -> Workflow:
         """Where ``term``'s list stands (名单流程): its stage, the submission and the

@@ -1252,6 +1252,12 @@ def serve_cmd(
 
     from yujing.web.app import create_app
 
+    folder = ctx.obj.get("workspace")
+    if folder is not None and (folder / "university.toml").is_file():  # a university folder
+        from yujing.cli.university import serve_university
+
+        serve_university(folder, host, port, ssl_certfile, ssl_keyfile)
+        return
     ws = open_workspace(ctx)
     app = create_app(ws.root)
     if not ws.users():
@@ -1378,6 +1384,27 @@ def user_disable(ctx: click.Context, name: str) -> None:
     ws = open_workspace(ctx)
     ws.disable_user(name)
     console.print(f"已停用账号 {name}。")
+
+
+class _UniversityGroup(click.Group):
+    """``yujing university …`` (学校文件夹), loaded from :mod:`yujing.cli.university` when used
+    (that module imports this one, so it cannot be imported here)."""
+
+    def _real(self) -> click.Group:
+        from yujing.cli.university import university_group
+
+        return university_group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._real().get_command(ctx, cmd_name)
+
+
+cli.add_command(
+    _UniversityGroup("university", help="学校文件夹：各学院工作区、全校汇总、教务处与督查账号。")
+)
 
 
 def main() -> None:

@@ -104,6 +104,10 @@ class Requirement:
         return not self.levels or level in self.levels
 
 
+APPROVERS = ("college", "university")
+"""Who approves a draft list (policy.approved_by): the college's reviewer, or the 教务处."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """A school's warning rules."""
@@ -122,6 +126,9 @@ class Policy:
     """The title of the school's rules document (预警办法名称), printed on the forms."""
     freeze_needs_approval: bool = False
     """Whether the list is frozen only after the reviewer (教学副院长) approved it (审核)."""
+    approved_by: str = "college"
+    """Who approves the draft list (审核): ``college`` (the college's reviewer) or
+    ``university`` (the 教务处, where the college's list is 报送教务处审核 — beihai)."""
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -164,10 +171,22 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
     head = _table(data, "policy", where)
     _check_keys(
         head,
-        {"name", "school", "title", "rules", "source", "requires", "freeze_needs_approval"},
+        {
+            "name",
+            "school",
+            "title",
+            "rules",
+            "source",
+            "requires",
+            "freeze_needs_approval",
+            "approved_by",
+        },
         "policy.",
         where,
     )
+    approved_by = head.get("approved_by", "college")
+    if approved_by not in APPROVERS:
+        raise PolicyError(f"{where}：键 policy.approved_by 应为 {' 或 '.join(APPROVERS)}")
     approval = head.get("freeze_needs_approval", False)
     if not isinstance(approval, bool):
         raise PolicyError(f"{where}：键 policy.freeze_needs_approval 应为 true 或 false")
@@ -207,6 +226,7 @@ def parse_policy(data: Mapping[str, Any], path: Path | None = None) -> Policy:
         requirements=_parse_requirements(data.get("requirements", []), levels, where),
         rules=str(head.get("rules", "")),
         freeze_needs_approval=approval,
+        approved_by=approved_by,
     )
 
 

@@ -332,10 +332,15 @@ def _reviewer(ws: WorkspaceView, account: str) -> None:
         raise AccessDeniedError(f"账号 {account} 是{label}，不是审核人，不能审核名单。")
 
 
-def decide_list(ws, term: Term, *, approve: bool, comment: str, account: str) -> ApprovalState:
+def decide_list(
+    ws, term: Term, *, approve: bool, comment: str, account: str, university: bool = False
+) -> ApprovalState:
     """The reviewer (an account with the reviewer's role) approves the submitted list, or
-    returns it with a reason (退回)."""
-    _reviewer(ws, account)
+    returns it with a reason (退回). With ``university`` the decision is the 教务处's, made by
+    a university account the university folder has authorised (the pack's ``approved_by``);
+    ``account`` then names it and is not a college account."""
+    if not university:
+        _reviewer(ws, account)
     saved = ws.saved(term)
     if saved.frozen:
         raise ListStateError(f"{term} 的名单已冻结，无需再审核。")

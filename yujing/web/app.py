@@ -194,7 +194,9 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
     from yujing.web.views import ROUTES
 
     root = Path(root).resolve()
-    Workspace(root).close()  # fails early (WorkspaceError) when root is not a workspace
+    opened = Workspace(root)  # fails early (WorkspaceError) when root is not a workspace
+    cas = bool(opened.cas_url)
+    opened.close()
     routes: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static")
     ]
@@ -226,6 +228,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    app.state.env.globals["cas_enabled"] = cas  # the sign-in page's 统一身份认证登录 button
     app.state.wake = lambda: state["worker"].wake.set() if "worker" in state else None
     app.add_middleware(_SecurityHeaders)
     return app

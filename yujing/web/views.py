@@ -91,6 +91,14 @@ def login(ctx: Ctx) -> Response:
     return response
 
 
+@route("/login/cas", "login_cas")
+def login_cas(ctx: Ctx) -> Response:
+    """统一身份认证 sign-in ([web] cas_url in yujing.toml; see yujing.web.cas)."""
+    from yujing.web.cas import college_sign_in
+
+    return college_sign_in(ctx)
+
+
 @route("/logout", "logout", ("POST",))
 def logout(ctx: Ctx) -> Response:
     ctx.ws.close_session(ctx.request.cookies.get(COOKIE, ""))
