@@ -309,6 +309,21 @@ class Workspace:
         return url
 
     @property
+    def trusted_proxies(self) -> tuple[str, ...]:
+        """受信任的反向代理: the addresses (config ``[web] trusted_proxies``, e.g.
+        ``["127.0.0.1"]``) whose X-Forwarded-For / X-Forwarded-Proto the console believes;
+        none by default, so no client can claim another address."""
+        web = self._settings.get("web", {})
+        given = web.get("trusted_proxies", []) if isinstance(web, dict) else []
+        if isinstance(given, str):
+            given = [given]
+        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
+            raise WorkspaceError(
+                f"{CONFIG_NAME} 的 [web] trusted_proxies 应是地址的列表，如 [\"127.0.0.1\"]。"
+            )
+        return tuple(a.strip() for a in given if a.strip())
+
+    @property
     def registry(self) -> Registry:
         if self._registry is None:
             self._registry = Registry(self.root / REGISTRY_NAME, read_secret(self.root))

@@ -1045,7 +1045,7 @@ def serve_cmd(
     """启动网页控制台（教学秘书、审核人、辅导员、班主任、检查人在浏览器中使用）。"""
     import uvicorn
 
-    from yujing.web.app import create_app
+    from yujing.web.app import create_app, uvicorn_proxy_options
 
     ws = open_workspace(ctx)
     app = create_app(ws.root)
@@ -1069,7 +1069,7 @@ def serve_cmd(
         log_level="warning",
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-        proxy_headers=True,
+        **uvicorn_proxy_options(ws),
     )
 
 

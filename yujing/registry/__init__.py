@@ -2006,6 +2006,39 @@ class Registry:
     def integrity_check(self) -> str:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
 
+    # == security (issue #18): sign-in attempts, job limits, records ==
+
+    def claim_login_attempt(
+        self, name: str, ip: str, since: str, wait: Callable[[int, str], bool]
+    ) -> int:
+        """Count this sign-in attempt BEFORE its password is checked, in one transaction:
+        the failures of the account from this address since ``since`` (and since the pair's
+        last success) are counted and, unless ``wait(failures, last_failure_at)`` says the
+        pair must wait, a row is written as a failure (ok = 0) that :meth:`finish_login_attempt`
+        turns into a success; a refused attempt is written with ok = -1 and 0 returned.
+        Two parallel attempts take turns (BEGIN IMMEDIATE), so each sees the other's row."""
+        with self.transaction():
+            last_ok = self.db.execute(
+                "select max(at) from login_attempts where name = ? and ip = ? and ok = 1",
+                [name, ip],
+            ).fetchone()[0]
+            failures, last_failure = self.db.execute(
+                "select count(*), max(at) from login_attempts "
+                "where ok = 0 and name = ? and ip = ? and at >= ?",
+                [name, ip, max(since, last_ok or "")],
+            ).fetchone()
+            refused = wait(int(failures), last_failure or "")
+            cur = self.db.execute(
+                "insert into login_attempts (name, ip, ok, at) values (?, ?, ?, ?)",
+                [name, ip, -1 if refused else 0, now()],
+            )
+        return 0 if refused else int(cur.lastrowid or 0)
+
+    def finish_login_attempt(self, attempt_id: int) -> None:
+        """The password of a claimed attempt was right: the row becomes a success."""
+        with self.transaction():
+            self.db.execute("update login_attempts set ok = 1 where id = ?", [attempt_id])
+
 
 TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
 _SEALED_TITLES = TABLE_TITLES

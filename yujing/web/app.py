@@ -189,6 +189,16 @@ class Worker:
             ws.close()
 
 
+def uvicorn_proxy_options(ws: Workspace) -> dict[str, Any]:
+    """uvicorn's proxy settings from ``[web] trusted_proxies``: forwarded headers are read
+    only from those addresses; with none configured they are not read at all (a client
+    cannot pick the address its sign-in failures are counted under)."""
+    proxies = ws.trusted_proxies
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(proxies)}
+
+
 def create_app(root: Path, *, worker: bool = True) -> Starlette:
     """The console over the workspace at ``root``."""
     from yujing.web.views import ROUTES

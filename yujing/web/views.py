@@ -88,7 +88,8 @@ def logout(ctx: Ctx) -> Response:
 def password(ctx: Ctx) -> Response:
     assert ctx.user is not None
     if ctx.request.method == "POST":
-        ctx.ws.authenticate(ctx.user.name, ctx.get("old"), "")
+        ip = ctx.request.client.host if ctx.request.client else ""
+        ctx.ws.authenticate(ctx.user.name, ctx.get("old"), ip)  # throttled per account+address
         ctx.ws.set_password(ctx.user.name, ctx.get("new"))
         return RedirectResponse("/login", status_code=303)
     return ctx.render("password.html")
