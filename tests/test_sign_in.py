@@ -137,7 +137,8 @@ def test_proxy_headers_trusted_only_from_configured_proxies(ws: Workspace) -> No
     assert uvicorn_proxy_options(ws) == {"proxy_headers": False}
     config = ws.root / "yujing.toml"
     config.write_text(
-        config.read_text(encoding="utf-8") + '\n[web]\ntrusted_proxies = ["127.0.0.1", "10.0.0.5"]\n',
+        config.read_text(encoding="utf-8")
+        + '\n[web]\ntrusted_proxies = ["127.0.0.1", "10.0.0.5"]\n',
         encoding="utf-8",
     )
     again = Workspace(ws.root)

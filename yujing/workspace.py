@@ -737,12 +737,22 @@ class Workspace:
         how: str,
         summary: str,
         term: Term | None = None,
+        participants: str = "",
     ) -> Filed:
-        """File a typed record (谈话、家长联系、帮扶计划、帮扶记录) into the student's folder."""
+        """File a typed record (谈话、家长联系、帮扶计划、帮扶记录) into the student's folder;
+        ``who`` is the 记录人, ``participants`` (参与人) who else took part."""
         from yujing.archive.records import record
 
         return record(
-            self, student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+            self,
+            student_id,
+            kind=kind,
+            when=when,
+            who=who,
+            how=how,
+            summary=summary,
+            term=term,
+            participants=participants,
         )
 
     def transcripts(

@@ -57,6 +57,14 @@ class _Doc:
     kind: str = ""
     who: str = ""
     signed: int | None = None
+    entered: date | None = None
+    """When a record was entered (录入时间); a deadline is met only by a record both dated
+    and entered in time, so a backdated date does not clear it."""
+
+    @property
+    def counted(self) -> date:
+        """The day a deadline is measured by: the later of the written and the entered day."""
+        return max(self.day, self.entered or self.day)
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,13 @@ def audit(
     records: dict[str, list[_Doc]] = {}
     for r in registry.records(str(term)):
         records.setdefault(r["student_id"], []).append(
-            _Doc(r["path"], _day(r["date"]), kind=r["kind"], who=r["who"] or "")
+            _Doc(
+                r["path"],
+                _day(r["date"]),
+                kind=r["kind"],
+                who=r["who"] or "",
+                entered=_day(r["at"]) if r.get("at") else None,
+            )
         )
     issued_files: dict[str, list[str]] = {}
     for f in registry.issued_files(term):
@@ -311,7 +325,7 @@ def _matching(req: Requirement, docs: Iterable[_Doc]) -> list[_Doc]:
             d.kind and d.kind in req.kinds and (not req.who or req.who in d.who)
         ):
             out.append(d)
-    return sorted(out, key=lambda d: d.day)
+    return sorted(out, key=lambda d: (d.counted, d.day))
 
 
 def _months_between(start: date, end: date) -> int:
@@ -370,10 +384,17 @@ def _check_requirement(
             note = ctx.signature_notes.get(scanned[-1].path, "")
             status, detail = "unsigned", "交回的材料上签字处没有笔迹" + note
             findings.append(_finding(who, req, "unsigned", detail, path=scanned[-1].path))
-    if due is not None and found[needed - 1].day > due:
-        late_by = (found[needed - 1].day - due).days
-        text = f"{found[needed - 1].day.isoformat()} 才交回/记录，应于 {due.isoformat()} 前，逾期 {late_by} 天"
-        findings.append(_finding(who, req, "late", text, path=found[needed - 1].path, due=due))
+    last = found[needed - 1]
+    if due is not None and last.counted > due:
+        late_by = (last.counted - due).days
+        if last.counted > last.day:  # dated in time, entered late (补录)
+            text = (
+                f"记录日期为 {last.day.isoformat()}，但 {last.counted.isoformat()} 才录入（补录），"
+                f"应于 {due.isoformat()} 前，逾期 {late_by} 天"
+            )
+        else:
+            text = f"{last.day.isoformat()} 才交回/记录，应于 {due.isoformat()} 前，逾期 {late_by} 天"
+        findings.append(_finding(who, req, "late", text, path=last.path, due=due))
         if status == "ok":
             status, detail = "late", text
     return RequirementStatus(req.id, req.title, status, detail, have, needed), findings

@@ -711,7 +711,8 @@ def attach_cmd(
 @click.argument("kind", type=click.Choice(TYPED_RECORD_KINDS))
 @click.argument("student_id")
 @click.option("--date", "when", help="日期，如 2024-10-08（默认今天）。")
-@click.option("--who", required=True, help="谁（如 辅导员 王颖）。")
+@click.option("--who", required=True, help="记录人（如 辅导员 王颖）。")
+@click.option("--participants", default="", help="参与人（记录人以外在场的人，如 家长 王父）。")
 @click.option("--how", default="面谈", show_default=True, help="方式：面谈、电话、微信…")
 @click.option("--summary", required=True, help="内容摘要。")
 @click.option("--term", type=TERM, help="学期（默认：最近的名单）。")
@@ -723,6 +724,7 @@ def record_cmd(
     student_id: str,
     when: str | None,
     who: str,
+    participants: str,
     how: str,
     summary: str,
     term: Term | None,
@@ -730,7 +732,14 @@ def record_cmd(
     """登记一次没有纸质记录的谈话、家长联系、计划或帮扶（存入学生档案夹）。"""
     ws = open_workspace(ctx)
     filed = ws.record(
-        student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+        student_id,
+        kind=kind,
+        when=when,
+        who=who,
+        how=how,
+        summary=summary,
+        term=term,
+        participants=participants,
     )
     console.print(f"已登记：{filed.path}")
 

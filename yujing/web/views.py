@@ -518,7 +518,7 @@ def record(ctx: Ctx) -> Response:
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS.values())} 之一。")
     if not ctx.get("summary"):
         raise InputError("请填写记录内容。")
-    who = ctx.get("who") or f"{ROLES[ctx.user.role]} {ctx.user.roster_name or ctx.user.name}"
+    who = f"{ROLES[ctx.user.role]} {ctx.user.roster_name or ctx.user.name}"  # never typed in
     filed = ctx.ws.record(
         sid,
         kind=kind,
@@ -527,6 +527,7 @@ def record(ctx: Ctx) -> Response:
         how=ctx.get("how") or "面谈",
         summary=ctx.get("summary"),
         term=ctx.term,
+        participants=ctx.get("participants"),
     )
     return ctx.done("student", f"已登记{RECORD_KINDS[kind]}：{Path(filed.path).name}", sid=sid)
 
