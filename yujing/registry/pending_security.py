@@ -21,5 +21,6 @@ def migrate(db: sqlite_utils.Database) -> None:
         ("jobs", "cancel", int),
         ("jobs", "pages", int),
     ):
-        if db[table].exists() and column not in db[table].columns_dict:
-            db[table].add_column(column, kind)
+        tbl = db.table(table)
+        if tbl.exists() and column not in tbl.columns_dict:
+            tbl.add_column(column, kind)
