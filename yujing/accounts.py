@@ -14,6 +14,7 @@ from yujing.errors import (
     AccountError,
     LoginThrottledError,
 )
+from yujing.imports.values import INVISIBLE, invisible_in
 from yujing.registry import (
     SessionRow,
     UserRow,
@@ -86,6 +87,10 @@ def add_user(
         raise AccountError("账号名不能为空，也不能含有 / \\ < > 引号或换行。")
     if role not in ROLES:
         raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一。")
+    for text in (name, roster_name, *classes):
+        reason = invisible_in(text)
+        if reason is not None:
+            raise AccountError(f"「{INVISIBLE.sub('□', text)}」{reason}。")
     if ws.registry.user(name) is not None:
         raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
     if role in ADVISER_ROLES and not roster_name and not classes:

@@ -1073,6 +1073,13 @@ def render_audit_html(report: AuditReport) -> str:
     return render_html(report)
 
 
+def audit_html_script_hash() -> str:
+    """The Content-Security-Policy source (``sha256-…``) of the audit report's one script."""
+    from yujing.checker.html import SCRIPT_HASH
+
+    return SCRIPT_HASH
+
+
 def write_audit_xlsx(report: AuditReport, path: Path) -> Path:
     """The audit as an .xlsx workbook."""
     from yujing.checker.xlsx import write_xlsx

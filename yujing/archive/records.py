@@ -21,6 +21,7 @@ from yujing.docxkit import new_document
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
+from yujing.imports.values import INVISIBLE, invisible_in
 from yujing.locking import writes
 from yujing.model import RECORD_KINDS, Progress, Term
 from yujing.registry import now, today
@@ -250,6 +251,10 @@ def record(
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS)} 之一。")
     if not who.strip() or not summary.strip():
         raise InputError("请写明 --who（记录人）和 --summary（内容摘要）。")
+    for label, text in (("记录人", who), ("参与人", participants)):
+        reason = invisible_in(text)
+        if reason is not None:
+            raise InputError(f"{label}「{INVISIBLE.sub('□', text)}」{reason}。")
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when, term)

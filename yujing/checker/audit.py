@@ -18,8 +18,10 @@ moved into another student's folder is reported as such). Findings are values
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -709,25 +711,43 @@ def _check_stray(
                 )
             )
         else:
-            out.append(
-                _finding(
-                    who, None, "orphan", "档案夹中有登记库没有记录的文件", path=rel, title=name
-                )
-            )
+            out.append(_finding(who, None, "orphan", _orphan_detail(name), path=rel, title=name))
     return out
 
 
+PART_GRACE_SECONDS = 600
+"""A write's temporary ``.part`` file younger than this may belong to a write in progress
+(not reported); an older one was left by a crash or a ``kill -9``."""
+
+
+def _orphan_detail(name: str) -> str:
+    """Why an unknown file is reported: a temporary file a write left behind, a hidden file,
+    or any other file the registry does not know."""
+    if name.startswith(".") and name.endswith(".part"):
+        return (
+            "写入被中断（断电、强制结束等）留下的临时文件，内容不完整，不是档案；"
+            "确认没有正在进行的操作后可删除"
+        )
+    if name.startswith("."):
+        return "档案夹中有登记库没有记录的隐藏文件（文件名以 . 开头）"
+    return "档案夹中有登记库没有记录的文件"
+
+
 def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
-    """(path relative to the workspace, name) of every file below ``folder``; hidden files
-    (temporary files of a write in progress) are skipped. scandir, no Path objects: the
-    archive holds tens of thousands of files."""
+    """(path relative to the workspace, name) of every file below ``folder``, hidden ones
+    too; only the temporary ``.part`` file of a write still in progress (younger than
+    PART_GRACE_SECONDS) is skipped. scandir, no Path objects: the archive holds tens of
+    thousands of files."""
     stack = [(str(folder), prefix)]
+    recent = time.time() - PART_GRACE_SECONDS
     while stack:
         here, rel_here = stack.pop()
         with os.scandir(here) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
-                    continue
+                if entry.name.startswith(".") and entry.name.endswith(".part"):
+                    with contextlib.suppress(OSError):
+                        if entry.stat(follow_symlinks=False).st_mtime > recent:
+                            continue
                 rel = f"{rel_here}/{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel))

@@ -25,13 +25,16 @@ from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import without_unprintable
-from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler
+from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler, csp
 from yujing.web.permissions import PUBLIC, RULES, allowed
 from yujing.workspace import Workspace
 
 HERE = Path(__file__).parent
 MAX_UPLOAD = 60 * 1024 * 1024
 """Largest request body accepted (a phone photo or a scanner's multi-page PDF)."""
+MAX_ANONYMOUS = 64 * 1024
+"""Largest request body of a visitor not signed in (the sign-in form, a student's check
+form): refused from its Content-Length before a byte of it is read."""
 log = logging.getLogger("yujing.web")
 
 _local = threading.local()
@@ -55,10 +58,16 @@ def page(name: str, handler: Handler) -> Callable[[Request], Any]:
         fields: dict[str, list[str]] = {}
         files: list[tuple[str, str, bytes]] = []
         if request.method == "POST":
-            size = request.headers.get("content-length")
-            if size is None or not size.isdigit() or int(size) > MAX_UPLOAD:
+            size = request.headers.get("content-length", "")
+            if not (size.isascii() and size.isdigit()):
+                return HTMLResponse(_plain("请求未注明大小，未处理。"), status_code=411)
+            if int(size) > MAX_ANONYMOUS and not await _signed_in(request):
                 return HTMLResponse(
-                    _plain("上传的内容过大（或未注明大小）：每次最多 60 MB。请分批上传。"),
+                    _plain("请求内容过大：请先登录再上传文件。"), status_code=413
+                )
+            if int(size) > MAX_UPLOAD:
+                return HTMLResponse(
+                    _plain("上传的内容过大：每次最多 60 MB。请分批上传。"),
                     status_code=413,
                 )
             try:
@@ -78,11 +87,21 @@ def page(name: str, handler: Handler) -> Callable[[Request], Any]:
     return endpoint
 
 
+async def _signed_in(request: Request) -> bool:
+    """Whether the request carries a live session (looked up before its body is read)."""
+    cookie = request.cookies.get(COOKIE, "")
+    if not cookie:
+        return False
+    root = request.app.state.root
+    found = await run_in_threadpool(lambda: _workspace(root).session_user(cookie))
+    return found is not None
+
+
 def _plain(message: str) -> str:
     return (
         '<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/static/app.css">'
         f'<main class="narrow"><div class="error">{message}</div>'
-        '<p><a href="javascript:history.back()">返回</a></p></main>'
+        '<p><a href="/">返回首页</a></p></main>'
     )
 
 
@@ -145,15 +164,12 @@ def _security_headers(app: Any) -> Any:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if not any(k.lower() == b"content-security-policy" for k, _ in headers):
+                    headers.append((b"content-security-policy", csp().encode("ascii")))
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"SAMEORIGIN"),
                     (b"referrer-policy", b"no-referrer"),
-                    (
-                        b"content-security-policy",
-                        b"default-src 'self'; img-src 'self' data:; style-src 'self' "
-                        b"'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
-                    ),
                     (b"cache-control", b"no-store"),
                 ]
                 message = {**message, "headers": headers}
@@ -230,6 +246,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.root = root
+    app.state.flash_key = secrets.token_bytes(32)  # signs the banner's cookie (per process)
     app.state.env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),

@@ -18,8 +18,15 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
-from yujing.web.context import COOKIE, Ctx, Handler
-from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
+from yujing.web.context import COOKIE, Ctx, Handler, csp
+from yujing.workspace import (
+    JOB_KINDS,
+    OUTCOMES,
+    ROLES,
+    audit_html_script_hash,
+    render_audit_html,
+    write_audit_xlsx,
+)
 
 ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []
 
@@ -322,7 +329,7 @@ def void(ctx: Ctx) -> Response:
 
 
 def _int(text: str, what: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # not ², ⑤ (str.isdigit's, int() refuses)
         raise InputError(f"{what}应为数字，而不是「{text}」。")
     return int(text)
 
@@ -398,7 +405,11 @@ def audit(ctx: Ctx) -> Response:
 
 @route("/audit/report.html", "audit_html")
 def audit_html(ctx: Ctx) -> Response:
-    return Response(render_audit_html(ctx.ws.audit(ctx.need_term())), media_type="text/html")
+    return Response(
+        render_audit_html(ctx.ws.audit(ctx.need_term())),
+        media_type="text/html",
+        headers={"content-security-policy": csp(audit_html_script_hash())},  # the report's own script
+    )
 
 
 @route("/audit.xlsx", "audit_xlsx")
