@@ -1035,11 +1035,12 @@ class Workspace:
 
         return rerun_job(self, job_id, account)
 
-    def run_next_job(self) -> int | None:
-        """Run the oldest queued job here (the console's worker thread); return its id."""
-        from yujing.jobs import run_next_job
+    def cancel_job(self, job_id: int, user: UserRow) -> str:
+        """Cancel a job for its owner or the secretary (取消任务): a queued one at once, a
+        running one between its pages; returns the job's status after the request."""
+        from yujing.jobs import cancel_job
 
-        return run_next_job(self)
+        return cancel_job(self, job_id, user)
 
 
 def _read_config(path: Path) -> dict[str, Any]:

@@ -446,6 +446,10 @@ def render_pdf_page(path: Path, number: int, dpi: float, *, grey: bool = False) 
             document = pdfium.PdfDocument(str(path))
             try:
                 page = document[number - 1]
+                width, height = page.get_size()  # points; checked BEFORE rendering
+                size = (round(width * dpi / 72), round(height * dpi / 72))
+                if size[0] * size[1] > MAX_PIXELS:
+                    raise too_big(path, size, number)
                 bitmap = page.render(scale=dpi / 72, grayscale=grey)
                 image = bitmap.to_pil()
                 image.load()
@@ -454,6 +458,35 @@ def render_pdf_page(path: Path, number: int, dpi: float, *, grey: bool = False) 
         except (pdfium.PdfiumError, OSError, IndexError, ValueError) as exc:
             raise _unreadable(path, f"页面无法渲染（{exc}）。" + _DAMAGED, number) from exc
     return image.copy()
+
+
+def page_count(path: Path) -> int:
+    """How many pages a scan file holds (PDF pages by PDFium, which reads only the page tree;
+    TIFF frames; 1 for a photo), to bound the work of an upload before it is queued.
+    Raises :class:`UnreadableFileError` when the file cannot be opened."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"%PDF"):
+        import pypdfium2 as pdfium
+
+        with PDFIUM_LOCK:
+            try:
+                document = pdfium.PdfDocument(str(path))
+                try:
+                    return len(document)
+                finally:
+                    document.close()
+            except (pdfium.PdfiumError, OSError, ValueError) as exc:
+                raise _unreadable(path, f"PDF 无法打开（{exc}）。" + _DAMAGED) from exc
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        try:
+            with open_image(path) as tiff:
+                return int(getattr(tiff, "n_frames", 1))
+        except _TOO_BIG as exc:
+            raise too_big(path) from exc
+        except (OSError, ValueError) as exc:
+            raise _unreadable(path, "TIFF 无法打开。" + _DAMAGED) from exc
+    return 1
 
 
 def _render(path: Path, number: int) -> PageImage:

@@ -2041,6 +2041,45 @@ class Registry:
         with self.transaction():
             self.db.execute("update login_attempts set ok = 1 where id = ?", [attempt_id])
 
+    def claim_job_of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
+        """Take the oldest queued job of ``kinds`` (one queue), as :meth:`claim_job` does."""
+        marks = ", ".join("?" for _ in kinds)
+        with self.transaction():
+            rows = list(
+                self.db.query(
+                    f"select * from jobs where status = 'queued' and kind in ({marks}) "
+                    "order by id limit 1",
+                    list(kinds),
+                )
+            )
+            if not rows:
+                return None
+            started = now()
+            self.db.execute(
+                "update jobs set status = 'running', started_at = ? where id = ?",
+                [started, rows[0]["id"]],
+            )
+        return {**rows[0], "status": "running", "started_at": started}
+
+    def request_job_cancel(self, job_id: int, at: str) -> str:
+        """A queued job is cancelled at once; a running one gets its cancel flag (its worker
+        stops it between pages). Returns the job's status after this."""
+        with self._atomic():
+            self.db.execute(
+                "update jobs set status = 'cancelled', finished_at = ?, cancel = 1, "
+                "message = '已取消（尚未开始）' where id = ? and status = 'queued'",
+                [at, job_id],
+            )
+            self.db.execute(
+                "update jobs set cancel = 1 where id = ? and status = 'running'", [job_id]
+            )
+            row = self.db.execute("select status from jobs where id = ?", [job_id]).fetchone()
+        return str(row[0]) if row else ""
+
+    def job_cancel_requested(self, job_id: int) -> bool:
+        row = self.db.execute("select cancel from jobs where id = ?", [job_id]).fetchone()
+        return bool(row and row[0])
+
 
 TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
 _SEALED_TITLES = TABLE_TITLES

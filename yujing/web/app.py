@@ -1,5 +1,5 @@
 """The console's ASGI app (Starlette): sessions, CSRF, role rules, the thread-local workspace,
-the background worker. Route handlers live in :mod:`yujing.web.views`; each one parses the
+the background workers (:mod:`yujing.web.jobs`). Route handlers live in :mod:`yujing.web.views`; each one parses the
 request, calls the workspace (the same methods the CLI calls) and renders a template.
 """
 
@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import without_unprintable
 from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler, csp
+from yujing.web.jobs import Workers
 from yujing.web.permissions import PUBLIC, RULES, allowed
 from yujing.workspace import Workspace
 
@@ -180,31 +181,6 @@ def _security_headers(app: Any) -> Any:
     return wrapped
 
 
-class Worker:
-    """The background worker: one thread running queued jobs (issue, scan, audit …)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.stop = threading.Event()
-        self.wake = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="yujing-worker", daemon=True)
-
-    def run(self) -> None:
-        ws = Workspace(self.root)
-        try:
-            while not self.stop.is_set():
-                try:
-                    ran = ws.run_next_job()
-                except YujingError as exc:
-                    log.warning("worker: %s", exc)
-                    ran = None
-                if ran is None:
-                    self.wake.wait(1.0)
-                    self.wake.clear()
-        finally:
-            ws.close()
-
-
 def uvicorn_proxy_options(ws: Workspace) -> dict[str, Any]:
     """uvicorn's proxy settings from ``[web] trusted_proxies``: forwarded headers are read
     only from those addresses; with none configured they are not read at all (a client
@@ -237,12 +213,11 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
             ws = Workspace(root)
             ws.registry.interrupt_running_jobs()
             ws.close()
-            state["worker"] = Worker(root)
-            state["worker"].thread.start()
+            state["workers"] = Workers(root)
+            state["workers"].start()
         yield
-        if "worker" in state:
-            state["worker"].stop.set()
-            state["worker"].wake.set()
+        if "workers" in state:
+            state["workers"].stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.root = root
@@ -253,7 +228,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.state.wake = lambda: state["worker"].wake.set() if "worker" in state else None
+    app.state.wake = lambda: state["workers"].wake() if "workers" in state else None
     app.add_middleware(_SecurityHeaders)
     return app
 

@@ -75,6 +75,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "jobs": S,
     "job": frozenset({SECRETARY, COUNSELLOR, CLASS_TEACHER}),
     "job_rerun": S,
+    "job_cancel": frozenset({SECRETARY, COUNSELLOR, CLASS_TEACHER}),  # the owner (checked)
     # accounts
     "users": S,
     "user_disable": S,

@@ -594,6 +594,15 @@ def job(ctx: Ctx) -> Response:
     return ctx.render("job.html", job=row, kinds=JOB_KINDS, result=result)
 
 
+@route("/jobs/{id}/cancel", "job_cancel", ("POST",))
+def job_cancel(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    job_id = _int(ctx.param("id"), "任务号")
+    status = ctx.ws.cancel_job(job_id, ctx.user)
+    message = "任务已取消" if status == "cancelled" else "已请求取消：任务将在处理完当前一页后停止"
+    return ctx.done("job", message, id=job_id)
+
+
 @route("/jobs/{id}/rerun", "job_rerun", ("POST",))
 def job_rerun(ctx: Ctx) -> Response:
     assert ctx.user is not None
