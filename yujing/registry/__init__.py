@@ -1769,25 +1769,6 @@ class Registry:
         rows = list(self.db.query("select password_hash from users where name = ?", [name]))
         return rows[0]["password_hash"] if rows else None
 
-    def add_login_attempt(self, name: str, ip: str, ok: bool) -> None:
-        self.db.execute(
-            "insert into login_attempts (name, ip, ok, at) values (?, ?, ?, ?)",
-            [name, ip, int(ok), now()],
-        )
-
-    def failed_logins_since(self, name: str, ip: str, since: str) -> int:
-        """Failures for this account or from this address since the last success of the
-        account (a success resets the account's count)."""
-        last_ok = self.db.execute(
-            "select max(at) from login_attempts where name = ? and ok = 1", [name]
-        ).fetchone()[0]
-        start = max(since, last_ok or "")
-        row = self.db.execute(
-            "select count(*) from login_attempts where ok = 0 and at >= ? and (name = ? or ip = ?)",
-            [start, name, ip],
-        ).fetchone()
-        return int(row[0])
-
     # -- sessions (the cookie holds a random id; only its hash is stored)
 
     def add_session(self, digest: str, user: str, csrf: str, expires_at: str) -> None:

@@ -6,6 +6,7 @@
 - ``jobs.cancel`` (取消请求): set by the job's owner or the secretary; the worker checks it
   between pages and stops the job.
 - ``jobs.pages`` (页数): the pages a scan job holds, counted at upload, for the per-job limit.
+- an index ``login_attempts(name, ip, at)`` for the count each sign-in makes.
 
 ``records`` is evidence (sealed already; the new column is part of each row's seal)."""
 
@@ -24,3 +25,7 @@ def migrate(db: sqlite_utils.Database) -> None:
         tbl = db.table(table)
         if tbl.exists() and column not in tbl.columns_dict:
             tbl.add_column(column, kind)
+    if db.table("login_attempts").exists():  # the per account+address count of each sign-in
+        db.execute(
+            "create index if not exists idx_login_attempts_pair on login_attempts(name, ip, at)"
+        )
