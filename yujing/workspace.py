@@ -40,7 +40,7 @@ from yujing.errors import (
 from yujing.files import atomic_write, bulk, sha256_file, toml_string
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack
-from yujing.jobs import JOB_KINDS
+from yujing.jobs import JOB_KINDS, QUEUES, Claimed, run_job
 from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
@@ -85,14 +85,17 @@ __all__ = [
     "BLANK",
     "FILED",
     "JOB_KINDS",
+    "QUEUES",
     "REVIEW",
     "ROLES",
     "VERDICT_TEXT",
+    "Claimed",
     "ImportReport",
     "ListReport",
     "Workspace",
     "assess_files",
     "format_serial",
+    "run_job",
     "write_audit_csv",
     "write_audit_html",
     "write_audit_xlsx",

@@ -2057,6 +2057,13 @@ class Registry:
             row = self.db.execute("select status from jobs where id = ?", [job_id]).fetchone()
         return str(row[0]) if row else ""
 
+    def finish_job(self, job_id: int, status: str, message: str, result: str = "") -> None:
+        """A job's end: its status (done, failed, cancelled), message and result, now."""
+        self.db.execute(
+            "update jobs set status = ?, message = ?, result = ?, finished_at = ? where id = ?",
+            [status, message, result, now(), job_id],
+        )
+
     def job_cancel_requested(self, job_id: int) -> bool:
         row = self.db.execute("select cancel from jobs where id = ?", [job_id]).fetchone()
         return bool(row and row[0])

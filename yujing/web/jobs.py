@@ -17,9 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from yujing.errors import JobStoppedError, YujingError
-from yujing.jobs import JOB_KINDS, QUEUES, Claimed, run_job
-from yujing.registry import now
-from yujing.workspace import Workspace
+from yujing.workspace import JOB_KINDS, QUEUES, Claimed, Workspace, run_job
 
 log = logging.getLogger("yujing.jobs")
 
@@ -61,34 +59,18 @@ def run_next_job(ws: Workspace, kinds: Sequence[str] = tuple(JOB_KINDS)) -> int 
             message, result = run_job(ws, job.kind, job.term, job.params, progress)
         except JobStoppedError as exc:
             cancelled = registry.job_cancel_requested(job.id)
-            registry.update_job(
-                job.id,
-                status="cancelled" if cancelled else "failed",
-                message=str(exc),
-                finished_at=now(),
-            )
+            registry.finish_job(job.id, "cancelled" if cancelled else "failed", str(exc))
             with registry.transaction():
                 registry.log("job-stopped", f"{JOB_KINDS[job.kind]} #{job.id}：{exc}", term=job.term)
             return job.id
         except YujingError as exc:
-            registry.update_job(job.id, status="failed", message=str(exc), finished_at=now())
+            registry.finish_job(job.id, "failed", str(exc))
             return job.id
         except Exception as exc:  # a bug: keep the server alive, show it on the page
             log.exception("job %s (%s) failed", job.id, job.kind)
-            registry.update_job(
-                job.id,
-                status="failed",
-                message=f"内部错误：{type(exc).__name__}: {exc}",
-                finished_at=now(),
-            )
+            registry.finish_job(job.id, "failed", f"内部错误：{type(exc).__name__}: {exc}")
             return job.id
-    registry.update_job(
-        job.id,
-        status="done",
-        message=message,
-        result=json.dumps(result, ensure_ascii=False),
-        finished_at=now(),
-    )
+    registry.finish_job(job.id, "done", message, json.dumps(result, ensure_ascii=False))
     return job.id
 
 
