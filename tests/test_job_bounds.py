@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import TERM, sample_workspace
 from pypdf import PdfWriter
+from sysparts import requires
 
 import yujing.jobs
 import yujing.web.jobs
@@ -218,3 +219,33 @@ def test_an_upload_never_holds_back_the_secretarys_audit(
                 break
             time.sleep(0.1)
     assert ws.registry.job(scan)["status"] == "done"  # type: ignore[index]
+
+
+@requires("poppler")
+def test_the_review_preview_of_a_huge_page_is_bounded(ws: Workspace, tmp_path: Path) -> None:
+    """A page that reaches the review queue (a scanned image on a 14,000-pt page) is shown at
+    most 2000×2000 pixels: pdftoppm is not asked for 190 million."""
+    import io
+
+    from PIL import Image
+
+    (ws.root / "review").mkdir(exist_ok=True)
+    blank_pdf(ws.root / "review" / "huge.pdf", 1, (14000, 14000))
+    with ws.registry.transaction():
+        ws.registry.add_review_item(
+            {
+                "source_sha": "x",
+                "source_name": "huge.pdf",
+                "page": 1,
+                "file": "review/huge.pdf",
+                "reason": "test",
+                "codes": "",
+                "status": "open",
+                "at": "2026-01-01T00:00:00",
+            }
+        )
+    (item,) = ws.registry.review_items(include_blank=True)
+    content, media = ws.review_preview(int(item["id"]))
+    assert media == "image/png"
+    width, height = Image.open(io.BytesIO(content)).size
+    assert width <= 2000 and height <= 2000
