@@ -202,3 +202,25 @@ def test_console_records_under_the_signed_in_account(ws: Workspace) -> None:
         },
     )
     assert resp.status_code == 400 and "记录时段" in resp.text
+
+
+def test_the_audit_notices_two_records_sharing_one_file(ws: Workspace) -> None:
+    """A registry written when long names lost their digest: two rows, one file."""
+    ws.assess(TERM)
+    day = date.today().isoformat()
+    first = ws.record(
+        SID, kind="interview", when=day, who=LONG, how="面谈", summary="第一次", term=TERM
+    )
+    second = ws.record(
+        SID, kind="interview", when=day, who=LONG, how="面谈", summary="第二次", term=TERM
+    )
+    (ws.root / first.path).write_bytes((ws.root / second.path).read_bytes())
+    (ws.root / second.path).unlink()
+    ws.registry.db.execute(
+        "update records set path = ? where id = ?", [first.path, second.record_id]
+    )
+    ws.registry.db.conn.commit()
+    report = ws.audit(TERM)
+    (found,) = [f for f in report.integrity if f.path == first.path]
+    assert found.problem == "altered" and "已被后来的覆盖" in found.detail
+    assert f"{day} {LONG}" in found.detail

@@ -140,7 +140,8 @@ def audit(
             _Doc(a.path, _day(a.at), part=a.part, signed=a.signed)
         )
     records: dict[str, list[_Doc]] = {}
-    for r in registry.records(str(term)):
+    record_rows = registry.records(str(term))
+    for r in record_rows:
         records.setdefault(r["student_id"], []).append(
             _Doc(
                 r["path"],
@@ -191,7 +192,11 @@ def audit(
             integrity = _check_seals(ws, people, notes, verify)
             college: list[Finding] = []
         else:
-            integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
+            integrity = (
+                _check_seals(ws, people, notes, verify)
+                + _check_folders(ws, people)
+                + _check_shared_records(record_rows, people)
+            )
             college = _check_colleges(ws, term, policy, entries, ctx)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
@@ -633,6 +638,33 @@ def _check_seals(
         )
         for p in state.problems
     ]
+
+
+def _check_shared_records(
+    rows: Sequence[Mapping[str, Any]], people: Mapping[str, _Who]
+) -> list[Finding]:
+    """Records of one file whose contents differ: the later one overwrote the earlier (file
+    names cut before their digest, in registries written before names kept it)."""
+    by_path: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        if r["path"]:
+            by_path.setdefault(r["path"], []).append(r)
+    out = []
+    for path, same in sorted(by_path.items()):
+        if len({r["sha256"] for r in same}) < 2:
+            continue
+        lost = "、".join(f"{r['date']} {r['who'] or ''}".strip() for r in same[:-1])
+        out.append(
+            _finding(
+                _who(people, str(same[0]["student_id"])),
+                None,
+                "altered",
+                f"{len(same)} 条记录共用一个文件，较早的记录（{lost}）已被后来的覆盖，原内容不在档案中",
+                path=path,
+                title="记录文件",
+            )
+        )
+    return out
 
 
 def _check_folders(ws: WorkspaceView, people: Mapping[str, _Who]) -> list[Finding]:
