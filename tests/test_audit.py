@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,8 @@ from conftest import TERM, sample_workspace
 from PIL import Image
 from sysparts import requires
 
+import yujing.archive.records
+import yujing.registry
 from yujing.archive.intake import confirm_signature, ingest
 from yujing.archive.reader import render_pdf_page
 from yujing.archive.records import attach, record, transcripts
@@ -129,7 +131,10 @@ def test_a_complete_archive_has_no_finding(ws: Workspace) -> None:
 
 
 def test_each_problem_is_reported_exactly_once(
-    ws: Workspace, complete_archive: tuple[Path, dict], tmp_path: Path
+    ws: Workspace,
+    complete_archive: tuple[Path, dict],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     registry = ws.registry
     scans = {(r["student_id"], r["part"]): r["path"] for r in registry.archive_files()}
@@ -154,16 +159,20 @@ def test_each_problem_is_reported_exactly_once(
         "delete from records where id = ?", [recs[("2023010108", "interview")]["id"]]
     )
     registry.db.conn.commit()
-    record(
-        ws,
-        "2023010108",
-        kind="interview",
-        when=(TODAY + timedelta(days=40)).isoformat(),
-        who="辅导员 马颖",
-        how="面谈",
-        summary="补谈",
-        term=TERM,
-    )
+    with monkeypatch.context() as clock:  # 40 days from now, the record is typed in that day
+        later = datetime.now() + timedelta(days=40)
+        clock.setattr(yujing.registry, "now", lambda: later.isoformat(timespec="seconds"))
+        clock.setattr(yujing.archive.records, "now", yujing.registry.now)
+        record(
+            ws,
+            "2023010108",
+            kind="interview",
+            when=(TODAY + timedelta(days=40)).isoformat(),
+            who="辅导员 马颖",
+            how="面谈",
+            summary="补谈",
+            term=TERM,
+        )
     # 5. overdue: 2023010104 (红色) never had the parent contact.
     forget_scan(ws, "2023010104", "P1")
     registry.db.execute(

@@ -12,6 +12,7 @@ from conftest import TERM, sample_workspace
 
 from yujing.errors import InputError
 from yujing.web.app import COOKIE, create_app
+from yujing.web.jobs import run_next_job
 from yujing.workspace import Workspace
 
 with warnings.catch_warnings():
@@ -56,7 +57,7 @@ def test_a_job_left_running_by_a_stopped_server_can_run_again(tmp_path: Path) ->
     assert ws.registry.interrupt_running_jobs() == 1  # what the next server start does
     assert ws.registry.job(first)["status"] == "interrupted"  # type: ignore[index]
     again = ws.rerun_job(first, "sec")
-    assert ws.run_next_job() == again
+    assert run_next_job(ws) == again
     done = ws.registry.job(again)
     assert done is not None and done["status"] == "done", done
     with pytest.raises(InputError, match="没有任务"):
@@ -74,7 +75,7 @@ def test_term_reports_made_in_the_background_and_downloaded(tmp_path: Path) -> N
     resp = client.post("/reports/make", data={"csrf": csrf, "term": str(TERM)}, follow_redirects=False)
     assert resp.status_code == 303
     assert 'data-status="queued"' in client.get(resp.headers["location"]).text
-    assert ws.run_next_job() is not None  # what the worker thread does
+    assert run_next_job(ws) is not None  # what the worker thread does
     assert 'data-status="done"' in client.get(resp.headers["location"]).text
     cookie, _ = ws.open_session("insp")
     client.cookies.set(COOKIE, cookie)

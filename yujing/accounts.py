@@ -15,6 +15,7 @@ from yujing.errors import (
     LoginThrottledError,
     RosterMismatchError,
 )
+from yujing.imports.values import INVISIBLE, invisible_in
 from yujing.registry import (
     SessionRow,
     UserRow,
@@ -35,9 +36,15 @@ MIN_PASSWORD = 8
 
 
 LOGIN_WINDOW = timedelta(minutes=15)
+"""Failures older than this are forgotten (登录失败的统计时段)."""
 
 
 LOGIN_MAX_FAILURES = 5
+"""Failures of one account from one address tried without delay; after them each further
+attempt from that address waits LOGIN_DELAY, doubled per failure, at most LOGIN_WINDOW."""
+
+
+LOGIN_DELAY = timedelta(seconds=30)
 
 
 SESSION_HOURS = 10
@@ -79,6 +86,10 @@ def add_user(
         raise AccountError("账号名不能为空，也不能含有 / \\ < > 引号或换行。")
     if role not in roles:
         raise AccountError(f"角色应为 {'、'.join(roles)} 之一。")
+    for text in (name, roster_name, *classes):
+        reason = invisible_in(text)
+        if reason is not None:
+            raise AccountError(f"「{INVISIBLE.sub('□', text)}」{reason}。")
     if ws.registry.user(name) is not None:
         raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
     if role in ADVISER_ROLES and not roster_name and not classes:
@@ -130,19 +141,38 @@ def users(ws: WorkspaceView) -> list[UserRow]:
     return ws.registry.users()
 
 
+def login_wait(failures: int, last_failure: str, at: datetime | None = None) -> timedelta:
+    """How long one account must still wait at one address (登录延时): nothing for the first
+    LOGIN_MAX_FAILURES failures, then LOGIN_DELAY doubled per further failure (at most
+    LOGIN_WINDOW), counted from the last failure."""
+    if failures < LOGIN_MAX_FAILURES or not last_failure:
+        return timedelta(0)
+    delay = min(LOGIN_DELAY * 2 ** min(failures - LOGIN_MAX_FAILURES, 16), LOGIN_WINDOW)
+    left = datetime.fromisoformat(last_failure) + delay - (at or datetime.now())
+    return max(left, timedelta(0))
+
+
 def authenticate(ws: WorkspaceView, name: str, password: str, ip: str = "") -> UserRow:
-    """Check a sign-in; after LOGIN_MAX_FAILURES failures in LOGIN_WINDOW for the account
-    or the address, refuse until the window has passed (登录限流)."""
+    """Check a sign-in (or the old password of the password form). The attempt is counted
+    BEFORE the password is checked, atomically in the registry, per account AND address: one
+    address guessing at an account only delays itself, with a delay that grows per failure
+    (:func:`login_wait`); the account stays open from every other address (登录限流)."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
     registry = ws.registry
     since = (datetime.now() - LOGIN_WINDOW).isoformat(timespec="seconds")
-    if registry.failed_logins_since(name, ip, since) >= LOGIN_MAX_FAILURES:
-        registry.add_login_attempt(name, ip, False)
+    waits: list[timedelta] = []
+
+    def must_wait(failures: int, last_failure: str) -> bool:
+        waits.append(login_wait(failures, last_failure))
+        return waits[-1] > timedelta(0)
+
+    attempt = registry.claim_login_attempt(name, ip, since, must_wait)
+    if not attempt:
         registry.log("login-throttled", f"{name} {ip}")
-        raise LoginThrottledError(
-            f"登录失败次数过多，请 {int(LOGIN_WINDOW.total_seconds() // 60)} 分钟后再试。"
-        )
+        seconds = max(1, int(waits[-1].total_seconds()))
+        wait_text = f"{seconds} 秒" if seconds < 120 else f"{-(-seconds // 60)} 分钟"
+        raise LoginThrottledError(f"登录失败次数过多，请 {wait_text}后再试。")
     user = registry.user(name)
     stored = registry.password_hash(name)
     ok = False
@@ -153,10 +183,10 @@ def authenticate(ws: WorkspaceView, name: str, password: str, ip: str = "") -> U
             ok = False
     else:
         _hasher().hash(password)  # the same work, so a missing name is not faster
-    registry.add_login_attempt(name, ip, ok)
     if not ok or user is None:
         registry.log("login-failed", f"{name} {ip}")
         raise AccountError("账号或密码不对，或账号已停用。")
+    registry.finish_login_attempt(attempt)
     return user
 
 

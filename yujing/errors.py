@@ -154,3 +154,8 @@ class AccessDeniedError(YujingError):
 
 class TokenError(YujingError):
     """A student's check link (核查链接) is unknown, forged, or no longer valid."""
+
+
+class JobStoppedError(YujingError):
+    """A background job was stopped between pages: cancelled by its owner or the secretary,
+    or past its time limit (任务已停止)."""

@@ -1,28 +1,36 @@
-"""Background jobs of the console (后台任务): issue, scan, audit with --verify, term reports
-and transcripts, run one at a time by a worker through the workspace's own methods; a job
-interrupted by a restart is marked so and can be run again."""
+"""Background jobs of the console (后台任务): what a job is — its kind, the queue it waits in,
+its bounds (pages per upload and per job, a time limit) — and the functions it runs (issue,
+scan, audit with --verify, term reports, transcripts, through the workspace's own methods).
+
+The runner that takes jobs off the queues and runs them lives on the console's side
+(:mod:`yujing.web.jobs`); this module imports nothing of the front door, which sees it only
+through the small :class:`JobWorkspace` protocol.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
-import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from yujing.accounts import ADVISER_ROLES
 from yujing.checker.html import write_html
 from yujing.engine.assess import Progress
-from yujing.errors import (
-    InputError,
-    YujingError,
-)
+from yujing.errors import AccessDeniedError, InputError, UnreadableFileError
 from yujing.model import Term
 from yujing.registry import now
+from yujing.roles import JobRef, allowed
 
 if TYPE_CHECKING:
-    from yujing.workspace import Workspace
-
-log = logging.getLogger("yujing.jobs")
+    from yujing.archive.intake import IntakeResult
+    from yujing.archive.records import Filed
+    from yujing.checker.model import AuditReport
+    from yujing.generator.batch import BatchResult
+    from yujing.registry import UserRow
+    from yujing.stage import WorkspaceView
 
 JOB_KINDS = {
     "issue": "打印批次",
@@ -32,9 +40,99 @@ JOB_KINDS = {
     "transcripts": "生成成绩单",
 }
 
+QUEUES: Mapping[str, tuple[str, ...]] = {
+    "uploads": ("scan",),
+    "office": ("issue", "audit", "reports", "transcripts"),
+}
+"""The queues (任务队列), each with a worker of its own: an adviser's phone upload or a long
+scan never holds back the secretary's audit, issue or reports."""
 
-def _run_job(
-    ws: Workspace, kind: str, term: str, params: dict[str, Any], progress: Progress
+MAX_PAGES_PER_UPLOAD = 1000
+"""Most pages one uploaded file may hold (a scanner's batch of returns is a few hundred)."""
+
+MAX_PAGES_PER_JOB = 2000
+"""Most pages one scan job may hold, all its files together."""
+
+TIME_LIMITS: Mapping[str, timedelta] = {
+    "scan": timedelta(minutes=30),
+    "issue": timedelta(hours=2),
+    "audit": timedelta(hours=1),
+    "reports": timedelta(minutes=30),
+    "transcripts": timedelta(hours=1),
+}
+"""How long a job may run before the worker stops it (任务时限), checked between pages."""
+
+STATUS = {
+    "queued": "排队中",
+    "running": "进行中",
+    "done": "已完成",
+    "failed": "失败",
+    "interrupted": "已中断",
+    "cancelled": "已取消",
+}
+
+
+class JobWorkspace(Protocol):
+    """What a job needs of the workspace: the registry and the stages it runs."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def registry(self) -> Any: ...
+
+    def issue(
+        self,
+        term: Term,
+        *,
+        classes: Sequence[str] = (),
+        levels: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> list[BatchResult]: ...
+
+    def scan(self, paths: Sequence[Path], *, progress: Progress | None = None) -> IntakeResult: ...
+
+    def scan_own(
+        self, paths: Sequence[Path], user: UserRow, *, progress: Progress | None = None
+    ) -> IntakeResult: ...
+
+    def audit(
+        self,
+        term: Term | None = None,
+        *,
+        classes: Sequence[str] = (),
+        verify: bool = False,
+        as_of: date | None = None,
+        progress: Progress | None = None,
+    ) -> AuditReport: ...
+
+    def term_reports(
+        self, term: Term, out_dir: Path | None = None, *, progress: Progress | None = None
+    ) -> list[Path]: ...
+
+    def transcripts(
+        self, term: Term, *, students: Sequence[str] = (), progress: Progress | None = None
+    ) -> list[Filed]: ...
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A job a worker has taken off its queue (已领取的任务)."""
+
+    id: int
+    kind: str
+    term: str
+    params: dict[str, Any]
+    account: str
+    started: str
+
+    @property
+    def time_limit(self) -> timedelta:
+        return TIME_LIMITS.get(self.kind, timedelta(hours=1))
+
+
+def run_job(
+    ws: JobWorkspace, kind: str, term: str, params: dict[str, Any], progress: Progress
 ) -> tuple[str, dict[str, Any]]:
     """One background job through the workspace's own methods; (message, result)."""
     t = Term.parse(term) if term else None
@@ -99,61 +197,70 @@ def _run_job(
     raise InputError(f"未知的任务类型 {kind}。")
 
 
-def start_job(ws: Workspace, kind: str, term: str, params: dict[str, Any], account: str) -> int:
+def count_scan_pages(ws: WorkspaceView, paths: Sequence[str]) -> int:
+    """The pages of a scan job's files (relative to the workspace), refused when one file
+    holds more than MAX_PAGES_PER_UPLOAD or all of them more than MAX_PAGES_PER_JOB."""
+    from yujing.archive.reader import page_count
+
+    total = 0
+    for rel in paths:
+        try:
+            pages = page_count(ws.root / rel)
+        except UnreadableFileError:
+            pages = 1  # the scan itself reports the damaged file, page by page
+        if pages > MAX_PAGES_PER_UPLOAD:
+            raise InputError(
+                f"{Path(rel).name} 有 {pages} 页，超过每个文件 {MAX_PAGES_PER_UPLOAD} 页的上限，"
+                "未排队。请分成几个文件上传。"
+            )
+        total += pages
+    if total > MAX_PAGES_PER_JOB:
+        raise InputError(
+            f"这次上传共 {total} 页，超过每个任务 {MAX_PAGES_PER_JOB} 页的上限，未排队。请分批上传。"
+        )
+    return total
+
+
+def start_job(
+    ws: WorkspaceView, kind: str, term: str, params: dict[str, Any], account: str
+) -> int:
+    """Queue a job (排队); a scan's pages are counted first and bounded."""
     if kind not in JOB_KINDS:
         raise InputError(f"未知的任务类型 {kind}。")
+    pages = count_scan_pages(ws, params.get("paths", [])) if kind == "scan" else 0
     registry = ws.registry
     with registry.transaction():
         job_id = registry.add_job(kind, term, json.dumps(params, ensure_ascii=False), account)
+        if pages:
+            registry.update_job(job_id, pages=pages)
         registry.log("job", f"{JOB_KINDS[kind]} #{job_id} 已排队", term=term)
     return job_id
 
 
-def rerun_job(ws: Workspace, job_id: int, account: str) -> int:
+def rerun_job(ws: WorkspaceView, job_id: int, account: str) -> int:
     job = ws.registry.job(job_id)
     if job is None:
         raise InputError(f"没有任务 {job_id}。")
     if job["status"] in ("queued", "running"):
         raise InputError(f"任务 {job_id} 还在进行。")
-    return ws.start_job(job["kind"], job["term"], json.loads(job["params"] or "{}"), account)
+    return start_job(ws, job["kind"], job["term"], json.loads(job["params"] or "{}"), account)
 
 
-def run_next_job(ws: Workspace) -> int | None:
-    """Run the oldest queued job here (the console's worker thread); return its id."""
+def cancel_job(ws: WorkspaceView, job_id: int, user: UserRow) -> str:
+    """Cancel a job (取消任务) for its owner or the secretary: a queued job is cancelled at
+    once, a running one is asked to stop and its worker stops it before its next page;
+    returns the job's status after the request."""
     registry = ws.registry
-    job = registry.claim_job()
+    job = registry.job(job_id)
     if job is None:
-        return None
-    job_id = int(job["id"])
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        t = time.monotonic()
-        if t - last[0] > 0.3 or done == total:
-            last[0] = t
-            registry.update_job(job_id, done=done, total=total)
-
-    params = json.loads(job["params"] or "{}")
-    with ws.acting_as(job["account"] or ""):
-        try:
-            message, result = _run_job(ws, job["kind"], job["term"], params, progress)
-        except YujingError as exc:
-            registry.update_job(job_id, status="failed", message=str(exc), finished_at=now())
-            return job_id
-        except Exception as exc:  # a bug: keep the server alive, show it on the page
-            log.exception("job %s (%s) failed", job_id, job["kind"])
-            registry.update_job(
-                job_id,
-                status="failed",
-                message=f"内部错误：{type(exc).__name__}: {exc}",
-                finished_at=now(),
-            )
-            return job_id
-    registry.update_job(
-        job_id,
-        status="done",
-        message=message,
-        result=json.dumps(result, ensure_ascii=False),
-        finished_at=now(),
-    )
-    return job_id
+        raise InputError(f"没有任务 {job_id}。")
+    if not allowed(user, "job_cancel", JobRef(job["account"])):
+        with registry.transaction():
+            registry.log("access-denied", f"{user.name}（{user.role}）：取消任务 {job_id}")
+        raise AccessDeniedError("这不是您提交的任务，不能取消。")
+    if job["status"] not in ("queued", "running"):
+        raise InputError(f"任务 {job_id} 已{STATUS.get(job['status'], job['status'])}，无需取消。")
+    with registry.transaction():
+        status = registry.request_job_cancel(job_id, now())
+        registry.log("job-cancel", f"{JOB_KINDS.get(job['kind'], job['kind'])} #{job_id}", term=job["term"])
+    return status

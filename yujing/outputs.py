@@ -8,7 +8,7 @@ Every .xlsx and .csv yujing writes goes through this module:
   are turned back into strings, and every text cell starting with a character a spreadsheet
   reads as a formula gets Excel's quote prefix (shown as typed, kept as text when edited).
 - :func:`csv_writer` / :func:`write_csv` neutralise CSV values by OWASP's rule: a text value
-  starting with ``= + - @``, a tab or a carriage return is prefixed with a single quote
+  starting with ``= + - @`` (or full-width ``＝ ＋ － ＠``), a tab or a carriage return is prefixed with a single quote
   (numbers written as numbers are left alone); :func:`csv_text` undoes it when reading back
   (text that itself starts with a quote gets one more, so the undoing is exact).
 """
@@ -22,8 +22,10 @@ from typing import IO, Any
 
 from yujing.files import atomic_write
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""First characters a spreadsheet may read as the start of a formula (OWASP CSV injection)."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+"""First characters a spreadsheet may read as the start of a formula (OWASP CSV injection),
+with their full-width forms (＝ ＋ － ＠), which a Chinese input method types and some
+spreadsheets (WPS, Excel with East Asian settings) read as the ASCII ones."""
 QUOTE = "'"
 
 

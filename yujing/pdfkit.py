@@ -187,8 +187,28 @@ def page_texts(pdf: Path) -> list[str]:
 # -- PDFium ------------------------------------------------------------------------------------
 
 
-def _unreadable(path: Path | str, what: str, page: int) -> UnreadableFileError:
-    return UnreadableFileError(f"{path} 第 {page} 页：{what}")
+def _unreadable(path: Path | str, what: str, page: int | None = None) -> UnreadableFileError:
+    where = f"{path} 第 {page} 页" if page is not None else str(path)
+    return UnreadableFileError(f"{where}：{what}")
+
+
+MAX_PIXELS = 90_000_000
+"""Largest page image read or rendered (9,000 万像素: an A3 page at 600 dpi is 7,000 万): a scan's
+images (Pillow's limit, set by the scan reader) and a PDF page rendered at a given dpi, whose
+size is checked before PDFium draws it (a 448-byte PDF can declare a 5,000-pt page)."""
+
+
+def too_big(
+    path: Path | str, size: tuple[int, int] | None = None, page: int | None = None
+) -> UnreadableFileError:
+    """The refusal of an image or a rendered page above :data:`MAX_PIXELS`."""
+    shown = f"（{size[0]}×{size[1]} 像素）" if size else ""
+    return _unreadable(
+        path,
+        f"图像尺寸异常巨大{shown}，超过 {MAX_PIXELS // 10_000} 万像素，已拒绝读取。"
+        "请用正常分辨率（200–600 dpi）重新扫描。",
+        page,
+    )
 
 
 def render_pdf_page(path: Path, number: int, dpi: float, *, grey: bool = False) -> Image.Image:
@@ -201,6 +221,10 @@ def render_pdf_page(path: Path, number: int, dpi: float, *, grey: bool = False) 
             document = pdfium.PdfDocument(str(path))
             try:
                 page = document[number - 1]
+                width, height = page.get_size()  # points; checked BEFORE rendering
+                size = (round(width * dpi / 72), round(height * dpi / 72))
+                if size[0] * size[1] > MAX_PIXELS:
+                    raise too_big(path, size, number)
                 bitmap = page.render(scale=dpi / 72, grayscale=grey)
                 image = bitmap.to_pil()
                 image.load()

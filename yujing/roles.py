@@ -123,6 +123,7 @@ RULES: dict[str, Rule] = {
     "jobs": _S,
     "job": _WRITERS,
     "job_rerun": _S,
+    "job_cancel": _WRITERS,  # the job's owner or the secretary (a JobRef)
     # accounts
     "users": _S,
     "user_disable": _S,

@@ -40,7 +40,7 @@ from yujing.errors import (
 from yujing.files import atomic_write, bulk, sha256_file, toml_string
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack
-from yujing.jobs import JOB_KINDS
+from yujing.jobs import JOB_KINDS, QUEUES, Claimed, run_job
 from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
@@ -94,10 +94,12 @@ __all__ = [
     "FILED",
     "JOB_KINDS",
     "PUBLIC",
+    "QUEUES",
     "REVIEW",
     "ROLES",
     "RULES",
     "VERDICT_TEXT",
+    "Claimed",
     "ImportReport",
     "JobRef",
     "ListReport",
@@ -108,6 +110,7 @@ __all__ = [
     "allowed",
     "assess_files",
     "format_serial",
+    "run_job",
     "write_audit_csv",
     "write_audit_html",
     "write_audit_xlsx",
@@ -335,6 +338,21 @@ class Workspace:
                 "如 https://cas.college.edu.cn/cas"
             )
         return url
+
+    @property
+    def trusted_proxies(self) -> tuple[str, ...]:
+        """受信任的反向代理: the addresses (config ``[web] trusted_proxies``, e.g.
+        ``["127.0.0.1"]``) whose X-Forwarded-For / X-Forwarded-Proto the console believes;
+        none by default, so no client can claim another address."""
+        web = self._settings.get("web", {})
+        given = web.get("trusted_proxies", []) if isinstance(web, dict) else []
+        if isinstance(given, str):
+            given = [given]
+        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
+            raise WorkspaceError(
+                f"{CONFIG_NAME} 的 [web] trusted_proxies 应是地址的列表，如 [\"127.0.0.1\"]。"
+            )
+        return tuple(a.strip() for a in given if a.strip())
 
     @property
     def registry(self) -> Registry:
@@ -776,12 +794,22 @@ class Workspace:
         how: str,
         summary: str,
         term: Term | None = None,
+        participants: str = "",
     ) -> Filed:
-        """File a typed record (谈话、家长联系、帮扶计划、帮扶记录) into the student's folder."""
+        """File a typed record (谈话、家长联系、帮扶计划、帮扶记录) into the student's folder;
+        ``who`` is the 记录人, ``participants`` (参与人) who else took part."""
         from yujing.archive.records import record
 
         return record(
-            self, student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+            self,
+            student_id,
+            kind=kind,
+            when=when,
+            who=who,
+            how=how,
+            summary=summary,
+            term=term,
+            participants=participants,
         )
 
     def transcripts(
@@ -1103,11 +1131,12 @@ class Workspace:
 
         return rerun_job(self, job_id, account)
 
-    def run_next_job(self) -> int | None:
-        """Run the oldest queued job here (the console's worker thread); return its id."""
-        from yujing.jobs import run_next_job
+    def cancel_job(self, job_id: int, user: UserRow) -> str:
+        """Cancel a job for its owner or the secretary (取消任务): a queued one at once, a
+        running one between its pages; returns the job's status after the request."""
+        from yujing.jobs import cancel_job
 
-        return run_next_job(self)
+        return cancel_job(self, job_id, user)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -1139,6 +1168,13 @@ def render_audit_html(report: AuditReport) -> str:
     from yujing.checker.html import render_html
 
     return render_html(report)
+
+
+def audit_html_script_hash() -> str:
+    """The Content-Security-Policy source (``sha256-…``) of the audit report's one script."""
+    from yujing.checker.html import SCRIPT_HASH
+
+    return SCRIPT_HASH
 
 
 def write_audit_xlsx(report: AuditReport, path: Path) -> Path:

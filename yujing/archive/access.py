@@ -146,7 +146,10 @@ def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[b
     if shutil.which("pdftoppm") is None:
         raise InputError("无法显示页面图像：未安装 poppler-utils（pdftoppm）。")
     proc = subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(path)],
+        # -W/-H: at most 2000×2000 pixels drawn, whatever the page's size (an A4 page at 70 dpi
+        # is 579×819; a 14,400-pt page would be 196 million pixels)
+        ["pdftoppm", "-r", str(dpi), "-W", "2000", "-H", "2000", "-png", "-f", "1", "-l", "1",
+         "-singlefile", str(path)],
         capture_output=True,
         check=False,
     )

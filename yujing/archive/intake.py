@@ -22,6 +22,7 @@ skipped; a new scan of a part already filed is kept as a new version.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import tempfile
@@ -114,8 +115,11 @@ def ingest(
     skipped: list[Path] = []
     errors: list[str] = []
     for i, path in enumerate(files, start=1):
+        # Between pages the caller hears of the file in progress again (the console's worker
+        # stops a cancelled or overlong job there).
+        tick = functools.partial(progress, i - 1, len(files)) if progress is not None else None
         try:
-            result = _ingest_file(ws, secret, path)
+            result = _ingest_file(ws, secret, path, tick)
         except UnreadableFileError as exc:
             errors.append(str(exc))
             ws.registry.log("scan-error", str(exc))
@@ -143,7 +147,9 @@ class _Decision:
     check: Any = None  # SignatureCheck
 
 
-def _ingest_file(ws: WorkspaceView, secret: bytes, path: Path) -> list[PageOutcome] | str:
+def _ingest_file(
+    ws: WorkspaceView, secret: bytes, path: Path, tick: Callable[[], None] | None = None
+) -> list[PageOutcome] | str:
     from yujing.archive.reader import iter_pages, scan_pages
 
     registry = ws.registry
@@ -201,6 +207,8 @@ def _ingest_file(ws: WorkspaceView, secret: bytes, path: Path) -> list[PageOutco
                 decisions.append(decision)
             if path.suffix.lower() != ".pdf":
                 images[page.page] = _spill(page.image, Path(spill) / f"{page.page}.pdf")
+            if tick is not None:
+                tick()
         outcomes = _apply(ws, path, digest, decisions, images, retry)
     registry.save_scan_source(
         {

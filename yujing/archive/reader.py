@@ -82,7 +82,14 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat, Unidentifie
 from yujing.errors import UnreadableFileError
 from yujing.model import Progress
 from yujing.pdfkit import DAMAGED as _DAMAGED
-from yujing.pdfkit import PDF_ERRORS, page_xobjects, render_pdf_page
+from yujing.pdfkit import (
+    MAX_PIXELS,
+    PDF_ERRORS,
+    PDFIUM_LOCK,
+    page_xobjects,
+    render_pdf_page,
+    too_big,
+)
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"})
 RENDER_DPI = 200
@@ -118,10 +125,6 @@ def _unreadable(path: Path, what: str, page: int | None = None) -> UnreadableFil
     return UnreadableFileError(f"{where}：{what}")
 
 
-MAX_PIXELS = 90_000_000
-"""Largest page image read (9,000 万像素: an A3 page at 600 dpi is 7,000 万). Pillow's warning
-about larger images (DecompressionBombWarning, English, with a file and line) is made an error
-and refused with :func:`too_big`'s Chinese message instead."""
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 _TOO_BIG: tuple[type[BaseException], ...] = (
@@ -136,19 +139,6 @@ def open_image(source: Any, **kwargs: Any) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         return Image.open(source, **kwargs)
-
-
-def too_big(
-    path: Path, size: tuple[int, int] | None = None, page: int | None = None
-) -> UnreadableFileError:
-    """The refusal of an image above :data:`MAX_PIXELS`."""
-    shown = f"（{size[0]}×{size[1]} 像素）" if size else ""
-    return _unreadable(
-        path,
-        f"图像尺寸异常巨大{shown}，超过 {MAX_PIXELS // 10_000} 万像素，已拒绝读取。"
-        "请用正常分辨率（200–600 dpi）重新扫描。",
-        page,
-    )
 
 
 # What Pillow raises on damaged input, besides its own errors (DecompressionBombError is an
@@ -409,6 +399,35 @@ def _decode_xobject(xobj: Any) -> Image.Image | None:
         return None
     decoded.load()
     return _normal_mode(decoded)
+
+
+def page_count(path: Path) -> int:
+    """How many pages a scan file holds (PDF pages by PDFium, which reads only the page tree;
+    TIFF frames; 1 for a photo), to bound the work of an upload before it is queued.
+    Raises :class:`UnreadableFileError` when the file cannot be opened."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"%PDF"):
+        import pypdfium2 as pdfium
+
+        with PDFIUM_LOCK:
+            try:
+                document = pdfium.PdfDocument(str(path))
+                try:
+                    return len(document)
+                finally:
+                    document.close()
+            except (pdfium.PdfiumError, OSError, ValueError) as exc:
+                raise _unreadable(path, f"PDF 无法打开（{exc}）。" + _DAMAGED) from exc
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        try:
+            with open_image(path) as tiff:
+                return int(getattr(tiff, "n_frames", 1))
+        except _TOO_BIG as exc:
+            raise too_big(path) from exc
+        except (OSError, ValueError) as exc:
+            raise _unreadable(path, "TIFF 无法打开。" + _DAMAGED) from exc
+    return 1
 
 
 def _render(path: Path, number: int) -> PageImage:

@@ -16,14 +16,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yujing.archive import folder_for, safe_name
+from yujing.archive import MAX_NAME, folder_for, safe_name
 from yujing.docxkit import new_document
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
 from yujing.files import atomic_write, sha256_file
+from yujing.imports.values import INVISIBLE, invisible_in
 from yujing.locking import writes
 from yujing.model import RECORD_KINDS, Progress, Term
-from yujing.registry import today
+from yujing.registry import now, today
 
 if TYPE_CHECKING:
     from yujing.stage import WorkspaceView
@@ -56,13 +57,53 @@ def _term(ws: WorkspaceView, term: Term | None) -> Term:
     return latest
 
 
-def _parse_date(text: str | None) -> str:
-    if not text:
-        return today().isoformat()
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise InputError(f"日期「{text}」格式应为 2024-10-08。") from None
+TERM_OPENS = {1: (0, 8, 1), 2: (1, 1, 1), 3: (1, 6, 1)}
+"""First day a record of a term may carry (记录时段的起点), by semester: (years after the school
+year's first, month, day) — generous, so every school's calendar fits (a first term opens by
+August, a second by January, a summer term by June)."""
+
+
+def term_opens(term: Term) -> date:
+    """The first day of ``term``'s record window (the window ends today)."""
+    years, month, day = TERM_OPENS.get(term.semester, TERM_OPENS[1])
+    return date(term.start_year + years, month, day)
+
+
+def _parse_date(text: str | None, term: Term) -> str:
+    """The date written on a record: a real date within the term's window (its opening day to
+    today); a date before the term or in the future is refused (no 1900-01-01, no 2031)."""
+    day = today()
+    if text:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"日期「{text}」格式应为 2024-10-08。") from None
+    first, last = term_opens(term), today()
+    if not first <= day <= last:
+        raise InputError(
+            f"日期 {day.isoformat()} 不在{term.label()}的记录时段内："
+            f"应在 {first.isoformat()} 至今天（{last.isoformat()}）之间。"
+        )
+    return day.isoformat()
+
+
+def _file_name(head: str, tail: str) -> str:
+    """A file name of ``head`` cut to fit, then ``tail`` (the digest and the extension, which
+    are always kept, so two records never share a name however long the adviser's name)."""
+    tail = safe_name(tail)
+    room = max(MAX_NAME - len(tail) - 1, 8)
+    return f"{safe_name(head)[:room].rstrip()} {tail}"
+
+
+def _free(folder: Path, head: str, tail: str, same: Path | None = None) -> Path:
+    """A path in ``folder`` not yet taken (``-2``, ``-3``… before the tail when it is), or
+    one already holding the same bytes as ``same``."""
+    target = folder / _file_name(head, tail)
+    version = 2
+    while target.exists() and (same is None or sha256_file(target) != sha256_file(same)):
+        target = folder / _file_name(head, f"v{version} {tail}")
+        version += 1
+    return target
 
 
 @writes
@@ -84,15 +125,12 @@ def attach(
     check_attachment(file)
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
-    day = _parse_date(when)
+    day = _parse_date(when, term)
     folder = folder_for(ws, sid, name) / str(term)
-    target = folder / safe_name(f"{RECORD_KINDS[kind]} {day} {file.stem}{file.suffix}")
-    version = 2
-    while target.exists() and sha256_file(target) != sha256_file(file):
-        target = folder / safe_name(
-            f"{RECORD_KINDS[kind]} {day} {file.stem}-v{version}{file.suffix}"
-        )
-        version += 1
+    digest = sha256_file(file)[:8]
+    target = _free(
+        folder, f"{RECORD_KINDS[kind]} {day} {file.stem}", f"{digest}{file.suffix}", file
+    )
     with atomic_write(target, "wb") as out, open(file, "rb") as src:
         shutil.copyfileobj(src, out)
     return _register(
@@ -203,25 +241,47 @@ def record(
     how: str,
     summary: str,
     term: Term | None = None,
+    participants: str = "",
 ) -> Filed:
-    """A typed record (谈话、家长联系、计划) where no paper exists, kept as a text file."""
+    """A typed record (谈话、家长联系、计划) where no paper exists, kept as a text file.
+    ``who`` is the 记录人 (in the console: the signed-in account's person), ``participants``
+    (参与人) who else took part; the file says when it was entered (录入时间) as well as the
+    date written on it, and its name always ends in its own digest and ``.txt``."""
     if kind not in RECORD_KINDS:
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS)} 之一。")
     if not who.strip() or not summary.strip():
-        raise InputError("请写明 --who（谁）和 --summary（内容摘要）。")
+        raise InputError("请写明 --who（记录人）和 --summary（内容摘要）。")
+    for label, text in (("记录人", who), ("参与人", participants)):
+        reason = invisible_in(text)
+        if reason is not None:
+            raise InputError(f"{label}「{INVISIBLE.sub('□', text)}」{reason}。")
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
-    day = _parse_date(when)
+    day = _parse_date(when, term)
     folder = folder_for(ws, sid, name) / str(term)
     body = (
         f"{RECORD_KINDS[kind]}\n学号：{sid}    姓名：{name}    学期：{term.label()}\n"
-        f"日期：{day}\n人员：{who}\n方式：{how}\n内容：\n{summary}\n"
+        f"日期：{day}\n记录人：{who}\n"
+        + (f"参与人：{participants}\n" if participants.strip() else "")
+        + f"方式：{how}\n录入时间：{now()}\n内容：\n{summary}\n"
     )
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:8]
-    target = folder / safe_name(f"{RECORD_KINDS[kind]} {day} {who} {digest}.txt")
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+    target = _free(folder, f"{RECORD_KINDS[kind]} {day} {who}", f"{digest}.txt")
     with atomic_write(target, "w", encoding="utf-8") as fh:
         fh.write(body)
-    return _register(ws, sid, term, kind, day, target, who=who, how=how, summary=summary, source="")
+    return _register(
+        ws,
+        sid,
+        term,
+        kind,
+        day,
+        target,
+        who=who,
+        how=how,
+        summary=summary,
+        source="",
+        participants=participants.strip(),
+    )
 
 
 def _register(
@@ -236,6 +296,7 @@ def _register(
     how: str,
     summary: str,
     source: str,
+    participants: str = "",
 ) -> Filed:
     rel = str(target.relative_to(ws.root))
     digest = sha256_file(target)
@@ -254,6 +315,7 @@ def _register(
                 "path": rel,
                 "sha256": digest,
                 "source_name": source,
+                **({"participants": participants} if participants else {}),
             }
         )
         registry.log(kind, f"{day} {who} {how} → {rel}", term=str(term), student_id=sid)

@@ -18,8 +18,10 @@ moved into another student's folder is reported as such). Findings are values
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -57,6 +59,14 @@ class _Doc:
     kind: str = ""
     who: str = ""
     signed: int | None = None
+    entered: date | None = None
+    """When a record was entered (录入时间); a deadline is met only by a record both dated
+    and entered in time, so a backdated date does not clear it."""
+
+    @property
+    def counted(self) -> date:
+        """The day a deadline is measured by: the later of the written and the entered day."""
+        return max(self.day, self.entered or self.day)
 
 
 @dataclass(frozen=True)
@@ -130,9 +140,16 @@ def audit(
             _Doc(a.path, _day(a.at), part=a.part, signed=a.signed)
         )
     records: dict[str, list[_Doc]] = {}
-    for r in registry.records(str(term)):
+    record_rows = registry.records(str(term))
+    for r in record_rows:
         records.setdefault(r["student_id"], []).append(
-            _Doc(r["path"], _day(r["date"]), kind=r["kind"], who=r["who"] or "")
+            _Doc(
+                r["path"],
+                _day(r["date"]),
+                kind=r["kind"],
+                who=r["who"] or "",
+                entered=_day(r["at"]) if r.get("at") else None,
+            )
         )
     issued_files: dict[str, list[str]] = {}
     for f in registry.issued_files(term):
@@ -175,7 +192,11 @@ def audit(
             integrity = _check_seals(ws, people, notes, verify)
             college: list[Finding] = []
         else:
-            integrity = _check_seals(ws, people, notes, verify) + _check_folders(ws, people)
+            integrity = (
+                _check_seals(ws, people, notes, verify)
+                + _check_folders(ws, people)
+                + _check_shared_records(record_rows, people)
+            )
             college = _check_colleges(ws, term, policy, entries, ctx)
         # With verify, file contents are judged last, so the checks above ran while the
         # worker processes read and hashed.
@@ -311,7 +332,7 @@ def _matching(req: Requirement, docs: Iterable[_Doc]) -> list[_Doc]:
             d.kind and d.kind in req.kinds and (not req.who or req.who in d.who)
         ):
             out.append(d)
-    return sorted(out, key=lambda d: d.day)
+    return sorted(out, key=lambda d: (d.counted, d.day))
 
 
 def _months_between(start: date, end: date) -> int:
@@ -370,10 +391,17 @@ def _check_requirement(
             note = ctx.signature_notes.get(scanned[-1].path, "")
             status, detail = "unsigned", "交回的材料上签字处没有笔迹" + note
             findings.append(_finding(who, req, "unsigned", detail, path=scanned[-1].path))
-    if due is not None and found[needed - 1].day > due:
-        late_by = (found[needed - 1].day - due).days
-        text = f"{found[needed - 1].day.isoformat()} 才交回/记录，应于 {due.isoformat()} 前，逾期 {late_by} 天"
-        findings.append(_finding(who, req, "late", text, path=found[needed - 1].path, due=due))
+    last = found[needed - 1]
+    if due is not None and last.counted > due:
+        late_by = (last.counted - due).days
+        if last.counted > last.day:  # dated in time, entered late (补录)
+            text = (
+                f"记录日期为 {last.day.isoformat()}，但 {last.counted.isoformat()} 才录入（补录），"
+                f"应于 {due.isoformat()} 前，逾期 {late_by} 天"
+            )
+        else:
+            text = f"{last.day.isoformat()} 才交回/记录，应于 {due.isoformat()} 前，逾期 {late_by} 天"
+        findings.append(_finding(who, req, "late", text, path=last.path, due=due))
         if status == "ok":
             status, detail = "late", text
     return RequirementStatus(req.id, req.title, status, detail, have, needed), findings
@@ -620,6 +648,33 @@ def _check_seals(
     ]
 
 
+def _check_shared_records(
+    rows: Sequence[Mapping[str, Any]], people: Mapping[str, _Who]
+) -> list[Finding]:
+    """Records of one file whose contents differ: the later one overwrote the earlier (file
+    names cut before their digest, in registries written before names kept it)."""
+    by_path: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        if r["path"]:
+            by_path.setdefault(r["path"], []).append(r)
+    out = []
+    for path, same in sorted(by_path.items()):
+        if len({r["sha256"] for r in same}) < 2:
+            continue
+        lost = "、".join(f"{r['date']} {r['who'] or ''}".strip() for r in same[:-1])
+        out.append(
+            _finding(
+                _who(people, str(same[0]["student_id"])),
+                None,
+                "altered",
+                f"{len(same)} 条记录共用一个文件，较早的记录（{lost}）已被后来的覆盖，原内容不在档案中",
+                path=path,
+                title="记录文件",
+            )
+        )
+    return out
+
+
 def _check_folders(ws: WorkspaceView, people: Mapping[str, _Who]) -> list[Finding]:
     """A 学号 with two folders under two names, or two 学号 sharing one folder."""
     out: list[Finding] = []
@@ -696,25 +751,43 @@ def _check_stray(
                 )
             )
         else:
-            out.append(
-                _finding(
-                    who, None, "orphan", "档案夹中有登记库没有记录的文件", path=rel, title=name
-                )
-            )
+            out.append(_finding(who, None, "orphan", _orphan_detail(name), path=rel, title=name))
     return out
 
 
+PART_GRACE_SECONDS = 600
+"""A write's temporary ``.part`` file younger than this may belong to a write in progress
+(not reported); an older one was left by a crash or a ``kill -9``."""
+
+
+def _orphan_detail(name: str) -> str:
+    """Why an unknown file is reported: a temporary file a write left behind, a hidden file,
+    or any other file the registry does not know."""
+    if name.startswith(".") and name.endswith(".part"):
+        return (
+            "写入被中断（断电、强制结束等）留下的临时文件，内容不完整，不是档案；"
+            "确认没有正在进行的操作后可删除"
+        )
+    if name.startswith("."):
+        return "档案夹中有登记库没有记录的隐藏文件（文件名以 . 开头）"
+    return "档案夹中有登记库没有记录的文件"
+
+
 def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
-    """(path relative to the workspace, name) of every file below ``folder``; hidden files
-    (temporary files of a write in progress) are skipped. scandir, no Path objects: the
-    archive holds tens of thousands of files."""
+    """(path relative to the workspace, name) of every file below ``folder``, hidden ones
+    too; only the temporary ``.part`` file of a write still in progress (younger than
+    PART_GRACE_SECONDS) is skipped. scandir, no Path objects: the archive holds tens of
+    thousands of files."""
     stack = [(str(folder), prefix)]
+    recent = time.time() - PART_GRACE_SECONDS
     while stack:
         here, rel_here = stack.pop()
         with os.scandir(here) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
-                    continue
+                if entry.name.startswith(".") and entry.name.endswith(".part"):
+                    with contextlib.suppress(OSError):
+                        if entry.stat(follow_symlinks=False).st_mtime > recent:
+                            continue
                 rel = f"{rel_here}/{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel))

@@ -909,7 +909,8 @@ def attach_cmd(
 @click.argument("kind", type=click.Choice(TYPED_RECORD_KINDS))
 @click.argument("student_id")
 @click.option("--date", "when", help="日期，如 2024-10-08（默认今天）。")
-@click.option("--who", required=True, help="谁（如 辅导员 王颖）。")
+@click.option("--who", required=True, help="记录人（如 辅导员 王颖）。")
+@click.option("--participants", default="", help="参与人（记录人以外在场的人，如 家长 王父）。")
 @click.option("--how", default="面谈", show_default=True, help="方式：面谈、电话、微信…")
 @click.option("--summary", required=True, help="内容摘要。")
 @click.option("--term", type=TERM, help="学期（默认：最近的名单）。")
@@ -921,6 +922,7 @@ def record_cmd(
     student_id: str,
     when: str | None,
     who: str,
+    participants: str,
     how: str,
     summary: str,
     term: Term | None,
@@ -928,7 +930,14 @@ def record_cmd(
     """登记一次没有纸质记录的谈话、家长联系、计划或帮扶（存入学生档案夹）。"""
     ws = open_workspace(ctx)
     filed = ws.record(
-        student_id, kind=kind, when=when, who=who, how=how, summary=summary, term=term
+        student_id,
+        kind=kind,
+        when=when,
+        who=who,
+        how=how,
+        summary=summary,
+        term=term,
+        participants=participants,
     )
     console.print(f"已登记：{filed.path}")
 
@@ -1250,7 +1259,7 @@ def serve_cmd(
     """启动网页控制台（教学秘书、审核人、辅导员、班主任、检查人在浏览器中使用）。"""
     import uvicorn
 
-    from yujing.web.app import create_app
+    from yujing.web.app import create_app, uvicorn_proxy_options
 
     folder = ctx.obj.get("workspace")
     if folder is not None and (folder / "university.toml").is_file():  # a university folder
@@ -1280,7 +1289,7 @@ def serve_cmd(
         log_level="warning",
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-        proxy_headers=True,
+        **uvicorn_proxy_options(ws),
     )
 
 

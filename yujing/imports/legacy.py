@@ -119,7 +119,7 @@ class _TableParser(html.parser.HTMLParser):
                 self._row = []
             self._cell = []
             span = dict(attrs).get("colspan") or "1"
-            self._span = min(int(span), 1000) if span.isdigit() and int(span) > 0 else 1
+            self._span = min(int(span), 1000) if span.isascii() and span.isdigit() and int(span) > 0 else 1
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
@@ -181,7 +181,7 @@ def spreadsheetml_sheets(path: Path, data: bytes) -> Iterator[tuple[str, Rows]]:
             cells: list[str] = []
             for cell in row.findall("ss:Cell", ns):
                 at = cell.get(index_attr)
-                if at and at.isdigit():
+                if at and at.isascii() and at.isdigit():
                     cells.extend([""] * max(0, int(at) - 1 - len(cells)))
                 found = cell.find("ss:Data", ns)
                 text = "".join(found.itertext()).strip() if found is not None else ""

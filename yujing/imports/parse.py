@@ -34,6 +34,7 @@ from yujing.imports.values import (
     RowError,
     Scores,
     StudentIds,
+    check_names,
     decimal,
     required,
 )
@@ -156,6 +157,7 @@ def parse_file(
             if formulas:
                 _no_formulas(values)
             _no_control_characters(values)
+            check_names(values)
             parsed = parse_row(values)
         except RowError as err:
             bad.append(

@@ -33,12 +33,55 @@ SCORE_HELP = (
 )
 
 
+SHOWN_VALUE_CHARS = 60
+"""A bad value longer than this is shown cut (a 30,000-character cell is not repeated)."""
+
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+"""Zero-width and bidirectional-control characters (U+200B–U+200F, U+202A–U+202E,
+U+2066–U+2069, U+FEFF): invisible in a name, they make two names that look alike differ, or
+turn the text around it (``\u202e`` prints 「马颖」 as something else). Refused in names."""
+
+NAME_KEYS = ("name", "student_name", "counsellor", "class_teacher")
+"""The columns that hold a person's name (姓名、辅导员、班主任)."""
+
+
+def shown_value(text: str) -> str:
+    """``text`` as an error message shows it: its first SHOWN_VALUE_CHARS characters and
+    「…（共 N 字）」 when it is longer."""
+    if len(text) <= SHOWN_VALUE_CHARS:
+        return text
+    return f"{text[:SHOWN_VALUE_CHARS]}…（共 {len(text)} 字）"
+
+
+def invisible_in(text: str) -> str | None:
+    """The reason a name is refused for its invisible characters, or None."""
+    found = INVISIBLE.search(text)
+    if found is None:
+        return None
+    return (
+        f"含有看不见的排版字符 U+{ord(found.group()):04X}（零宽或改变文字方向的字符），"
+        "名字看起来一样却不同：请删去该字符后重新输入或导入"
+    )
+
+
+def check_names(values: Mapping[str, str]) -> None:
+    """Refuse a row whose name columns hold an invisible character (:data:`INVISIBLE`); one
+    search per row, per column only on a hit."""
+    if INVISIBLE.search("\t".join([values.get(k, "") for k in NAME_KEYS])) is None:
+        return
+    for key in NAME_KEYS:
+        reason = invisible_in(values.get(key, ""))
+        if reason is not None:
+            raise RowError(key, INVISIBLE.sub("□", values[key]), reason)
+
+
 class RowError(Exception):
-    """One cell of a row cannot be read: ``column`` is the internal column key."""
+    """One cell of a row cannot be read: ``column`` is the internal column key; the value is
+    kept readable (:func:`shown_value`)."""
 
     def __init__(self, column: str, value: str, reason: str) -> None:
         super().__init__(reason)
-        self.column, self.value, self.reason = column, value, reason
+        self.column, self.value, self.reason = column, shown_value(value), reason
 
 
 class StudentIds:

@@ -36,7 +36,7 @@ import hmac
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -2045,25 +2045,6 @@ class Registry:
         rows = list(self.db.query("select password_hash from users where name = ?", [name]))
         return rows[0]["password_hash"] if rows else None
 
-    def add_login_attempt(self, name: str, ip: str, ok: bool) -> None:
-        self.db.execute(
-            "insert into login_attempts (name, ip, ok, at) values (?, ?, ?, ?)",
-            [name, ip, int(ok), now()],
-        )
-
-    def failed_logins_since(self, name: str, ip: str, since: str) -> int:
-        """Failures for this account or from this address since the last success of the
-        account (a success resets the account's count)."""
-        last_ok = self.db.execute(
-            "select max(at) from login_attempts where name = ? and ok = 1", [name]
-        ).fetchone()[0]
-        start = max(since, last_ok or "")
-        row = self.db.execute(
-            "select count(*) from login_attempts where ok = 0 and at >= ? and (name = ? or ip = ?)",
-            [start, name, ip],
-        ).fetchone()
-        return int(row[0])
-
     # -- sessions (the cookie holds a random id; only its hash is stored)
 
     def add_session(self, digest: str, user: str, csrf: str, expires_at: str) -> None:
@@ -2286,6 +2267,86 @@ class Registry:
 
     def integrity_check(self) -> str:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
+
+    # == security (issue #18): sign-in attempts, job limits, records ==
+
+    def claim_login_attempt(
+        self, name: str, ip: str, since: str, wait: Callable[[int, str], bool]
+    ) -> int:
+        """Count this sign-in attempt BEFORE its password is checked, in one transaction:
+        the failures of the account from this address since ``since`` (and since the pair's
+        last success) are counted and, unless ``wait(failures, last_failure_at)`` says the
+        pair must wait, a row is written as a failure (ok = 0) that :meth:`finish_login_attempt`
+        turns into a success; a refused attempt is written with ok = -1 and 0 returned.
+        Two parallel attempts take turns (BEGIN IMMEDIATE), so each sees the other's row."""
+        with self.transaction():
+            last_ok = self.db.execute(
+                "select max(at) from login_attempts where name = ? and ip = ? and ok = 1",
+                [name, ip],
+            ).fetchone()[0]
+            failures, last_failure = self.db.execute(
+                "select count(*), max(at) from login_attempts "
+                "where ok = 0 and name = ? and ip = ? and at >= ?",
+                [name, ip, max(since, last_ok or "")],
+            ).fetchone()
+            refused = wait(int(failures), last_failure or "")
+            cur = self.db.execute(
+                "insert into login_attempts (name, ip, ok, at) values (?, ?, ?, ?)",
+                [name, ip, -1 if refused else 0, now()],
+            )
+        return 0 if refused else int(cur.lastrowid or 0)
+
+    def finish_login_attempt(self, attempt_id: int) -> None:
+        """The password of a claimed attempt was right: the row becomes a success."""
+        with self.transaction():
+            self.db.execute("update login_attempts set ok = 1 where id = ?", [attempt_id])
+
+    def claim_job_of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
+        """Take the oldest queued job of ``kinds`` (one queue), as :meth:`claim_job` does."""
+        marks = ", ".join("?" for _ in kinds)
+        with self.transaction():
+            rows = list(
+                self.db.query(
+                    f"select * from jobs where status = 'queued' and kind in ({marks}) "
+                    "order by id limit 1",
+                    list(kinds),
+                )
+            )
+            if not rows:
+                return None
+            started = now()
+            self.db.execute(
+                "update jobs set status = 'running', started_at = ? where id = ?",
+                [started, rows[0]["id"]],
+            )
+        return {**rows[0], "status": "running", "started_at": started}
+
+    def request_job_cancel(self, job_id: int, at: str) -> str:
+        """A queued job is cancelled at once; a running one gets its cancel flag (its worker
+        stops it between pages). Returns the job's status after this."""
+        with self._atomic():
+            self.db.execute(
+                "update jobs set status = 'cancelled', finished_at = ?, cancel = 1, "
+                "message = '已取消（尚未开始）' where id = ? and status = 'queued'",
+                [at, job_id],
+            )
+            self.db.execute(
+                "update jobs set cancel = 1 where id = ? and status = 'running'", [job_id]
+            )
+            row = self.db.execute("select status from jobs where id = ?", [job_id]).fetchone()
+        return str(row[0]) if row else ""
+
+    def finish_job(self, job_id: int, status: str, message: str, result: str = "") -> None:
+        """A job's end: its status (done, failed, cancelled), message and result, now."""
+        self.db.execute(
+            "update jobs set status = ?, message = ?, result = ?, finished_at = ? where id = ?",
+            [status, message, result, now(), job_id],
+        )
+
+    def job_cancel_requested(self, job_id: int) -> bool:
+        row = self.db.execute("select cancel from jobs where id = ?", [job_id]).fetchone()
+        return bool(row and row[0])
+
 
     # -- the list's workflow and the review queue (名单流程、待处理队列; pending_workflow) --
 

@@ -143,10 +143,19 @@ def list_workflow(db: sqlite_utils.Database) -> None:
         db.table("list_submissions").add_column("seal", str)
 
 
+def security_hardening(db: sqlite_utils.Database) -> None:
+    """Version 4: records' 参与人, a job's cancel request and page count, the sign-in count's
+    index (:mod:`yujing.registry.pending_security`)."""
+    from yujing.registry import pending_security
+
+    pending_security.migrate(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base-schema", base_schema),
     Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED + SET_SEALED_V2),
     Migration(3, "list-workflow", list_workflow, seals=("list_submissions",)),
+    Migration(4, "security-hardening", security_hardening),
 )
 """Every migration, in version order (append new ones at the end)."""
 

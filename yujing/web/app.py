@@ -1,5 +1,5 @@
 """The console's ASGI app (Starlette): sessions, CSRF, role rules, the thread-local workspace,
-the background worker. Route handlers live in :mod:`yujing.web.views`; each one parses the
+the background workers (:mod:`yujing.web.jobs`). Route handlers live in :mod:`yujing.web.views`; each one parses the
 request, calls the workspace (the same methods the CLI calls) and renders a template.
 """
 
@@ -25,13 +25,17 @@ from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import without_unprintable
-from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler
+from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler, csp
+from yujing.web.jobs import Workers
 from yujing.web.permissions import PUBLIC, RULES, action_of, allowed
 from yujing.workspace import Workspace
 
 HERE = Path(__file__).parent
 MAX_UPLOAD = 60 * 1024 * 1024
 """Largest request body accepted (a phone photo or a scanner's multi-page PDF)."""
+MAX_ANONYMOUS = 64 * 1024
+"""Largest request body of a visitor not signed in (the sign-in form, a student's check
+form): refused from its Content-Length before a byte of it is read."""
 log = logging.getLogger("yujing.web")
 
 _local = threading.local()
@@ -55,10 +59,16 @@ def page(name: str, handler: Handler) -> Callable[[Request], Any]:
         fields: dict[str, list[str]] = {}
         files: list[tuple[str, str, bytes]] = []
         if request.method == "POST":
-            size = request.headers.get("content-length")
-            if size is None or not size.isdigit() or int(size) > MAX_UPLOAD:
+            size = request.headers.get("content-length", "")
+            if not (size.isascii() and size.isdigit()):
+                return HTMLResponse(_plain("请求未注明大小，未处理。"), status_code=411)
+            if int(size) > MAX_ANONYMOUS and not await _signed_in(request):
                 return HTMLResponse(
-                    _plain("上传的内容过大（或未注明大小）：每次最多 60 MB。请分批上传。"),
+                    _plain("请求内容过大：请先登录再上传文件。"), status_code=413
+                )
+            if int(size) > MAX_UPLOAD:
+                return HTMLResponse(
+                    _plain("上传的内容过大：每次最多 60 MB。请分批上传。"),
                     status_code=413,
                 )
             try:
@@ -78,11 +88,21 @@ def page(name: str, handler: Handler) -> Callable[[Request], Any]:
     return endpoint
 
 
+async def _signed_in(request: Request) -> bool:
+    """Whether the request carries a live session (looked up before its body is read)."""
+    cookie = request.cookies.get(COOKIE, "")
+    if not cookie:
+        return False
+    root = request.app.state.root
+    found = await run_in_threadpool(lambda: _workspace(root).session_user(cookie))
+    return found is not None
+
+
 def _plain(message: str) -> str:
     return (
         '<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/static/app.css">'
         f'<main class="narrow"><div class="error">{message}</div>'
-        '<p><a href="javascript:history.back()">返回</a></p></main>'
+        '<p><a href="/">返回首页</a></p></main>'
     )
 
 
@@ -145,15 +165,12 @@ def _security_headers(app: Any) -> Any:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if not any(k.lower() == b"content-security-policy" for k, _ in headers):
+                    headers.append((b"content-security-policy", csp().encode("ascii")))
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"SAMEORIGIN"),
                     (b"referrer-policy", b"no-referrer"),
-                    (
-                        b"content-security-policy",
-                        b"default-src 'self'; img-src 'self' data:; style-src 'self' "
-                        b"'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
-                    ),
                     (b"cache-control", b"no-store"),
                 ]
                 message = {**message, "headers": headers}
@@ -164,29 +181,14 @@ def _security_headers(app: Any) -> Any:
     return wrapped
 
 
-class Worker:
-    """The background worker: one thread running queued jobs (issue, scan, audit …)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.stop = threading.Event()
-        self.wake = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="yujing-worker", daemon=True)
-
-    def run(self) -> None:
-        ws = Workspace(self.root)
-        try:
-            while not self.stop.is_set():
-                try:
-                    ran = ws.run_next_job()
-                except YujingError as exc:
-                    log.warning("worker: %s", exc)
-                    ran = None
-                if ran is None:
-                    self.wake.wait(1.0)
-                    self.wake.clear()
-        finally:
-            ws.close()
+def uvicorn_proxy_options(ws: Workspace) -> dict[str, Any]:
+    """uvicorn's proxy settings from ``[web] trusted_proxies``: forwarded headers are read
+    only from those addresses; with none configured they are not read at all (a client
+    cannot pick the address its sign-in failures are counted under)."""
+    proxies = ws.trusted_proxies
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(proxies)}
 
 
 def create_app(root: Path, *, worker: bool = True) -> Starlette:
@@ -213,15 +215,15 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
             ws = Workspace(root)
             ws.registry.interrupt_running_jobs()
             ws.close()
-            state["worker"] = Worker(root)
-            state["worker"].thread.start()
+            state["workers"] = Workers(root)
+            state["workers"].start()
         yield
-        if "worker" in state:
-            state["worker"].stop.set()
-            state["worker"].wake.set()
+        if "workers" in state:
+            state["workers"].stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.root = root
+    app.state.flash_key = secrets.token_bytes(32)  # signs the banner's cookie (per process)
     app.state.env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -229,7 +231,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
         lstrip_blocks=True,
     )
     app.state.env.globals["cas_enabled"] = cas  # the sign-in page's 统一身份认证登录 button
-    app.state.wake = lambda: state["worker"].wake.set() if "worker" in state else None
+    app.state.wake = lambda: state["workers"].wake() if "workers" in state else None
     app.add_middleware(_SecurityHeaders)
     return app
 

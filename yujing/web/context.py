@@ -5,6 +5,9 @@ handlers (:mod:`yujing.web.views`), which use it."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +25,9 @@ COOKIE = "yj_session"
 """The session cookie (HttpOnly, SameSite=Lax; the registry keeps only its hash)."""
 PRE_COOKIE = "yj_csrf"
 """The CSRF token of a visitor not signed in (the sign-in page, a student's check link)."""
+FLASH_COOKIE = "yj_flash"
+"""The green banner's message after a redirect (提示), carried in a cookie signed with the
+app's own key and read once; never in the URL, so no link can put words in the banner."""
 STEPS = (
     ("list", "名单"),
     ("approve", "审核"),
@@ -86,12 +92,14 @@ class Ctx:
             route=self.route,
             steps=STEPS,
             school=self.ws.school,
-            msg=self.query("ok"),
+            msg=self.flash,
             url=self.url,
             can=self.can,
             **values,
         )
         response = HTMLResponse(html, status_code=status)
+        if FLASH_COOKIE in self.request.cookies:
+            response.delete_cookie(FLASH_COOKIE, path="/")
         if self.pre_csrf and self.session is None:
             response.set_cookie(
                 PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
@@ -110,11 +118,55 @@ class Ctx:
             path += "?" + "&".join(f"{k}={quote(str(v))}" for k, v in query.items() if v != "")
         return path
 
+    @property
+    def flash(self) -> str:
+        """The message :meth:`done` left for this page ("" when none or not signed by us)."""
+        cookie = self.request.cookies.get(FLASH_COOKIE, "")
+        return unseal_flash(self.request.app.state.flash_key, cookie)
+
     def done(self, name: str, message: str = "", **params: Any) -> RedirectResponse:
         query = params.pop("_query", {}) or {}
+        response = RedirectResponse(self.url(name, _query=query, **params), status_code=303)
         if message:
-            query["ok"] = message
-        return RedirectResponse(self.url(name, _query=query, **params), status_code=303)
+            response.set_cookie(
+                FLASH_COOKIE,
+                seal_flash(self.request.app.state.flash_key, message),
+                httponly=True,
+                samesite="strict",
+                secure=self.request.url.scheme == "https",
+                path="/",
+            )
+        return response
+
+
+def seal_flash(key: bytes, message: str) -> str:
+    """``message`` as a cookie value: base64 of its UTF-8 and an HMAC of it under ``key``."""
+    body = base64.urlsafe_b64encode(message[:500].encode("utf-8")).decode("ascii")
+    return f"{body}.{hmac.new(key, body.encode('ascii'), hashlib.sha256).hexdigest()}"
+
+
+def unseal_flash(key: bytes, value: str) -> str:
+    """The message of a :func:`seal_flash` cookie, or "" when it was not made with ``key``."""
+    body, _, mac = value.partition(".")
+    expected = hmac.new(key, body.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    if not body or not hmac.compare_digest(mac, expected):
+        return ""
+    try:
+        return base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 Handler = Callable[[Ctx], Response]
+
+
+def csp(*scripts: str) -> str:
+    """The console's Content-Security-Policy: scripts only from the app's own static files
+    (no inline script, no ``javascript:`` link), plus the hashes in ``scripts`` for a page
+    that carries a known script of its own (the audit report)."""
+    extra = "".join(f" '{s}'" for s in scripts)
+    return (
+        f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        f"script-src 'self'{extra}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'self'"
+    )

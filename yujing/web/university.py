@@ -47,9 +47,10 @@ from starlette.staticfiles import StaticFiles
 from yujing.errors import AccessDeniedError, InputError, TokenError, YujingError
 from yujing.model import Term, without_unprintable
 from yujing.university import OFFICE, ROLES, SUPERVISOR, University
-from yujing.web.app import HERE, MAX_UPLOAD, Worker, _SecurityHeaders, create_app
+from yujing.web.app import HERE, MAX_UPLOAD, _SecurityHeaders, create_app
 from yujing.web.cas import cas_login_url, cas_user, service_url
 from yujing.web.context import COOKIE as COLLEGE_COOKIE
+from yujing.web.jobs import Workers
 from yujing.workspace import ROLES as COLLEGE_ROLES
 from yujing.workspace import Workspace, allowed, render_audit_html
 
@@ -882,16 +883,15 @@ def create_university_app(root: Path, *, worker: bool = True) -> Starlette:
                 ws = Workspace(college.root)
                 ws.registry.interrupt_running_jobs()
                 ws.close()
-                w = Worker(college.root)
-                w.thread.start()
-                college_apps[college.slug].state.wake = w.wake.set
+                w = Workers(college.root)
+                w.start()
+                college_apps[college.slug].state.wake = w.wake
                 workers.append(w)
             state["workers"] = workers
             threading.Thread(target=_warm_rollup, args=(root,), daemon=True).start()
         yield
         for w in state.get("workers", []):
-            w.stop.set()
-            w.wake.set()
+            w.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.root = root

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
-from yujing.web.context import COOKIE, Ctx, Handler
+from yujing.web.context import COOKIE, Ctx, Handler, csp
 from yujing.web.permissions import ACTIONS
 from yujing.workspace import (
     JOB_KINDS,
@@ -27,6 +27,7 @@ from yujing.workspace import (
     JobRef,
     Role,
     allowed,
+    audit_html_script_hash,
     render_audit_html,
     write_audit_xlsx,
 )
@@ -111,7 +112,8 @@ def logout(ctx: Ctx) -> Response:
 def password(ctx: Ctx) -> Response:
     assert ctx.user is not None
     if ctx.request.method == "POST":
-        ctx.ws.authenticate(ctx.user.name, ctx.get("old"), "")
+        ip = ctx.request.client.host if ctx.request.client else ""
+        ctx.ws.authenticate(ctx.user.name, ctx.get("old"), ip)  # throttled per account+address
         ctx.ws.set_password(ctx.user.name, ctx.get("new"))
         return RedirectResponse("/login", status_code=303)
     return ctx.render("password.html")
@@ -356,7 +358,7 @@ def void(ctx: Ctx) -> Response:
 
 
 def _int(text: str, what: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # not ², ⑤ (str.isdigit's, int() refuses)
         raise InputError(f"{what}应为数字，而不是「{text}」。")
     return int(text)
 
@@ -458,7 +460,11 @@ def audit(ctx: Ctx) -> Response:
 
 @route("/audit/report.html", "audit_html")
 def audit_html(ctx: Ctx) -> Response:
-    return Response(render_audit_html(ctx.ws.audit(ctx.need_term())), media_type="text/html")
+    return Response(
+        render_audit_html(ctx.ws.audit(ctx.need_term())),
+        media_type="text/html",
+        headers={"content-security-policy": csp(audit_html_script_hash())},  # the report's own script
+    )
 
 
 @route("/audit.xlsx", "audit_xlsx")
@@ -578,7 +584,7 @@ def record(ctx: Ctx) -> Response:
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS.values())} 之一。")
     if not ctx.get("summary"):
         raise InputError("请填写记录内容。")
-    who = ctx.get("who") or f"{ROLES[ctx.user.role]} {ctx.user.roster_name or ctx.user.name}"
+    who = f"{ROLES[ctx.user.role]} {ctx.user.roster_name or ctx.user.name}"  # never typed in
     filed = ctx.ws.record(
         sid,
         kind=kind,
@@ -587,6 +593,7 @@ def record(ctx: Ctx) -> Response:
         how=ctx.get("how") or "面谈",
         summary=ctx.get("summary"),
         term=ctx.term,
+        participants=ctx.get("participants"),
     )
     return ctx.done("student", f"已登记{RECORD_KINDS[kind]}：{Path(filed.path).name}", sid=sid)
 
@@ -640,6 +647,15 @@ def job(ctx: Ctx) -> Response:
         raise AccessDeniedError("这不是您提交的任务。")
     result = json.loads(row["result"] or "{}")
     return ctx.render("job.html", job=row, kinds=JOB_KINDS, result=result)
+
+
+@route("/jobs/{id}/cancel", "job_cancel", ("POST",))
+def job_cancel(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    job_id = _int(ctx.param("id"), "任务号")
+    status = ctx.ws.cancel_job(job_id, ctx.user)
+    message = "任务已取消" if status == "cancelled" else "已请求取消：任务将在处理完当前一页后停止"
+    return ctx.done("job", message, id=job_id)
 
 
 @route("/jobs/{id}/rerun", "job_rerun", ("POST",))

@@ -1,4 +1,5 @@
-// yujing console: table filter and sort, drag-and-drop on file inputs. No framework.
+// yujing console: table filter and sort, drag-and-drop on file inputs, confirmations,
+// auto-submitting selects, print and back buttons. No framework, no inline script.
 (function () {
   "use strict";
   function text(cell) { return (cell && cell.textContent || "").trim(); }
@@ -30,6 +31,20 @@
         rows.forEach(function (r) { body.appendChild(r); });
       });
     });
+  });
+  // No inline script or handler anywhere (the Content-Security-Policy forbids them):
+  // the pages say what they want with data- attributes.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { if (select.form) { select.form.submit(); } });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) { if (!window.confirm(form.dataset.confirm)) { ev.preventDefault(); } });
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  document.querySelectorAll("a[data-back]").forEach(function (link) {
+    link.addEventListener("click", function (ev) { if (window.history.length > 1) { ev.preventDefault(); window.history.back(); } });
   });
   document.querySelectorAll("label.drop").forEach(function (zone) {
     var input = zone.querySelector("input[type=file]");
