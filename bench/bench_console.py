@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from fabricated import seal_as_upgrade
 from PIL import Image
 
 from yujing.archive import student_folder
@@ -148,6 +149,9 @@ def main() -> None:
         ws = Workspace.init(tmp / "ws", pack="anshan", school="基准测试学院")
         start = time.perf_counter()
         fabricate(ws, args.students)
+        ws.close()
+        seal_as_upgrade(ws.root)  # the fabricated rows sealed as an upgrade does
+        ws = Workspace(ws.root)
         ws.add_user("教务员", role="secretary", password=PASSWORD)
         for c in range(COUNSELLORS):
             ws.add_user(f"c{c}", role="counsellor", roster_name=f"辅导员{c}", password=PASSWORD)

@@ -381,12 +381,16 @@ class Registry:
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
-        """Inside the caller's transaction, or a transaction of its own."""
-        if self.db.conn.in_transaction:
+        """Inside the caller's transaction, or a transaction of its own. A transaction that
+        sqlite3 opened implicitly (a bare ``conn.execute`` outside :meth:`transaction`) is
+        committed first, so what is sealed here is always committed with its checkpoint."""
+        if self._in_transaction:
             yield
-        else:
-            with self.transaction():
-                yield
+            return
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        with self.transaction():
+            yield
 
     def _ensure_schema(self) -> None:
         db = self.db
