@@ -150,3 +150,28 @@ def test_a_pending_module_becomes_a_migration_by_one_line(
     assert registry.schema_status().version == LATEST + 1
     assert "notes_demo" in schema_of(ws.root / "registry.sqlite")
     registry.close()
+
+
+def test_folders_of_an_older_workspace_are_recorded_by_a_migration(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite"
+    Registry(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("delete from schema_migrations where version >= 3")
+    conn.execute("pragma user_version = 2")
+    for sid, rel in (
+        ("2023010101", "archive/2023010101-旧名/2024-2025-1/000001 通知书.pdf"),
+        ("2023010101", "archive/2023010101-新名/2024-2025-1/000002 通知书.pdf"),
+        ("2023010109", "archive/2023010101-旧名/2024-2025-1/000003 放错了.pdf"),
+        ("2023010102", "archive/2023010102-王芳/2024-2025-1/000004 谈话.pdf"),
+    ):
+        conn.execute("insert into archive_files (student_id, path) values (?, ?)", [sid, rel])
+    conn.commit()
+    conn.close()
+    registry = Registry(path)
+    assert registry.migration is not None and registry.migration.from_version == 2
+    # the first filed path's folder, never one another 学号 holds
+    assert registry.student_folders() == {
+        "2023010101": "2023010101-旧名",
+        "2023010102": "2023010102-王芳",
+    }
+    registry.close()
