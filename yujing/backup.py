@@ -32,7 +32,14 @@ if TYPE_CHECKING:
 
 MANIFEST = "yujing-backup.json"
 REGISTRY_NAME = "registry.sqlite"
-_SKIP = {LOCK_NAME, REGISTRY_NAME, f"{REGISTRY_NAME}-wal", f"{REGISTRY_NAME}-shm", MANIFEST}
+_SKIP = {
+    LOCK_NAME,
+    REGISTRY_NAME,
+    f"{REGISTRY_NAME}-wal",
+    f"{REGISTRY_NAME}-shm",
+    f"{CHECKPOINT_NAME}.lock",
+    MANIFEST,
+}
 
 
 def backup(ws: WorkspaceView, target: Path) -> Path:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from filelock import FileLock, Timeout
 
 from yujing.errors import RegistryError, RegistryTooNewError, SecretMissingError
 from yujing.faults import checkpoint
@@ -1719,14 +1720,33 @@ class Registry:
         with ``previous``, before a commit; confirmed after it)."""
         if self._secret is None:
             return
+        path = checkpoint_path(self.path)
         try:
-            write_checkpoint(
-                checkpoint_path(self.path), self._secret, self._all_heads(), now(), previous
-            )
+            # Writers take turns on the file (a confirm of one never overwrites the pending
+            # checkpoint of another that committed meanwhile): the heads are read inside.
+            with FileLock(f"{path}.lock", timeout=60):
+                heads = self._all_heads()
+                if previous is None and self._pending_elsewhere(path, heads):
+                    return
+                write_checkpoint(path, self._secret, heads, now(), previous)
+        except Timeout as exc:
+            raise RegistryError(f"封印检查点 {path} 被另一个程序长时间占用，请稍后再试。") from exc
         except OSError as exc:
-            raise RegistryError(
-                f"无法写入封印检查点 {checkpoint_path(self.path)}：{exc.strerror}。"
-            ) from exc
+            raise RegistryError(f"无法写入封印检查点 {path}：{exc.strerror}。") from exc
+
+    def _pending_elsewhere(self, path: Path, heads: Mapping[str, Head]) -> bool:
+        """Whether the checkpoint is another writer's pending commit on top of ``heads`` (its
+        own confirm follows; overwriting it would lose its heads if it crashed meanwhile)."""
+        assert self._secret is not None
+        try:
+            point = read_checkpoint(path, self._secret)
+        except CheckpointProblem:
+            return False
+        return (
+            point.previous is not None
+            and point.previous == dict(heads)
+            and point.heads != dict(heads)
+        )
 
     def _sealing_expected(self) -> bool:
         """Whether this registry has been sealed (so a missing head is a finding)."""
