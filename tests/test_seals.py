@@ -236,3 +236,26 @@ def test_the_key_can_live_outside_the_workspace(
     with pytest.raises(SecretMissingError):
         ws.registry.log("test", "需要密钥")
     ws.close()
+
+
+def test_two_writers_at_once_leave_the_checkpoint_in_step(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = Workspace.init(tmp_path / "ws", pack="anshan", school="测试学院").root
+
+    def writer(n: int) -> None:
+        ws = Workspace(root)  # a connection of its own, as another process has
+        try:
+            for i in range(15):
+                with ws.registry.transaction():
+                    ws.registry.log("test", f"写入者 {n} 第 {i} 次")
+        finally:
+            ws.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(writer, range(3)))
+    ws = Workspace(root)
+    state = ws.registry.check_seals()
+    assert state.problems == () and state.checkpoint_at
+    assert len(ws.registry.events("test")) == 45
+    ws.close()
