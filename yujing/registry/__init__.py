@@ -2259,9 +2259,19 @@ class Registry:
             scope.after("id = ?", [table.last_pk])
 
     def approvals(self, term: Term) -> list[dict[str, Any]]:
-        return list(
+        """The reviewer's decisions on ``term``'s list, oldest first. Once the table is sealed,
+        a row without a valid seal (written by hand, e.g. to let freeze pass) does not count;
+        ``audit --verify`` reports it."""
+        rows = list(
             self.db.query("select * from approvals where term = ? order by id", [str(term)])
         )
+        if self._secret is None or self._head("approvals") is None:
+            return rows
+        return [
+            r
+            for r in rows
+            if hmac.compare_digest(str(r.get("seal") or ""), self._row_mac("approvals", r))
+        ]
 
     # -- background jobs (后台任务)
 
