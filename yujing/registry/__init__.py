@@ -1559,6 +1559,7 @@ class Registry:
         version = int(self.db.execute("pragma user_version").fetchone()[0])
         latest = schema.latest()
         if version > latest:
+            self.db.conn.close()
             raise RegistryTooNewError(
                 f"登记库 {self.path} 是较新版本的 yujing 建立或升级的（第 {version} 版，"
                 f"本程序只认识到第 {latest} 版）。请升级 yujing 后再打开这个工作区；"
