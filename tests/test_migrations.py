@@ -175,3 +175,16 @@ def test_folders_of_an_older_workspace_are_recorded_by_a_migration(tmp_path: Pat
         "2023010102": "2023010102-王芳",
     }
     registry.close()
+
+
+def test_sqlite_errors_of_methods_and_properties_are_registry_errors(tmp_path: Path) -> None:
+    from yujing.errors import RegistryError
+
+    registry = Registry(tmp_path / "registry.sqlite")
+    registry.db.execute("drop table seal_heads")
+    with pytest.raises(RegistryError, match="登记库缺少数据表") as info:
+        registry.sealed  # noqa: B018  (a property: wrapped as well as the methods)
+    assert isinstance(info.value.__cause__, sqlite3.Error)
+    with pytest.raises(RegistryError, match="登记库缺少数据表"):
+        registry.count("seal_heads")
+    registry.close()
