@@ -188,3 +188,30 @@ def test_sqlite_errors_of_methods_and_properties_are_registry_errors(tmp_path: P
     with pytest.raises(RegistryError, match="登记库缺少数据表"):
         registry.count("seal_heads")
     registry.close()
+
+
+def test_two_openings_of_an_old_workspace_at_once_migrate_it_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_integrity import as_before_seals
+
+    from yujing.registry import SEAL_EVENT
+
+    ws = sample_workspace(tmp_path / "ws")
+    ws.assess(TERM)
+    ws.close()
+    as_before_seals(ws.root)
+
+    def opening(_n: int) -> int:
+        other = Workspace(ws.root)  # a connection of its own, as another process has
+        try:
+            return other.registry.schema_status().version
+        finally:
+            other.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(opening, range(3))) == [LATEST] * 3
+    again = Workspace(ws.root)
+    assert len(again.registry.events(SEAL_EVENT)) == 1
+    assert again.registry.check_seals().problems == ()
+    again.close()

@@ -1571,7 +1571,11 @@ class Registry:
         backup = self._backup_before_migration(version, latest) if existing else None
         notes: list[str] = []
         for migration in schema.MIGRATIONS[version:]:
+            note = ""
             with self.transaction():
+                done = int(self.db.execute("pragma user_version").fetchone()[0])
+                if done >= migration.version:  # another process ran it while we waited
+                    continue
                 self.db.execute(
                     "create table if not exists schema_migrations (version integer primary key, "
                     "name text not null, applied_at text not null, note text)"
@@ -1595,7 +1599,11 @@ class Registry:
         from yujing.backup import backup_registry
 
         stamp = now().replace(":", "").replace("-", "")
-        target = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
+        base = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
+        target, n = base, 1
+        while target.exists():  # two openings in the same second: each keeps its own copy
+            n += 1
+            target = base.with_name(f"{base.name}-{n}")
         backup_registry(self.path, target)
         return str(target)
 
