@@ -284,10 +284,12 @@ def main() -> None:
                 digest = row.get("sha256", "")
                 if digest and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
                     bad_hashes += 1
+        seals = check.registry.check_seals().problems  # rows, heads and registry.seal
         print(f"lost records: {len(lost_records)}, lost uploads: {len(lost_uploads)}, "
-              f"registry integrity: {integrity}, manifest: {files:,} files, "
-              f"hash mismatches: {bad_hashes}")
-        ok = not lost_records and not lost_uploads and integrity == "ok" and not bad_hashes
+              f"registry integrity: {integrity}, seal problems: {len(seals)}, "
+              f"manifest: {files:,} files, hash mismatches: {bad_hashes}")
+        ok = (not lost_records and not lost_uploads and integrity == "ok" and not bad_hashes
+              and not seals)
         print("RESULT:", "OK" if ok and web_due < 200 and web_list < 200 else "CHECK ABOVE")
         check.close()
     finally:
