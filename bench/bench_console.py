@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from fabricated import seal_as_upgrade
 from PIL import Image
 
 from yujing.archive import student_folder
@@ -148,6 +149,9 @@ def main() -> None:
         ws = Workspace.init(tmp / "ws", pack="anshan", school="基准测试学院")
         start = time.perf_counter()
         fabricate(ws, args.students)
+        ws.close()
+        seal_as_upgrade(ws.root)  # the fabricated rows sealed as an upgrade does
+        ws = Workspace(ws.root)
         ws.add_user("教务员", role="secretary", password=PASSWORD)
         for c in range(COUNSELLORS):
             ws.add_user(f"c{c}", role="counsellor", roster_name=f"辅导员{c}", password=PASSWORD)
@@ -156,7 +160,7 @@ def main() -> None:
         user = ws.registry.user("c0")
         assert user is not None
         def uncached() -> None:
-            ws.__dict__.pop("_due_cache", None)
+            ws._due_cache.clear()
             ws.due_for(user, TERM)
 
         lib_due = median_ms(uncached)
@@ -280,10 +284,12 @@ def main() -> None:
                 digest = row.get("sha256", "")
                 if digest and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
                     bad_hashes += 1
+        seals = check.registry.check_seals().problems  # rows, heads and registry.seal
         print(f"lost records: {len(lost_records)}, lost uploads: {len(lost_uploads)}, "
-              f"registry integrity: {integrity}, manifest: {files:,} files, "
-              f"hash mismatches: {bad_hashes}")
-        ok = not lost_records and not lost_uploads and integrity == "ok" and not bad_hashes
+              f"registry integrity: {integrity}, seal problems: {len(seals)}, "
+              f"manifest: {files:,} files, hash mismatches: {bad_hashes}")
+        ok = (not lost_records and not lost_uploads and integrity == "ok" and not bad_hashes
+              and not seals)
         print("RESULT:", "OK" if ok and web_due < 200 and web_list < 200 else "CHECK ABOVE")
         check.close()
     finally:

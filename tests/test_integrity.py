@@ -27,7 +27,7 @@ from yujing.generator.batch import issue
 from yujing.locking import writer_lock
 from yujing.qr import SECRET_NAME, Rejection
 from yujing.registry import SEAL_EVENT, Registry, sqlite_message
-from yujing.registry.migrations import SET_SEALED
+from yujing.registry.migrations import LATEST, SET_SEALED
 from yujing.workspace import Workspace
 
 
@@ -122,10 +122,10 @@ def test_an_old_registry_is_sealed_on_upgrade_and_says_so(tmp_path: Path) -> Non
     ws.close()
     as_before_seals(ws.root)
     said = CliRunner().invoke(cli, ["--workspace", str(ws.root), "review"], catch_exceptions=False)
-    assert said.exit_code == 0 and "登记库已从第 0 版升级到第 2 版" in said.output
+    assert said.exit_code == 0 and f"登记库已从第 0 版升级到第 {LATEST} 版" in said.output
     assert "升级前的备份在" in said.output and "首次加封（升级）" in said.output
     (kept,) = (ws.root / "backups").iterdir()
-    assert kept.name.startswith("before-migration-0-to-2-")
+    assert kept.name.startswith(f"before-migration-0-to-{LATEST}-")
     old = sqlite3.connect(kept / "registry.sqlite")
     assert old.execute("pragma user_version").fetchone()[0] == 0  # the registry as it was
     old.close()

@@ -150,3 +150,68 @@ def test_a_pending_module_becomes_a_migration_by_one_line(
     assert registry.schema_status().version == LATEST + 1
     assert "notes_demo" in schema_of(ws.root / "registry.sqlite")
     registry.close()
+
+
+def test_folders_of_an_older_workspace_are_recorded_by_a_migration(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite"
+    Registry(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("delete from schema_migrations where version >= 3")
+    conn.execute("pragma user_version = 2")
+    for sid, rel in (
+        ("2023010101", "archive/2023010101-旧名/2024-2025-1/000001 通知书.pdf"),
+        ("2023010101", "archive/2023010101-新名/2024-2025-1/000002 通知书.pdf"),
+        ("2023010109", "archive/2023010101-旧名/2024-2025-1/000003 放错了.pdf"),
+        ("2023010102", "archive/2023010102-王芳/2024-2025-1/000004 谈话.pdf"),
+    ):
+        conn.execute("insert into archive_files (student_id, path) values (?, ?)", [sid, rel])
+    conn.commit()
+    conn.close()
+    registry = Registry(path)
+    assert registry.migration is not None and registry.migration.from_version == 2
+    # the first filed path's folder, never one another 学号 holds
+    assert registry.student_folders() == {
+        "2023010101": "2023010101-旧名",
+        "2023010102": "2023010102-王芳",
+    }
+    registry.close()
+
+
+def test_sqlite_errors_of_methods_and_properties_are_registry_errors(tmp_path: Path) -> None:
+    from yujing.errors import RegistryError
+
+    registry = Registry(tmp_path / "registry.sqlite")
+    registry.db.execute("drop table seal_heads")
+    with pytest.raises(RegistryError, match="登记库缺少数据表") as info:
+        registry.sealed  # noqa: B018  (a property: wrapped as well as the methods)
+    assert isinstance(info.value.__cause__, sqlite3.Error)
+    with pytest.raises(RegistryError, match="登记库缺少数据表"):
+        registry.count("seal_heads")
+    registry.close()
+
+
+def test_two_openings_of_an_old_workspace_at_once_migrate_it_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_integrity import as_before_seals
+
+    from yujing.registry import SEAL_EVENT
+
+    ws = sample_workspace(tmp_path / "ws")
+    ws.assess(TERM)
+    ws.close()
+    as_before_seals(ws.root)
+
+    def opening(_n: int) -> int:
+        other = Workspace(ws.root)  # a connection of its own, as another process has
+        try:
+            return other.registry.schema_status().version
+        finally:
+            other.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(opening, range(3))) == [LATEST] * 3
+    again = Workspace(ws.root)
+    assert len(again.registry.events(SEAL_EVENT)) == 1
+    assert again.registry.check_seals().problems == ()
+    again.close()

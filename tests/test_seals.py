@@ -162,6 +162,37 @@ def test_a_voided_serial_made_active_again_is_found(scanned: Path) -> None:
     assert any("编号" in d for d in details)
 
 
+def test_an_approval_inserted_by_hand_does_not_let_freeze_pass(tmp_path: Path) -> None:
+    from conftest import sample_workspace
+
+    from yujing.errors import ListStateError
+
+    ws = sample_workspace(tmp_path / "ws")
+    policy = ws.root / "pack" / "policy.toml"
+    policy.write_text(
+        policy.read_text("utf-8").replace(
+            "[policy]\n", "[policy]\nfreeze_needs_approval = true\n", 1
+        ),
+        "utf-8",
+    )
+    ws.close()
+    ws = Workspace(ws.root)
+    ws.assess(TERM)
+    updated = ws.registry.list_head(TERM)["updated_at"]  # type: ignore[index]
+    ws.close()
+    hand_edit(
+        ws.root,
+        ("insert into approvals (term, decision, comment, account, list_updated_at, at) "
+         "values (?, 'approved', '同意', 'reviewer', ?, ?)", (str(TERM), updated, updated)),
+    )
+    ws = Workspace(ws.root)
+    assert not ws.approval(TERM).approved  # the forged row does not count
+    with pytest.raises(ListStateError):
+        ws.freeze(TERM)
+    ws.close()
+    assert any("审核意见" in d and "没有封印" in d for d in tampered(ws.root))
+
+
 def test_an_approval_inserted_by_hand_is_found(scanned: Path) -> None:
     hand_edit(
         scanned,
@@ -245,4 +276,27 @@ def test_the_key_can_live_outside_the_workspace(
     ws = Workspace(ws.root)
     with pytest.raises(SecretMissingError):
         ws.registry.log("test", "需要密钥")
+    ws.close()
+
+
+def test_two_writers_at_once_leave_the_checkpoint_in_step(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = Workspace.init(tmp_path / "ws", pack="anshan", school="测试学院").root
+
+    def writer(n: int) -> None:
+        ws = Workspace(root)  # a connection of its own, as another process has
+        try:
+            for i in range(15):
+                with ws.registry.transaction():
+                    ws.registry.log("test", f"写入者 {n} 第 {i} 次")
+        finally:
+            ws.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(writer, range(3)))
+    ws = Workspace(root)
+    state = ws.registry.check_seals()
+    assert state.problems == () and state.checkpoint_at
+    assert len(ws.registry.events("test")) == 45
     ws.close()

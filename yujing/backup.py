@@ -24,6 +24,7 @@ from yujing.files import sha256_file
 from yujing.locking import LOCK_NAME, writer_lock
 from yujing.qr import SECRET_NAME, secret_path
 from yujing.registry import now
+from yujing.registry.sealfile import CHECKPOINT_NAME
 from yujing.registry.snapshot import copy_registry
 
 if TYPE_CHECKING:
@@ -31,7 +32,14 @@ if TYPE_CHECKING:
 
 MANIFEST = "yujing-backup.json"
 REGISTRY_NAME = "registry.sqlite"
-_SKIP = {LOCK_NAME, REGISTRY_NAME, f"{REGISTRY_NAME}-wal", f"{REGISTRY_NAME}-shm", MANIFEST}
+_SKIP = {
+    LOCK_NAME,
+    REGISTRY_NAME,
+    f"{REGISTRY_NAME}-wal",
+    f"{REGISTRY_NAME}-shm",
+    f"{CHECKPOINT_NAME}.lock",
+    MANIFEST,
+}
 
 
 def backup(ws: WorkspaceView, target: Path) -> Path:

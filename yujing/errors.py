@@ -131,8 +131,8 @@ class RegistryError(YujingError):
 
 
 class RegistryTooNewError(RegistryError):
-    """The registry's schema version (SQLite's ``user_version``) is newer than this program
-    knows: it was upgraded by a newer yujing, and an older one must not write to it."""
+    """The registry's schema version (登记库版本) is newer than this program knows: it was
+    upgraded by a newer yujing, and an older one must not write to it."""
 
 
 class AccountError(YujingError):

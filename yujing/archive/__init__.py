@@ -88,26 +88,16 @@ def folder_for(
     assign: bool = True,
     known: dict[str, str] | None = None,
 ) -> Path:
-    """The student's folder in ``ws``'s archive: the one recorded for the 学号, else the one
-    their first filed path is in (older workspaces), else a new one (recorded when ``assign``;
+    """The student's folder in ``ws``'s archive: the one recorded for the 学号 (for an older
+    workspace, recorded by registry migration 3 from the student's first filed path), else a
+    new one (recorded when ``assign``;
     the caller holds the writer lock). Never another student's folder. ``known`` (学号 →
     folder, from :meth:`Registry.student_folders`) lets a caller filing many students read the
     table once; it is kept up to date."""
     registry = ws.registry
     if known is None:
         known = registry.student_folders()
-    folder = known.get(student_id)
-    if folder is None:
-        owners = {f: sid for sid, f in known.items()}
-        for rel in registry.filed_paths(student_id):
-            parts = PurePosixPath(rel).parts
-            if (
-                len(parts) > 2
-                and parts[0] == "archive"
-                and owners.get(parts[1], student_id) == student_id
-            ):
-                folder = parts[1]
-                break
+    folder = known.get(student_id)  # older workspaces' folders: registry migration 3
     if folder is None:
         base = student_folder(Path(), student_id, name).name
         taken = {f.casefold() for sid, f in known.items() if sid != student_id}

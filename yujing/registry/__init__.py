@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from filelock import FileLock, Timeout
 
 from yujing.errors import RegistryError, RegistryTooNewError, SecretMissingError
 from yujing.faults import checkpoint
@@ -381,12 +382,16 @@ class Registry:
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
-        """Inside the caller's transaction, or a transaction of its own."""
-        if self.db.conn.in_transaction:
+        """Inside the caller's transaction, or a transaction of its own. A transaction that
+        sqlite3 opened implicitly (a bare ``conn.execute`` outside :meth:`transaction`) is
+        committed first, so what is sealed here is always committed with its checkpoint."""
+        if self._in_transaction:
             yield
-        else:
-            with self.transaction():
-                yield
+            return
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        with self.transaction():
+            yield
 
     def _ensure_schema(self) -> None:
         db = self.db
@@ -1554,6 +1559,7 @@ class Registry:
         version = int(self.db.execute("pragma user_version").fetchone()[0])
         latest = schema.latest()
         if version > latest:
+            self.db.conn.close()
             raise RegistryTooNewError(
                 f"登记库 {self.path} 是较新版本的 yujing 建立或升级的（第 {version} 版，"
                 f"本程序只认识到第 {latest} 版）。请升级 yujing 后再打开这个工作区；"
@@ -1565,7 +1571,11 @@ class Registry:
         backup = self._backup_before_migration(version, latest) if existing else None
         notes: list[str] = []
         for migration in schema.MIGRATIONS[version:]:
+            note = ""
             with self.transaction():
+                done = int(self.db.execute("pragma user_version").fetchone()[0])
+                if done >= migration.version:  # another process ran it while we waited
+                    continue
                 self.db.execute(
                     "create table if not exists schema_migrations (version integer primary key, "
                     "name text not null, applied_at text not null, note text)"
@@ -1589,7 +1599,11 @@ class Registry:
         from yujing.registry.snapshot import backup_registry
 
         stamp = now().replace(":", "").replace("-", "")
-        target = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
+        base = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
+        target, n = base, 1
+        while target.exists():  # two openings in the same second: each keeps its own copy
+            n += 1
+            target = base.with_name(f"{base.name}-{n}")
         backup_registry(self.path, target)
         return str(target)
 
@@ -1715,14 +1729,33 @@ class Registry:
         with ``previous``, before a commit; confirmed after it)."""
         if self._secret is None:
             return
+        path = checkpoint_path(self.path)
         try:
-            write_checkpoint(
-                checkpoint_path(self.path), self._secret, self._all_heads(), now(), previous
-            )
+            # Writers take turns on the file (a confirm of one never overwrites the pending
+            # checkpoint of another that committed meanwhile): the heads are read inside.
+            with FileLock(f"{path}.lock", timeout=60):
+                heads = self._all_heads()
+                if previous is None and self._pending_elsewhere(path, heads):
+                    return
+                write_checkpoint(path, self._secret, heads, now(), previous)
+        except Timeout as exc:
+            raise RegistryError(f"封印检查点 {path} 被另一个程序长时间占用，请稍后再试。") from exc
         except OSError as exc:
-            raise RegistryError(
-                f"无法写入封印检查点 {checkpoint_path(self.path)}：{exc.strerror}。"
-            ) from exc
+            raise RegistryError(f"无法写入封印检查点 {path}：{exc.strerror}。") from exc
+
+    def _pending_elsewhere(self, path: Path, heads: Mapping[str, Head]) -> bool:
+        """Whether the checkpoint is another writer's pending commit on top of ``heads`` (its
+        own confirm follows; overwriting it would lose its heads if it crashed meanwhile)."""
+        assert self._secret is not None
+        try:
+            point = read_checkpoint(path, self._secret)
+        except CheckpointProblem:
+            return False
+        return (
+            point.previous is not None
+            and point.previous == dict(heads)
+            and point.heads != dict(heads)
+        )
 
     def _sealing_expected(self) -> bool:
         """Whether this registry has been sealed (so a missing head is a finding)."""
@@ -2216,9 +2249,19 @@ class Registry:
             scope.after("id = ?", [table.last_pk])
 
     def approvals(self, term: Term) -> list[dict[str, Any]]:
-        return list(
+        """The reviewer's decisions on ``term``'s list, oldest first. Once the table is sealed,
+        a row without a valid seal (written by hand, e.g. to let freeze pass) does not count;
+        ``audit --verify`` reports it."""
+        rows = list(
             self.db.query("select * from approvals where term = ? order by id", [str(term)])
         )
+        if self._secret is None or self._head("approvals") is None:
+            return rows
+        return [
+            r
+            for r in rows
+            if hmac.compare_digest(str(r.get("seal") or ""), self._row_mac("approvals", r))
+        ]
 
     # -- background jobs (后台任务)
 

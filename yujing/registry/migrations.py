@@ -133,8 +133,37 @@ def seal_columns(db: sqlite_utils.Database) -> None:
             table.add_column("seal", str)
 
 
+def record_folders(db: sqlite_utils.Database) -> None:
+    """Version 3: the archive folder of every student filed before folders were recorded
+    (``student_folders``), taken from the student's first filed path — the folder an older
+    workspace used — unless another 学号 holds that folder. Before this, every filing looked
+    the folder up in the student's filed paths (a branch of ``archive.folder_for``)."""
+    from yujing.registry import COLLEGE_KEY, now
+
+    known = {str(s): str(f) for s, f in db.execute("select student_id, folder from student_folders")}
+    owners = {f: s for s, f in known.items()}
+    cur = db.execute(
+        "select s.student_id, p.file, p.id from issued_parts p join serials s "
+        "on s.serial = p.serial where p.file != '' "
+        "union all select student_id, path, 1000000000 + id from archive_files "
+        "union all select student_id, path, 2000000000 + id from records "
+        "order by 1, 3"
+    )
+    for sid, path, _order in cur.fetchall():
+        sid = str(sid or "")
+        if not sid or not path or sid in known or sid.startswith(COLLEGE_KEY):
+            continue
+        parts = str(path).split("/")
+        if len(parts) > 2 and parts[0] == "archive" and owners.get(parts[1], sid) == sid:
+            db.execute(
+                "insert or ignore into student_folders (student_id, folder, at) values (?, ?, ?)",
+                [sid, parts[1], now()],
+            )
+            known[sid], owners[parts[1]] = parts[1], sid
+
+
 def list_workflow(db: sqlite_utils.Database) -> None:
-    """Version 3: the list's workflow and the review queue's decisions
+    """Version 4: the list's workflow and the review queue's decisions
     (:mod:`yujing.registry.pending_workflow`); submissions are evidence, sealed."""
     from yujing.registry import pending_workflow
 
@@ -144,7 +173,7 @@ def list_workflow(db: sqlite_utils.Database) -> None:
 
 
 def security_hardening(db: sqlite_utils.Database) -> None:
-    """Version 4: records' 参与人, a job's cancel request and page count, the sign-in count's
+    """Version 5: records' 参与人, a job's cancel request and page count, the sign-in count's
     index (:mod:`yujing.registry.pending_security`)."""
     from yujing.registry import pending_security
 
@@ -154,8 +183,9 @@ def security_hardening(db: sqlite_utils.Database) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base-schema", base_schema),
     Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED + SET_SEALED_V2),
-    Migration(3, "list-workflow", list_workflow, seals=("list_submissions",)),
-    Migration(4, "security-hardening", security_hardening),
+    Migration(3, "record-archive-folders", record_folders),
+    Migration(4, "list-workflow", list_workflow, seals=("list_submissions",)),
+    Migration(5, "security-hardening", security_hardening),
 )
 """Every migration, in version order (append new ones at the end)."""
 
