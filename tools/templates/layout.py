@@ -52,6 +52,7 @@ FANGSONG = "仿宋"
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 20.0
 TEXT_W = PAGE_W - 2 * MARGIN  # 170 mm
 QR_COL = 26.0
+LIST_BOTTOM_MARGIN = 25.0
 FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
 
 TAG_RE = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
@@ -360,6 +361,9 @@ class R:
     exact: bool = False
     header: bool = False  # repeat at the top of each page
     cant_split: bool = True
+    keep: bool = False  # keep with the next row or paragraph (a list's last rows + signatures)
+    frameless: bool = False  # no borders (a list's heading rows above its column labels)
+    footer: bool = False  # no left, right and bottom border (a list's signature block)
 
 
 ALIGN = {
@@ -441,6 +445,50 @@ def _cell_margins(table: Table, mm: float) -> None:
     _insert_tbl_pr(tbl_pr, mar)
 
 
+def _cell_borders(cell: _Cell, sides: Sequence[str]) -> None:
+    """No border on ``sides`` of ``cell``."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side in ("top", "left", "bottom", "right"):
+        if side not in sides:
+            continue
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    # schema order: tcW, gridSpan, vMerge, tcBorders, shd, noWrap, tcMar, …, vAlign
+    anchor = tc_pr.find(qn("w:vAlign"))
+    for tag in ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText"):
+        found = tc_pr.find(qn(tag))
+        if found is not None:
+            anchor = found
+            break
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        tc_pr.append(borders)
+
+
+def add_field(par: Paragraph, instr: str, shown: str = "1") -> None:
+    """A Word field (``PAGE``, ``NUMPAGES``) in ``par``; ``shown`` until it is updated
+    (LibreOffice computes it when it prints)."""
+    spec = STYLE_BY_NAME.get(par.style.name if par.style is not None else "")
+    font = spec.east_asia if spec else SONG
+    for kind in ("begin", "instr", "separate", "text", "end"):
+        run = par.add_run()
+        set_fonts(run._r.get_or_add_rPr(), font, hint=True)
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {instr} "
+        elif kind == "text":
+            el = OxmlElement("w:t")
+            el.text = shown
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+
 def _fixed_layout(table: Table, widths: Sequence[float]) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -518,6 +566,87 @@ class Sheet:
         fill(right, f"{{{{ qr.{part_id} }}}}{{{{ qr2.{part_id} }}}}", QR, first=right.paragraphs[0])
         self._last_is_table = True
 
+    def list_table(
+        self,
+        part_id: str,
+        title: Sequence[str],
+        widths: Sequence[float],
+        labels: Sequence[C],
+        cells: Sequence[C],
+        *,
+        meta: Sequence[str] = (),
+        subtitle: str = "",
+        font_style: str = CELL_SMALL,
+        row_height: float = 8.0,
+        keep_last: int = 2,
+        sign: Sequence[tuple[str, str]] = (),
+    ) -> Table:
+        """A college-level list as one table whose heading rows repeat on every page: the annex
+        label, title, 第 N 号 with 第 k 页/共 n 页 and the part's code, then ``meta`` lines
+        (学院、学年学期 …) and the column ``labels``; then one row of ``cells`` per ``rows``
+        entry; then ``sign`` (markup, style) in a last row without side borders: the signature
+        block is part of the table, so on whatever page it lands it is under the list's heading
+        (LibreOffice does not keep a table's last rows with the paragraph after it when the
+        table repeats a heading). The last ``keep_last`` rows keep with the next row (Word
+        honours it)."""
+        expected = self.form.parts[self.part_index].id
+        if part_id != expected:
+            raise ValueError(f"{self.form.template}: part {part_id!r}, catalogue says {expected!r}")
+        self.part_index += 1
+        # the part's second code (bottom-left, 4–22 mm from the edge) stays in the margin
+        self.doc.sections[0].bottom_margin = Mm(LIST_BOTTOM_MARGIN)
+        n = len(widths)
+        # One heading row of two cells (a table nested in a repeated heading row, or more
+        # than two heading rows, make LibreOffice ignore the last rows' keep-with-next).
+        heading = [
+            R([C("", n - 1, align="left"), C("", 1, align="right")], height=24, header=True,
+              frameless=True)
+        ]
+        first, last = f"rows[:-{keep_last}]", f"rows[-{keep_last}:]"
+        rows = [
+            *heading,
+            R(list(labels), header=True),
+            R([C(f"{{%tr for r in {first} %}}", n)], height=4),
+            R(list(cells), height=row_height),
+            R([C("{%tr endfor %}", n)], height=4),
+            R([C(f"{{%tr for r in {last} %}}", n)], height=4),
+            R(list(cells), height=row_height, keep=True),
+            R([C("{%tr endfor %}", n)], height=4),
+        ]
+        if sign:
+            rows.append(R([C("", n, align="left")], height=row_height, footer=True))
+        table = self.grid(widths, rows, font_style=font_style)
+        row = table.rows[0]
+        cell, code = row.cells[0], row.cells[-1]
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        code.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        # the title is centred on the page: indented by the code's column on the left
+        shift = Mm(widths[-1])
+        lines = [self.form.annex] if self.form.annex else []
+        fill(cell, "\n".join([*lines, *title]), TITLE, first=cell.paragraphs[0])
+        if self.form.annex:
+            cell.paragraphs[0].style = ANNEX
+        for par in cell.paragraphs[1 if self.form.annex else 0 :]:
+            par.paragraph_format.left_indent = shift
+        if subtitle:
+            fill(cell, subtitle, SUBTITLE)
+            cell.paragraphs[-1].paragraph_format.left_indent = shift
+        fill(cell, SERIAL + "    第 ", SERIAL_STYLE)
+        pages = cell.paragraphs[-1]
+        pages.paragraph_format.left_indent = shift
+        add_field(pages, "PAGE")
+        add_text(pages, " 页/共 ")
+        add_field(pages, "NUMPAGES")
+        add_text(pages, " 页")
+        if meta:
+            fill(cell, "\n".join(meta), META)
+        fill(code, f"{{{{ qr.{part_id} }}}}{{{{ qr2.{part_id} }}}}", QR, first=code.paragraphs[0])
+        if sign:
+            end = table.rows[-1].cells[0]
+            for k, (text, style) in enumerate(sign):
+                fill(end, text, style, first=end.paragraphs[0] if k == 0 else None)
+        return table
+
     def list_header(self, title: Sequence[str]) -> None:
         """Header of a list/summary form: annex label and title, no QR code, no serial."""
         self.part_index += 1
@@ -525,8 +654,13 @@ class Sheet:
             self.par(self.form.annex, ANNEX)
         self.par("\n".join(title), TITLE)
 
-    def par(self, text: str, style: str = BODY) -> None:
+    def par(self, text: str, style: str = BODY, *, keep: bool = False) -> None:
+        """Paragraphs of ``text``; ``keep``: each keeps with the next (a signature block)."""
+        start = len(self.doc.paragraphs)
         fill(self.doc, text, style)
+        if keep:
+            for p in self.doc.paragraphs[start:]:
+                p.paragraph_format.keep_with_next = True
         self._last_is_table = False
 
     def gap(self) -> None:
@@ -579,6 +713,12 @@ class Sheet:
                 for p in cell.paragraphs:
                     if p.alignment is None:
                         p.alignment = ALIGN[cspec.align]
+                    if spec.keep:
+                        p.paragraph_format.keep_with_next = True
+                if spec.frameless:
+                    _cell_borders(cell, ("top", "left", "right"))
+                elif spec.footer:
+                    _cell_borders(cell, ("left", "bottom", "right"))
                 col += cspec.span
         self._last_is_table = True
         return table

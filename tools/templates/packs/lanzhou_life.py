@@ -6,7 +6,6 @@ from typing import Any
 
 from tools.templates.layout import (
     BLANK_DATE,
-    CELL_SMALL,
     ISSUE_DATE,
     LETTER,
     META,
@@ -40,51 +39,41 @@ LZ_HEAD = [
 
 def lz_list(form: FormSpec) -> Any:
     s = Sheet(form, landscape=True)
-    s.part("list", [LZ_SCHOOL, "学业警示学生名单汇总表"])
-    s.par("学院：[[ {{ college }} ]]\t学年学期：{{ term_label }}", META)
-    widths = (12.0, 26.0, 22.0, 40.0, 18.0, 83.0, 26.0, 30.0)
-    s.grid(
-        widths,
+    s.list_table(
+        "list",
+        [LZ_SCHOOL, "学业警示学生名单汇总表"],
+        (12.0, 26.0, 22.0, 40.0, 18.0, 83.0, 26.0, 30.0),
         [
-            R(
-                [
-                    L("序号"),
-                    L("学号"),
-                    L("姓名"),
-                    L("专业班级"),
-                    L("警示等级"),
-                    L("警示原因"),
-                    L("学生确认签字"),
-                    L("备注"),
-                ],
-                header=True,
-            ),
-            R([C("{%tr for r in rows %}", 8)], height=4),
-            R(
-                [
-                    V("{{ r.seq }}"),
-                    V("{{ r.student_id }}"),
-                    V("{{ r.name }}"),
-                    V("{{ r.major }}\n{{ r.class_name }}"),
-                    V("{{ r.level }}"),
-                    C("{{ r.reason }}", align="left"),
-                    V(""),
-                    V("{{ r.result }}"),
-                ],
-                height=8,
-            ),
-            R([C("{%tr endfor %}", 8)], height=4),
+            L("序号"),
+            L("学号"),
+            L("姓名"),
+            L("专业班级"),
+            L("警示等级"),
+            L("警示原因"),
+            L("学生确认签字"),
+            L("备注"),
         ],
-        font_style=CELL_SMALL,
-    )
-    s.par(
-        f"制表：{UL8}    分管教学副院长：{UL8}    分管学生工作副书记：{UL8}\n>>{BLANK_DATE}",
-        SIGN,
-    )
-    s.par(
-        "注：每学期开学2周内由学院本科教学工作办公室根据培养方案及学生选课情况对学生成绩进行审核，"
-        "形成本表，反馈分管教学副院长和分管学生工作副书记，并经学生确认无异议后在全院范围公布。",
-        NOTE,
+        [
+            V("{{ r.seq }}"),
+            V("{{ r.student_id }}"),
+            V("{{ r.name }}"),
+            V("{{ r.major }}\n{{ r.class_name }}"),
+            V("{{ r.level }}"),
+            C("{{ r.reason }}", align="left"),
+            V(""),
+            V("{{ r.result }}"),
+        ],
+        meta=["学院：[[ {{ college }} ]]    学年学期：{{ term_label }}"],
+        sign=[
+            (f"制表：{UL8}    分管教学副院长：{UL8}    分管学生工作副书记：{UL8}", SIGN),
+            (f">>{BLANK_DATE}", SIGN),
+            (
+                "注：每学期开学2周内由学院本科教学工作办公室根据培养方案及学生选课情况对学生成绩"
+                "进行审核，形成本表，反馈分管教学副院长和分管学生工作副书记，并经学生确认无异议后"
+                "在全院范围公布。",
+                NOTE,
+            ),
+        ],
     )
     return s.finish()
 

@@ -7,7 +7,6 @@ from typing import Any
 from tools.templates.layout import (
     BLANK_DATE,
     BODY,
-    CELL_SMALL,
     COURSES,
     ISSUE_DATE,
     LETTER,
@@ -42,50 +41,31 @@ XL_RULES = "{{ rules_title }}（通大院杏教〔2024〕110号）"
 
 def xl_list(form: FormSpec) -> Any:
     s = Sheet(form, landscape=True)
-    s.part("list", [XL_SCHOOL, "学业预警清单"])
-    s.par("学部：[[ {{ college }} ]]\t学年学期：{{ term_label }}", META)
     copies = "    ".join(
         f'{{% if copy == "{c}" %}}☑{{% else %}}☐{{% endif %}}{c}' for c in form.copies
     )
-    s.par(f"份别：{copies}", META)
-    widths = (12.0, 26.0, 22.0, 14.0, 40.0, 26.0, 26.0, 91.0)
-    s.grid(
-        widths,
+    s.list_table(
+        "list",
+        [XL_SCHOOL, "学业预警清单"],
+        (12.0, 26.0, 22.0, 14.0, 40.0, 26.0, 26.0, 91.0),
+        [L("序号"), L("学号"), L("姓名"), L("年级"), L("专业"), L("班级"), L("预警等级"), L("预警原因")],
         [
-            R(
-                [
-                    L("序号"),
-                    L("学号"),
-                    L("姓名"),
-                    L("年级"),
-                    L("专业"),
-                    L("班级"),
-                    L("预警等级"),
-                    L("预警原因"),
-                ],
-                header=True,
-            ),
-            R([C("{%tr for r in rows %}", 8)], height=4),
-            R(
-                [
-                    V("{{ r.seq }}"),
-                    V("{{ r.student_id }}"),
-                    V("{{ r.name }}"),
-                    V("{{ r.grade }}"),
-                    V("{{ r.major }}"),
-                    V("{{ r.class_name }}"),
-                    V("{{ r.level }}"),
-                    C("{{ r.reason }}", align="left"),
-                ],
-                height=8,
-            ),
-            R([C("{%tr endfor %}", 8)], height=4),
+            V("{{ r.seq }}"),
+            V("{{ r.student_id }}"),
+            V("{{ r.name }}"),
+            V("{{ r.grade }}"),
+            V("{{ r.major }}"),
+            V("{{ r.class_name }}"),
+            V("{{ r.level }}"),
+            C("{{ r.reason }}", align="left"),
         ],
-        font_style=CELL_SMALL,
+        meta=[f"学部：[[ {{{{ college }}}} ]]    学年学期：{{{{ term_label }}}}    份别：{copies}"],
+        sign=[
+            (f"教务老师（制表）：{UL8}    学部副主任：{UL8}    党总支副书记：{UL8}", SIGN),
+            (f">>{BLANK_DATE}", SIGN),
+            ("注：学业预警清单一式四份，副主任、党总支副书记、教务老师和辅导员各一份。", NOTE),
+        ],
     )
-    s.par(f"教务老师（制表）：{UL8}    学部副主任：{UL8}    党总支副书记：{UL8}", SIGN)
-    s.par(f">>{BLANK_DATE}", SIGN)
-    s.par("注：学业预警清单一式四份，副主任、党总支副书记、教务老师和辅导员各一份。", NOTE)
     return s.finish()
 
 
