@@ -45,6 +45,8 @@ LONG_STUDENT = {
     "postcode": "226001",
     "counsellor": "司马晓燕",
     "class_teacher": "诸葛明远",
+    "counsellor_phone": "0513-85012345",
+    "class_teacher_phone": "13905130000",
 }
 LONG_COURSES = (
     ("高等数学A(上)", "5"),
@@ -86,6 +88,8 @@ def sample_student(**overrides: str) -> SimpleNamespace:
         "postcode": "226000",
         "counsellor": "王老师",
         "class_teacher": "赵老师",
+        "counsellor_phone": "0513-12345678",
+        "class_teacher_phone": "",
     }
     values.update(overrides)
     return SimpleNamespace(**values)

@@ -14,7 +14,8 @@ from yujing.qr import format_serial, make_payload
 
 STUDENT_FIELDS = (
     "student_id", "name", "gender", "college", "major", "grade", "class_name", "parent_name",
-    "parent_phone", "address", "postcode", "counsellor", "class_teacher",
+    "parent_phone", "address", "postcode", "counsellor", "class_teacher", "counsellor_phone",
+    "class_teacher_phone",
 )  # fmt: skip
 
 
@@ -70,7 +71,7 @@ def student_context(
             "issue_date": SimpleNamespace(
                 year=str(issued.year), month=str(issued.month), day=str(issued.day)
             ),
-            "counsellor_phone": "",
+            "counsellor_phone": student.counsellor_phone,
         }
     )
 

@@ -49,6 +49,7 @@ from yujing.model import (
     Student,
     Term,
 )
+from yujing.registry import pending_print
 
 KEY_SEP = "\x1f"
 SEALED_TABLES = ("archive_files", "records", "events")
@@ -339,6 +340,7 @@ class Registry:
             self.db = sqlite_utils.Database(conn)
             self._ensure_schema()
             self._ensure_console_schema()
+            pending_print.migrate(self.db)
             if secret is not None:
                 self._seal_upgrade()
         except sqlite3.Error as exc:
