@@ -72,13 +72,21 @@ MAJOR_CLASS = "{{ student.major }}\n{{ student.class_name }}"
 # A filled value that may be empty keeps its line for hand filling (联系电话 with no line).
 PHONE = '[[ {{ counsellor_phone or "                ​" }} ]]'
 
-# At most 6 courses are listed, then "等共 N 门": a long list would push a part onto a second
-# page (xinglin's 家长联存根 from 9 courses); the full list is in the warning list's .xlsx.
-COURSES = (
-    "{% if failed_courses %}不及格课程：{% for c in failed_courses[:6] %}{{ c.name }}"
-    "（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
-    "{% if failed_courses|length > 6 %}等共 {{ failed_courses|length }} 门{% endif %}{% endif %}"
-)
+def courses(limit: int = 6) -> str:
+    """The failed courses, at most ``limit`` of them, then "等共 N 门": a long list would push a
+    part onto a second page (xinglin's 家长联存根 from 9 courses); the full list is in the
+    warning list's .xlsx. A form with more room lists more (``limit`` as its lines hold)."""
+    return (
+        "{% if failed_courses %}不及格课程：{% for c in failed_courses[:"
+        f"{limit}"
+        "] %}{{ c.name }}（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% if failed_courses|length > "
+        f"{limit}"
+        " %}等共 {{ failed_courses|length }} 门{% endif %}{% endif %}"
+    )
+
+
+COURSES = courses(6)
 UL8 = "[[                ]]"
 
 

@@ -27,6 +27,8 @@ A per-student template describes ONE student; the generator wraps the body in it
                       .counsellor .class_teacher .counsellor_phone .class_teacher_phone``
                       (all strings, may be "")
 ``level``             the level name, e.g. "红色预警"
+``since_label``       for a continuing warning (kept at an earlier level, not yet released,
+                      lanzhou-life): the term it was given, "2023-2024学年第2学期"; else ""
 ``box``               dict level name → "☑" or "☐" (``{{ box["红色预警"] }}``); ``box_other`` is
                       "☑"/"☐" for "其他" (xinglin 家长联: 可能会 □降级 □退学 □其他)
 ``reason``            预警原因 sentence
@@ -97,6 +99,7 @@ STUDENT_CONTEXT: frozenset[str] = frozenset(
         "year_from",
         "year_to",
         "semester",
+        "since_label",
         "student",
         "level",
         "box",

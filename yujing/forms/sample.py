@@ -168,6 +168,7 @@ def student_context(
         "qr2": qr2,
         "issue_date": SimpleNamespace(year="2025", month="3", day="10"),
         "counsellor_phone": "0513-12345678",
+        "since_label": "",
     }
 
 

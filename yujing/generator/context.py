@@ -57,6 +57,7 @@ def student_context(
             "semester": str(term.semester),
             "student": SimpleNamespace(**{f: getattr(student, f) or "" for f in STUDENT_FIELDS}),
             "level": level,
+            "since_label": Term.parse(entry.carried_from).label() if entry.carried_from else "",
             "box": {name: ("☑" if name == level else "☐") for name in policy.level_names},
             "box_other": "☐",
             "reason": entry.reason,

@@ -92,8 +92,13 @@ def lz_notice(form: FormSpec) -> Any:
                 [
                     C(
                         f"<<[[ {NAME} ]]同学：\n"
-                        f"根据{LZ_RULES}，经学院本科教学办公室审核，你{{{{ term_label }}}}的学习情况"
-                        "符合学业警示条件，现给予{{ level }}。\n"
+                        f"根据{LZ_RULES}，经学院本科教学办公室审核，"
+                        # a continuing warning says since when and that it is not yet released
+                        "{% if since_label %}你自{{ since_label }}起受到{{ level }}，"
+                        "{{ term_label }}的学习情况未达学业警示条件，但尚未达到解除条件"
+                        "（见警示原因），{{ level }}继续有效。"
+                        "{% else %}你{{ term_label }}的学习情况符合学业警示条件，"
+                        "现给予{{ level }}。{% endif %}\n"
                         "学业警示是学院对学生的一种提醒性帮助，不是纪律处分，不记入学生档案。"
                         "请你正视自己的学业问题，主动与班主任、辅导员联系，与班主任共同制定切实可行的"
                         "《学业警示学生个人学习计划》，并按计划完成学习任务。\n"
@@ -148,8 +153,12 @@ def lz_parent_notice(form: FormSpec) -> Any:
     )
     s.par(
         "<<尊敬的家长：\n"
-        f"您好！您的孩子[[ {NAME} ]]（学号：{SID}）在{{{{ term_label }}}}的学习中出现了困难，"
-        f"根据{LZ_RULES}，学院给予其{{{{ level }}}}。\n"
+        f"您好！您的孩子[[ {NAME} ]]（学号：{SID}）"
+        "{% if since_label %}自{{ since_label }}起在学习中出现困难，"
+        f"根据{LZ_RULES}，学院自该学期起给予其{{{{ level }}}}；"
+        "{{ term_label }}其累计不及格学分仍未低于解除标准，{{ level }}继续有效。"
+        "{% else %}在{{ term_label }}的学习中出现了困难，"
+        f"根据{LZ_RULES}，学院给予其{{{{ level }}}}。{{% endif %}}\n"
         "学业警示是学院对学生的一种提醒性帮助，不是纪律处分，不记入学生档案。学业警示制度旨在通过"
         "学校、家长、学生之间的沟通与协作，督促学生努力学习，防止学生出现留降级、退学等影响正常学业"
         "的情况。希望您及时了解孩子在校学习状况，加强与孩子的沟通，配合学院共同做好教育和帮扶工作。\n"

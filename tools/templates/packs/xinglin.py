@@ -26,6 +26,7 @@ from tools.templates.layout import (
     T,
     V,
     boxes,
+    courses,
 )
 from yujing.forms import FormSpec
 
@@ -36,6 +37,8 @@ XL_TERM_DASH = "{{ year_from }}—{{ year_to }}学年第{{ semester }}学期"
 # The reason sentence states the shortfall against the 培养方案; the failed courses are
 # attached (seed: 预警原因（可附不及格课程）), each figure once.
 XL_REASON = "{{ reason }}\n" + COURSES
+# The 学生联 and its 存根 have a 40 mm reason box: 14 courses fill its lines (6 left three empty).
+XL_NOTICE_REASON = "{{ reason }}\n" + courses(14)
 XL_RULES = "{{ rules_title }}（通大院杏教〔2024〕110号）"
 
 
@@ -100,7 +103,7 @@ def xl_notice(form: FormSpec) -> Any:
                 R([L("姓名"), V(NAME), L("学号"), V(SID)], height=10),
                 R([L("预警开展学年学期"), C(XL_TERM, 3)], height=10),
                 R([L("预警等级"), C(boxes(XL_LEVELS, label_first=True), 3)], height=10),
-                R([L("预警原因\n（可附不及格\n课程）"), T(XL_REASON, 3)], height=40),
+                R([L("预警原因\n（可附不及格\n课程）"), T(XL_NOTICE_REASON, 3)], height=40),
                 R([C(XL_NOTICE_TEXT, 4, align="justify", valign="center", style=BODY)], height=48),
                 R(
                     [
@@ -188,8 +191,9 @@ def xl_parent_notice(form: FormSpec) -> Any:
                     C(
                         "<<尊敬的家长：\n"
                         f"[[ {NAME} ]]同学目前在学业上出现了困难，共有[[ {{{{ failed_course_count }}}} ]]"
-                        # 积欠 = the credits of the failed courses it has just counted
-                        "门课程不及格，已积欠[[ {{ failed_credits }} ]]学分，按照"
+                        # 积欠 = the shortfall against the 培养方案, the figure the level is
+                        # decided on (policy-semantics: never below the level's threshold)
+                        "门课程不及格，已积欠[[ {{ shortfall }} ]]学分，按照"
                         f"{XL_RULES}，现给予学业预警：\n"
                         + boxes(XL_LEVELS, sep="；    ")
                         + "\n现我们通过《学业预警通知书》向您告知，"
