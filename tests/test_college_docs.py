@@ -21,7 +21,7 @@ from yujing.archive import COLLEGE_FOLDER
 from yujing.archive.intake import FILED, ingest
 from yujing.checker.audit import audit
 from yujing.generator.batch import BatchResult, issue
-from yujing.generator.pdf import find_converter
+from yujing.generator.pdf import find_converter, page_count
 from yujing.model import Term
 from yujing.workspace import Workspace
 
@@ -95,14 +95,18 @@ def test_batch_holds_the_college_lists_they_scan_back_and_the_audit_sees_a_missi
     assert {d["title"] for d in docs} == {title}
     # printed first in print.pdf, each with its own 第 N 号 (and the copy it is)
     assert result.pdf is not None
-    pages = page_chars(result.pdf)
-    for d, chars in zip(docs, pages, strict=False):
-        text = page_text(chars)
-        assert title in text and f"第{d['serial']:06d}号" in text, text[:80]
-        if d["copy"]:  # 份别: this copy's box ticked (the boxes are drawn in their order)
-            boxes = "".join(ch for ch in text if ch in "☑☐")
-            copies_named = ws.forms[[f.id for f in ws.forms].index(d["form"])].copies
-            assert boxes.index("☑") == copies_named.index(d["copy"]) and boxes.count("☑") == 1
+    pages = iter(page_chars(result.pdf))
+    for d in docs:  # every page of a list, continuation pages too, says what it is
+        count = page_count(ws.root / d["file"])
+        for k in range(1, count + 1):
+            text = page_text(next(pages))
+            assert title in text and f"第{d['serial']:06d}号" in text, text[:80]
+            assert f"第{k}页/共{count}页" in text, text[:120]
+            if d["copy"]:  # 份别: this copy's box ticked (the boxes are drawn in their order)
+                boxes = "".join(ch for ch in text if ch in "☑☐")
+                copies_named = ws.forms[[f.id for f in ws.forms].index(d["form"])].copies
+                assert boxes.index("☑") == copies_named.index(d["copy"])
+                assert boxes.count("☑") == 1
     folder = ws.root / "archive" / COLLEGE_FOLDER / str(TERM)
     filed = {p.name for p in folder.iterdir()}
     assert all(Path(d["file"]).name in filed for d in docs)
@@ -117,12 +121,17 @@ def test_batch_holds_the_college_lists_they_scan_back_and_the_audit_sees_a_missi
     # the signed lists and the class cover sheets come back in one scan
     covers = [d for d in ws.registry.college_docs(TERM) if d["form"] == "cover"]
     scan = _scan([ws.root / d["file"] for d in docs + covers], tmp_path / "扫描.pdf")
+    page_docs = [d for d in docs + covers for _ in range(page_count(ws.root / d["file"]))]
     outcomes = ingest(ws, [scan]).pages
-    assert [o.result for o in outcomes] == [FILED] * (len(docs) + len(covers))
-    for o, d in zip(outcomes, docs + covers, strict=True):
+    assert [o.result for o in outcomes] == [FILED] * len(page_docs)
+    for o, d in zip(outcomes, page_docs, strict=True):
         assert o.serial == d["serial"] and o.part == d["part"]
         assert o.target.startswith(f"archive/{COLLEGE_FOLDER}/{TERM}/"), o.target
         assert "回收" in o.target
+    # a document of several pages is filed as one file: its continuation pages with it
+    for d in docs + covers:
+        (target,) = {o.target for o, of in zip(outcomes, page_docs, strict=True) if of is d}
+        assert page_count(ws.root / target) == page_count(ws.root / d["file"])
     assert [f for f in audit(ws, TERM, as_of=later).college if f.requirement == req.id] == []
     # a copy that goes missing from the college folder is reported
     for d in docs:
