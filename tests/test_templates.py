@@ -39,7 +39,7 @@ SUMMARY_FORMS = [f for f in ALL_FORMS if not f.per_student]
 STUDENT_CASES = [
     (f, level) for f in STUDENT_FORMS for level in load_pack_policy(f.policy).level_names
 ]
-WS_RE = re.compile(r"[\s\u3000]+")
+WS_RE = re.compile(r"[\s\u3000\u2060]+")  # and word joiners (options kept whole)
 TEXT_HEIGHT_MM = 297 - 2 * 20
 
 
@@ -453,3 +453,24 @@ def test_templates_are_built_and_current(tmp_path: Path) -> None:
         for p in pack.templates_dir.glob("*.docx")
     }
     assert on_disk == {f"{f.policy}/{f.template}" for f in ALL_FORMS}
+
+
+def test_the_builder_refuses_a_split_title_label_or_option() -> None:
+    """The layout check of tools/templates: a title line wider than its room, a line of check
+    boxes wider than its cell (LibreOffice would break an option: ☐心理辅/导) and a label
+    leaving a character alone are refused before any template is written."""
+    from tools.templates.layout import label_problem, title_problem, words_problem
+
+    options = "☐学习互助小组活动    ☐帮扶小组（班导师、辅导员、专业教师）"
+    assert words_problem(f"{options}    ☐心理辅导", 132.0, 10.5)
+    assert words_problem(f"{options}\n☐心理辅导    ☐其他：[[    ]]", 132.0, 10.5) == ""
+    # a level's boxes count as ☐ each; a data tag beside them as a name
+    assert words_problem('{{ box["留(降)级预警"] }}留(降)级预警', 20.0, 10.5)
+    assert words_problem('{{ box["留(降)级预警"] }}留(降)级预警', 40.0, 10.5) == ""
+    # options inside a sentence of prose are the sentence's, not checked as a line
+    prose = "现我们通过《学业预警通知书》向您告知，接下来同学可能会（☐降级、☐退学）。" * 3
+    assert words_problem(prose, 100.0, 12) == ""
+    assert title_problem("南京机电职业技术学院机械工程系学业预警材料发放单", 118.0, 16)
+    assert title_problem("学业预警致家长（监护人）通知书", 118.0, 16) == ""
+    assert title_problem("{{ school }}", 10.0, 16) == ""  # the school's own name
+    assert label_problem("可能产生的后果", 26.0, 10.5)

@@ -7,7 +7,8 @@ Text markup used by the builders below (see :func:`add_text`):
 
 * ``{{ … }}`` / ``{% … %}``  docxtpl (Jinja2) tags; each tag becomes a run of its own.
 * ``[[ … ]]``               underlined (filled values and blanks for hand filling).
-* a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters.
+* a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters,
+  ``<<`` not indented, ``~~`` left-aligned and not indented (an address: never stretched).
 * ``\\n`` separates paragraphs; ``\\t`` jumps to the right-aligned tab stop of ``YJ Meta``.
 
 Layout rules the builder enforces (:meth:`Sheet.grid` refuses a layout that breaks them): a
@@ -72,12 +73,15 @@ MAJOR_CLASS = "{{ student.major }}\n{{ student.class_name }}"
 # A filled value that may be empty keeps its line for hand filling (联系电话 with no line).
 PHONE = '[[ {{ counsellor_phone or "                ​" }} ]]'
 
-def courses(limit: int = 6) -> str:
+def courses(limit: int = 6, head: str = "不及格课程：") -> str:
     """The failed courses, at most ``limit`` of them, then "等共 N 门": a long list would push a
     part onto a second page (xinglin's 家长联存根 from 9 courses); the full list is in the
-    warning list's .xlsx. A form with more room lists more (``limit`` as its lines hold)."""
+    warning list's .xlsx. A form with more room lists more (``limit`` as its lines hold);
+    ``head`` says what the list is (njmec: the list is cumulative, the reason a term's count)."""
     return (
-        "{% if failed_courses %}不及格课程：{% for c in failed_courses[:"
+        "{% if failed_courses %}"
+        f"{head}"
+        "{% for c in failed_courses[:"
         f"{limit}"
         "] %}{{ c.name }}（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
         "{% if failed_courses|length > "
@@ -90,11 +94,23 @@ COURSES = courses(6)
 UL8 = "[[                ]]"
 
 
+WJ = "\u2060"
+"""WORD JOINER: no line break between the characters it joins (Word and LibreOffice honour it,
+draw nothing for it, and a PDF's text has no trace of it)."""
+OPTION_RE = re.compile(r"[☐☑][^\s☐☑{}\[\]：:，,。；;、]+")
+
+
+def whole(text: str) -> str:
+    """``text`` that is never broken over two lines (its characters joined by WJ)."""
+    return WJ.join(text.replace(WJ, ""))
+
+
 def boxes(levels: Sequence[str], *, label_first: bool = False, sep: str = "      ") -> str:
-    """Level boxes, e.g. ``{{ box["黄色预警"] }}黄色预警      {{ box["橙色预警"] }}橙色预警``."""
+    """Level boxes, e.g. ``{{ box["黄色预警"] }}黄色预警      {{ box["橙色预警"] }}橙色预警``;
+    each box and its level kept on one line (``留(降)级预/警`` no more)."""
     if label_first:
-        return sep.join(f'{lv}{{{{ box["{lv}"] }}}}' for lv in levels)
-    return sep.join(f'{{{{ box["{lv}"] }}}}{lv}' for lv in levels)
+        return sep.join(f'{whole(lv)}{WJ}{{{{ box["{lv}"] }}}}' for lv in levels)
+    return sep.join(f'{{{{ box["{lv}"] }}}}{WJ}{whole(lv)}' for lv in levels)
 
 
 # --------------------------------------------------------------------------- document + styles
@@ -236,6 +252,8 @@ def add_text(par: Paragraph, text: str, *, underline: bool = False) -> None:
     """Append ``text`` (markup: tags, ``[[underline]]``) to ``par``, one run per tag."""
     spec = STYLE_BY_NAME.get(par.style.name if par.style is not None else "")
     font = spec.east_asia if spec else SONG
+    # a check-box option (☐心理辅导) is one word: never broken over two lines
+    text = OPTION_RE.sub(lambda m: whole(m.group(0)), text)
     for chunk in UL_RE.split(text):
         if not chunk:
             continue
@@ -280,6 +298,12 @@ def _line_format(par: Paragraph, line: str) -> str:
         par.paragraph_format.first_line_indent = Pt(21)
         ind = par._p.get_or_add_pPr().find(qn("w:ind"))
         ind.set(qn("w:firstLineChars"), "200")
+        return line[2:]
+    if line.startswith("~~"):  # left-aligned, not indented: a line of data never stretched
+        par.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        par.paragraph_format.first_line_indent = Pt(0)
+        ind = par._p.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), "0")
         return line[2:]
     if line.startswith("<<"):
         par.paragraph_format.first_line_indent = Pt(0)
@@ -330,8 +354,55 @@ def text_mm(text: str, size: float) -> float:
 
 
 def plain(text: str) -> str:
-    """Markup text without tags and underline brackets."""
-    return UL_RE.sub(lambda m: m.group(0)[2:-2], TAG_RE.sub("", text)).strip()
+    """Markup text without tags, underline brackets and word joiners."""
+    return UL_RE.sub(lambda m: m.group(0)[2:-2], TAG_RE.sub("", text)).replace(WJ, "").strip()
+
+
+BOX_TAG_RE = re.compile(r"\{\{\s*box(_other|\[[^\]]*\])\s*\}\}")
+DATA_EMS = 5
+OPTION_LEAD = 14
+"""A line whose first box comes after more characters than this is prose, not options."""
+"""Width, in characters, a data tag beside check boxes is reckoned at (a name: 2–5)."""
+
+
+def words_problem(text: str, width: float, size: float) -> str:
+    """Why a line of check-box options (``☐学习小组    ☐心理辅导``, a level's boxes) would wrap
+    in a cell ``width`` mm wide at ``size`` pt ("" if none would). Such a line holds no data
+    (a data tag beside the boxes is reckoned at a name's length), so it fits whatever the
+    data: an option is never split (LibreOffice breaks Chinese text between any two
+    characters, a word joiner notwithstanding)."""
+    room = width - 2 * CELL_MARGIN
+    for line in text.split("\n"):
+        shown = BOX_TAG_RE.sub("☐", line)
+        if "☐" not in shown and "☑" not in shown:
+            continue
+        shown = TAG_RE.sub("汉" * DATA_EMS, shown)
+        words = _line_format_text(plain(shown))
+        if len(words.split("☐")[0].split("☑")[0]) > OPTION_LEAD:
+            continue  # options inside a sentence of prose (xinglin 家长联: 可能会（☐降级…）)
+        if text_mm(words, size) > room + 0.01:
+            return (
+                f"options {words!r} need {text_mm(words, size):.1f} mm, column has {room:.1f} mm:"
+                " break the line between options"
+            )
+    return ""
+
+
+def _line_format_text(line: str) -> str:
+    """A markup line without its alignment prefix (``>>`` ``^^`` ``__`` ``<<`` ``~~``)."""
+    return line[2:] if line[:2] in (">>", "^^", "__", "<<", "~~") else line
+
+
+def title_problem(line: str, width: float, size: float) -> str:
+    """Why a title line does not fit ``width`` mm at ``size`` pt ("" if it does): a title is
+    never broken (``学业警示 / 材料发放单``). A line made of data (``{{ school }}``) is the data's
+    length; its words are the school's own."""
+    words = plain(line)
+    if not words or TAG_RE.search(line):
+        return ""
+    if text_mm(words, size) > width + 0.01:
+        return f"title {words!r} needs {text_mm(words, size):.1f} mm, room is {width:.1f} mm"
+    return ""
 
 
 def label_problem(text: str, width: float, size: float) -> str:
@@ -563,6 +634,7 @@ class Sheet:
         right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
         fill(left, label, ANNEX, first=left.paragraphs[0])
         lines = list(title)
+        self._check_titles(lines, widths[1] - 1.0)
         fill(mid, "\n".join(lines), TITLE, first=mid.paragraphs[0])
         if subtitle:
             fill(mid, subtitle, SUBTITLE)
@@ -630,6 +702,7 @@ class Sheet:
         code.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
         # the title is centred on the page: indented by the code's column on the left
         shift = Mm(widths[-1])
+        self._check_titles(title, self.text_w - 2 * widths[-1] - 2 * CELL_MARGIN)
         lines = [self.form.annex] if self.form.annex else []
         fill(cell, "\n".join([*lines, *title]), TITLE, first=cell.paragraphs[0])
         if self.form.annex:
@@ -654,6 +727,13 @@ class Sheet:
             for k, (text, style) in enumerate(sign):
                 fill(end, text, style, first=end.paragraphs[0] if k == 0 else None)
         return table
+
+    def _check_titles(self, lines: Sequence[str], width: float) -> None:
+        size = STYLE_BY_NAME[TITLE].size
+        for line in lines:
+            problem = title_problem(line, width, size)
+            if problem:
+                raise ValueError(f"{self.form.template}: {problem}")
 
     def list_header(self, title: Sequence[str]) -> None:
         """Header of a list/summary form: annex label and title, no QR code, no serial."""
@@ -710,11 +790,13 @@ class Sheet:
                 if cspec.span > 1:
                     cell = cell.merge(row.cells[col + cspec.span - 1])
                 cell.width = Mm(sum(widths[col : col + cspec.span]))
-                if cspec.label:
-                    size = STYLE_BY_NAME[font_style if cspec.style == CELL else cspec.style].size
-                    problem = label_problem(cspec.text, sum(widths[col : col + cspec.span]), size)
-                    if problem:
-                        raise ValueError(f"{self.form.template}: row {r_index}: {problem}")
+                size = STYLE_BY_NAME[font_style if cspec.style == CELL else cspec.style].size
+                width = sum(widths[col : col + cspec.span])
+                problem = words_problem(cspec.text, width, size)
+                if cspec.label and not problem:
+                    problem = label_problem(cspec.text, width, size)
+                if problem:
+                    raise ValueError(f"{self.form.template}: row {r_index}: {problem}")
                 cell.vertical_alignment = VALIGN[cspec.valign]
                 style = font_style if cspec.style == CELL else cspec.style
                 fill(cell, cspec.text, style, first=cell.paragraphs[0])

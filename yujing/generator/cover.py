@@ -53,6 +53,11 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
     set_fonts(run._element.get_or_add_rPr(), name)
 
 
+def _whole(text: str) -> str:
+    """``text`` never broken over two lines (WORD JOINER between its characters)."""
+    return "\u2060".join(text)
+
+
 def _field(par: Any, instr: str) -> None:
     """A Word field (``PAGE``, ``NUMPAGES``) in ``par``; LibreOffice computes it when printing."""
     from docx.oxml import OxmlElement
@@ -108,7 +113,8 @@ def write_cover(cover: Cover, out: Path) -> Path:
     import io
 
     doc = new_document(margins_mm=(18, 18, 18, 18))
-    widths = (Mm(12), Mm(26), Mm(20), Mm(22), Mm(26), Mm(68))
+    # 预警等级 wide enough for 留(降)级预警 on one line; 材料 one title a line, never split
+    widths = (Mm(11), Mm(25), Mm(20), Mm(28), Mm(26), Mm(64))
     table = doc.add_table(rows=2, cols=6)
     table.style = "Table Grid"
     table.autofit = False
@@ -184,7 +190,9 @@ def write_cover(cover: Cover, out: Path) -> Path:
         )
         for cell, text in zip(row.cells, values, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run(text), "宋体", 10)
+            for k, words in enumerate(text.split("、") if text is line.forms else [text]):
+                par = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
+                _font(par.add_run(_whole(words)), "宋体", 10)
         _row_flags(row, keep=i > count - 2)
     end = table.add_row()
     sign_cell = end.cells[0].merge(end.cells[5])

@@ -244,9 +244,10 @@ def lz_study_plan(form: FormSpec) -> Any:
             *LZ_HEAD,
             R([L("警示等级"), V("{{ level }}"), L("班主任"), V("{{ student.class_teacher }}")]),
             R([L("警示原因"), T("{{ reason }}", 3, valign="center")], height=14),
-            R([L("学习问题与原因分析"), T("", 3)], height=22),
-            R([L("学习目标"), T("", 3)], height=16),
-            R([L("学习计划及措施\n（课程学习、补考重修、时间安排）"), T("", 3)], height=32),
+            R([L("学习问题与原因分析"), T("", 3)], height=42),
+            R([L("学习目标"), T("", 3)], height=30),
+            # rows tall enough to write in: the page was half empty
+            R([L("学习计划及措施\n（课程学习、补考重修、时间安排）"), T("", 3)], height=66),
             R(
                 [
                     L("朋辈帮扶"),
