@@ -373,7 +373,7 @@ def words_problem(text: str, width: float, size: float) -> str:
     characters, a word joiner notwithstanding)."""
     room = width - 2 * CELL_MARGIN
     for line in text.split("\n"):
-        shown = BOX_TAG_RE.sub("☐", line)
+        shown = BOX_TAG_RE.sub("☐", re.sub(r"\{%.*?%\}", "", line))  # {% if %}: no width
         if "☐" not in shown and "☑" not in shown:
             continue
         shown = TAG_RE.sub("汉" * DATA_EMS, shown)
@@ -720,6 +720,12 @@ class Sheet:
         add_field(pages, "NUMPAGES")
         add_text(pages, " 页")
         if meta:
+            # a line of check boxes (份别) fits the heading on one line
+            room = self.text_w - widths[-1]
+            for line in meta:
+                problem = words_problem(line.replace("{% else %}☐", ""), room, STYLE_BY_NAME[META].size)
+                if problem:
+                    raise ValueError(f"{self.form.template}: heading: {problem}")
             fill(cell, "\n".join(meta), META)
         fill(code, f"{{{{ qr.{part_id} }}}}{{{{ qr2.{part_id} }}}}", QR, first=code.paragraphs[0])
         if sign:

@@ -62,7 +62,7 @@ def xl_list(form: FormSpec) -> Any:
             V("{{ r.level }}"),
             C("{{ r.reason }}", align="left"),
         ],
-        meta=[f"学部：[[ {{{{ college }}}} ]]    学年学期：{{{{ term_label }}}}    份别：{copies}"],
+        meta=["学部：[[ {{ college }} ]]    学年学期：{{ term_label }}", f"份别：{copies}"],
         sign=[
             (f"教务老师（制表）：{UL8}    学部副主任：{UL8}    党总支副书记：{UL8}", SIGN),
             (f">>{BLANK_DATE}", SIGN),
