@@ -474,3 +474,12 @@ def test_the_builder_refuses_a_split_title_label_or_option() -> None:
     assert title_problem("学业预警致家长（监护人）通知书", 118.0, 16) == ""
     assert title_problem("{{ school }}", 10.0, 16) == ""  # the school's own name
     assert label_problem("可能产生的后果", 26.0, 10.5)
+
+
+@pytest.mark.parametrize("f", ALL_FORMS, ids=fid)
+def test_no_word_joiner_inside_a_tag(f: FormSpec) -> None:
+    """Options are kept whole by word joiners between their characters, never inside a tag
+    (a condition comparing with "☑" would never hold)."""
+    for text in template_texts(f.template_path):
+        for tag in TAG_RE.findall(text):
+            assert "\u2060" not in tag, (fid(f), tag)

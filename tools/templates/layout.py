@@ -252,8 +252,11 @@ def add_text(par: Paragraph, text: str, *, underline: bool = False) -> None:
     """Append ``text`` (markup: tags, ``[[underline]]``) to ``par``, one run per tag."""
     spec = STYLE_BY_NAME.get(par.style.name if par.style is not None else "")
     font = spec.east_asia if spec else SONG
-    # a check-box option (☐心理辅导) is one word: never broken over two lines
-    text = OPTION_RE.sub(lambda m: whole(m.group(0)), text)
+    # a check-box option (☐心理辅导) is one word (outside the tags: "☑" in a condition stays)
+    text = "".join(
+        piece if TAG_RE.fullmatch(piece) else OPTION_RE.sub(lambda m: whole(m.group(0)), piece)
+        for piece in TAG_RE.split(text)
+    )
     for chunk in UL_RE.split(text):
         if not chunk:
             continue
