@@ -340,3 +340,19 @@ def test_a_continuing_lanzhou_warning_names_its_first_term_in_words(
     (listing,) = [d for d in ws.registry.college_docs(TERM) if d["form"] != "cover"]
     text = "".join(_squash(page_text(c)) for c in page_chars(ws.root / listing["file"]))
     assert f"{since}起口头警示" in text
+
+
+def test_class_piles_follow_the_roster_order_of_classes(
+    batches: dict[str, tuple[Workspace, BatchResult, dict[str, str]]],
+) -> None:
+    """The roster lists 单人1班, 单人2班 … 单人13班: the piles (and their cover sheets' serials)
+    follow it, not the character order that put 单人10班 before 单人2班."""
+    ws, result, _ = batches["anshan"]
+    covers = sorted(
+        (d for d in ws.registry.college_docs(TERM) if d["form"] == "cover"),
+        key=lambda d: d["serial"],
+    )
+    numbers = [int(re.sub(r"\D", "", d["copy"])) for d in covers]
+    assert len(numbers) > 2 and numbers == sorted(numbers)
+    piles = [int(re.sub(r"\D", "", s.class_name)) for s in result.students]
+    assert piles == sorted(piles)

@@ -13,7 +13,13 @@ Text markup used by the builders below (see :func:`add_text`):
 
 Layout rules the builder enforces (:meth:`Sheet.grid` refuses a layout that breaks them): a
 label's first line fits its column whole at the form's font size, and no line of a label wraps
-leaving fewer than three characters alone (``label_problem``). Text areas are left-aligned
+leaving fewer than three characters alone (``label_problem``); a title line fits its room
+(``title_problem``); a line of check boxes (options, a level's boxes, 份别) fits its cell on one
+line (``words_problem``: LibreOffice breaks Chinese between any two characters, so an option is
+only safe on a line that does not wrap; its characters are also joined by word joiners).
+A college-level list is one table (:meth:`Sheet.list_table`) whose heading row — title, 第 N 号,
+第 k 页/共 n 页 fields, the code — and column labels repeat on every page, with the signature
+block as its last row, kept with the last students. Text areas are left-aligned
 (justified, a wrapped short line was stretched); a blank for hand filling is underlined
 no-break spaces closed by a zero-width space, so its line shows even at a line's end.
 ``tests/test_form_layout.py`` checks the printed result: every template rendered with long
