@@ -114,7 +114,7 @@ def write_cover(cover: Cover, out: Path) -> Path:
 
     doc = new_document(margins_mm=(18, 18, 18, 18))
     # 预警等级 wide enough for 留(降)级预警 on one line; 材料 one title a line, never split
-    widths = (Mm(11), Mm(25), Mm(20), Mm(28), Mm(26), Mm(64))
+    widths = (Mm(13), Mm(25), Mm(20), Mm(28), Mm(26), Mm(62))
     table = doc.add_table(rows=2, cols=6)
     table.style = "Table Grid"
     table.autofit = False
