@@ -62,10 +62,14 @@ def page_text(chars: Sequence[Char]) -> str:
     return "".join(c.text for c in chars)
 
 
-def broken(chars: Sequence[Char], token: str, *, anywhere: bool = False) -> list[str]:
+def broken(
+    chars: Sequence[Char], token: str, *, anywhere: bool = False, whole: bool = False
+) -> list[str]:
     """Occurrences of ``token`` printed over several lines with a piece of fewer than three
     characters, shown as ``可能产生的后/果``. A label counts when one of its pieces is a whole
-    line (a label cell, or a short last line); a value (``anywhere``) counts wherever it is."""
+    line (a label cell, or a short last line); a value (``anywhere``) counts wherever it is; a
+    ``whole`` token (a title, a check-box option) counts whenever a line starts with it and it
+    is split at all (in the middle of a sentence a title in 《》 may wrap like any words)."""
     text = page_text(chars)
     found: list[str] = []
     start = text.find(token)
@@ -83,7 +87,8 @@ def broken(chars: Sequence[Char], token: str, *, anywhere: bool = False) -> list
             end = start + len(token)
             last_ends_line = end >= len(chars) or chars[end].line != lines[-1]
             whole_line = first_starts_line or last_ends_line
-            if any(len(p) < MIN_PIECE for p in pieces) and (anywhere or whole_line):
+            short = any(len(p) < MIN_PIECE for p in pieces)
+            if (whole and first_starts_line) or (short and (anywhere or whole_line)):
                 found.append("/".join(pieces))
         start = text.find(token, start + 1)
     return found
@@ -106,7 +111,7 @@ def template_labels(docx: Path) -> set[str]:
         root = etree.fromstring(z.read("word/document.xml"))
     labels: set[str] = set()
     for par in root.iter(f"{w}p"):
-        joined = "".join(t.text or "" for t in par.iter(f"{w}t"))
+        joined = "".join(t.text or "" for t in par.iter(f"{w}t")).replace("\u2060", "")
         for piece in _SPLIT.split(_TAG.sub(" ", joined)):
             piece = piece.strip("（）()[]【】")
             if 2 <= len(piece) <= 20 and len(_CJK.findall(piece)) >= 2:
@@ -114,13 +119,18 @@ def template_labels(docx: Path) -> set[str]:
     return labels
 
 
-def problems(pdf: Path, labels: Iterable[str], values: Iterable[str]) -> list[str]:
+def problems(
+    pdf: Path, labels: Iterable[str], values: Iterable[str], titles: Iterable[str] = ()
+) -> list[str]:
     """Every broken label or value of ``pdf``, as ``page N: 学习困难及原/因分析``."""
     out: list[str] = []
-    labels, values = sorted(set(labels)), sorted(set(values))
+    titles = set(titles)
+    labels, values = sorted(set(labels) | titles), sorted(set(values))
     for number, chars in enumerate(page_chars(pdf), start=1):
         for token in labels:
-            out += [f"page {number}: {b}" for b in broken(chars, token)]
+            # a title or a check-box option (☐心理辅导) is never split, whatever its length
+            strict = token[:1] in "☐☑" or token in titles
+            out += [f"page {number}: {b}" for b in broken(chars, token, whole=strict)]
         for token in values:
             out += [f"page {number}: {b}" for b in broken(chars, token, anywhere=True)]
     return out

@@ -1,7 +1,7 @@
 """Printed batches of every policy on synthetic data: the college-level lists are printed with
 their own codes, filed into archive/_学院/<学期>/, scanned back into that folder, and the audit
 reports one that is missing; each figure on a notice appears once and equals the registry's
-(积欠 = failed credits in xinglin's 家长联); the class cover sheet scans back too."""
+(积欠 = the shortfall in xinglin's 家长联); the class cover sheet scans back too."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from yujing.checker.audit import audit
 from yujing.converter import find_converter
 from yujing.generator.batch import BatchResult, issue
 from yujing.model import Term
+from yujing.pdfkit import page_count
 from yujing.workspace import Workspace
 
 CONVERTER = find_converter()
@@ -95,14 +96,18 @@ def test_batch_holds_the_college_lists_they_scan_back_and_the_audit_sees_a_missi
     assert {d["title"] for d in docs} == {title}
     # printed first in print.pdf, each with its own 第 N 号 (and the copy it is)
     assert result.pdf is not None
-    pages = page_chars(result.pdf)
-    for d, chars in zip(docs, pages, strict=False):
-        text = page_text(chars)
-        assert title in text and f"第{d['serial']:06d}号" in text, text[:80]
-        if d["copy"]:  # 份别: this copy's box ticked (the boxes are drawn in their order)
-            boxes = "".join(ch for ch in text if ch in "☑☐")
-            copies_named = ws.forms[[f.id for f in ws.forms].index(d["form"])].copies
-            assert boxes.index("☑") == copies_named.index(d["copy"]) and boxes.count("☑") == 1
+    pages = iter(page_chars(result.pdf))
+    for d in docs:  # every page of a list, continuation pages too, says what it is
+        count = page_count(ws.root / d["file"])
+        for k in range(1, count + 1):
+            text = page_text(next(pages))
+            assert title in text and f"第{d['serial']:06d}号" in text, text[:80]
+            assert f"第{k}页/共{count}页" in text, text[:120]
+            if d["copy"]:  # 份别: this copy's box ticked (the boxes are drawn in their order)
+                boxes = "".join(ch for ch in text if ch in "☑☐")
+                copies_named = ws.forms[[f.id for f in ws.forms].index(d["form"])].copies
+                assert boxes.index("☑") == copies_named.index(d["copy"])
+                assert boxes.count("☑") == 1
     folder = ws.root / "archive" / COLLEGE_FOLDER / str(TERM)
     filed = {p.name for p in folder.iterdir()}
     assert all(Path(d["file"]).name in filed for d in docs)
@@ -117,12 +122,17 @@ def test_batch_holds_the_college_lists_they_scan_back_and_the_audit_sees_a_missi
     # the signed lists and the class cover sheets come back in one scan
     covers = [d for d in ws.registry.college_docs(TERM) if d["form"] == "cover"]
     scan = _scan([ws.root / d["file"] for d in docs + covers], tmp_path / "扫描.pdf")
+    page_docs = [d for d in docs + covers for _ in range(page_count(ws.root / d["file"]))]
     outcomes = ingest(ws, [scan]).pages
-    assert [o.result for o in outcomes] == [FILED] * (len(docs) + len(covers))
-    for o, d in zip(outcomes, docs + covers, strict=True):
+    assert [o.result for o in outcomes] == [FILED] * len(page_docs)
+    for o, d in zip(outcomes, page_docs, strict=True):
         assert o.serial == d["serial"] and o.part == d["part"]
         assert o.target.startswith(f"archive/{COLLEGE_FOLDER}/{TERM}/"), o.target
         assert "回收" in o.target
+    # a document of several pages is filed as one file: its continuation pages with it
+    for d in docs + covers:
+        (target,) = {o.target for o, of in zip(outcomes, page_docs, strict=True) if of is d}
+        assert page_count(ws.root / target) == page_count(ws.root / d["file"])
     assert [f for f in audit(ws, TERM, as_of=later).college if f.requirement == req.id] == []
     # a copy that goes missing from the college folder is reported
     for d in docs:
@@ -216,27 +226,31 @@ def test_each_figure_on_the_notice_appears_once_and_is_the_registry_figure(
     assert checked
 
 
-def test_xinglin_parent_letter_owes_the_failed_credits(
+# policy-semantics (xinglin): the shortfall each level is decided on
+XINGLIN_THRESHOLDS = {"退学预警": Decimal(35), "留(降)级预警": Decimal(25), "一般预警": Decimal(20)}
+
+
+def test_xinglin_parent_letter_owes_the_shortfall_its_level_is_decided_on(
     issued: dict[str, tuple[Workspace, BatchResult]],
 ) -> None:
-    """家长联: 共有 N 门课程不及格，已积欠 X 学分 — X the credits of those N courses (the
-    registry's cumulative failed credits), not the shortfall against the 培养方案."""
+    """家长联: 共有 N 门课程不及格，已积欠 X 学分 — N the failed courses to date, X the shortfall
+    against the 培养方案 (the figure the level is decided on), so X is never below the
+    threshold of the level announced on the same page."""
     ws, result = issued["xinglin"]
     entries = {e.student_id: e for e in ws.saved(TERM).warned}
     for student in result.students:
         figures = entries[student.student_id].figures
-        failed = figures.text("cumulative_failed_credits")
-        total = sum((c.credits or Decimal(0) for c in figures.failed_courses), Decimal(0))
-        assert figures.cumulative_failed_credits == total
+        assert figures.required_credits is not None and figures.earned_credits is not None
+        shortfall = figures.required_credits - figures.earned_credits
         pages = _notice_pages(ws, student.serial, "学业预警通知书（家长联）")
         letter = pages[1]  # 家长联
         count = len(figures.failed_courses)
-        assert f"共有{count}门课程不及格，已积欠{failed}学分" in letter
+        owed = re.search(r"共有(\d+)门课程不及格，已积欠([\d.]+)学分", letter)
+        assert owed is not None, letter[:200]
+        assert int(owed.group(1)) == count
+        assert Decimal(owed.group(2)) == shortfall
+        assert Decimal(owed.group(2)) >= XINGLIN_THRESHOLDS[student.level], student
         assert letter.count("已积欠") == 1
-        assert figures.required_credits is not None and figures.earned_credits is not None
-        shortfall = figures.required_credits - figures.earned_credits
-        if shortfall != total:
-            assert f"已积欠{format(shortfall.normalize(), 'f')}学分" not in letter
         level = student.level
         # a consequence box ticked for 留(降)级/退学; 一般预警 has none, so no such clause
         assert ("可能会" in letter) == (level != "一般预警")

@@ -159,12 +159,12 @@ def test_reasons():
     assert w.reason == "累计不及格课程 4 门：素描(2)、色彩(3)、字体设计(2)、摄影(1.5)"
     w = warned("beihai", T4, student([*named[:3], *passes(T4, "10")], flags=[(T4, "纪律处分")]))
     assert w is not None and w.level == FIRST
-    assert w.reason == "本学期有纪律处分记录"
+    assert w.reason == "本学期受到学校纪律处分"
     w = warned("beihai", T4, student([*named, *passes(T4, "10")], flags=[(T4, "纪律处分")]))
     assert w is not None and w.level == FIRST
     assert (
         w.reason
-        == "本学期有纪律处分记录；累计不及格课程 4 门：素描(2)、色彩(3)、字体设计(2)、摄影(1.5)"
+        == "本学期受到学校纪律处分；累计不及格课程 4 门：素描(2)、色彩(3)、字体设计(2)、摄影(1.5)"
     )
 
 
@@ -216,7 +216,7 @@ def test_file_reasons_and_not_assessed(beihai_list):
     assert rows["2023070101"]["预警原因"] == (
         "累计不及格课程 6 门：素描(2)、色彩(2)、字体设计(2)、版式设计(2)、摄影(2)、插画(2)"
     )
-    assert rows["2023070104"]["预警原因"] == "本学期有纪律处分记录"
+    assert rows["2023070104"]["预警原因"] == "本学期受到学校纪律处分"
     assert rows["2023070103"]["预警原因"] == (
         "累计不及格课程 4 门：素描(2)、色彩(2)、设计构成(2)、中国美术史(2)"
     )

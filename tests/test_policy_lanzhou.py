@@ -179,8 +179,8 @@ def test_kept_at_the_earlier_level_while_6_credits_fail():
     assert w is not None
     assert (w.level, w.carried_from) == (ORAL, term(T1))
     assert w.reason == (
-        "2023-2024-1 起口头警示，本学期未达警示条件，尚不满足解除条件："
-        "累计未通过 6 学分：有机化学(2)、物理化学(2)、生物化学(2)"
+        "2023-2024学年第1学期起口头警示，本学期未达警示条件，尚未解除：累计未通过学分 6，未低于 6"
+        "（不及格课程：有机化学(2)、物理化学(2)、生物化学(2)）"
     )
 
 
@@ -252,7 +252,8 @@ def test_the_earlier_higher_level_is_kept_when_no_condition_holds():
     assert w is not None
     assert (w.level, w.carried_from) == (WRITTEN, term(T1))
     assert w.reason == (
-        "2023-2024-1 起书面警示，本学期未达警示条件，尚不满足解除条件：累计未通过 6 学分：生物化学(6)"
+        "2023-2024学年第1学期起书面警示，本学期未达警示条件，尚未解除：累计未通过学分 6，未低于 6"
+        "（不及格课程：生物化学(6)）"
     )
 
 
@@ -331,8 +332,8 @@ def test_file_levels(lanzhou_list, sid, expected, change):
 def test_file_reasons(lanzhou_list):
     _, rows = lanzhou_list
     assert rows["2023050101"]["预警原因"] == (
-        "2023-2024-1 起口头警示，本学期未达警示条件，尚不满足解除条件："
-        "累计未通过 6 学分：有机化学(2)、物理化学(2)、生物化学(2)"
+        "2023-2024学年第1学期起口头警示，本学期未达警示条件，尚未解除：累计未通过学分 6，未低于 6"
+        "（不及格课程：有机化学(2)、物理化学(2)、生物化学(2)）"
     )
     assert rows["2023050103"]["预警原因"] == "经补考未通过 2 门：细胞生物学(3)、遗传学(3)"
     assert rows["2023050104"]["预警原因"] == "经补考未通过 1 门：物理化学(2)"

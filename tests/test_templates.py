@@ -36,8 +36,10 @@ from yujing.institutions import builtin_names, builtin_packs, find_pack, load_pa
 ALL_FORMS = [f for policy in builtin_names() for f in find_pack(policy).forms]
 STUDENT_FORMS = [f for f in ALL_FORMS if f.per_student]
 SUMMARY_FORMS = [f for f in ALL_FORMS if not f.per_student]
-STUDENT_CASES = [(f, level) for f in STUDENT_FORMS for level in load_pack_policy(f.policy).level_names]
-WS_RE = re.compile(r"[\s\u3000]+")
+STUDENT_CASES = [
+    (f, level) for f in STUDENT_FORMS for level in load_pack_policy(f.policy).level_names
+]
+WS_RE = re.compile(r"[\s\u3000\u2060]+")  # and word joiners (options kept whole)
 TEXT_HEIGHT_MM = 297 - 2 * 20
 
 
@@ -253,7 +255,9 @@ def test_tags_parse_and_use_only_the_contract(f: FormSpec) -> None:
     assert set(re.findall(r"\bqr2\.(\w+)", joined)) == {p.id for p in f.parts}
     assert joined.count("{{ serial }}") == len(f.parts)
     if not f.per_student:
-        assert "{%tr for r in rows %}" in joined and "{%tr endfor %}" in joined
+        # the rows, the last ones in a loop of their own (kept with the signature block)
+        assert re.search(r"\{%tr for r in rows(\[[^\]]*\])? %\}", joined), joined
+        assert "{%tr endfor %}" in joined
 
 
 @pytest.mark.parametrize("f", ALL_FORMS, ids=fid)
@@ -357,8 +361,22 @@ def test_render_summary_form(f: FormSpec) -> None:
     assert context["college"] in text
     for phrase in KEY_WORDING[fid(f)]:
         assert squash(phrase) in squash(text), phrase
-    table = next(t for t in document.tables if any("学号" in c.text for c in t.rows[0].cells))
-    assert len(table.rows) == 1 + 3, "header row + one row per student"
+    table = next(t for t in document.tables if any("学号" in c.text for c in t.rows[1].cells))
+    # the heading (title, 第 N 号, code) and the column labels repeat on every page; one row per
+    # student; the signature block is the table's last row
+    heading = [
+        r
+        for r in table.rows
+        if r._tr.trPr is not None and r._tr.trPr.find(qn("w:tblHeader")) is not None
+    ]
+    assert len(heading) == 2 and squash(f.title) in squash(table.rows[0].cells[0].text)
+    students = [
+        r
+        for r in table.rows
+        if any(c.text == row.student_id for c in r.cells for row in context["rows"])
+    ]
+    assert len(students) == 3
+    assert len(table.rows) in (2 + 3, 2 + 3 + 1)
 
 
 # --------------------------------------------------------------------------- document setup
@@ -430,6 +448,38 @@ def test_templates_are_built_and_current(tmp_path: Path) -> None:
             f"{committed} is stale: run python -m tools.templates.build"
         )
     on_disk = {
-        f"{pack.name}/{p.name}" for pack in builtin_packs() for p in pack.templates_dir.glob("*.docx")
+        f"{pack.name}/{p.name}"
+        for pack in builtin_packs()
+        for p in pack.templates_dir.glob("*.docx")
     }
     assert on_disk == {f"{f.policy}/{f.template}" for f in ALL_FORMS}
+
+
+def test_the_builder_refuses_a_split_title_label_or_option() -> None:
+    """The layout check of tools/templates: a title line wider than its room, a line of check
+    boxes wider than its cell (LibreOffice would break an option: ☐心理辅/导) and a label
+    leaving a character alone are refused before any template is written."""
+    from tools.templates.layout import label_problem, title_problem, words_problem
+
+    options = "☐学习互助小组活动    ☐帮扶小组（班导师、辅导员、专业教师）"
+    assert words_problem(f"{options}    ☐心理辅导", 132.0, 10.5)
+    assert words_problem(f"{options}\n☐心理辅导    ☐其他：[[    ]]", 132.0, 10.5) == ""
+    # a level's boxes count as ☐ each; a data tag beside them as a name
+    assert words_problem('{{ box["留(降)级预警"] }}留(降)级预警', 20.0, 10.5)
+    assert words_problem('{{ box["留(降)级预警"] }}留(降)级预警', 40.0, 10.5) == ""
+    # options inside a sentence of prose are the sentence's, not checked as a line
+    prose = "现我们通过《学业预警通知书》向您告知，接下来同学可能会（☐降级、☐退学）。" * 3
+    assert words_problem(prose, 100.0, 12) == ""
+    assert title_problem("南京机电职业技术学院机械工程系学业预警材料发放单", 118.0, 16)
+    assert title_problem("学业预警致家长（监护人）通知书", 118.0, 16) == ""
+    assert title_problem("{{ school }}", 10.0, 16) == ""  # the school's own name
+    assert label_problem("可能产生的后果", 26.0, 10.5)
+
+
+@pytest.mark.parametrize("f", ALL_FORMS, ids=fid)
+def test_no_word_joiner_inside_a_tag(f: FormSpec) -> None:
+    """Options are kept whole by word joiners between their characters, never inside a tag
+    (a condition comparing with "☑" would never hold)."""
+    for text in template_texts(f.template_path):
+        for tag in TAG_RE.findall(text):
+            assert "\u2060" not in tag, (fid(f), tag)

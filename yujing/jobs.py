@@ -145,12 +145,22 @@ def run_job(
             progress=progress,
         )
         batches: list[dict[str, Any]] = [
-            {"batch": r.batch, "students": len(r.students), "pages": r.pages, "missing": r.missing}
+            {
+                "batch": r.batch,
+                "students": len(r.students),
+                "pages": r.pages,
+                "missing": r.missing,
+                "notes": list(r.notes),
+            }
             for r in results
         ]
         n = sum(len(r.students) for r in results)
         names = "、".join(r.batch for r in results) or "无"
-        return f"已发出 {n} 人的通知书（批次 {names}）", {"batches": batches}
+        summary = f"已发出 {n} 人的通知书（批次 {names}）"
+        blank = sum(r.without_phone for r in results)
+        if blank:  # said before the pile is printed: the number is then written by hand
+            summary += f"；其中 {blank} 名学生的通知未印辅导员联系电话（学生名单中没有辅导员电话）"
+        return summary, {"batches": batches}
     if kind == "scan":
         paths = [ws.root / p for p in params["paths"]]
         account = params.get("account", "")

@@ -156,6 +156,10 @@ class Student:
     postcode: str = ""
     counsellor: str = ""
     class_teacher: str = ""
+    counsellor_phone: str = ""
+    """辅导员电话, printed where a form has the adviser's 联系电话."""
+    class_teacher_phone: str = ""
+    """班主任电话, the number printed when the roster names no 辅导员电话."""
 
 
 class Attempt(NamedTuple):

@@ -7,12 +7,19 @@ Text markup used by the builders below (see :func:`add_text`):
 
 * ``{{ … }}`` / ``{% … %}``  docxtpl (Jinja2) tags; each tag becomes a run of its own.
 * ``[[ … ]]``               underlined (filled values and blanks for hand filling).
-* a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters.
+* a line starting ``>>`` is right-aligned, ``^^`` centred, ``__`` indented two characters,
+  ``<<`` not indented, ``~~`` left-aligned and not indented (an address: never stretched).
 * ``\\n`` separates paragraphs; ``\\t`` jumps to the right-aligned tab stop of ``YJ Meta``.
 
 Layout rules the builder enforces (:meth:`Sheet.grid` refuses a layout that breaks them): a
 label's first line fits its column whole at the form's font size, and no line of a label wraps
-leaving fewer than three characters alone (``label_problem``). Text areas are left-aligned
+leaving fewer than three characters alone (``label_problem``); a title line fits its room
+(``title_problem``); a line of check boxes (options, a level's boxes, 份别) fits its cell on one
+line (``words_problem``: LibreOffice breaks Chinese between any two characters, so an option is
+only safe on a line that does not wrap; its characters are also joined by word joiners).
+A college-level list is one table (:meth:`Sheet.list_table`) whose heading row — title, 第 N 号,
+第 k 页/共 n 页 fields, the code — and column labels repeat on every page, with the signature
+block as its last row, kept with the last students. Text areas are left-aligned
 (justified, a wrapped short line was stretched); a blank for hand filling is underlined
 no-break spaces closed by a zero-width space, so its line shows even at a line's end.
 ``tests/test_form_layout.py`` checks the printed result: every template rendered with long
@@ -52,6 +59,7 @@ FANGSONG = "仿宋"
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 20.0
 TEXT_W = PAGE_W - 2 * MARGIN  # 170 mm
 QR_COL = 26.0
+LIST_BOTTOM_MARGIN = 25.0
 FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
 
 TAG_RE = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
@@ -71,21 +79,44 @@ MAJOR_CLASS = "{{ student.major }}\n{{ student.class_name }}"
 # A filled value that may be empty keeps its line for hand filling (联系电话 with no line).
 PHONE = '[[ {{ counsellor_phone or "                ​" }} ]]'
 
-# At most 6 courses are listed, then "等共 N 门": a long list would push a part onto a second
-# page (xinglin's 家长联存根 from 9 courses); the full list is in the warning list's .xlsx.
-COURSES = (
-    "{% if failed_courses %}不及格课程：{% for c in failed_courses[:6] %}{{ c.name }}"
-    "（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
-    "{% if failed_courses|length > 6 %}等共 {{ failed_courses|length }} 门{% endif %}{% endif %}"
-)
+def courses(limit: int = 6, head: str = "不及格课程：") -> str:
+    """The failed courses, at most ``limit`` of them, then "等共 N 门": a long list would push a
+    part onto a second page (xinglin's 家长联存根 from 9 courses); the full list is in the
+    warning list's .xlsx. A form with more room lists more (``limit`` as its lines hold);
+    ``head`` says what the list is (njmec: the list is cumulative, the reason a term's count)."""
+    return (
+        "{% if failed_courses %}"
+        f"{head}"
+        "{% for c in failed_courses[:"
+        f"{limit}"
+        "] %}{{ c.name }}（{{ c.credits }}学分）{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% if failed_courses|length > "
+        f"{limit}"
+        " %}等共 {{ failed_courses|length }} 门{% endif %}{% endif %}"
+    )
+
+
+COURSES = courses(6)
 UL8 = "[[                ]]"
 
 
+WJ = "\u2060"
+"""WORD JOINER: no line break between the characters it joins (Word and LibreOffice honour it,
+draw nothing for it, and a PDF's text has no trace of it)."""
+OPTION_RE = re.compile(r"[☐☑][^\s☐☑{}\[\]：:，,。；;、]+")
+
+
+def whole(text: str) -> str:
+    """``text`` that is never broken over two lines (its characters joined by WJ)."""
+    return WJ.join(text.replace(WJ, ""))
+
+
 def boxes(levels: Sequence[str], *, label_first: bool = False, sep: str = "      ") -> str:
-    """Level boxes, e.g. ``{{ box["黄色预警"] }}黄色预警      {{ box["橙色预警"] }}橙色预警``."""
+    """Level boxes, e.g. ``{{ box["黄色预警"] }}黄色预警      {{ box["橙色预警"] }}橙色预警``;
+    each box and its level kept on one line (``留(降)级预/警`` no more)."""
     if label_first:
-        return sep.join(f'{lv}{{{{ box["{lv}"] }}}}' for lv in levels)
-    return sep.join(f'{{{{ box["{lv}"] }}}}{lv}' for lv in levels)
+        return sep.join(f'{whole(lv)}{WJ}{{{{ box["{lv}"] }}}}' for lv in levels)
+    return sep.join(f'{{{{ box["{lv}"] }}}}{WJ}{whole(lv)}' for lv in levels)
 
 
 # --------------------------------------------------------------------------- document + styles
@@ -227,6 +258,11 @@ def add_text(par: Paragraph, text: str, *, underline: bool = False) -> None:
     """Append ``text`` (markup: tags, ``[[underline]]``) to ``par``, one run per tag."""
     spec = STYLE_BY_NAME.get(par.style.name if par.style is not None else "")
     font = spec.east_asia if spec else SONG
+    # a check-box option (☐心理辅导) is one word (outside the tags: "☑" in a condition stays)
+    text = "".join(
+        piece if TAG_RE.fullmatch(piece) else OPTION_RE.sub(lambda m: whole(m.group(0)), piece)
+        for piece in TAG_RE.split(text)
+    )
     for chunk in UL_RE.split(text):
         if not chunk:
             continue
@@ -271,6 +307,12 @@ def _line_format(par: Paragraph, line: str) -> str:
         par.paragraph_format.first_line_indent = Pt(21)
         ind = par._p.get_or_add_pPr().find(qn("w:ind"))
         ind.set(qn("w:firstLineChars"), "200")
+        return line[2:]
+    if line.startswith("~~"):  # left-aligned, not indented: a line of data never stretched
+        par.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        par.paragraph_format.first_line_indent = Pt(0)
+        ind = par._p.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), "0")
         return line[2:]
     if line.startswith("<<"):
         par.paragraph_format.first_line_indent = Pt(0)
@@ -321,8 +363,55 @@ def text_mm(text: str, size: float) -> float:
 
 
 def plain(text: str) -> str:
-    """Markup text without tags and underline brackets."""
-    return UL_RE.sub(lambda m: m.group(0)[2:-2], TAG_RE.sub("", text)).strip()
+    """Markup text without tags, underline brackets and word joiners."""
+    return UL_RE.sub(lambda m: m.group(0)[2:-2], TAG_RE.sub("", text)).replace(WJ, "").strip()
+
+
+BOX_TAG_RE = re.compile(r"\{\{\s*box(_other|\[[^\]]*\])\s*\}\}")
+DATA_EMS = 5
+OPTION_LEAD = 14
+"""A line whose first box comes after more characters than this is prose, not options."""
+"""Width, in characters, a data tag beside check boxes is reckoned at (a name: 2–5)."""
+
+
+def words_problem(text: str, width: float, size: float) -> str:
+    """Why a line of check-box options (``☐学习小组    ☐心理辅导``, a level's boxes) would wrap
+    in a cell ``width`` mm wide at ``size`` pt ("" if none would). Such a line holds no data
+    (a data tag beside the boxes is reckoned at a name's length), so it fits whatever the
+    data: an option is never split (LibreOffice breaks Chinese text between any two
+    characters, a word joiner notwithstanding)."""
+    room = width - 2 * CELL_MARGIN
+    for line in text.split("\n"):
+        shown = BOX_TAG_RE.sub("☐", re.sub(r"\{%.*?%\}", "", line))  # {% if %}: no width
+        if "☐" not in shown and "☑" not in shown:
+            continue
+        shown = TAG_RE.sub("汉" * DATA_EMS, shown)
+        words = _line_format_text(plain(shown))
+        if len(words.split("☐")[0].split("☑")[0]) > OPTION_LEAD:
+            continue  # options inside a sentence of prose (xinglin 家长联: 可能会（☐降级…）)
+        if text_mm(words, size) > room + 0.01:
+            return (
+                f"options {words!r} need {text_mm(words, size):.1f} mm, column has {room:.1f} mm:"
+                " break the line between options"
+            )
+    return ""
+
+
+def _line_format_text(line: str) -> str:
+    """A markup line without its alignment prefix (``>>`` ``^^`` ``__`` ``<<`` ``~~``)."""
+    return line[2:] if line[:2] in (">>", "^^", "__", "<<", "~~") else line
+
+
+def title_problem(line: str, width: float, size: float) -> str:
+    """Why a title line does not fit ``width`` mm at ``size`` pt ("" if it does): a title is
+    never broken (``学业警示 / 材料发放单``). A line made of data (``{{ school }}``) is the data's
+    length; its words are the school's own."""
+    words = plain(line)
+    if not words or TAG_RE.search(line):
+        return ""
+    if text_mm(words, size) > width + 0.01:
+        return f"title {words!r} needs {text_mm(words, size):.1f} mm, room is {width:.1f} mm"
+    return ""
 
 
 def label_problem(text: str, width: float, size: float) -> str:
@@ -360,6 +449,9 @@ class R:
     exact: bool = False
     header: bool = False  # repeat at the top of each page
     cant_split: bool = True
+    keep: bool = False  # keep with the next row or paragraph (a list's last rows + signatures)
+    frameless: bool = False  # no borders (a list's heading rows above its column labels)
+    footer: bool = False  # no left, right and bottom border (a list's signature block)
 
 
 ALIGN = {
@@ -441,6 +533,50 @@ def _cell_margins(table: Table, mm: float) -> None:
     _insert_tbl_pr(tbl_pr, mar)
 
 
+def _cell_borders(cell: _Cell, sides: Sequence[str]) -> None:
+    """No border on ``sides`` of ``cell``."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side in ("top", "left", "bottom", "right"):
+        if side not in sides:
+            continue
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    # schema order: tcW, gridSpan, vMerge, tcBorders, shd, noWrap, tcMar, …, vAlign
+    anchor = tc_pr.find(qn("w:vAlign"))
+    for tag in ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText"):
+        found = tc_pr.find(qn(tag))
+        if found is not None:
+            anchor = found
+            break
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        tc_pr.append(borders)
+
+
+def add_field(par: Paragraph, instr: str, shown: str = "1") -> None:
+    """A Word field (``PAGE``, ``NUMPAGES``) in ``par``; ``shown`` until it is updated
+    (LibreOffice computes it when it prints)."""
+    spec = STYLE_BY_NAME.get(par.style.name if par.style is not None else "")
+    font = spec.east_asia if spec else SONG
+    for kind in ("begin", "instr", "separate", "text", "end"):
+        run = par.add_run()
+        set_fonts(run._r.get_or_add_rPr(), font, hint=True)
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {instr} "
+        elif kind == "text":
+            el = OxmlElement("w:t")
+            el.text = shown
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+
 def _fixed_layout(table: Table, widths: Sequence[float]) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -507,6 +643,7 @@ class Sheet:
         right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
         fill(left, label, ANNEX, first=left.paragraphs[0])
         lines = list(title)
+        self._check_titles(lines, widths[1] - 1.0)
         fill(mid, "\n".join(lines), TITLE, first=mid.paragraphs[0])
         if subtitle:
             fill(mid, subtitle, SUBTITLE)
@@ -518,6 +655,101 @@ class Sheet:
         fill(right, f"{{{{ qr.{part_id} }}}}{{{{ qr2.{part_id} }}}}", QR, first=right.paragraphs[0])
         self._last_is_table = True
 
+    def list_table(
+        self,
+        part_id: str,
+        title: Sequence[str],
+        widths: Sequence[float],
+        labels: Sequence[C],
+        cells: Sequence[C],
+        *,
+        meta: Sequence[str] = (),
+        subtitle: str = "",
+        font_style: str = CELL_SMALL,
+        row_height: float = 8.0,
+        keep_last: int = 2,
+        sign: Sequence[tuple[str, str]] = (),
+    ) -> Table:
+        """A college-level list as one table whose heading rows repeat on every page: the annex
+        label, title, 第 N 号 with 第 k 页/共 n 页 and the part's code, then ``meta`` lines
+        (学院、学年学期 …) and the column ``labels``; then one row of ``cells`` per ``rows``
+        entry; then ``sign`` (markup, style) in a last row without side borders: the signature
+        block is part of the table, so on whatever page it lands it is under the list's heading
+        (LibreOffice does not keep a table's last rows with the paragraph after it when the
+        table repeats a heading). The last ``keep_last`` rows keep with the next row (Word
+        honours it)."""
+        expected = self.form.parts[self.part_index].id
+        if part_id != expected:
+            raise ValueError(f"{self.form.template}: part {part_id!r}, catalogue says {expected!r}")
+        self.part_index += 1
+        # the part's second code (bottom-left, 4–22 mm from the edge) stays in the margin
+        self.doc.sections[0].bottom_margin = Mm(LIST_BOTTOM_MARGIN)
+        n = len(widths)
+        # One heading row of two cells (a table nested in a repeated heading row, or more
+        # than two heading rows, make LibreOffice ignore the last rows' keep-with-next).
+        heading = [
+            R([C("", n - 1, align="left"), C("", 1, align="right")], height=24, header=True,
+              frameless=True)
+        ]
+        first, last = f"rows[:-{keep_last}]", f"rows[-{keep_last}:]"
+        rows = [
+            *heading,
+            R(list(labels), header=True),
+            R([C(f"{{%tr for r in {first} %}}", n)], height=4),
+            R(list(cells), height=row_height),
+            R([C("{%tr endfor %}", n)], height=4),
+            R([C(f"{{%tr for r in {last} %}}", n)], height=4),
+            R(list(cells), height=row_height, keep=True),
+            R([C("{%tr endfor %}", n)], height=4),
+        ]
+        if sign:
+            rows.append(R([C("", n, align="left")], height=row_height, footer=True))
+        table = self.grid(widths, rows, font_style=font_style)
+        row = table.rows[0]
+        cell, code = row.cells[0], row.cells[-1]
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        code.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        # the title is centred on the page: indented by the code's column on the left
+        shift = Mm(widths[-1])
+        self._check_titles(title, self.text_w - 2 * widths[-1] - 2 * CELL_MARGIN)
+        lines = [self.form.annex] if self.form.annex else []
+        fill(cell, "\n".join([*lines, *title]), TITLE, first=cell.paragraphs[0])
+        if self.form.annex:
+            cell.paragraphs[0].style = ANNEX
+        for par in cell.paragraphs[1 if self.form.annex else 0 :]:
+            par.paragraph_format.left_indent = shift
+        if subtitle:
+            fill(cell, subtitle, SUBTITLE)
+            cell.paragraphs[-1].paragraph_format.left_indent = shift
+        fill(cell, SERIAL + "    第 ", SERIAL_STYLE)
+        pages = cell.paragraphs[-1]
+        pages.paragraph_format.left_indent = shift
+        add_field(pages, "PAGE")
+        add_text(pages, " 页/共 ")
+        add_field(pages, "NUMPAGES")
+        add_text(pages, " 页")
+        if meta:
+            # a line of check boxes (份别) fits the heading on one line
+            room = self.text_w - widths[-1]
+            for line in meta:
+                problem = words_problem(line.replace("{% else %}☐", ""), room, STYLE_BY_NAME[META].size)
+                if problem:
+                    raise ValueError(f"{self.form.template}: heading: {problem}")
+            fill(cell, "\n".join(meta), META)
+        fill(code, f"{{{{ qr.{part_id} }}}}{{{{ qr2.{part_id} }}}}", QR, first=code.paragraphs[0])
+        if sign:
+            end = table.rows[-1].cells[0]
+            for k, (text, style) in enumerate(sign):
+                fill(end, text, style, first=end.paragraphs[0] if k == 0 else None)
+        return table
+
+    def _check_titles(self, lines: Sequence[str], width: float) -> None:
+        size = STYLE_BY_NAME[TITLE].size
+        for line in lines:
+            problem = title_problem(line, width, size)
+            if problem:
+                raise ValueError(f"{self.form.template}: {problem}")
+
     def list_header(self, title: Sequence[str]) -> None:
         """Header of a list/summary form: annex label and title, no QR code, no serial."""
         self.part_index += 1
@@ -525,8 +757,13 @@ class Sheet:
             self.par(self.form.annex, ANNEX)
         self.par("\n".join(title), TITLE)
 
-    def par(self, text: str, style: str = BODY) -> None:
+    def par(self, text: str, style: str = BODY, *, keep: bool = False) -> None:
+        """Paragraphs of ``text``; ``keep``: each keeps with the next (a signature block)."""
+        start = len(self.doc.paragraphs)
         fill(self.doc, text, style)
+        if keep:
+            for p in self.doc.paragraphs[start:]:
+                p.paragraph_format.keep_with_next = True
         self._last_is_table = False
 
     def gap(self) -> None:
@@ -568,17 +805,25 @@ class Sheet:
                 if cspec.span > 1:
                     cell = cell.merge(row.cells[col + cspec.span - 1])
                 cell.width = Mm(sum(widths[col : col + cspec.span]))
-                if cspec.label:
-                    size = STYLE_BY_NAME[font_style if cspec.style == CELL else cspec.style].size
-                    problem = label_problem(cspec.text, sum(widths[col : col + cspec.span]), size)
-                    if problem:
-                        raise ValueError(f"{self.form.template}: row {r_index}: {problem}")
+                size = STYLE_BY_NAME[font_style if cspec.style == CELL else cspec.style].size
+                width = sum(widths[col : col + cspec.span])
+                problem = words_problem(cspec.text, width, size)
+                if cspec.label and not problem:
+                    problem = label_problem(cspec.text, width, size)
+                if problem:
+                    raise ValueError(f"{self.form.template}: row {r_index}: {problem}")
                 cell.vertical_alignment = VALIGN[cspec.valign]
                 style = font_style if cspec.style == CELL else cspec.style
                 fill(cell, cspec.text, style, first=cell.paragraphs[0])
                 for p in cell.paragraphs:
                     if p.alignment is None:
                         p.alignment = ALIGN[cspec.align]
+                    if spec.keep:
+                        p.paragraph_format.keep_with_next = True
+                if spec.frameless:
+                    _cell_borders(cell, ("top", "left", "right"))
+                elif spec.footer:
+                    _cell_borders(cell, ("left", "bottom", "right"))
                 col += cspec.span
         self._last_is_table = True
         return table

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from yujing.engine.figures import METRICS, Figures, StudentData, figures_at
+from yujing.engine.courses import fmt_decimal
+from yujing.engine.figures import (
+    METRICS,
+    Figures,
+    StudentData,
+    _courses_text,
+    figures_at,
+)
 from yujing.errors import AssessmentError
 from yujing.model import PlanRow, Progress, Student, Term
 from yujing.policies import OPERATORS, Criterion, Level, Policy
@@ -122,8 +129,12 @@ def _assess_student(
     if carried is None:
         return None
     level_name, since = carried
-    kept = "；".join(_unique(describe(c, figures) for c in policy.history.keep_while))
-    reason = f"{since} 起{level_name}，本学期未达警示条件，尚不满足解除条件：{kept}"
+    # a continuing warning says so in words: since which term, and why it is not released
+    # (e.g. 累计未通过学分 7，未低于 6), never a raw term code
+    kept = "；".join(_unique(_why_kept(c, figures) for c in policy.history.keep_while))
+    reason = f"{since.label()}起{level_name}，本学期未达警示条件，尚未解除：{kept}"
+    if figures.failed_courses:
+        reason += f"（不及格课程：{_courses_text(figures.failed_courses)}）"
     return WarnedStudent(data.student, level_name, reason, figures, carried_from=since)
 
 
@@ -149,6 +160,17 @@ def holds(criterion: Criterion, figures: Figures, level_name: str) -> bool:
 def describe(criterion: Criterion, figures: Figures) -> str:
     """The sentence of a 预警原因 that states the criterion's metric with ``figures``."""
     return METRICS[criterion.metric].describe(figures, criterion.params)
+
+
+_KEPT_WORDS = {">=": "未低于", ">": "高于", "<=": "未高于", "<": "低于", "==": "等于"}
+
+
+def _why_kept(criterion: Criterion, figures: Figures) -> str:
+    """Why a release condition is not met yet: ``累计未通过学分 7，未低于 6``."""
+    metric = METRICS[criterion.metric]
+    measured = metric.value(figures, criterion.params)
+    shown = fmt_decimal(measured) if isinstance(measured, Decimal) else str(measured)
+    return f"{metric.title} {shown}，{_KEPT_WORDS[criterion.op]} {fmt_decimal(criterion.value)}"
 
 
 def _level_met(policy: Policy, figures: Figures) -> Level | None:

@@ -226,9 +226,23 @@ def _describe_remarks(f: Figures, remarks: frozenset[str]) -> str:
     return "本学期" + "、".join(f"{c}{r}" for r, c in hits)
 
 
+FLAG_WORDS = {
+    "旷课": "存在旷课等学习态度不端正情况",
+    "学习态度": "学习态度不端正",
+    "延长学习年限": "延长学习年限",
+    "纪律处分": "受到学校纪律处分",
+    "休学": "休学",
+}
+"""How a 预警原因 states a flag, in the seeds' words (鞍山: 存在旷考、旷课等学习态度不端正情况 …
+延长学习年限; 北海: 受到学校纪律处分), not "有学习态度记录"."""
+
+
 def _describe_flags(f: Figures, flags: frozenset[str]) -> str:
-    hits = sorted(f.flags & flags)
-    return "本学期有" + "、".join(hits) + "记录"
+    order = list(FLAG_WORDS)
+    hits = sorted(f.flags & flags, key=lambda h: (order.index(h) if h in order else 99, h))
+    if "旷课" in hits and "学习态度" in hits:  # the first says the second already
+        hits.remove("学习态度")
+    return "本学期" + "、".join(FLAG_WORDS.get(h, f"有{h}记录") for h in hits)
 
 
 def _describe_drop(f: Figures, _: frozenset[str]) -> str:

@@ -102,6 +102,11 @@ class FormSpec:
     def needed_at(self, level: str) -> bool:
         return not self.levels or level in self.levels
 
+    @property
+    def field_names(self) -> frozenset[str]:
+        """The context names the form's fields are filled from."""
+        return frozenset(f.name for f in self.fields if f.name)
+
     def part(self, part_id: str) -> PartSpec:
         for part in self.parts:
             if part.id == part_id:
@@ -147,6 +152,16 @@ def _load(
 def forms_for_level(forms: Sequence[FormSpec], level: str) -> tuple[FormSpec, ...]:
     """The per-student forms a student at ``level`` needs, in catalogue order."""
     return tuple(f for f in forms if f.per_student and f.needed_at(level))
+
+
+def college_label(forms: Sequence[FormSpec]) -> str:
+    """What the pack's forms call a college (学院, 学部, 系部): the label of the ``college``
+    field of its first form that prints one, without a bracketed note (学部（公章） → 学部)."""
+    for form in forms:
+        for f in form.fields:
+            if f.name == "college" and f.label:
+                return f.label.split("（")[0].split("(")[0].strip() or "学院"
+    return "学院"
 
 
 def part_by_code(forms: Sequence[FormSpec], code: str) -> tuple[FormSpec, PartSpec]:

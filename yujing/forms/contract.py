@@ -24,8 +24,11 @@ A per-student template describes ONE student; the generator wraps the body in it
                       ``semester`` "1"
 ``student``           object with ``.student_id .name .gender .college .major .grade`` (年级,
                       e.g. "2022") ``.class_name .parent_name .parent_phone .address .postcode
-                      .counsellor .class_teacher`` (all strings, may be "")
+                      .counsellor .class_teacher .counsellor_phone .class_teacher_phone``
+                      (all strings, may be "")
 ``level``             the level name, e.g. "红色预警"
+``since_label``       for a continuing warning (kept at an earlier level, not yet released,
+                      lanzhou-life): the term it was given, "2023-2024学年第2学期"; else ""
 ``box``               dict level name → "☑" or "☐" (``{{ box["红色预警"] }}``); ``box_other`` is
                       "☑"/"☐" for "其他" (xinglin 家长联: 可能会 □降级 □退学 □其他)
 ``reason``            预警原因 sentence
@@ -43,7 +46,8 @@ A per-student template describes ONE student; the generator wraps the body in it
                       staple over one code leaves the other to file the page by.
 ``issue_date``        object with ``.year .month .day`` strings (blank strings leave room for
                       hand filling)
-``counsellor_phone``  辅导员联系电话 (may be "")
+``counsellor_phone``  辅导员联系电话: the roster's 辅导员电话 (may be ""; ``issue`` counts the
+                      notices printed without it)
 
 Parents' phone numbers are printed only where a seed form asks for them (xinglin 家长联存根,
 njmec-mech 家长谈话记录表). Render with ``autoescape=True`` (names may hold ``&`` or ``<``).
@@ -76,6 +80,8 @@ STUDENT_ATTRS: frozenset[str] = frozenset(
         "postcode",
         "counsellor",
         "class_teacher",
+        "counsellor_phone",
+        "class_teacher_phone",
     }
 )
 COURSE_ATTRS: frozenset[str] = frozenset({"name", "credits"})
@@ -93,6 +99,7 @@ STUDENT_CONTEXT: frozenset[str] = frozenset(
         "year_from",
         "year_to",
         "semester",
+        "since_label",
         "student",
         "level",
         "box",

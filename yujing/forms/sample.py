@@ -46,6 +46,8 @@ LONG_STUDENT = {
     "postcode": "226001",
     "counsellor": "司马晓燕",
     "class_teacher": "诸葛明远",
+    "counsellor_phone": "0513-85012345",
+    "class_teacher_phone": "13905130000",
 }
 LONG_COURSES = (
     ("高等数学A(上)", "5"),
@@ -87,6 +89,8 @@ def sample_student(**overrides: str) -> SimpleNamespace:
         "postcode": "226000",
         "counsellor": "王老师",
         "class_teacher": "赵老师",
+        "counsellor_phone": "0513-12345678",
+        "class_teacher_phone": "",
     }
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -163,6 +167,7 @@ def student_context(
         "qr2": qr2,
         "issue_date": SimpleNamespace(year="2025", month="3", day="10"),
         "counsellor_phone": "0513-12345678",
+        "since_label": "",
     }
 
 
@@ -177,8 +182,10 @@ def summary_context(
     serial: str = SAMPLE_SERIAL,
     qr_width_mm: float = 22,
     long: bool = False,
+    levels: Sequence[str] = ("预警",),
 ) -> dict[str, Any]:
-    """A context for list/summary templates (``long``: 8 rows of long values)."""
+    """A context for list/summary templates (``long``: 8 rows of long values); the rows take
+    the pack's ``levels`` in turn (a preview shows the pack's own levels)."""
     qr: dict[str, Any] = {}
     qr2: dict[str, Any] = {}
     if tpl is not None and form is not None:
@@ -208,7 +215,7 @@ def summary_context(
                 grade="2022",
                 major="机械设计制造及其自动化",
                 class_name="机制2202班",
-                level="预警",
+                level=levels[(i - 1) % len(levels)],
                 reason=(
                     f"累计未通过 {i * 3} 学分："
                     + "、".join(f"{n}({c})" for n, c in LONG_COURSES[: i % 4 + 2])
@@ -241,7 +248,12 @@ def render(
         )
     else:
         context = summary_context(
-            school=school, rules_title=rules_title, tpl=tpl, form=form, long=long
+            school=school,
+            rules_title=rules_title,
+            tpl=tpl,
+            form=form,
+            long=long,
+            levels=tuple(level_names) or ("预警",),
         )
     tpl.render(context, autoescape=True)
     out.parent.mkdir(parents=True, exist_ok=True)

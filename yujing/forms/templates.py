@@ -80,7 +80,9 @@ def check_template(form: FormSpec, level_names: Sequence[str] = ()) -> list[str]
     if level_names:
         for level in sorted(set(re.findall(r'box\["(.*?)"\]', joined)) - set(level_names)):
             problems.append(f'box["{level}"]：「{level}」不是规则中的等级')
-    if not form.per_student and "{%tr for r in rows %}" not in joined:
+    # the rows may be looped in slices (rows[:-2], rows[-2:]: the last ones kept with the
+    # signature block)
+    if not form.per_student and not re.search(r"\{%tr for r in rows(\[[^\]]*\])? %\}", joined):
         problems.append("名单、汇总表须有一行 {%tr for r in rows %} … {%tr endfor %}")
     # every part, a student's form or a college-level list, carries its code
     if form.parts:

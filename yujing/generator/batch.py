@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from yujing.archive import college_folder, folder_for, safe_name
 from yujing.errors import InputError, ListStateError, SecretMissingError
 from yujing.files import sha256_file
-from yujing.forms import COVER_CODE, COVER_TITLE, FormSpec, forms_for_level
+from yujing.forms import COVER_CODE, COVER_TITLE, FormSpec, college_label, forms_for_level
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, render_single, run_chunk
@@ -86,6 +86,9 @@ class BatchResult:
     college_docs: tuple[str, ...] = ()
     """The college-level documents printed with the batch (名单、清单、汇总表), each
     ``第 N 号 学院 标题（份别）``; their copies are filed in ``archive/_学院/<学期>/``."""
+    without_phone: int = 0
+    """Students whose notices print the adviser's 联系电话 blank (no 辅导员电话 in the roster);
+    also said in ``notes``."""
 
 
 def issue(
@@ -320,7 +323,15 @@ def _render(
             class_name=entry.class_name,
         )
         planned.append(_Planned(student, entry, serial, forms_for_level(all_forms, entry.level)))
-    planned.sort(key=lambda p: (p.student.college, p.student.class_name, p.student.student_id))
+    rank = class_order(roster.values())
+    planned.sort(
+        key=lambda p: (
+            p.student.college,
+            rank.get((p.student.college, p.student.class_name), len(rank)),
+            natural_key(p.student.class_name),
+            p.student.student_id,
+        )
+    )
 
     folder = ws.root / "batches" / batch_id
     docx_dir = folder / "docx"
@@ -343,6 +354,14 @@ def _render(
                             term, batch_id, college, form.id, copy, form.parts[0].code, form.title
                         )
                         college_docs.append(_CollegeDoc(college, form, copy, serial))
+    notes: list[str] = []
+    phoned = [f for f in all_forms if f.per_student and "counsellor_phone" in f.field_names]
+    without = [p for p in planned if not p.student.counsellor_phone and set(p.forms) & set(phoned)]
+    if without:
+        notes.append(
+            f"{len(without)} 名学生的通知上“辅导员联系电话”为空（学生名单中没有辅导员电话），"
+            "打印后需手写；在名单中加“辅导员电话”一列重新导入即可印上"
+        )
     tasks: list[ChunkTask] = []
     for form in (f for f in all_forms if f.per_student):
         docs = [
@@ -397,7 +416,6 @@ def _render(
     rendered = _run_tasks(tasks, tick)
     timings = [("docx", time.perf_counter() - clock)]
     _write_batch_list(folder / "名单.xlsx", planned, policy, term)
-    notes: list[str] = []
     pdf_path: Path | None = None
     pages = 0
     archived = 0
@@ -541,6 +559,7 @@ def _render(
         tuple(timings),
         sum(len(t.docs) for t in tasks),
         tuple(f"第 {format_serial(d.serial)} 号 {d.name}" for d in college_docs),
+        len(without),
     )
 
 
@@ -667,6 +686,19 @@ def _pages_by_serial(texts: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort key putting ``机制2202`` before ``机制2210`` (digits compared as numbers)."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def class_order(roster: Iterable[Student]) -> dict[tuple[str, str], int]:
+    """(学院, 班级) → its place in the roster (the order the college lists its classes in)."""
+    rank: dict[tuple[str, str], int] = {}
+    for student in roster:
+        rank.setdefault((student.college, student.class_name), len(rank))
+    return rank
+
+
 def _classes(planned: Sequence[_Planned]) -> list[tuple[tuple[str, str], list[_Planned]]]:
     groups: dict[tuple[str, str], list[_Planned]] = {}
     for p in planned:
@@ -689,8 +721,9 @@ def _cover(
     return Cover(
         serial=format_serial(serial) if serial is not None else "",
         payload=make_payload(secret, serial, COVER_CODE) if serial is not None else "",
-        title=f"{ws.school} {term.label()} {policy.title}材料发放单",
+        title=f"{ws.school} {term.label()}\n{policy.title}材料发放单",
         college=college or ws.school,
+        college_label=college_label(ws.forms),
         class_name=class_name or "（未分班）",
         class_teacher=first.class_teacher,
         counsellor=first.counsellor,

@@ -14,7 +14,8 @@ from yujing.qr import format_serial, make_payload
 
 STUDENT_FIELDS = (
     "student_id", "name", "gender", "college", "major", "grade", "class_name", "parent_name",
-    "parent_phone", "address", "postcode", "counsellor", "class_teacher",
+    "parent_phone", "address", "postcode", "counsellor", "class_teacher", "counsellor_phone",
+    "class_teacher_phone",
 )  # fmt: skip
 
 
@@ -56,6 +57,7 @@ def student_context(
             "semester": str(term.semester),
             "student": SimpleNamespace(**{f: getattr(student, f) or "" for f in STUDENT_FIELDS}),
             "level": level,
+            "since_label": Term.parse(entry.carried_from).label() if entry.carried_from else "",
             "box": {name: ("☑" if name == level else "☐") for name in policy.level_names},
             "box_other": "☐",
             "reason": entry.reason,
@@ -70,7 +72,7 @@ def student_context(
             "issue_date": SimpleNamespace(
                 year=str(issued.year), month=str(issued.month), day=str(issued.day)
             ),
-            "counsellor_phone": "",
+            "counsellor_phone": student.counsellor_phone,
         }
     )
 

@@ -56,6 +56,28 @@ ROSTER_COLUMNS = (
     _c("postcode", "邮编", "邮政编码", required=False),
     _c("counsellor", "辅导员", "辅导员姓名", "fdy", "fdyxm", required=False),
     _c("class_teacher", "班主任", "班主任姓名", "班导师", "bzr", "bzrxm", required=False),
+    _c(
+        "counsellor_phone",
+        "辅导员电话",
+        "辅导员联系电话",
+        "辅导员手机",
+        "辅导员手机号",
+        "辅导员办公电话",
+        "fdydh",
+        "fdysj",
+        required=False,
+    ),
+    _c(
+        "class_teacher_phone",
+        "班主任电话",
+        "班主任联系电话",
+        "班主任手机",
+        "班主任手机号",
+        "班导师电话",
+        "bzrdh",
+        "bzrsj",
+        required=False,
+    ),
 )
 GRADE_COLUMNS = (
     # yujing's own template; the exports of each system are read through their profile

@@ -385,6 +385,13 @@ def _split_course(text: str) -> tuple[str, str]:
 # -- the other kinds ------------------------------------------------------------------------
 
 
+_PHONES = (
+    ("parent_phone", "家长电话"),
+    ("counsellor_phone", "辅导员电话"),
+    ("class_teacher_phone", "班主任电话"),
+)
+
+
 def _student_parser(ids: StudentIds) -> RowParser:
     def parse(values: dict[str, str]) -> tuple[Student]:
         student_id = ids(values.get("student_id", ""))
@@ -395,9 +402,12 @@ def _student_parser(ids: StudentIds) -> RowParser:
                 name,
                 f"姓名超过 {NAME_MAX_CHARS} 个字（{len(name)} 个），通知书等表格中放不下；请核对",
             )
-        phone = values.get("parent_phone", "")
-        if phone and not all(ch.isdigit() or ch in "-+ ()" for ch in phone):
-            raise RowError("parent_phone", phone, "家长电话只能含数字和 - + ( )")
+        phones = {}
+        for key, title in _PHONES:
+            phone = values.get(key, "")
+            if phone and not all(ch.isdigit() or ch in "-+ ()" for ch in phone):
+                raise RowError(key, phone, f"{title}只能含数字和 - + ( )")
+            phones[key] = phone
         return (
             Student(
                 student_id=student_id,
@@ -417,7 +427,7 @@ def _student_parser(ids: StudentIds) -> RowParser:
                         "class_teacher",
                     )
                 },
-                parent_phone=phone,
+                **phones,
             ),
         )
 

@@ -1600,12 +1600,8 @@ class Registry:
 
         stamp = now().replace(":", "").replace("-", "")
         base = self.path.parent / "backups" / f"before-migration-{version}-to-{latest}-{stamp}"
-        target, n = base, 1
-        while target.exists():  # two openings in the same second: each keeps its own copy
-            n += 1
-            target = base.with_name(f"{base.name}-{n}")
-        backup_registry(self.path, target)
-        return str(target)
+        # two openings in the same second: each keeps its own copy (-2, -3 …)
+        return str(backup_registry(self.path, base))
 
     def schema_status(self) -> SchemaStatus:
         """The registry's version, the migrations it ran (from ``schema_migrations``; a registry

@@ -180,12 +180,21 @@ def security_hardening(db: sqlite_utils.Database) -> None:
     pending_security.migrate(db)
 
 
+def adviser_phones(db: sqlite_utils.Database) -> None:
+    """Version 6: the roster's 辅导员电话 and 班主任电话, printed on the notices
+    (:mod:`yujing.registry.pending_print`)."""
+    from yujing.registry import pending_print
+
+    pending_print.migrate(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base-schema", base_schema),
     Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED + SET_SEALED_V2),
     Migration(3, "record-archive-folders", record_folders),
     Migration(4, "list-workflow", list_workflow, seals=("list_submissions",)),
     Migration(5, "security-hardening", security_hardening),
+    Migration(6, "adviser-phones", adviser_phones),
 )
 """Every migration, in version order (append new ones at the end)."""
 

@@ -14,20 +14,29 @@ from yujing.registry.sealfile import CHECKPOINT_NAME
 
 
 def backup_registry(path: Path, target: Path) -> Path:
-    """Copy the registry at ``path`` (SQLite online backup) and its seal checkpoint into the
-    new folder ``target`` — what an upgrade keeps before it migrates the registry. Returns
-    ``target``."""
+    """Copy the registry at ``path`` (SQLite online backup) and its seal checkpoint into a new
+    folder named ``target`` — or ``target-2``, ``-3`` … when another opening made that one in
+    the same second (the folder is claimed by ``mkdir``, so two processes never share one) —
+    what an upgrade keeps before it migrates the registry. Returns the folder."""
     try:
-        target.mkdir(parents=True, exist_ok=False)
-        copy_registry(path, target / path.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        claimed, n = target, 1
+        while True:
+            try:
+                claimed.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+                claimed = target.with_name(f"{target.name}-{n}")
+        copy_registry(path, claimed / path.name)
         point = path.with_name(CHECKPOINT_NAME)
         if point.is_file():
-            shutil.copy2(point, target / CHECKPOINT_NAME)
+            shutil.copy2(point, claimed / CHECKPOINT_NAME)
     except OSError as exc:
         raise OutputError(
             f"升级登记库前无法备份到 {target}：{exc.strerror}；登记库未改动。"
         ) from exc
-    return target
+    return claimed
 
 
 def copy_registry(path: Path, target: Path) -> None:

@@ -110,7 +110,8 @@ def anshan_notice(form: FormSpec) -> Any:
                         L("学院（盖章）"),
                         T(
                             "辅导员：{{ student.counsellor }}        联系电话：" + PHONE + "\n"
-                            f"\n>>{{{{ college }}}}（盖章）    {ISSUE_DATE}",
+                            # （盖章） once in the row: the label says it, the seal goes here
+                            f"\n>>{{{{ college }}}}    {ISSUE_DATE}",
                             3,
                         ),
                     ],
@@ -227,13 +228,15 @@ def anshan_study_plan(form: FormSpec) -> Any:
                     V("{{ student.class_teacher }}"),
                 ]
             ),
+            # 学年学期 in a cell of its own (it was squeezed after the last box of 预警等级)
+            R([L("学年学期"), C("{{ term_label }}", 3, align="left")]),
             R(
                 [
                     L("预警等级"),
                     C(
                         '{{ box["黄色预警"] }}黄色预警（短期学习计划）    '
                         '{{ box["橙色预警"] }}橙色预警（中期学习提升计划）\n'
-                        '{{ box["红色预警"] }}红色预警（长期学业帮扶方案）    学年学期：{{ term_label }}',
+                        '{{ box["红色预警"] }}红色预警（长期学业帮扶方案）',
                         3,
                         align="left",
                     ),
@@ -243,15 +246,15 @@ def anshan_study_plan(form: FormSpec) -> Any:
             R([L("预警原因"), T("{{ reason }}", 3, valign="center")], height=14),
             R([L("学习困难及原因分析"), T("", 3)], height=24),
             R([L("学习目标"), T("", 3)], height=18),
-            R([L("学习时间安排\n（每周学习时间、复习和补考重修安排）"), T("", 3)], height=30),
-            R([L("学习方法改进"), T("", 3)], height=22),
+            R([L("学习时间安排\n（每周学习时间、复习和补考重修安排）"), T("", 3)], height=26),
+            R([L("学习方法改进"), T("", 3)], height=19),
             R(
                 [
                     L("帮扶措施"),
                     T(
                         "☐学习小组    ☐在线学习资源    ☐班导师一对一指导    ☐辅导课程或讲座\n"
-                        "☐学习互助小组活动    ☐帮扶小组（班导师、辅导员、专业教师）    ☐心理辅导\n"
-                        f"☐调整学习培养方案    ☐其他：{UL8}",
+                        "☐学习互助小组活动    ☐帮扶小组（班导师、辅导员、专业教师）\n"
+                        f"☐心理辅导    ☐调整学习培养方案    ☐其他：{UL8}",
                         3,
                         valign="center",
                     ),

@@ -6,7 +6,6 @@ from typing import Any
 
 from tools.templates.layout import (
     BLANK_DATE,
-    CELL_SMALL,
     ISSUE_DATE,
     LETTER,
     MAJOR_CLASS,
@@ -101,43 +100,34 @@ def bh_interview(form: FormSpec) -> Any:
 
 def bh_summary(form: FormSpec) -> Any:
     s = Sheet(form, landscape=True)
-    s.part("list", [BH_SCHOOL, "学生学业预警处理结果汇总表"])
-    s.par("^^学年学期：{{ term_label }}", META)
-    s.par(f"学院（公章）：[[ {{{{ college }}}} ]]\t教学副院长签名：{UL8}", META)
-    widths = (12.0, 26.0, 22.0, 40.0, 20.0, 87.0, 50.0)
-    s.grid(
-        widths,
+    s.list_table(
+        "list",
+        [BH_SCHOOL, "学生学业预警处理结果汇总表"],
+        (12.0, 26.0, 22.0, 40.0, 20.0, 87.0, 50.0),
         [
-            R(
-                [
-                    L("序号"),
-                    L("学号"),
-                    L("姓名"),
-                    L("专业班级"),
-                    L("预警等级"),
-                    L("预警原因"),
-                    L("处理结果"),
-                ],
-                header=True,
-            ),
-            R([C("{%tr for r in rows %}", 7)], height=4),
-            R(
-                [
-                    V("{{ r.seq }}"),
-                    V("{{ r.student_id }}"),
-                    V("{{ r.name }}"),
-                    V("{{ r.major }}\n{{ r.class_name }}"),
-                    V("{{ r.level }}"),
-                    C("{{ r.reason }}", align="left"),
-                    C("{{ r.result }}", align="left"),
-                ],
-                height=8,
-            ),
-            R([C("{%tr endfor %}", 7)], height=4),
+            L("序号"),
+            L("学号"),
+            L("姓名"),
+            L("专业班级"),
+            L("预警等级"),
+            L("预警原因"),
+            L("处理结果"),
         ],
-        font_style=CELL_SMALL,
+        [
+            V("{{ r.seq }}"),
+            V("{{ r.student_id }}"),
+            V("{{ r.name }}"),
+            V("{{ r.major }}\n{{ r.class_name }}"),
+            V("{{ r.level }}"),
+            C("{{ r.reason }}", align="left"),
+            C("{{ r.result }}", align="left"),
+        ],
+        meta=[
+            "学年学期：{{ term_label }}    学院（公章）：[[ {{ college }} ]]    "
+            f"教学副院长签名：{UL8}"
+        ],
+        sign=[(f"填表人：{UL8}          {BLANK_DATE}", META)],
     )
-    s.par(f"填表人：{UL8}\t{BLANK_DATE}", META)
     return s.finish()
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from tools.templates.layout import (
     BLANK_DATE,
-    CELL_SMALL,
     ISSUE_DATE,
     LETTER,
     META,
@@ -40,51 +39,41 @@ LZ_HEAD = [
 
 def lz_list(form: FormSpec) -> Any:
     s = Sheet(form, landscape=True)
-    s.part("list", [LZ_SCHOOL, "学业警示学生名单汇总表"])
-    s.par("学院：[[ {{ college }} ]]\t学年学期：{{ term_label }}", META)
-    widths = (12.0, 26.0, 22.0, 40.0, 18.0, 83.0, 26.0, 30.0)
-    s.grid(
-        widths,
+    s.list_table(
+        "list",
+        [LZ_SCHOOL, "学业警示学生名单汇总表"],
+        (12.0, 26.0, 22.0, 40.0, 18.0, 83.0, 26.0, 30.0),
         [
-            R(
-                [
-                    L("序号"),
-                    L("学号"),
-                    L("姓名"),
-                    L("专业班级"),
-                    L("警示等级"),
-                    L("警示原因"),
-                    L("学生确认签字"),
-                    L("备注"),
-                ],
-                header=True,
-            ),
-            R([C("{%tr for r in rows %}", 8)], height=4),
-            R(
-                [
-                    V("{{ r.seq }}"),
-                    V("{{ r.student_id }}"),
-                    V("{{ r.name }}"),
-                    V("{{ r.major }}\n{{ r.class_name }}"),
-                    V("{{ r.level }}"),
-                    C("{{ r.reason }}", align="left"),
-                    V(""),
-                    V("{{ r.result }}"),
-                ],
-                height=8,
-            ),
-            R([C("{%tr endfor %}", 8)], height=4),
+            L("序号"),
+            L("学号"),
+            L("姓名"),
+            L("专业班级"),
+            L("警示等级"),
+            L("警示原因"),
+            L("学生确认签字"),
+            L("备注"),
         ],
-        font_style=CELL_SMALL,
-    )
-    s.par(
-        f"制表：{UL8}    分管教学副院长：{UL8}    分管学生工作副书记：{UL8}\n>>{BLANK_DATE}",
-        SIGN,
-    )
-    s.par(
-        "注：每学期开学2周内由学院本科教学工作办公室根据培养方案及学生选课情况对学生成绩进行审核，"
-        "形成本表，反馈分管教学副院长和分管学生工作副书记，并经学生确认无异议后在全院范围公布。",
-        NOTE,
+        [
+            V("{{ r.seq }}"),
+            V("{{ r.student_id }}"),
+            V("{{ r.name }}"),
+            V("{{ r.major }}\n{{ r.class_name }}"),
+            V("{{ r.level }}"),
+            C("{{ r.reason }}", align="left"),
+            V(""),
+            V("{{ r.result }}"),
+        ],
+        meta=["学院：[[ {{ college }} ]]    学年学期：{{ term_label }}"],
+        sign=[
+            (f"制表：{UL8}    分管教学副院长：{UL8}    分管学生工作副书记：{UL8}", SIGN),
+            (f">>{BLANK_DATE}", SIGN),
+            (
+                "注：每学期开学2周内由学院本科教学工作办公室根据培养方案及学生选课情况对学生成绩"
+                "进行审核，形成本表，反馈分管教学副院长和分管学生工作副书记，并经学生确认无异议后"
+                "在全院范围公布。",
+                NOTE,
+            ),
+        ],
     )
     return s.finish()
 
@@ -103,8 +92,13 @@ def lz_notice(form: FormSpec) -> Any:
                 [
                     C(
                         f"<<[[ {NAME} ]]同学：\n"
-                        f"根据{LZ_RULES}，经学院本科教学办公室审核，你{{{{ term_label }}}}的学习情况"
-                        "符合学业警示条件，现给予{{ level }}。\n"
+                        f"根据{LZ_RULES}，经学院本科教学办公室审核，"
+                        # a continuing warning says since when and that it is not yet released
+                        "{% if since_label %}你自{{ since_label }}起受到{{ level }}，"
+                        "{{ term_label }}的学习情况未达学业警示条件，但尚未达到解除条件"
+                        "（见警示原因），{{ level }}继续有效。"
+                        "{% else %}你{{ term_label }}的学习情况符合学业警示条件，"
+                        "现给予{{ level }}。{% endif %}\n"
                         "学业警示是学院对学生的一种提醒性帮助，不是纪律处分，不记入学生档案。"
                         "请你正视自己的学业问题，主动与班主任、辅导员联系，与班主任共同制定切实可行的"
                         "《学业警示学生个人学习计划》，并按计划完成学习任务。\n"
@@ -159,8 +153,12 @@ def lz_parent_notice(form: FormSpec) -> Any:
     )
     s.par(
         "<<尊敬的家长：\n"
-        f"您好！您的孩子[[ {NAME} ]]（学号：{SID}）在{{{{ term_label }}}}的学习中出现了困难，"
-        f"根据{LZ_RULES}，学院给予其{{{{ level }}}}。\n"
+        f"您好！您的孩子[[ {NAME} ]]（学号：{SID}）"
+        "{% if since_label %}自{{ since_label }}起在学习中出现困难，"
+        f"根据{LZ_RULES}，学院自该学期起给予其{{{{ level }}}}；"
+        "{{ term_label }}其累计不及格学分仍未低于解除标准，{{ level }}继续有效。"
+        "{% else %}在{{ term_label }}的学习中出现了困难，"
+        f"根据{LZ_RULES}，学院给予其{{{{ level }}}}。{{% endif %}}\n"
         "学业警示是学院对学生的一种提醒性帮助，不是纪律处分，不记入学生档案。学业警示制度旨在通过"
         "学校、家长、学生之间的沟通与协作，督促学生努力学习，防止学生出现留降级、退学等影响正常学业"
         "的情况。希望您及时了解孩子在校学习状况，加强与孩子的沟通，配合学院共同做好教育和帮扶工作。\n"
@@ -246,9 +244,10 @@ def lz_study_plan(form: FormSpec) -> Any:
             *LZ_HEAD,
             R([L("警示等级"), V("{{ level }}"), L("班主任"), V("{{ student.class_teacher }}")]),
             R([L("警示原因"), T("{{ reason }}", 3, valign="center")], height=14),
-            R([L("学习问题与原因分析"), T("", 3)], height=22),
-            R([L("学习目标"), T("", 3)], height=16),
-            R([L("学习计划及措施\n（课程学习、补考重修、时间安排）"), T("", 3)], height=32),
+            R([L("学习问题与原因分析"), T("", 3)], height=42),
+            R([L("学习目标"), T("", 3)], height=30),
+            # rows tall enough to write in: the page was half empty
+            R([L("学习计划及措施\n（课程学习、补考重修、时间安排）"), T("", 3)], height=66),
             R(
                 [
                     L("朋辈帮扶"),

@@ -6,7 +6,6 @@ from typing import Any
 
 from tools.templates.layout import (
     BLANK_DATE,
-    COURSES,
     ISSUE_DATE,
     LETTER,
     META,
@@ -18,6 +17,7 @@ from tools.templates.layout import (
     SIGN,
     UL8,
     W4,
+    WJ,
     Builder,
     C,
     L,
@@ -26,6 +26,8 @@ from tools.templates.layout import (
     T,
     V,
     boxes,
+    courses,
+    whole,
 )
 from yujing.forms import FormSpec
 
@@ -62,7 +64,9 @@ def nj_notice(form: FormSpec) -> Any:
                 R(
                     [
                         L("学业具体情况"),
-                        T("{{ reason }}\n" + COURSES, 3),
+                        # the reason counts this term's failures; the list is every course
+                        # failed to date, and says so
+                        T("{{ reason }}\n" + courses(6, "截至本学期累计不及格课程："), 3),
                         C(boxes(NJ_LEVELS, sep="\n"), 2, align="left"),
                     ],
                     height=36,
@@ -136,8 +140,11 @@ def nj_parent_notice(form: FormSpec) -> Any:
                         "衷心感谢您的理解和支持！\n"
                         "<<辅导员：[[ {{ student.counsellor }} ]]        联系电话：" + PHONE + "\n"
                         # the address the receipt is sent back to (回执：通讯地址见通知书)
-                        '<<通讯地址：[[ {{ school_address or "                                        ​" }} ]]'
-                        f"    邮编：{UL8}\n"
+                        # left-aligned (justified, a wrapped address was stretched); the 邮编
+                        # blank only when the address does not hold the postcode already
+                        '~~通讯地址：[[ {{ school_address or "                                        ​" }} ]]'
+                        '{% if "邮编" not in school_address %}    '
+                        f"{whole('邮编')}{WJ}：{UL8}{{% endif %}}\n"
                         f"<<日期：{ISSUE_DATE}",
                         4,
                         align="justify",

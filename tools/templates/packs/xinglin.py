@@ -7,7 +7,6 @@ from typing import Any
 from tools.templates.layout import (
     BLANK_DATE,
     BODY,
-    CELL_SMALL,
     COURSES,
     ISSUE_DATE,
     LETTER,
@@ -27,6 +26,7 @@ from tools.templates.layout import (
     T,
     V,
     boxes,
+    courses,
 )
 from yujing.forms import FormSpec
 
@@ -37,55 +37,38 @@ XL_TERM_DASH = "{{ year_from }}—{{ year_to }}学年第{{ semester }}学期"
 # The reason sentence states the shortfall against the 培养方案; the failed courses are
 # attached (seed: 预警原因（可附不及格课程）), each figure once.
 XL_REASON = "{{ reason }}\n" + COURSES
+# The 学生联 and its 存根 have a 40 mm reason box: 14 courses fill its lines (6 left three empty).
+XL_NOTICE_REASON = "{{ reason }}\n" + courses(14)
 XL_RULES = "{{ rules_title }}（通大院杏教〔2024〕110号）"
 
 
 def xl_list(form: FormSpec) -> Any:
     s = Sheet(form, landscape=True)
-    s.part("list", [XL_SCHOOL, "学业预警清单"])
-    s.par("学部：[[ {{ college }} ]]\t学年学期：{{ term_label }}", META)
     copies = "    ".join(
         f'{{% if copy == "{c}" %}}☑{{% else %}}☐{{% endif %}}{c}' for c in form.copies
     )
-    s.par(f"份别：{copies}", META)
-    widths = (12.0, 26.0, 22.0, 14.0, 40.0, 26.0, 26.0, 91.0)
-    s.grid(
-        widths,
+    s.list_table(
+        "list",
+        [XL_SCHOOL, "学业预警清单"],
+        (12.0, 26.0, 22.0, 14.0, 40.0, 26.0, 26.0, 91.0),
+        [L("序号"), L("学号"), L("姓名"), L("年级"), L("专业"), L("班级"), L("预警等级"), L("预警原因")],
         [
-            R(
-                [
-                    L("序号"),
-                    L("学号"),
-                    L("姓名"),
-                    L("年级"),
-                    L("专业"),
-                    L("班级"),
-                    L("预警等级"),
-                    L("预警原因"),
-                ],
-                header=True,
-            ),
-            R([C("{%tr for r in rows %}", 8)], height=4),
-            R(
-                [
-                    V("{{ r.seq }}"),
-                    V("{{ r.student_id }}"),
-                    V("{{ r.name }}"),
-                    V("{{ r.grade }}"),
-                    V("{{ r.major }}"),
-                    V("{{ r.class_name }}"),
-                    V("{{ r.level }}"),
-                    C("{{ r.reason }}", align="left"),
-                ],
-                height=8,
-            ),
-            R([C("{%tr endfor %}", 8)], height=4),
+            V("{{ r.seq }}"),
+            V("{{ r.student_id }}"),
+            V("{{ r.name }}"),
+            V("{{ r.grade }}"),
+            V("{{ r.major }}"),
+            V("{{ r.class_name }}"),
+            V("{{ r.level }}"),
+            C("{{ r.reason }}", align="left"),
         ],
-        font_style=CELL_SMALL,
+        meta=["学部：[[ {{ college }} ]]    学年学期：{{ term_label }}", f"份别：{copies}"],
+        sign=[
+            (f"教务老师（制表）：{UL8}    学部副主任：{UL8}    党总支副书记：{UL8}", SIGN),
+            (f">>{BLANK_DATE}", SIGN),
+            ("注：学业预警清单一式四份，副主任、党总支副书记、教务老师和辅导员各一份。", NOTE),
+        ],
     )
-    s.par(f"教务老师（制表）：{UL8}    学部副主任：{UL8}    党总支副书记：{UL8}", SIGN)
-    s.par(f">>{BLANK_DATE}", SIGN)
-    s.par("注：学业预警清单一式四份，副主任、党总支副书记、教务老师和辅导员各一份。", NOTE)
     return s.finish()
 
 
@@ -120,7 +103,7 @@ def xl_notice(form: FormSpec) -> Any:
                 R([L("姓名"), V(NAME), L("学号"), V(SID)], height=10),
                 R([L("预警开展学年学期"), C(XL_TERM, 3)], height=10),
                 R([L("预警等级"), C(boxes(XL_LEVELS, label_first=True), 3)], height=10),
-                R([L("预警原因\n（可附不及格\n课程）"), T(XL_REASON, 3)], height=40),
+                R([L("预警原因\n（可附不及格\n课程）"), T(XL_NOTICE_REASON, 3)], height=40),
                 R([C(XL_NOTICE_TEXT, 4, align="justify", valign="center", style=BODY)], height=48),
                 R(
                     [
@@ -208,8 +191,9 @@ def xl_parent_notice(form: FormSpec) -> Any:
                     C(
                         "<<尊敬的家长：\n"
                         f"[[ {NAME} ]]同学目前在学业上出现了困难，共有[[ {{{{ failed_course_count }}}} ]]"
-                        # 积欠 = the credits of the failed courses it has just counted
-                        "门课程不及格，已积欠[[ {{ failed_credits }} ]]学分，按照"
+                        # 积欠 = the shortfall against the 培养方案, the figure the level is
+                        # decided on (policy-semantics: never below the level's threshold)
+                        "门课程不及格，已积欠[[ {{ shortfall }} ]]学分，按照"
                         f"{XL_RULES}，现给予学业预警：\n"
                         + boxes(XL_LEVELS, sep="；    ")
                         + "\n现我们通过《学业预警通知书》向您告知，"
