@@ -84,7 +84,9 @@ def add_user(
         raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
     if role in ADVISER_ROLES and not roster_name and not classes:
         raise AccountError(
-            f"{ROLES[role]}账号须用 --counsellor 给出名单中的姓名，或用 --class 给出所带班级。"
+            f"{ROLES[role]}账号须给出名单中的姓名，或给出所带班级。",
+            field="roster_name",
+            cli="（--counsellor 姓名，或 --class 班级）",
         )
     _check_password(password)
     registry = ws.registry

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yujing.accounts import ADVISER_ROLES
@@ -30,6 +31,7 @@ JOB_KINDS = {
     "audit": "档案检查（含校验）",
     "reports": "学期报告",
     "transcripts": "生成成绩单",
+    "backup": "备份",
 }
 
 
@@ -61,13 +63,17 @@ def _run_job(
             res = ws.scan_own(paths, user, progress=progress)
         else:
             res = ws.scan(paths, progress=progress)
+        people = {sid: s.name for sid, s in ws.registry.students().items()}
         pages = [
             {
                 "page": p.page,
+                "source": Path(p.source).name,
                 "result": p.result,
                 "reason": p.reason,
                 "student_id": p.student_id,
+                "name": people.get(p.student_id, ""),
                 "target": p.target,
+                "title": Path(p.target).stem if p.target else "",
                 "signed": p.signed,
             }
             for p in res.pages
@@ -94,8 +100,22 @@ def _run_job(
         }
     if kind == "transcripts":
         assert t is not None
-        filed = ws.transcripts(t, progress=progress)
-        return f"已生成成绩单 {len(filed)} 份", {}
+        filed = ws.transcripts(t, students=params.get("students", []), progress=progress)
+        people = {sid: s.name for sid, s in ws.registry.students().items()}
+        return f"已生成成绩单 {len(filed)} 份，已存入各生档案", {
+            "students": [
+                {"student_id": f.student_id, "name": people.get(f.student_id, "")}
+                for f in filed
+            ]
+        }
+    if kind == "backup":
+        from yujing.backup import backup_zip
+
+        if params.get("folder"):
+            out = ws.backup(Path(params["folder"]))
+            return f"已备份到服务器上的目录 {out}", {"folder": str(out)}
+        out = backup_zip(ws)
+        return "备份已完成，可以下载", {"zip": out.name}
     raise InputError(f"未知的任务类型 {kind}。")
 
 

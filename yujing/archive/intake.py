@@ -112,9 +112,22 @@ def ingest(
     outcomes: list[PageOutcome] = []
     skipped: list[Path] = []
     errors: list[str] = []
+    # progress counts pages (已处理 120/209 页), estimated from each file's page count first
+    sizes = [_page_estimate(p) for p in files]
+    total, done = sum(sizes), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(min(done, total), total)
+
+    if progress is not None:
+        progress(0, total)
     for i, path in enumerate(files, start=1):
+        before = done
         try:
-            result = _ingest_file(ws, secret, path)
+            result = _ingest_file(ws, secret, path, tick)
         except UnreadableFileError as exc:
             errors.append(str(exc))
             ws.registry.log("scan-error", str(exc))
@@ -123,8 +136,9 @@ def ingest(
             skipped.append(path)
         elif result is not None:
             outcomes.extend(result)
+        done = before + sizes[i - 1]
         if progress is not None:
-            progress(i, len(files))
+            progress(done, total)
     return IntakeResult(tuple(outcomes), tuple(skipped), tuple(unsupported), tuple(errors))
 
 
@@ -142,7 +156,28 @@ class _Decision:
     check: Any = None  # SignatureCheck
 
 
-def _ingest_file(ws: WorkspaceView, secret: bytes, path: Path) -> list[PageOutcome] | str:
+def _page_estimate(path: Path) -> int:
+    """How many pages ``path`` holds, for progress only (1 when it cannot tell cheaply)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
+            from pypdf import PdfReader
+
+            with path.open("rb") as fh:
+                return max(1, len(PdfReader(fh, strict=False).pages))
+        if suffix in (".tif", ".tiff"):
+            from PIL import Image
+
+            with Image.open(path) as image:
+                return max(1, int(getattr(image, "n_frames", 1)))
+    except Exception:  # a damaged file is reported by the real read; here it is one page
+        return 1
+    return 1
+
+
+def _ingest_file(
+    ws: WorkspaceView, secret: bytes, path: Path, tick: Callable[[], None] | None = None
+) -> list[PageOutcome] | str:
     from yujing.archive.reader import iter_pages, scan_pages
 
     registry = ws.registry
@@ -198,6 +233,8 @@ def _ingest_file(ws: WorkspaceView, secret: bytes, path: Path) -> list[PageOutco
                         decision.check = check
                         decision.signed = check.signed
                 decisions.append(decision)
+            if tick is not None:
+                tick()
             if path.suffix.lower() != ".pdf":
                 images[page.page] = _spill(page.image, Path(spill) / f"{page.page}.pdf")
         outcomes = _apply(ws, path, digest, decisions, images, retry)
@@ -650,10 +687,11 @@ def confirm_signature(ws: WorkspaceView, check_id: int, verdict: str, who: str) 
             f"签字复核结论应为 signed（已签字）或 unsigned（未签字），而不是「{verdict}」。"
         )
     if not who.strip():
-        raise InputError("请用 --who 写明复核人（如 辅导员 王颖）。")
+        raise InputError("请写明复核人（如 辅导员 王颖）。", field="who", cli="（--who）")
     if ws.registry.signature_check(check_id) is None:
         raise InputError(
-            f"没有第 {check_id} 条签字检查记录。请用 yujing review --signatures 查看编号。"
+            f"没有第 {check_id} 条签字检查记录。",
+            cli="请用 yujing review --signatures 查看编号。",
         )
     return ws.registry.confirm_signature(check_id, verdict, who.strip())
 

@@ -52,7 +52,7 @@ def _term(ws: WorkspaceView, term: Term | None) -> Term:
         return term
     latest = ws.registry.latest_term()
     if latest is None:
-        raise InputError("还没有任何学期的名单；请用 --term 指明学期。")
+        raise InputError("还没有任何学期的名单；请指明学期。", field="term", cli="（--term）")
     return latest
 
 
@@ -208,7 +208,11 @@ def record(
     if kind not in RECORD_KINDS:
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS)} 之一。")
     if not who.strip() or not summary.strip():
-        raise InputError("请写明 --who（谁）和 --summary（内容摘要）。")
+        raise InputError(
+            "请写明记录人和记录内容。",
+            field="summary" if who.strip() else "who",
+            cli="（--who 谁，--summary 内容摘要）",
+        )
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
     day = _parse_date(when)

@@ -717,7 +717,10 @@ def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
 def _latest_term(ws: WorkspaceView) -> Term:
     term = ws.registry.latest_term()
     if term is None:
-        raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")
+        raise ListStateError(
+            "还没有任何学期的名单。请先生成名单（评估）。",
+            cli="请先运行 yujing assess --term 学期。",
+        )
     return term
 
 

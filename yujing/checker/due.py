@@ -68,7 +68,10 @@ def due_for(
 
     allowed = students_of(ws, user)
     if ws.registry.list_head(term) is None:
-        raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
+        raise ListStateError(
+            f"{term} 还没有名单。请先生成名单（评估）。",
+            cli=f"请先运行 yujing assess --term {term}。",
+        )
     mine = [sid for sid in ws.registry.warned_ids(term) if allowed is None or sid in allowed]
     if not mine:
         return []

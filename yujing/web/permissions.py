@@ -75,6 +75,14 @@ RULES: dict[str, frozenset[str] | str] = {
     "jobs": S,
     "job": frozenset({SECRETARY, COUNSELLOR, CLASS_TEACHER}),
     "job_rerun": S,
+    # the term's other steps (yujing.web.views_term)
+    "transcripts": S,
+    "import_map": S,
+    "signatures": S,
+    "signature_crop": S,
+    "signature_confirm": S,
+    "backup": S,
+    "backup_file": S,
     # accounts
     "users": S,
     "user_disable": S,

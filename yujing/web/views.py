@@ -19,7 +19,7 @@ from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
 from yujing.web.context import COOKIE, Ctx, Handler
-from yujing.workspace import JOB_KINDS, OUTCOMES, ROLES, render_audit_html, write_audit_xlsx
+from yujing.workspace import JOB_KINDS, OUTCOMES, render_audit_html, write_audit_xlsx
 
 ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []
 
@@ -148,28 +148,47 @@ def list_xlsx(ctx: Ctx) -> Response:
 
 @route("/imports", "imports", ("GET", "POST"))
 def imports(ctx: Ctx) -> Response:
+    from yujing.web.views_term import _import_result
+
     ws = ctx.ws
     results: list[dict[str, object]] = []
     if ctx.request.method == "POST":
         kind = ctx.get("kind")
         term_text = ctx.get("for_term")
-        term = Term.parse(term_text) if term_text else None
+        try:
+            term = Term.parse(term_text) if term_text else None
+        except ValueError:
+            ctx.error, ctx.error_field = f"学期「{term_text}」格式应为 2024-2025-1。", "for_term"
+            return imports_page(ctx, [], 400)
         if not ctx.files:
-            raise InputError("请选择要上传的文件（.csv、.xlsx 或 .xls）。")
+            ctx.error, ctx.error_field = "请选择要上传的文件（.csv、.xlsx 或 .xls）。", "files"
+            return imports_page(ctx, [], 400)
         for _field, name, content in ctx.files:
-            path = ws.save_upload("import", name, content)
+            try:
+                path = ws.save_upload("import", name, content)
+            except YujingError as exc:
+                ctx.error, ctx.error_field = exc.for_people(), "files"
+                return imports_page(ctx, results, 400)
             try:
                 rep = ws.import_file(
                     kind, path, skip_bad_rows=ctx.get("skip") == "1", term=term
                 )
-                results.append({"name": name, "report": rep, "error": "", "bad": rep.skipped})
+                results.append(_import_result(kind, path, rep, None))
             except YujingError as exc:
-                bad = getattr(exc, "bad_rows", ())
-                results.append(
-                    {"name": name, "report": None, "error": str(exc).split("\n")[0], "bad": bad}
-                )
+                results.append(_import_result(kind, path, None, exc))
+    return imports_page(ctx, results)
+
+
+def imports_page(ctx: Ctx, results: list[dict[str, object]], status: int = 200) -> Response:
+    """The imports page with the results of this request's files (a mapping form under a
+    file whose columns were not recognised)."""
     return ctx.render(
-        "imports.html", results=results, history=ws.registry.imports()[-30:][::-1], term=ctx.term
+        "imports.html",
+        status,
+        results=results,
+        history=ctx.ws.registry.imports()[-30:][::-1],
+        term=ctx.term,
+        next_assess=any(r["report"] and r["kind"] == "grades" for r in results),
     )
 
 
@@ -301,23 +320,6 @@ def batch_file(ctx: Ctx) -> Response:
     batch, what = ctx.param("batch"), ctx.param("what")
     path = ctx.ws.batch_file(batch, what)
     return _download(path, f"{batch} {path.name}")
-
-
-@route("/reprint", "reprint", ("POST",))
-def reprint(ctx: Ctx) -> Response:
-    serial = _int(ctx.get("serial"), "编号")
-    result = ctx.ws.reprint(serial)
-    return ctx.done("print", f"已重印编号 {serial}（批次 {result.batch}）")
-
-
-@route("/void", "void", ("POST",))
-def void(ctx: Ctx) -> Response:
-    serial = _int(ctx.get("serial"), "编号")
-    reason = ctx.get("reason")
-    if not reason:
-        raise InputError("请写明作废原因。")
-    ctx.ws.void(serial, reason)
-    return ctx.done("print", f"编号 {serial} 已作废：其二维码此后不再归档")
 
 
 def _int(text: str, what: str) -> int:
@@ -481,12 +483,20 @@ def student(ctx: Ctx) -> Response:
         raise InputError(f"学生名单中没有学号 {sid}。")
     term = ctx.term
     entry = next(iter(ctx.ws.registry.list_entries(term, [sid])), None) if term else None
+    due = (
+        [d for d in ctx.ws.due_for(ctx.user, term) if d.student_id == sid]
+        if entry is not None and entry.warned and term is not None
+        else []
+    )
+    files = ctx.ws.student_folder_files(sid)
+    this_term = str(term) if term else ""
     return ctx.render(
         "student.html",
         student=row,
         entry=entry,
         term=term,
-        files=ctx.ws.student_folder_files(sid),
+        due=due[0].items if due else (),
+        files=sorted(files, key=lambda f: f.term != this_term),
         records=ctx.ws.registry.records_of(sid),
         kinds=RECORD_KINDS,
         can_record=ctx.user.role in ("secretary", "counsellor", "class-teacher"),
@@ -505,29 +515,6 @@ def student_file(ctx: Ctx) -> Response:
     ctx.ws.check_student(ctx.user, sid, "档案文件")
     path = ctx.ws.student_folder_file(sid, ctx.param("fid"))
     return _download(path, inline=ctx.query("view") == "1")
-
-
-@route("/students/{sid}/record", "record", ("POST",))
-def record(ctx: Ctx) -> Response:
-    assert ctx.user is not None
-    sid = ctx.param("sid")
-    ctx.ws.check_student(ctx.user, sid, "登记记录")
-    kind = ctx.get("kind")
-    if kind not in RECORD_KINDS:
-        raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS.values())} 之一。")
-    if not ctx.get("summary"):
-        raise InputError("请填写记录内容。")
-    who = ctx.get("who") or f"{ROLES[ctx.user.role]} {ctx.user.roster_name or ctx.user.name}"
-    filed = ctx.ws.record(
-        sid,
-        kind=kind,
-        when=ctx.get("when") or None,
-        who=who,
-        how=ctx.get("how") or "面谈",
-        summary=ctx.get("summary"),
-        term=ctx.term,
-    )
-    return ctx.done("student", f"已登记{RECORD_KINDS[kind]}：{Path(filed.path).name}", sid=sid)
 
 
 @route("/students/{sid}/attach", "attach", ("POST",))
@@ -556,7 +543,11 @@ def my(ctx: Ctx) -> Response:
 @route("/my/upload", "upload_return", ("GET", "POST"))
 def upload_return(ctx: Ctx) -> Response:
     if ctx.request.method == "POST":
-        return RedirectResponse(ctx.url("job", id=_start_scan(ctx)), status_code=303)
+        try:
+            return RedirectResponse(ctx.url("job", id=_start_scan(ctx)), status_code=303)
+        except YujingError as exc:
+            ctx.error, ctx.error_field = exc.for_people(), exc.field or "files"
+            return ctx.render("upload.html", 400)
     return ctx.render("upload.html")
 
 
@@ -630,3 +621,6 @@ def check(ctx: Ctx) -> Response:
         )
         return ctx.render("check.html", view=view, token=token, saved=True)
     return ctx.render("check.html", view=ctx.ws.check_view(token), token=token, saved=False)
+
+
+from yujing.web import views_term  # noqa: E402,F401  (registers the term's other pages)
