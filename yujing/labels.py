@@ -89,7 +89,7 @@ GROUPS: Final = MappingProxyType(
             "audit": "人",
             "reports": "份",
             "transcripts": "人",
-            "backup": "",
+            "backup": "个文件",
         },
         "import-kind": {
             "roster": "学生名单",

@@ -447,7 +447,7 @@ class Workspace:
             )
             registry.log(
                 "import",
-                f"{kind} {Path(path).name}"
+                f"{label(kind, 'import-kind')} {Path(path).name}"
                 + (f"（按 {parsed.profile} 读取）" if parsed.profile else "")
                 + f": 新增 {result.inserted}，更新 {result.updated}，"
                 f"未变 {result.unchanged}，跳过 {len(parsed.bad_rows)}",

@@ -333,7 +333,7 @@ def transcripts(
                 "transcript",
                 today().isoformat(),
                 target,
-                who="yujing",
+                who="系统",
                 how="由导入成绩生成",
                 summary="",
                 source="",

@@ -295,7 +295,7 @@ def _check_issued(who: _Who, serial: SerialRow | None) -> tuple[RequirementStatu
                     who,
                     ISSUED,
                     "missing",
-                    "名单上有该生，但没有发放通知书（无有效编号）；请运行 yujing issue。",
+                    "名单上有该生，但没有发放通知书（无有效编号）；请打印通知书。",
                 )
             ],
         )

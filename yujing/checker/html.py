@@ -722,7 +722,7 @@ def render_html(report: AuditReport) -> str:
     body.append(
         f'<footer class="meta"><p>{_e(report.school)} · {_e(report.policy_title)}'
         f"（{_e(report.policy)}）· {_e(report.term_label)} · 生成于 "
-        f"{_e(_when(report.generated_at))} · yujing</p></footer>"
+        f"{_e(_when(report.generated_at))} · 预警系统生成</p></footer>"
     )
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
