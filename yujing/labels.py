@@ -109,7 +109,12 @@ GROUPS: Final = MappingProxyType(
             "complete": "已完成",
         },
         "serial-status": {"active": "有效", "voided": "已作废"},
-        "page-result": {"filed": "已归档", "review": "待处理", "blank": "空白页", "retake": "请重拍"},
+        "page-result": {
+            "filed": "已归档",
+            "review": "待处理",
+            "blank": "空白页",
+            "retake": "请重拍",
+        },
         "verdict": VERDICT_TEXT,
         "step": {
             "import-roster": "导入学生名单和成绩",

@@ -48,7 +48,9 @@ def form(page: Handler) -> Callable[[Handler], Handler]:
 def reprint(ctx: Ctx) -> Response:
     serial = _int(ctx.get("serial"), "编号")
     result = ctx.ws.reprint(serial)
-    return ctx.done("print", f"已重印编号 {serial}（批次 {result.batch}）", _query={"term": ctx.get("term")})
+    return ctx.done(
+        "print", f"已重印编号 {serial}（批次 {result.batch}）", _query={"term": ctx.get("term")}
+    )
 
 
 @route("/void", "void", ("POST",))
@@ -77,7 +79,9 @@ def record(ctx: Ctx) -> Response:
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS.values())} 之一。", field="kind")
     if not ctx.get("summary"):
         raise InputError("请填写记录内容。", field="summary")
-    who = ctx.get("who") or f"{label(ctx.user.role, 'role')} {ctx.user.roster_name or ctx.user.name}"
+    who = (
+        ctx.get("who") or f"{label(ctx.user.role, 'role')} {ctx.user.roster_name or ctx.user.name}"
+    )
     ctx.ws.record(
         sid,
         kind=kind,
@@ -218,7 +222,9 @@ def signature_confirm(ctx: Ctx) -> Response:
     assert ctx.user is not None
     check = _int(ctx.param("item"), "签字检查")
     verdict = ctx.get("verdict")
-    who = ctx.get("who") or f"{label(ctx.user.role, 'role')} {ctx.user.roster_name or ctx.user.name}"
+    who = (
+        ctx.get("who") or f"{label(ctx.user.role, 'role')} {ctx.user.roster_name or ctx.user.name}"
+    )
     record = ctx.ws.confirm_signature(check, verdict, who)
     return ctx.done(
         "signatures",
@@ -237,7 +243,10 @@ def backup(ctx: Ctx) -> Response:
         assert ctx.user is not None
         folder = ctx.get("folder")
         if ctx.get("how") == "folder" and not folder:
-            ctx.error, ctx.error_field = "请写明服务器上的备份目录（工作区之外的新目录）。", "folder"
+            ctx.error, ctx.error_field = (
+                "请写明服务器上的备份目录（工作区之外的新目录）。",
+                "folder",
+            )
             return ctx.render("backup.html", 400, files=_backups(ctx), jobs=_backup_jobs(ctx))
         job = ws.start_job(
             "backup", "", {"folder": folder if ctx.get("how") == "folder" else ""}, ctx.user.name
@@ -263,4 +272,3 @@ def backup_file(ctx: Ctx) -> Response:
         if path.name == wanted:
             return _download(path)
     raise InputError("没有这份备份。")
-
