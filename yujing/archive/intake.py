@@ -684,7 +684,9 @@ def confirm_signature(ws: WorkspaceView, check_id: int, verdict: str, who: str) 
     gave it; the archive file and the audit follow it."""
     if verdict not in VERDICTS:
         raise InputError(
-            f"签字复核结论应为 signed（已签字）或 unsigned（未签字），而不是「{verdict}」。"
+            f"签字复核结论应为已签字或未签字，而不是「{verdict}」。",
+            field="verdict",
+            cli="（signed 已签字，unsigned 未签字）",
         )
     if not who.strip():
         raise InputError("请写明复核人（如 辅导员 王颖）。", field="who", cli="（--who）")

@@ -157,7 +157,7 @@ def imports(ctx: Ctx) -> Response:
         term_text = ctx.get("for_term")
         try:
             term = Term.parse(term_text) if term_text else None
-        except ValueError:
+        except (ValueError, YujingError):
             ctx.error, ctx.error_field = f"学期「{term_text}」格式应为 2024-2025-1。", "for_term"
             return imports_page(ctx, [], 400)
         if not ctx.files:
