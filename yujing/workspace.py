@@ -409,7 +409,7 @@ class Workspace:
         saved = settings.maps.get(kind, {})
         if save_map and not column_map:
             raise InputError(
-                "保存列映射需要同时给出列映射。", field="map", cli="（--save-map 需要 --map）"
+                "保存列映射需要同时给出列映射。", field="map", cli="（--save-map 需要同时用 --map 给出列映射）"
             )
         parsed = checked(
             parse_file(
@@ -1041,6 +1041,21 @@ class Workspace:
         from yujing.nextstep import next_step
 
         return next_step(self, user, term)
+
+    def slip_qr(self, link: str) -> bytes:
+        """A check link's QR code as PNG, made once per link in this process."""
+        from yujing.slips import qr_png
+
+        return qr_png(link)
+
+    def slips_pdf(self, term: Term, base_url: str) -> Path:
+        """All of ``term``'s check slips as one PDF (学生核查条), links under ``base_url``."""
+        from yujing.slips import write_slips_pdf
+
+        slips = self.student_slips(term)
+        links = [f"{base_url.rstrip('/')}/check/{s.token}" for s in slips]
+        out = self.lists_dir / f"{term} 学生核查条.pdf"
+        return write_slips_pdf(slips, links, term, f"{term} 学业预警名单", out)
 
     def backups_folder(self) -> Path:
         """Where backups made for download are kept (beside the workspace, never inside)."""

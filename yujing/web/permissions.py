@@ -77,6 +77,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "job_rerun": S,
     # the term's other steps (yujing.web.views_term)
     "transcripts": S,
+    "slips_pdf": S,
     "import_map": S,
     "signatures": S,
     "signature_crop": S,

@@ -4,7 +4,6 @@ CLI calls), and renders a template. No business rule lives here."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 import mimetypes
 from collections import Counter
@@ -224,13 +223,9 @@ def review_window(ctx: Ctx) -> Response:
     return ctx.done("slips", f"已开放学生核查：新生成核查链接 {n} 个", _query={"term": term})
 
 
-def _qr_data_uri(text: str) -> str:
-    import qrcode
-
-    img = qrcode.make(text, box_size=4, border=2)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+def _qr_data_uri(ctx: Ctx, text: str) -> str:
+    png = ctx.ws.slip_qr(text)  # made once per link
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @route("/slips", "slips")
@@ -238,7 +233,7 @@ def slips(ctx: Ctx) -> Response:
     term = ctx.need_term()
     base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
     items = [
-        {"slip": s, "link": f"{base}/check/{s.token}", "qr": _qr_data_uri(f"{base}/check/{s.token}")}
+        {"slip": s, "link": f"{base}/check/{s.token}", "qr": _qr_data_uri(ctx, f"{base}/check/{s.token}")}
         for s in ctx.ws.student_slips(term)
     ]
     host = (urlsplit(base).hostname or "").lower()

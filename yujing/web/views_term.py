@@ -272,3 +272,13 @@ def backup_file(ctx: Ctx) -> Response:
         if path.name == wanted:
             return _download(path)
     raise InputError("没有这份备份。")
+
+
+# -- 学生核查条 as one PDF -------------------------------------------------------------------------
+
+
+@route("/slips.pdf", "slips_pdf")
+def slips_pdf(ctx: Ctx) -> Response:
+    term = ctx.need_term()
+    base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
+    return _download(ctx.ws.slips_pdf(term, base))
