@@ -192,7 +192,7 @@ def main() -> None:
         user = ws.registry.user("c0")
         assert user is not None
         def uncached() -> None:
-            ws.__dict__.pop("_due_cache", None)
+            ws._due_cache.clear()
             ws.due_for(user, TERM)
 
         lib_due = median_ms(uncached)

@@ -239,7 +239,23 @@ def test_the_next_step_and_the_problems_of_a_scan_are_shown(term_ws: Workspace) 
     mine = next(
         j for j in term_ws.registry.jobs() if j["kind"] == "scan" and j["account"] == "coun"
     )
-    assert "请重拍" in client.get(f"/jobs/{mine['id']}").text
+    page = client.get(f"/jobs/{mine['id']}").text
+    assert "请重拍" in page and "读不出二维码" in page and "blurred.jpg" in page
+    queued = len(term_ws.review_items())
+    assert not any(i["source_name"] == "blurred.jpg" for i in term_ws.review_items())
+    # the adviser decides the photo is right: it goes on to the secretary's queue
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    resp = client.post(
+        f"/jobs/{mine['id']}/send-on", data={"csrf": csrf.group(1)}, follow_redirects=False
+    )
+    assert resp.status_code == 303
+    assert term_ws.run_next_job() is not None
+    assert len(term_ws.review_items()) == queued + 1
+    # not someone else's upload
+    other = next(j for j in term_ws.registry.jobs() if j["account"] == "sec")
+    refused = client.post(f"/jobs/{other['id']}/send-on", data={"csrf": csrf.group(1)})
+    assert refused.status_code == 400
 
 
 def test_an_unknown_address_is_a_styled_page(tmp_path: Path) -> None:

@@ -215,4 +215,4 @@ def check_student(ws: WorkspaceView, user: UserRow, student_id: str, what: str =
 
 def deny(ws: WorkspaceView, user: UserRow, what: str) -> None:
     with ws.registry.transaction():
-        ws.registry.log("access-denied", f"{user.name}（{user.role}）：{what}")
+        ws.registry.log("access-denied", f"{user.name}（{ROLES.get(user.role, user.role)}）：{what}")

@@ -59,7 +59,7 @@ def _run_job(
         paths = [ws.root / p for p in params["paths"]]
         account = params.get("account", "")
         user = ws.registry.user(account) if account else None
-        if user is not None and user.role in ADVISER_ROLES:
+        if user is not None and user.role in ADVISER_ROLES and not params.get("send_on"):
             res = ws.scan_own(paths, user, progress=progress)
         else:
             res = ws.scan(paths, progress=progress)
@@ -75,12 +75,14 @@ def _run_job(
                 "target": p.target,
                 "title": Path(p.target).stem if p.target else "",
                 "signed": p.signed,
+                "upload": str(Path(p.source).relative_to(ws.root)) if p.result == "retake" else "",
             }
             for p in res.pages
         ]
         msg = (
             f"已归档 {res.count('filed')} 页，待处理 {res.count('review')} 页，"
             f"空白页 {res.count('blank')} 页"
+            + (f"，请重拍 {res.count('retake')} 张" if res.count("retake") else "")
             + (f"，重复文件 {len(res.skipped_files)} 个已跳过" if res.skipped_files else "")
             + ("；" + "；".join(res.errors) if res.errors else "")
         )

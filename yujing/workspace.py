@@ -896,12 +896,14 @@ class Workspace:
 
         return student_folder_file(self, student_id, fid)
 
-    def due_for(self, user: UserRow, term: Term, *, as_of: date | None = None) -> list[StudentDue]:
+    def due_for(
+        self, user: UserRow, term: Term, *, as_of: date | None = None, only: str = ""
+    ) -> list[StudentDue]:
         """The adviser's warned students of ``term`` and what is due for each (待办), from
         the completeness audit: missing, pending with deadline and days left, overdue."""
         from yujing.checker.due import due_for
 
-        return due_for(self, user, term, as_of=as_of, cache=self._due_cache)
+        return due_for(self, user, term, as_of=as_of, cache=self._due_cache, only=only)
 
     # -- the reviewer's approval (审核) ------------------------------------------------------
 

@@ -104,17 +104,22 @@ def scan_own(
     from yujing.qr import load_secret, verify
 
     allowed = students_of(ws, user)
+    retake: list[Path] = []
     if allowed is not None:
         secret = load_secret(ws.root)
         serials: dict[int, int] = {}
         for path in paths:
+            coded = False
             for page, scan in scan_pages(
                 iter_pages(path), accept=lambda text: verify(secret, text).ok
             ):
+                coded = coded or bool(scan.codes) or scan.blank
                 for code in scan.codes:
                     ref = verify(secret, code).ref
                     if ref is not None:
                         serials[ref.serial] = page.page
+            if not coded and path.suffix.lower() in PHOTO_SUFFIXES:
+                retake.append(path)
         owners = ws.registry.serial_students(serials)
         foreign = sorted((p, s) for s, p in serials.items() if owners.get(s, "") not in allowed)
         if foreign:
@@ -128,7 +133,17 @@ def scan_own(
             raise AccessDeniedError(
                 f"上传的文件第 {page_no} 页的二维码属于不是您名下的学生，整份文件未归档。"
             )
-    return ingest(ws, paths, progress=progress)
+    from dataclasses import replace
+
+    from yujing.archive.intake import RETAKE, RETAKE_REASON, PageOutcome
+
+    result = ingest(ws, [p for p in paths if p not in retake], progress=progress)
+    back = tuple(PageOutcome(p, 1, RETAKE, RETAKE_REASON) for p in retake)
+    return replace(result, pages=result.pages + back) if back else result
+
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+"""A phone's photos: one without a readable code is handed back to retake (请重拍)."""
 
 
 def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[bytes, str]:

@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 
 
 FILED, REVIEW, BLANK = "filed", "review", "blank"
+RETAKE = "retake"
+"""An adviser's phone photo with no readable code: returned to them to take again (请重拍),
+not queued; they may send it on to the secretary's review queue."""
+RETAKE_REASON = "照片上读不出二维码（可能模糊、太暗、反光或没拍全），请对准整页重拍，让二维码清楚。"
 NO_CODE = "未找到二维码（可能不是本系统打印的材料，或二维码被遮挡、污损）"
 VOIDED = "编号已作废"
 UNKNOWN_SERIAL = "编号不在登记库中"

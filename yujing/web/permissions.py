@@ -75,6 +75,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "jobs": S,
     "job": frozenset({SECRETARY, COUNSELLOR, CLASS_TEACHER}),
     "job_rerun": S,
+    "job_send_on": ADVISERS,
     # the term's other steps (yujing.web.views_term)
     "transcripts": S,
     "slips_pdf": S,

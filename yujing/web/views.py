@@ -232,13 +232,30 @@ def _qr_data_uri(ctx: Ctx, text: str) -> str:
 def slips(ctx: Ctx) -> Response:
     term = ctx.need_term()
     base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
+    every = ctx.ws.student_slips(term)
+    classes = sorted({s.class_name for s in every})
+    # a long list is shown one class at a time (the PDF holds them all)
+    shown = ctx.query("class") or (classes[0] if len(every) > SLIPS_ON_A_PAGE and classes else "")
     items = [
         {"slip": s, "link": f"{base}/check/{s.token}", "qr": _qr_data_uri(ctx, f"{base}/check/{s.token}")}
-        for s in ctx.ws.student_slips(term)
+        for s in every
+        if not shown or s.class_name == shown
     ]
     host = (urlsplit(base).hostname or "").lower()
     on_this_machine = host in ("localhost", "::1") or host.startswith("127.")
-    return ctx.render("slips.html", term=term, items=items, on_this_machine=on_this_machine)
+    return ctx.render(
+        "slips.html",
+        term=term,
+        items=items,
+        on_this_machine=on_this_machine,
+        classes=classes if len(every) > SLIPS_ON_A_PAGE else [],
+        shown=shown,
+        total=len(every),
+    )
+
+
+SLIPS_ON_A_PAGE = 200
+"""More slips than this are shown one class at a time (the PDF holds them all)."""
 
 
 @route("/objections", "objections", ("GET", "POST"))
@@ -479,7 +496,7 @@ def student(ctx: Ctx) -> Response:
     term = ctx.term
     entry = next(iter(ctx.ws.registry.list_entries(term, [sid])), None) if term else None
     due = (
-        [d for d in ctx.ws.due_for(ctx.user, term) if d.student_id == sid]
+        ctx.ws.due_for(ctx.user, term, only=sid)
         if entry is not None and entry.warned and term is not None
         else []
     )

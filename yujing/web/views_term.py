@@ -282,3 +282,27 @@ def slips_pdf(ctx: Ctx) -> Response:
     term = ctx.need_term()
     base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
     return _download(ctx.ws.slips_pdf(term, base))
+
+
+# -- 请重拍: an adviser's photo without a readable code, sent on to the review queue -------------------
+
+
+@route("/jobs/{id}/send-on", "job_send_on", ("POST",))
+def job_send_on(ctx: Ctx) -> Response:
+    """Send the photos of one's own upload that asked for a retake on to the secretary's
+    review queue (the adviser decided they are right as they are)."""
+    import json
+
+    assert ctx.user is not None
+    row = ctx.ws.registry.job(_int(ctx.param("id"), "任务号"))
+    if row is None or row["kind"] != "scan" or row["account"] != ctx.user.name:
+        raise InputError("没有这个上传任务。")
+    pages = json.loads(row["result"] or "{}").get("pages", [])
+    uploads = [p["upload"] for p in pages if p.get("result") == "retake" and p.get("upload")]
+    if not uploads:
+        raise InputError("这次上传没有需要重拍的照片。")
+    job = ctx.ws.start_job(
+        "scan", "", {"paths": uploads, "account": ctx.user.name, "send_on": True}, ctx.user.name
+    )
+    ctx.request.app.state.wake()
+    return RedirectResponse(ctx.url("job", id=job), status_code=303)
