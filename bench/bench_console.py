@@ -158,7 +158,7 @@ def sweep(ws: Workspace, clients: dict[str, httpx.Client], n: int) -> list[str]:
 
 
 def photo(seed: int) -> bytes:
-    """A small 'phone photo' with no code on it (it goes to the review queue)."""
+    """A small 'phone photo' with no code on it (handed back to the adviser: 请重拍)."""
     rng = random.Random(seed)
     img = Image.new("RGB", (600, 800), (250, 250, 245))
     px = img.load()
@@ -303,11 +303,15 @@ def main() -> None:
         recorded = {r["summary"] for r in check.registry.records(str(TERM))}
         lost_records = [n for n in accepted_records if n not in recorded]
         sources = {r["sha256"]: r for r in check.registry.db.query("select * from scan_sources")}
-        lost_uploads = [
-            (j, sha) for j, sha in accepted_uploads
-            if (check.registry.job(j) or {}).get("status") != "done"
-            or sources.get(sha, {}).get("status") != "done"
-        ]
+        def handled(job: int, sha: str) -> bool:
+            """Filed or queued (the scan source done), or handed back to retake (请重拍)."""
+            row = check.registry.job(job) or {}
+            if row.get("status") != "done":
+                return False
+            retake = '"result": "retake"' in (row.get("result") or "")
+            return retake or sources.get(sha, {}).get("status") == "done"
+
+        lost_uploads = [(j, sha) for j, sha in accepted_uploads if not handled(j, sha)]
         integrity = check.registry.integrity_check()
         manifest = tmp / "manifest.csv"
         files = check.write_manifest(manifest)
