@@ -297,7 +297,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     cou = browser.new_context(**phone).new_page()  # type: ignore[attr-defined]
     _login(cou, base, "马颖")
     table = cou.inner_text("#due")
-    classes = {r.inner_text() for r in cou.query_selector_all("#due tbody tr td:nth-child(3)")}
+    classes = {r.inner_text() for r in cou.query_selector_all("#due tbody tr td:nth-child(2)")}
     assert classes and classes <= {"机械2201", "机械2202"}
     assert roster[theirs[0]].student_id not in table
     cou.screenshot(path=shots / "09-counsellor-start.png", full_page=True)
