@@ -215,3 +215,31 @@ def test_a_backup_is_made_in_the_background_and_downloaded(tmp_path: Path) -> No
     resp = client.post("/backup", data={"csrf": csrf, "how": "folder", "folder": ""})
     assert resp.status_code == 400 and "请写明服务器上的备份目录" in resp.text
     ws.close()
+
+
+def test_a_review_preview_is_rendered_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from PIL import Image, ImageDraw
+
+    ws = sample_workspace(tmp_path / "ws", freeze=True)
+    photo = tmp_path / "poster.jpg"
+    img = Image.new("RGB", (1240, 1754), "white")
+    ImageDraw.Draw(img).rectangle((200, 300, 1000, 900), outline="black", width=8)
+    img.save(photo, "JPEG")
+    ws.scan([photo])
+    (item,) = ws.review_items()
+    first, media = ws.review_preview(item["id"])
+    assert media == "image/png" and first[:4] == b"\x89PNG"
+    kept = list((ws.root / "review" / "previews").glob("*.png"))
+    assert len(kept) == 1
+
+    def no_render(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(subprocess, "run", no_render)
+    again, _ = ws.review_preview(item["id"])
+    assert again == first
+    ws.close()

@@ -158,6 +158,14 @@ def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[b
     suffix = path.suffix.lower()
     if suffix in (".png", ".jpg", ".jpeg"):
         return path.read_bytes(), "image/png" if suffix == ".png" else "image/jpeg"
+    # rendered once and kept, named by the page file's content (a changed file renders anew)
+    from yujing.files import sha256_file
+
+    if not path.is_file():
+        raise InputError(f"待处理项 {item_id} 的页面文件已不在（{path.name}）。")
+    kept = ws.root / "review" / "previews" / f"{sha256_file(path)}-{dpi}.png"
+    if kept.is_file():
+        return kept.read_bytes(), "image/png"
     if shutil.which("pdftoppm") is None:
         raise InputError("无法显示页面图像：未安装 poppler-utils（pdftoppm）。")
     proc = subprocess.run(
@@ -167,6 +175,9 @@ def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[b
     )
     if proc.returncode != 0 or not proc.stdout:
         raise InputError(f"待处理项 {item_id} 的页面无法显示（{path.name}）。")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(kept, "wb") as fh:
+        fh.write(proc.stdout)
     return proc.stdout, "image/png"
 
 
