@@ -225,7 +225,11 @@ def test_the_next_step_and_the_problems_of_a_scan_are_shown(term_ws: Workspace) 
     client = TestClient(create_app(term_ws.root, worker=False))
     cookie, _ = term_ws.open_session("sec")
     client.cookies.set(COOKIE, cookie)
+    listing = client.get(f"/list?term={TERM}").text  # frozen: a new draft is not the big button
+    assert "为另一学期生成名单" in listing
+    assert '<button class="primary">按规则生成名单' not in listing
     page = client.get(f"/print?term={TERM}").text
+    assert 'name="term"' in page  # the term picker
     assert 'id="next-step"' in page and ("归档待处理的扫描页" in page or "复核签字" in page)
     scan = next(j for j in term_ws.registry.jobs() if j["kind"] == "scan" and j["account"] == "sec")
     job = client.get(f"/jobs/{scan['id']}").text

@@ -30,9 +30,10 @@ STEP_PAGES = {
 }
 """Where each next step (:mod:`yujing.nextstep`) is done in the console."""
 PICKS_TERM = frozenset(
-    {"list", "slips", "objections", "print", "audit", "reports", "students", "my", "transcripts"}
+    {"slips", "objections", "print", "audit", "reports", "students", "my", "transcripts"}
 )
-"""The pages that show one term's state: they carry the term picker."""
+"""The pages that show one term's state: they carry the term picker (the list page has its
+own, beside its title)."""
 MISSING_PAGE = "没有这个页面：地址可能输错了，或页面已经移走。"
 WRONG_METHOD = "这个地址不能这样打开：请从页面上的按钮或链接进入。"
 
