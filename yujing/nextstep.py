@@ -45,11 +45,14 @@ def next_step(ws: Workspace, user: UserRow, term: Term | None) -> NextStep | Non
     if term is None or head is None:
         return NextStep("assess")
     if head["status"] != "frozen":
-        queue = ws.objection_queue(term)
-        if queue:
-            return NextStep("objections", len(queue))
-        if not registry.student_tokens(term):
+        tokens = registry.student_tokens(term)
+        if not tokens:
             return NextStep("review-window")
+        open_objections = sum(
+            1 for r in tokens if r["response"] == "object" and not r["resolved"]
+        )
+        if open_objections:
+            return NextStep("objections", open_objections)
         if ws.policy.freeze_needs_approval and not ws.approval(term).approved:
             return NextStep("wait-approval")
         return NextStep("freeze")
