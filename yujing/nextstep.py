@@ -13,7 +13,7 @@ from yujing.accounts import ADVISER_ROLES
 if TYPE_CHECKING:
     from yujing.accounts import UserRow
     from yujing.model import Term
-    from yujing.workspace import Workspace
+    from yujing.stage import WorkspaceView
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,10 @@ class NextStep:
     count: int = 0
 
 
-def next_step(ws: Workspace, user: UserRow, term: Term | None) -> NextStep | None:
+def next_step(ws: WorkspaceView, user: UserRow, term: Term | None) -> NextStep | None:
     """The next step of ``term`` for ``user``'s role; None when nothing waits for it."""
+    from yujing.warnlist.review import approval
+
     registry = ws.registry
     role = user.role
     head = registry.list_head(term) if term is not None else None
@@ -37,7 +39,7 @@ def next_step(ws: Workspace, user: UserRow, term: Term | None) -> NextStep | Non
     if role == "reviewer":
         if term is None or head is None or head["status"] == "frozen":
             return None
-        return None if ws.approval(term).approved else NextStep("approve")
+        return None if approval(ws, term).approved else NextStep("approve")
     if role != "secretary":
         return None
     if registry.count("students") == 0:
@@ -53,12 +55,12 @@ def next_step(ws: Workspace, user: UserRow, term: Term | None) -> NextStep | Non
         )
         if open_objections:
             return NextStep("objections", open_objections)
-        if ws.policy.freeze_needs_approval and not ws.approval(term).approved:
+        if ws.policy.freeze_needs_approval and not approval(ws, term).approved:
             return NextStep("wait-approval")
         return NextStep("freeze")
     if not registry.batches(term):
         return NextStep("issue")
-    waiting = len(ws.review_items())
+    waiting = len(registry.review_items())
     if waiting:
         return NextStep("review", waiting)
     signatures = len(registry.signature_checks(open_only=True))

@@ -18,7 +18,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from yujing.errors import InvalidValueError, YujingError
-from yujing.labels import label
 from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Term
 
 console = Console(highlight=False, soft_wrap=True)
@@ -312,6 +311,8 @@ def assess_cmd(
 
 
 def _render_list(report: Any) -> None:
+    from yujing.workspace import label
+
     status = label(report.status, "list-status")
     counts = report.count_by_level()
     console.print(
@@ -575,6 +576,8 @@ def review_cmd(
     who: str,
 ) -> None:
     """列出待处理队列（review/）中的扫描页及原因；--signatures 列出待复核的签字判定。"""
+    from yujing.workspace import label
+
     ws = open_workspace(ctx)
     if confirm is not None:
         record = ws.confirm_signature(confirm[0], confirm[1], who)
