@@ -50,9 +50,7 @@ def next_step(ws: WorkspaceView, user: UserRow, term: Term | None) -> NextStep |
         tokens = registry.student_tokens(term)
         if not tokens:
             return NextStep("review-window")
-        open_objections = sum(
-            1 for r in tokens if r["response"] == "object" and not r["resolved"]
-        )
+        open_objections = sum(1 for r in tokens if r["response"] == "object" and not r["resolved"])
         if open_objections:
             return NextStep("objections", open_objections)
         if ws.policy.freeze_needs_approval and not approval(ws, term).approved:
