@@ -98,7 +98,7 @@ def test_each_export_imports_and_assesses_to_the_hand_checked_figures(
     report = ws.import_file("grades", EXPORTS / name)
     assert (report.profile, report.encoding, report.skipped) == (title, encoding, ())
     (event,) = ws.registry.events("import")
-    assert f"grades {name}（按 {title} 读取）: 新增 {report.inserted}" in event["detail"]
+    assert f"成绩 {name}（按 {title} 读取）: 新增 {report.inserted}" in event["detail"]
     people = {d.student.student_id: d for d in population({}, ws.registry.attempts())}
     assert set(people) == set(EXPECTED)
     for sid, want in EXPECTED.items():

@@ -304,7 +304,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     cou = browser.new_context(**phone).new_page()  # type: ignore[attr-defined]
     _login(cou, base, "马颖")
     table = cou.inner_text("#due")
-    classes = {r.inner_text() for r in cou.query_selector_all("#due tbody tr td:nth-child(3)")}
+    classes = {r.inner_text() for r in cou.query_selector_all("#due tbody tr td:nth-child(2)")}
     assert classes and classes <= {"机械2201", "机械2202"}
     assert roster[theirs[0]].student_id not in table
     cou.screenshot(path=shots / "09-counsellor-start.png", full_page=True)
@@ -318,7 +318,16 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
 
     cou.goto(f"{base}/my/upload")
     cou.screenshot(path=shots / "11-counsellor-upload.png")
-    cou.set_input_files("input[name=files]", [str(receipt)])
+    # separate buttons: 拍照 opens the camera for one page; 选择文件/PDF takes several, no camera
+    camera = cou.query_selector("#pick-camera input")
+    files = cou.query_selector("#pick-files input")
+    assert camera is not None and files is not None
+    assert camera.get_attribute("capture") == "environment" and camera.get_attribute("multiple") is None
+    assert files.get_attribute("capture") is None and files.get_attribute("multiple") is not None
+    for pick in ("#pick-camera", "#pick-files"):
+        box = cou.query_selector(pick).bounding_box()  # type: ignore[union-attr]
+        assert box is not None and box["width"] >= 44 and box["height"] >= 44
+    cou.set_input_files("#pick-files input", [str(receipt)])
     cou.click("button.primary")
     assert _wait_job(cou, 300) == "done", cou.inner_text("main")
     assert "已归档 1 页" in cou.inner_text("main")
@@ -328,15 +337,26 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     assert filed, list((folder / str(TERM)).iterdir())
 
     cou.goto(f"{base}/my/upload")
-    cou.set_input_files("input[name=files]", [str(foreign)])
+    cou.set_input_files("#pick-files input", [str(foreign)])
     cou.click("button.primary")
     assert _wait_job(cou, 300) == "failed"
     assert "不是您名下" in cou.inner_text("main")
     other_folder = next((root / "archive").glob(f"{theirs[0]}-*"))
     assert not [f for f in (other_folder / str(TERM)).iterdir() if "回收" in f.name]
 
-    # -- the secretary files a page whose code was torn off from the review queue, by a click
+    # a photo without a readable code: 请重拍 with the reason, not silently queued
     torn = _without_code(foreign, tmp_path / "二维码撕掉了.jpg")
+    cou.goto(f"{base}/my/upload")
+    cou.set_input_files("#pick-camera input", [str(torn)])
+    cou.click("button.primary")
+    assert _wait_job(cou, 300) == "done"
+    retake = cou.inner_text("#job-problems")
+    assert "请重拍" in retake and "读不出二维码" in retake
+    assert cou.query_selector("form[action$='/send-on'] button") is not None
+    cou.screenshot(path=shots / "16-counsellor-retake.png", full_page=True)
+    _thumb_sized(cou, base, sid)
+
+    # -- the secretary files a page whose code was torn off from the review queue, by a click
     sec.goto(f"{base}/scans")
     sec.set_input_files("input[name=files]", [str(torn)])
     sec.click("button.primary")
@@ -361,6 +381,8 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     assert theirs[0] in sec.inner_text(".ok") and "archive" not in sec.inner_text(".ok")
     assert [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
 
+    _secretary_steps(sec, base, root, shots, tmp_path)
+
     # -- the inspector sees the audit change
     insp.goto(f"{base}/audit")
     after = _problems(insp)
@@ -377,3 +399,85 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     assert accounts["freeze"] == "教务员"
     assert accounts["student-objection"] == "-"
     assert any(e["action"] == "access-denied" and e["account"] == "马颖" for e in events)
+
+
+def _thumb_sized(cou: object, base: str, sid: str) -> None:
+    """On the phone: no sideways scrolling, targets at least 44×44 px, the whole student card
+    opens the student, the parent's number is a tel: link."""
+    cou.goto(f"{base}/my?term={TERM}")  # type: ignore[attr-defined]
+    width = cou.evaluate("document.scrollingElement.scrollWidth")  # type: ignore[attr-defined]
+    assert width <= 390, width
+    for selector in ("header .who button", "header .who a", ".student-link", "a.button.primary"):
+        box = cou.query_selector(selector).bounding_box()  # type: ignore[attr-defined]
+        assert box["width"] >= 44 and box["height"] >= 44, (selector, box)
+    row = cou.query_selector("#due tbody tr")  # type: ignore[attr-defined]
+    row.query_selector("td:last-child").click()  # the card, away from its link
+    cou.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "/students/" in cou.url  # type: ignore[attr-defined]
+    cou.goto(f"{base}/students/{sid}?term={TERM}")  # type: ignore[attr-defined]
+    for link in cou.query_selector_all("td a.tap"):  # type: ignore[attr-defined]
+        box = link.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, box
+    tel = cou.query_selector("a[href^='tel:']")  # type: ignore[attr-defined]
+    if tel is not None:
+        assert tel.get_attribute("href")[4:].lstrip("+").isdigit()
+    assert cou.query_selector("#due") is not None  # this term's due items, before the files
+    html = cou.content()  # type: ignore[attr-defined]
+    assert html.index('id="due"') < html.index("档案文件")
+
+
+def _secretary_steps(sec: object, base: str, root: Path, shots: Path, tmp_path: Path) -> None:
+    """The secretary's other steps: transcripts per class, signature review, a backup, the
+    mapping of an unknown export; a term picker; the styled 404."""
+    sec.goto(f"{base}/print?term={TERM}")  # type: ignore[attr-defined]
+    assert sec.query_selector("select[name=term]") is not None  # type: ignore[attr-defined]
+    assert sec.query_selector("#next-step a") is not None  # type: ignore[attr-defined]
+    sec.goto(f"{base}/transcripts?term={TERM}")  # type: ignore[attr-defined]
+    sec.check(f"input[name=classes][value='{MINE}']")  # type: ignore[attr-defined]
+    sec.click("button.primary")  # type: ignore[attr-defined]
+    assert _wait_job(sec, 300) == "done", sec.inner_text("main")  # type: ignore[attr-defined]
+    assert "已为" in sec.inner_text("main")  # type: ignore[attr-defined]
+    sec.screenshot(path=shots / "15-transcripts.png", full_page=True)  # type: ignore[attr-defined]
+
+    sec.goto(f"{base}/signatures?all=1")  # type: ignore[attr-defined]
+    cards = sec.query_selector_all("section[id^=sig-]")  # type: ignore[attr-defined]
+    assert cards, sec.inner_text("main")  # type: ignore[attr-defined]
+    sec.wait_for_load_state("load")  # type: ignore[attr-defined]
+    crop = cards[0].query_selector(".crops img")
+    assert crop is not None and crop.evaluate("i => i.naturalWidth") > 20
+    sec.screenshot(path=shots / "17-signatures.png")  # type: ignore[attr-defined]
+    cards[0].query_selector("button[value=signed]").click()
+    assert "已确认第" in sec.inner_text(".ok")  # type: ignore[attr-defined]
+
+    sec.goto(f"{base}/backup")  # type: ignore[attr-defined]
+    sec.click("button.primary")  # type: ignore[attr-defined]
+    assert _wait_job(sec, 300) == "done", sec.inner_text("main")  # type: ignore[attr-defined]
+    sec.screenshot(path=shots / "18-backup.png")  # type: ignore[attr-defined]
+    with sec.expect_download() as dl:  # type: ignore[attr-defined]
+        sec.click("a[href^='/backup/']")  # type: ignore[attr-defined]
+    saved = tmp_path / "backup.zip"
+    dl.value.save_as(saved)
+    import zipfile
+
+    assert "registry.sqlite" in zipfile.ZipFile(saved).namelist()
+
+    unknown = Path(__file__).parent / "samples" / "exports" / "unknown_system_utf8.csv"
+    sec.goto(f"{base}/imports")  # type: ignore[attr-defined]
+    sec.select_option("select[name=kind]", "grades")  # type: ignore[attr-defined]
+    sec.set_input_files("input[name=files]", [str(unknown)])  # type: ignore[attr-defined]
+    sec.click("button.primary")  # type: ignore[attr-defined]
+    assert "文件中的列：学生编号" in sec.inner_text("main")  # type: ignore[attr-defined]
+    mapping = {
+        "学号": "学生编号", "姓名": "学生姓名", "学年": "开课学年", "学期": "开课学期",
+        "课程代码": "课号", "课程名称": "课名", "学分": "学分数", "成绩": "总评",
+        "考试性质": "考试类别",
+    }  # fmt: skip
+    for field, header in mapping.items():
+        sec.select_option(f"select[name='map.{field}']", header)  # type: ignore[attr-defined]
+    sec.screenshot(path=shots / "19-import-map.png", full_page=True)  # type: ignore[attr-defined]
+    sec.click("#map-form button.primary")  # type: ignore[attr-defined]
+    assert "列映射已存入工作区配置" in sec.inner_text("main")  # type: ignore[attr-defined]
+    assert "[import.map.grades]" in (root / "yujing.toml").read_text("utf-8")
+
+    resp = sec.goto(f"{base}/no/such/page")  # type: ignore[attr-defined]
+    assert resp.status == 404 and "没有这个页面" in sec.inner_text("main")  # type: ignore[attr-defined]

@@ -93,7 +93,11 @@ def add_user(
     if ws.registry.user(name) is not None:
         raise AccountError(f"账号 {name} 已存在；改密码用 yujing user passwd {name}。")
     if role in ADVISER_ROLES and not roster_name and not classes:
-        raise AccountError(f"{ROLES[role]}账号须给出名单中的姓名，或所带班级。")
+        raise AccountError(
+            f"{ROLES[role]}账号须给出名单中的姓名，或给出所带班级。",
+            field="roster_name",
+            cli="（--counsellor 姓名，或 --class 班级）",
+        )
     if role in ADVISER_ROLES and not allow_unknown:
         check_roster_scope(ws, Role(role), roster_name, classes)
     _check_password(password)
@@ -246,7 +250,7 @@ def check_student(ws: WorkspaceView, user: UserRow, student_id: str, what: str =
 
 def deny(ws: WorkspaceView, user: UserRow, what: str) -> None:
     with ws.registry.transaction():
-        ws.registry.log("access-denied", f"{user.name}（{user.role}）：{what}")
+        ws.registry.log("access-denied", f"{user.name}（{ROLES.get(user.role, user.role)}）：{what}")
 
 
 # -- accounts that match the roster (账号与学生名单一致) -------------------------------------

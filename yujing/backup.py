@@ -137,3 +137,33 @@ def _digest(path: Path) -> str:
         return sha256_file(path)
     except OSError:
         return ""
+
+
+def backups_folder(ws: WorkspaceView) -> Path:
+    """Where the console keeps the backups it made for download (备份下载): beside the
+    workspace, never inside it (a backup inside would be copied into the next one)."""
+    return ws.root.parent / f"{ws.root.name}-备份"
+
+
+def backup_zip(ws: WorkspaceView, folder: Path | None = None) -> Path:
+    """A backup as one .zip file (for a download) in ``folder`` (default
+    :func:`backups_folder`): the backup folder is made beside it, zipped, then removed."""
+    import tempfile
+    import zipfile
+
+    out_dir = Path(folder) if folder is not None else backups_folder(ws)
+    stamp = now().replace(":", "").replace("-", "").replace("T", "-")
+    out = out_dir / f"{ws.root.name} 备份 {stamp}.zip"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".backup-") as tmp:
+            made = backup(ws, Path(tmp) / "backup")
+            partial = out.with_name(f".{out.name}.part")
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(made.rglob("*")):
+                    if path.is_file():
+                        archive.write(path, path.relative_to(made).as_posix())
+            os.replace(partial, out)
+    except OSError as exc:
+        raise OutputError(f"无法写入备份 {out}：{exc.strerror}（{exc.filename}）") from exc
+    return out

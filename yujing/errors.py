@@ -36,7 +36,29 @@ from dataclasses import dataclass
 
 
 class YujingError(Exception):
-    """Base of every error raised on purpose; ``str()`` is the user-facing message."""
+    """Base of every error raised on purpose; ``str()`` is the user-facing message.
+
+    ``field`` names the input the message concerns (``"level"``, ``"reason"`` …): the console
+    marks that field of its form, the CLI names its own option for it. ``cli`` is what only a
+    terminal user needs (a command to run, an option to add), appended by ``str()`` and left
+    out by :meth:`for_people`, which is what the console shows."""
+
+    field: str = ""
+    cli: str = ""
+
+    def __init__(self, *args: object, field: str = "", cli: str = "") -> None:
+        super().__init__(*args)
+        if field:
+            self.field = field
+        if cli:
+            self.cli = cli
+
+    def __str__(self) -> str:
+        return self.for_people() + self.cli
+
+    def for_people(self) -> str:
+        """The message in the domain's words, without command-line hints (the console's)."""
+        return super().__str__()
 
 
 class WorkspaceError(YujingError):
@@ -66,7 +88,20 @@ class UnreadableFileError(InputError):
 
 
 class MissingColumnsError(InputError):
-    """Required headers are absent."""
+    """Required headers are absent. ``columns`` are the file's headers and ``missing`` the
+    template's column names not found, so a form can offer the mapping (列映射)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        columns: Sequence[str] = (),
+        missing: Sequence[str] = (),
+        cli: str = "",
+    ) -> None:
+        super().__init__(message, field="map", cli=cli)
+        self.columns = tuple(columns)
+        self.missing = tuple(missing)
 
 
 @dataclass(frozen=True)
@@ -98,7 +133,9 @@ class BadRowsError(InputError):
         super().__init__(
             f"{file}：{len(self.bad_rows)} 行无法读取（共 {total_rows} 行），未导入任何数据。\n"
             f"{shown}{tail}\n"
-            "请在原文件中改正这些行后重新导入，或加 --skip-bad-rows 跳过它们只导入其余各行。"
+            "请在原文件中改正这些行后重新导入，或选择跳过它们只导入其余各行。",
+            field="skip_bad_rows",
+            cli="（命令行：加 --skip-bad-rows 跳过它们只导入其余各行。）",
         )
 
 

@@ -38,6 +38,7 @@ JOB_KINDS = {
     "audit": "档案检查（含校验）",
     "reports": "学期报告",
     "transcripts": "生成成绩单",
+    "backup": "备份",
 }
 
 QUEUES: Mapping[str, tuple[str, ...]] = {
@@ -91,6 +92,10 @@ class JobWorkspace(Protocol):
     ) -> list[BatchResult]: ...
 
     def scan(self, paths: Sequence[Path], *, progress: Progress | None = None) -> IntakeResult: ...
+
+    def backup(self, target: Path) -> Path: ...
+
+    def backup_zip(self) -> Path: ...
 
     def scan_own(
         self, paths: Sequence[Path], user: UserRow, *, progress: Progress | None = None
@@ -165,24 +170,30 @@ def run_job(
         paths = [ws.root / p for p in params["paths"]]
         account = params.get("account", "")
         user = ws.registry.user(account) if account else None
-        if user is not None and user.role in ADVISER_ROLES:
+        if user is not None and user.role in ADVISER_ROLES and not params.get("send_on"):
             res = ws.scan_own(paths, user, progress=progress)
         else:
             res = ws.scan(paths, progress=progress)
+        people = {sid: s.name for sid, s in ws.registry.students().items()}
         pages = [
             {
                 "page": p.page,
+                "source": Path(p.source).name,
                 "result": p.result,
                 "reason": p.reason,
                 "student_id": p.student_id,
+                "name": people.get(p.student_id, ""),
                 "target": p.target,
+                "title": Path(p.target).stem if p.target else "",
                 "signed": p.signed,
+                "upload": str(Path(p.source).relative_to(ws.root)) if p.result == "retake" else "",
             }
             for p in res.pages
         ]
         msg = (
             f"已归档 {res.count('filed')} 页，待处理 {res.count('review')} 页，"
             f"空白页 {res.count('blank')} 页"
+            + (f"，请重拍 {res.count('retake')} 张" if res.count("retake") else "")
             + (f"，重复文件 {len(res.skipped_files)} 个已跳过" if res.skipped_files else "")
             + ("；" + "；".join(res.errors) if res.errors else "")
         )
@@ -202,8 +213,20 @@ def run_job(
         }
     if kind == "transcripts":
         assert t is not None
-        filed = ws.transcripts(t, progress=progress)
-        return f"已生成成绩单 {len(filed)} 份", {}
+        filed = ws.transcripts(t, students=params.get("students", []), progress=progress)
+        people = {sid: s.name for sid, s in ws.registry.students().items()}
+        return f"已生成成绩单 {len(filed)} 份，已存入各生档案", {
+            "students": [
+                {"student_id": f.student_id, "name": people.get(f.student_id, "")}
+                for f in filed
+            ]
+        }
+    if kind == "backup":
+        if params.get("folder"):
+            out = ws.backup(Path(params["folder"]))
+            return f"已备份到服务器上的目录 {out}", {"folder": str(out)}
+        out = ws.backup_zip()
+        return "备份已完成，可以下载", {"zip": out.name}
     raise InputError(f"未知的任务类型 {kind}。")
 
 

@@ -298,7 +298,7 @@ class ListFigures:
         if not isinstance(raw, Mapping):
             return cls()
         values: dict[str, Any] = {}
-        for f in fields(cls):
+        for f in _fields_of(cls):
             if f.name not in raw:
                 continue
             value = raw[f.name]
@@ -378,6 +378,21 @@ class ListRow:
     def from_entry(cls, entry: Mapping[str, Any]) -> ListRow:
         """A row from the registry's stored entry (other columns, such as its order, ignored)."""
         return cls(
-            **{f.name: str(entry.get(f.name) or "") for f in fields(cls) if f.name != "figures"},
+            **{name: str(entry.get(name) or "") for name in _field_names(cls) if name != "figures"},
             figures=ListFigures.from_json(entry.get("figures")),
         )
+
+
+_FIELDS: dict[type, tuple[Any, ...]] = {}
+
+
+def _fields_of(cls: type) -> tuple[Any, ...]:
+    """A dataclass's fields, looked up once (a list of thousands of rows reads them per row)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = fields(cls)
+    return found
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in _fields_of(cls))

@@ -124,6 +124,16 @@ RULES: dict[str, Rule] = {
     "job": _WRITERS,
     "job_rerun": _S,
     "job_cancel": _WRITERS,  # the job's owner or the secretary (a JobRef)
+    "job_send_on": ADVISERS,  # an adviser's photo with no code, sent on to the queue anyway
+    # the term's other steps (yujing.web.views_term)
+    "transcripts": _S,
+    "slips_pdf": _S,
+    "import_map": _S,
+    "signatures": _S,
+    "signature_crop": _S,
+    "signature_confirm": _S,
+    "backup": _S,
+    "backup_file": _S,
     # accounts
     "users": _S,
     "user_disable": _S,

@@ -41,6 +41,7 @@ from yujing.files import atomic_write, bulk, sha256_file, toml_string
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack
 from yujing.jobs import JOB_KINDS, QUEUES, Claimed, run_job
+from yujing.labels import label, when
 from yujing.locking import writes
 from yujing.model import Term
 from yujing.policies import Policy
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
     from yujing.checker.model import AuditReport
     from yujing.forms import FormSpec
     from yujing.generator.batch import BatchResult
+    from yujing.nextstep import NextStep
     from yujing.registry.migrations import SchemaStatus
     from yujing.reports import TermSummary
     from yujing.warnlist.review import ApprovalState, CheckView, Slip, Workflow
@@ -110,7 +112,9 @@ __all__ = [
     "allowed",
     "assess_files",
     "format_serial",
+    "label",
     "run_job",
+    "when",
     "write_audit_csv",
     "write_audit_html",
     "write_audit_xlsx",
@@ -122,6 +126,11 @@ POLICY_COPY = "policy.toml"
 PACK_COPY = "pack"
 ENV_VAR = "YUJING_WORKSPACE"
 OUTCOMES = {"corrected": "更正", "removed": "移出", "upheld": "维持"}
+IMPORT_COLUMNS = {
+    kind: tuple((c.header, c.required) for c in spec.columns) for kind, spec in KINDS.items()
+}
+"""Each import kind's columns by their template name, and whether required: what a column
+mapping (列映射, ``--map``) can name."""
 
 
 @dataclass(frozen=True)
@@ -455,7 +464,9 @@ class Workspace:
         settings = import_settings(self.root / CONFIG_NAME)
         saved = settings.maps.get(kind, {})
         if save_map and not column_map:
-            raise InputError("--save-map 需要同时用 --map 给出列映射。")
+            raise InputError(
+                "保存列映射需要同时给出列映射。", field="map", cli="（--save-map 需要同时用 --map 给出列映射）"
+            )
         parsed = checked(
             parse_file(
                 kind,
@@ -492,7 +503,7 @@ class Workspace:
             )
             registry.log(
                 "import",
-                f"{kind} {Path(path).name}"
+                f"{label(kind, 'import-kind')} {Path(path).name}"
                 + (f"（按 {parsed.profile} 读取）" if parsed.profile else "")
                 + f": 新增 {result.inserted}，更新 {result.updated}，"
                 f"未变 {result.unchanged}，跳过 {len(parsed.bad_rows)}",
@@ -607,7 +618,10 @@ class Workspace:
     def saved(self, term: Term) -> SavedList:
         saved = self.registry.saved_list(term)
         if saved is None:
-            raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
+            raise ListStateError(
+                f"{term} 还没有名单。请先生成名单（评估）。",
+                cli=f"请先运行 yujing assess --term {term}。",
+            )
         return saved
 
     def report(self, term: Term) -> ListReport:
@@ -639,16 +653,20 @@ class Workspace:
         if outcome not in OUTCOMES:
             raise InputError(f"处理结果应为 {'、'.join(OUTCOMES)} 之一（更正/移出/维持）。")
         if not reason.strip():
-            raise InputError("请用 --reason 写明学生提出的异议。")
+            raise InputError("请写明学生提出的异议。", field="reason", cli="（--reason）")
         row = saved.entry(student_id)
         if row is None or not row.warned:
             raise ListStateError(f"学号 {student_id} 不在 {term} 的预警名单上。")
         if outcome == "corrected":
             if not level:
-                raise InputError("处理结果为 corrected（更正）时请用 --level 给出更正后的等级。")
+                raise InputError(
+                    "处理结果为更正时请给出更正后的等级。", field="level", cli="（--level）"
+                )
             self.policy.level(level)
         elif level:
-            raise InputError("只有处理结果为 corrected（更正）时才能给出 --level。")
+            raise InputError(
+                "只有处理结果为更正时才能给出更正后的等级。", field="level", cli="（--level）"
+            )
         registry = self.registry
         objection = {
             "term": str(term),
@@ -975,12 +993,14 @@ class Workspace:
 
         return student_folder_file(self, student_id, fid)
 
-    def due_for(self, user: UserRow, term: Term, *, as_of: date | None = None) -> list[StudentDue]:
+    def due_for(
+        self, user: UserRow, term: Term, *, as_of: date | None = None, only: str = ""
+    ) -> list[StudentDue]:
         """The adviser's warned students of ``term`` and what is due for each (待办), from
         the completeness audit: missing, pending with deadline and days left, overdue."""
         from yujing.checker.due import due_for
 
-        return due_for(self, user, term, as_of=as_of, cache=self._due_cache)
+        return due_for(self, user, term, as_of=as_of, cache=self._due_cache, only=only)
 
     # -- the reviewer's approval (审核) ------------------------------------------------------
 
@@ -1137,6 +1157,41 @@ class Workspace:
         from yujing.jobs import cancel_job
 
         return cancel_job(self, job_id, user)
+
+    # -- the console's other term steps (issue #19): the next step, backups for download ------
+
+    def next_step(self, user: UserRow, term: Term | None) -> NextStep | None:
+        """The next step of ``term`` for ``user``'s role (下一步), or None."""
+        from yujing.nextstep import next_step
+
+        return next_step(self, user, term)
+
+    def slip_qr(self, link: str) -> bytes:
+        """A check link's QR code as PNG, made once per link in this process."""
+        from yujing.slips import qr_png
+
+        return qr_png(link)
+
+    def slips_pdf(self, term: Term, base_url: str) -> Path:
+        """All of ``term``'s check slips as one PDF (学生核查条), links under ``base_url``."""
+        from yujing.slips import write_slips_pdf
+
+        slips = self.student_slips(term)
+        links = [f"{base_url.rstrip('/')}/check/{s.token}" for s in slips]
+        out = self.lists_dir / f"{term} 学生核查条.pdf"
+        return write_slips_pdf(slips, links, term, f"{term} 学业预警名单", out)
+
+    def backup_zip(self) -> Path:
+        """A backup of the workspace as one .zip for download, in :meth:`backups_folder`."""
+        from yujing.backup import backup_zip
+
+        return backup_zip(self)
+
+    def backups_folder(self) -> Path:
+        """Where backups made for download are kept (beside the workspace, never inside)."""
+        from yujing.backup import backups_folder
+
+        return backups_folder(self)
 
 
 def _read_config(path: Path) -> dict[str, Any]:

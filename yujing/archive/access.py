@@ -104,17 +104,22 @@ def scan_own(
     from yujing.qr import load_secret, verify
 
     allowed = students_of(ws, user)
+    retake: list[Path] = []
     if allowed is not None:
         secret = load_secret(ws.root)
         serials: dict[int, int] = {}
         for path in paths:
+            coded = False
             for page, scan in scan_pages(
                 iter_pages(path), accept=lambda text: verify(secret, text).ok
             ):
+                coded = coded or bool(scan.codes) or scan.blank
                 for code in scan.codes:
                     ref = verify(secret, code).ref
                     if ref is not None:
                         serials[ref.serial] = page.page
+            if not coded and path.suffix.lower() in PHOTO_SUFFIXES:
+                retake.append(path)
         owners = ws.registry.serial_students(serials)
         foreign = sorted((p, s) for s, p in serials.items() if owners.get(s, "") not in allowed)
         if foreign:
@@ -128,7 +133,17 @@ def scan_own(
             raise AccessDeniedError(
                 f"上传的文件第 {page_no} 页的二维码属于不是您名下的学生，整份文件未归档。"
             )
-    return ingest(ws, paths, progress=progress)
+    from dataclasses import replace
+
+    from yujing.archive.intake import RETAKE, RETAKE_REASON, PageOutcome
+
+    result = ingest(ws, [p for p in paths if p not in retake], progress=progress)
+    back = tuple(PageOutcome(p, 1, RETAKE, RETAKE_REASON) for p in retake)
+    return replace(result, pages=result.pages + back) if back else result
+
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+"""A phone's photos: one without a readable code is handed back to retake (请重拍)."""
 
 
 def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[bytes, str]:
@@ -143,6 +158,14 @@ def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[b
     suffix = path.suffix.lower()
     if suffix in (".png", ".jpg", ".jpeg"):
         return path.read_bytes(), "image/png" if suffix == ".png" else "image/jpeg"
+    # rendered once and kept, named by the page file's content (a changed file renders anew)
+    from yujing.files import sha256_file
+
+    if not path.is_file():
+        raise InputError(f"待处理项 {item_id} 的页面文件已不在（{path.name}）。")
+    kept = ws.root / "review" / "previews" / f"{sha256_file(path)}-{dpi}.png"
+    if kept.is_file():
+        return kept.read_bytes(), "image/png"
     if shutil.which("pdftoppm") is None:
         raise InputError("无法显示页面图像：未安装 poppler-utils（pdftoppm）。")
     proc = subprocess.run(
@@ -155,6 +178,9 @@ def review_preview(ws: WorkspaceView, item_id: int, *, dpi: int = 70) -> tuple[b
     )
     if proc.returncode != 0 or not proc.stdout:
         raise InputError(f"待处理项 {item_id} 的页面无法显示（{path.name}）。")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(kept, "wb") as fh:
+        fh.write(proc.stdout)
     return proc.stdout, "image/png"
 
 

@@ -22,7 +22,6 @@ skipped; a new scan of a part already filed is kept as a new version.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import tempfile
@@ -46,6 +45,10 @@ if TYPE_CHECKING:
 
 
 FILED, REVIEW, BLANK = "filed", "review", "blank"
+RETAKE = "retake"
+"""An adviser's phone photo with no readable code: returned to them to take again (请重拍),
+not queued; they may send it on to the secretary's review queue."""
+RETAKE_REASON = "照片上读不出二维码（可能模糊、太暗、反光或没拍全），请对准整页重拍，让二维码清楚。"
 NO_CODE = "未找到二维码（可能不是本系统打印的材料，或二维码被遮挡、污损）"
 VOIDED = "编号已作废"
 UNKNOWN_SERIAL = "编号不在登记库中"
@@ -114,10 +117,20 @@ def ingest(
     outcomes: list[PageOutcome] = []
     skipped: list[Path] = []
     errors: list[str] = []
+    # progress counts pages (已处理 120/209 页), estimated from each file's page count first
+    sizes = [_page_estimate(p) for p in files]
+    total, done = sum(sizes), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(min(done, total), total)
+
+    if progress is not None:
+        progress(0, total)
     for i, path in enumerate(files, start=1):
-        # Between pages the caller hears of the file in progress again (the console's worker
-        # stops a cancelled or overlong job there).
-        tick = functools.partial(progress, i - 1, len(files)) if progress is not None else None
+        before = done
         try:
             result = _ingest_file(ws, secret, path, tick)
         except UnreadableFileError as exc:
@@ -128,8 +141,9 @@ def ingest(
             skipped.append(path)
         elif result is not None:
             outcomes.extend(result)
+        done = before + sizes[i - 1]
         if progress is not None:
-            progress(i, len(files))
+            progress(done, total)
     return IntakeResult(tuple(outcomes), tuple(skipped), tuple(unsupported), tuple(errors))
 
 
@@ -145,6 +159,25 @@ class _Decision:
     codes: tuple[str, ...] = ()
     signed: bool | None = None
     check: Any = None  # SignatureCheck
+
+
+def _page_estimate(path: Path) -> int:
+    """How many pages ``path`` holds, for progress only (1 when it cannot tell cheaply)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
+            from pypdf import PdfReader
+
+            with path.open("rb") as fh:
+                return max(1, len(PdfReader(fh, strict=False).pages))
+        if suffix in (".tif", ".tiff"):
+            from PIL import Image
+
+            with Image.open(path) as image:
+                return max(1, int(getattr(image, "n_frames", 1)))
+    except Exception:  # a damaged file is reported by the real read; here it is one page
+        return 1
+    return 1
 
 
 def _ingest_file(
@@ -205,6 +238,8 @@ def _ingest_file(
                         decision.check = check
                         decision.signed = check.signed
                 decisions.append(decision)
+            if tick is not None:
+                tick()
             if path.suffix.lower() != ".pdf":
                 images[page.page] = _spill(page.image, Path(spill) / f"{page.page}.pdf")
             if tick is not None:
@@ -657,13 +692,16 @@ def confirm_signature(ws: WorkspaceView, check_id: int, verdict: str, who: str) 
     gave it; the archive file and the audit follow it."""
     if verdict not in VERDICTS:
         raise InputError(
-            f"签字复核结论应为 signed（已签字）或 unsigned（未签字），而不是「{verdict}」。"
+            f"签字复核结论应为已签字或未签字，而不是「{verdict}」。",
+            field="verdict",
+            cli="（signed 已签字，unsigned 未签字）",
         )
     if not who.strip():
-        raise InputError("请用 --who 写明复核人（如 辅导员 王颖）。")
+        raise InputError("请写明复核人（如 辅导员 王颖）。", field="who", cli="（--who）")
     if ws.registry.signature_check(check_id) is None:
         raise InputError(
-            f"没有第 {check_id} 条签字检查记录。请用 yujing review --signatures 查看编号。"
+            f"没有第 {check_id} 条签字检查记录。",
+            cli="请用 yujing review --signatures 查看编号。",
         )
     return ws.registry.confirm_signature(check_id, verdict, who.strip())
 

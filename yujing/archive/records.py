@@ -53,7 +53,7 @@ def _term(ws: WorkspaceView, term: Term | None) -> Term:
         return term
     latest = ws.registry.latest_term()
     if latest is None:
-        raise InputError("还没有任何学期的名单；请用 --term 指明学期。")
+        raise InputError("还没有任何学期的名单；请指明学期。", field="term", cli="（--term）")
     return latest
 
 
@@ -250,7 +250,11 @@ def record(
     if kind not in RECORD_KINDS:
         raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS)} 之一。")
     if not who.strip() or not summary.strip():
-        raise InputError("请写明 --who（记录人）和 --summary（内容摘要）。")
+        raise InputError(
+            "请写明记录人和记录内容。",
+            field="summary" if who.strip() else "who",
+            cli="（--who 谁，--summary 内容摘要）",
+        )
     for label, text in (("记录人", who), ("参与人", participants)):
         reason = invisible_in(text)
         if reason is not None:
@@ -391,7 +395,7 @@ def transcripts(
                 "transcript",
                 today().isoformat(),
                 target,
-                who="yujing",
+                who="系统",
                 how="由导入成绩生成",
                 summary="",
                 source="",

@@ -316,7 +316,7 @@ def _check_issued(who: _Who, serial: SerialRow | None) -> tuple[RequirementStatu
                     who,
                     ISSUED,
                     "missing",
-                    "名单上有该生，但没有发放通知书（无有效编号）；请运行 yujing issue。",
+                    "名单上有该生，但没有发放通知书（无有效编号）；请打印通知书。",
                 )
             ],
         )
@@ -798,7 +798,10 @@ def _walk(folder: Path, prefix: str) -> Iterable[tuple[str, str]]:
 def _latest_term(ws: WorkspaceView) -> Term:
     term = ws.registry.latest_term()
     if term is None:
-        raise ListStateError("还没有任何学期的名单。请先运行 yujing assess --term 学期。")
+        raise ListStateError(
+            "还没有任何学期的名单。请先生成名单（评估）。",
+            cli="请先运行 yujing assess --term 学期。",
+        )
     return term
 
 

@@ -57,9 +57,11 @@ def due_for(
     *,
     as_of: date | None = None,
     cache: dict[tuple[Any, ...], list[StudentDue]] | None = None,
+    only: str = "",
 ) -> list[StudentDue]:
     """The adviser's warned students of ``term`` and what is due for each (待办), from
-    the completeness audit: missing, pending with deadline and days left, overdue.
+    the completeness audit: missing, pending with deadline and days left, overdue; only the
+    student ``only`` when given (one folder's page).
 
     With ``cache`` (the workspace object's), the result is kept until the registry changes
     (any event, archived file or record) or the day turns; a file altered on disk behind yujing's
@@ -68,8 +70,15 @@ def due_for(
 
     allowed = students_of(ws, user)
     if ws.registry.list_head(term) is None:
-        raise ListStateError(f"{term} 还没有名单。请先运行 yujing assess --term {term}。")
-    mine = [sid for sid in ws.registry.warned_ids(term) if allowed is None or sid in allowed]
+        raise ListStateError(
+            f"{term} 还没有名单。请先生成名单（评估）。",
+            cli=f"请先运行 yujing assess --term {term}。",
+        )
+    mine = [
+        sid
+        for sid in ws.registry.warned_ids(term)
+        if (allowed is None or sid in allowed) and (not only or sid == only)
+    ]
     if not mine:
         return []
     key = (str(term), tuple(mine), as_of or date.today(), ws.registry.change_mark())

@@ -366,7 +366,9 @@ def assess_cmd(
 
 
 def _render_list(report: Any) -> None:
-    status = {"draft": "草稿", "frozen": "已冻结"}.get(report.status, report.status)
+    from yujing.workspace import label
+
+    status = label(report.status, "list-status")
     counts = report.count_by_level()
     console.print(
         f"[bold]{report.term}[/] {report.policy.title}名单（{status}）：评估 {report.assessed_count} 人，"
@@ -727,14 +729,14 @@ def review_cmd(
     who: str,
 ) -> None:
     """列出待处理队列（review/）中的扫描页及原因；--signatures 列出待复核的签字判定。"""
-    from yujing.workspace import VERDICT_TEXT
+    from yujing.workspace import label
 
     ws = open_workspace(ctx)
     if confirm is not None:
         record = ws.confirm_signature(confirm[0], confirm[1], who)
         console.print(
             f"已记录：第 {record.id} 条（{record.file} 第 {record.file_page} 页）由 {record.confirmed_by} "
-            f"确认为{VERDICT_TEXT[record.effective]}（机器判定：{VERDICT_TEXT[record.verdict]}）"
+            f"确认为{label(record.effective, 'verdict')}（机器判定：{label(record.verdict, 'verdict')}）"
         )
         return
     if signatures:
@@ -745,7 +747,7 @@ def review_cmd(
         table = new_table("序号", "文件", "页", "判定", "各签字处（新增笔迹占比）")
         for review in reviews:
             r = review.record
-            verdict = VERDICT_TEXT.get(r.effective, r.effective)
+            verdict = label(r.effective, "verdict")
             if r.confirmed:
                 verdict += f"（{r.confirmed_by} 确认）"
             elif r.reason:

@@ -30,6 +30,7 @@ from yujing.forms import COVER_CODE, COVER_TITLE, FormSpec, college_label, forms
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, render_single, run_chunk
+from yujing.labels import label
 from yujing.locking import writer_lock, writes
 from yujing.model import ListRow, Progress, Student, Term
 from yujing.qr import (
@@ -109,7 +110,8 @@ def issue(
     saved = ws.saved(term)
     if not saved.frozen:
         raise ListStateError(
-            f"{term} 的名单尚未冻结。请先核查名单，再运行 yujing list freeze --term {term}。"
+            f"{term} 的名单尚未冻结。请先核查名单，再冻结。",
+            cli=f"（yujing list freeze --term {term}）",
         )
     policy = ws.policy
     for level in levels:
@@ -200,7 +202,8 @@ def reprint(
     if row["status"] != "active":
         raise ListStateError(
             f"编号 {format_serial(serial)} 已作废（{row['void_reason']}），不能重印；"
-            f"请运行 yujing issue --term {row['term']} 为该生发放新编号。"
+            f"请为该生重新发出 {row['term']} 的通知书（发放新编号）。",
+            cli=f"（yujing issue --term {row['term']}）",
         )
     term = Term.parse(row["term"])
     saved = ws.saved(term)
@@ -239,7 +242,7 @@ def void(ws: WorkspaceView, serial: int, reason: str) -> dict[str, Any]:
     """Void serial ``serial`` (作废): its codes are refused when scanned, and the next ``issue``
     of its term gives the student a new serial."""
     if not reason.strip():
-        raise InputError("请用 --reason 写明作废原因。")
+        raise InputError("请写明作废原因。", field="reason", cli="（--reason）")
     registry = ws.registry
     row = registry.serial(serial)
     if row is None:
@@ -530,7 +533,8 @@ def _render(
             }
         )
         ws.registry.log(
-            "issue", f"{batch_id}: {len(planned)} 人，{pages} 页，{status}", term=str(term)
+            "issue", f"{batch_id}: {len(planned)} 人，{pages} 页，{label(status, 'batch-status')}",
+            term=str(term),
         )
     tick()
     issued = tuple(

@@ -119,7 +119,7 @@ def parse_file(
         profile_title, profile_name = match.profile.title, match.profile.name
     else:
         if profile is not None:
-            raise InputError("--profile 只用于成绩文件（yujing import grades）。")
+            raise InputError("导出格式只用于成绩文件。", field="profile", cli="（--profile）")
         keyed = _kind_map(spec, column_map or {})
         saved = _kind_map(spec, saved_map or {})
         names = {c.key: c.header for c in spec.columns}
@@ -264,7 +264,8 @@ def _check_mapped(table: Table, keyed: Mapping[str, str]) -> None:
     if absent:
         raise MissingColumnsError(
             f"{table.name}：列映射中的表头 {'、'.join(absent)} 不在文件中。"
-            f"文件中的列：{'、'.join(h for h in table.header if h) or '（无）'}。"
+            f"文件中的列：{'、'.join(h for h in table.header if h) or '（无）'}。",
+            columns=[h for h in table.header if h],
         )
 
 
@@ -292,7 +293,10 @@ def _map_columns(spec: ImportKind, table: Table, mapping: Mapping[str, str]) -> 
         raise MissingColumnsError(
             f"{table.name}：作为{spec.title}缺少列 {'、'.join(missing)}。"
             f"文件中的列：{have}。请改正表头（也接受各教务系统导出的列名，如 xh、jgmc、bjmc），"
-            f"或用 --map 指明，如 --map {missing[0]}=文件中的表头。"
+            "或指明各列在文件中的表头（列映射）。",
+            columns=[h for h in table.header if h],
+            missing=missing,
+            cli=f"命令行：用 --map 指明，如 --map {missing[0]}=文件中的表头。",
         )
     return index
 

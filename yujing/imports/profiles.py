@@ -283,7 +283,10 @@ def choose_profile(
             names = "、".join(_missing_names(profile, match.missing))
             raise MissingColumnsError(
                 f"{table.name}：按{profile.title}读取，缺少列 {names}。"
-                f"文件中的列：{_have(table)}。{_MAP_HINT}"
+                f"文件中的列：{_have(table)}。{_MAP_WORDS}",
+                columns=[h for h in table.header if h],
+                missing=[HEADERS.get(k, k) for k in match.missing],
+                cli=_MAP_HINT,
             )
         return match
     matches = [
@@ -295,7 +298,10 @@ def choose_profile(
         raise MissingColumnsError(
             f"{table.name}：认不出这是哪个教务系统的成绩导出"
             f"（已知：{'、'.join(p.title for p in profiles.values())}）。\n"
-            f"文件中的列：{_have(table)}。\n按本系统成绩模板还缺少：{names}。\n{_MAP_HINT}"
+            f"文件中的列：{_have(table)}。\n按本系统成绩模板还缺少：{names}。\n{_MAP_WORDS}",
+            columns=[h for h in table.header if h],
+            missing=[HEADERS.get(k, k) for k in template.missing],
+            cli=_MAP_HINT,
         )
     matches.sort(key=lambda m: (m.score, m.profile.priority), reverse=True)
     for match in matches:
@@ -304,8 +310,9 @@ def choose_profile(
     return matches[0]
 
 
+_MAP_WORDS = "请指明各列在文件中的表头（列映射），存入工作区配置后，下学期同样的文件无需再指明。"
 _MAP_HINT = (
-    "可用 --map 指明各列在文件中的表头，如 yujing import grades FILE --map 学年=开课学年 "
+    "\n命令行：可用 --map 指明各列在文件中的表头，如 yujing import grades FILE --map 学年=开课学年 "
     "--map 课程代码=课号；加 --save-map 存入工作区配置，下学期同样的文件无需再指明。"
 )
 

@@ -386,10 +386,12 @@ def check_freeze_allowed(ws: WorkspaceView, term: Term) -> None:
         raise ListStateError(f"{term} 的名单还不能冻结：" + "；".join(state.blockers) + "。")
 
 
-def check_token(ws: WorkspaceView, term: str, student_id: str, nonce: str) -> str:
+def check_token(
+    ws: WorkspaceView, term: str, student_id: str, nonce: str, secret: bytes | None = None
+) -> str:
     from yujing.qr import load_secret
 
-    secret = load_secret(ws.root)
+    secret = secret if secret is not None else load_secret(ws.root)
     mac = hmac.new(secret, f"check|{term}|{student_id}|{nonce}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
 
@@ -416,13 +418,16 @@ def open_review_window(ws: WorkspaceView, term: Term) -> int:
 
 
 def student_slips(ws: WorkspaceView, term: Term) -> list[Slip]:
+    from yujing.qr import load_secret
+
     entries = {e.student_id: e for e in ws.saved(term).warned}
+    secret = load_secret(ws.root)  # read once, not once per slip
     out: list[Slip] = []
     for r in ws.registry.student_tokens(term):
         e = entries.get(r["student_id"])
         if e is None:
             continue
-        token = check_token(ws, r["term"], r["student_id"], r["nonce"])
+        token = check_token(ws, r["term"], r["student_id"], r["nonce"], secret)
         out.append(
             Slip(e.student_id, e.name, e.class_name, e.level, token, r["response"] or "")
         )

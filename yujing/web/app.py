@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from yujing.errors import AccessDeniedError, TokenError, YujingError
 from yujing.model import without_unprintable
+from yujing.web import words
 from yujing.web.context import COOKIE, PRE_COOKIE, Ctx, Handler, csp
 from yujing.web.jobs import Workers
 from yujing.web.permissions import PUBLIC, RULES, action_of, allowed
@@ -122,17 +123,18 @@ def _handle(
         with ws.acting_as(user.name if user else "-"):
             return _authorised(ctx, rule, handler)
     except AccessDeniedError as exc:
-        return ctx.render("error.html", 403, message=str(exc))
+        return ctx.render("error.html", 403, message=exc.for_people())
     except TokenError as exc:
-        return ctx.render("error.html", 403, message=str(exc))
+        return ctx.render("error.html", 403, message=exc.for_people())
     except YujingError as exc:
-        return ctx.render("error.html", 400, message=str(exc))
+        return ctx.render("error.html", 400, message=exc.for_people())
     except Exception:  # a fault of ours: logged with its traceback, a plain page for the user
         log.exception("unexpected error in %s %s", request.method, request.url.path)
-        return HTMLResponse(
-            _plain("控制台内部出错，这次操作没有完成（已记录在服务器日志中）。请稍后重试或联系管理员。"),
-            status_code=500,
-        )
+        message = "控制台内部出错，这次操作没有完成（已记录在服务器日志中）。请稍后重试或联系管理员。"
+        try:
+            return ctx.render("error.html", 500, message=message)
+        except Exception:  # the fault is in rendering itself
+            return HTMLResponse(_plain(message), status_code=500)
 
 
 def _authorised(ctx: Ctx, rule: frozenset[str] | str, handler: Handler) -> Response:
@@ -231,6 +233,7 @@ def create_app(root: Path, *, worker: bool = True) -> Starlette:
         lstrip_blocks=True,
     )
     app.state.env.globals["cas_enabled"] = cas  # the sign-in page's 统一身份认证登录 button
+    words.install(app)
     app.state.wake = lambda: state["workers"].wake() if "workers" in state else None
     app.add_middleware(_SecurityHeaders)
     return app

@@ -52,6 +52,9 @@ class Ctx:
     fields: dict[str, list[str]] = field(default_factory=dict)
     files: list[tuple[str, str, bytes]] = field(default_factory=list)
     pre_csrf: str = ""
+    error: str = ""
+    """A refused form's message, shown on the form itself (:func:`yujing.web.views_term.form`)."""
+    error_field: str = ""
 
     def get(self, name: str, default: str = "") -> str:
         values = self.fields.get(name)
@@ -95,7 +98,8 @@ class Ctx:
             msg=self.flash,
             url=self.url,
             can=self.can,
-            **values,
+            status_code=status,
+            **{**self._page_context(values), **values},
         )
         response = HTMLResponse(html, status_code=status)
         if FLASH_COOKIE in self.request.cookies:
@@ -110,6 +114,31 @@ class Ctx:
         """Whether the signed-in account may take ``action`` (templates show or hide buttons
         by it; the one rule of :mod:`yujing.roles`)."""
         return allowed(self.user, action, resource)
+
+    def _page_context(self, values: dict[str, Any]) -> dict[str, Any]:
+        """What every page may show: the refused form's error and input, the term picker's
+        terms, the role's next step of the term."""
+        from yujing.web.words import PICKS_TERM, STEP_PAGES
+
+        extra: dict[str, Any] = {
+            "form_error": self.error,
+            "error_field": self.error_field,
+            "form": {k: v[0] for k, v in self.fields.items() if v and k != "csrf"},
+            "form_route": self.route if self.error else "",
+            "terms": [],
+            "next_step": None,
+            "step_pages": STEP_PAGES,
+        }
+        if self.user is None or values.get("message"):
+            return extra
+        if self.route in PICKS_TERM:
+            extra["terms"] = [t["term"] for t in self.ws.registry.list_terms()]
+        term = values.get("term", self.term)
+        try:
+            extra["next_step"] = self.ws.next_step(self.user, term)
+        except YujingError:
+            extra["next_step"] = None
+        return extra
 
     def url(self, name: str, **params: Any) -> str:
         query = params.pop("_query", None)

@@ -4,7 +4,6 @@ CLI calls), and renders a template. No business rule lives here."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 import mimetypes
 from collections import Counter
@@ -23,7 +22,6 @@ from yujing.web.permissions import ACTIONS
 from yujing.workspace import (
     JOB_KINDS,
     OUTCOMES,
-    ROLES,
     JobRef,
     Role,
     allowed,
@@ -166,28 +164,47 @@ def list_xlsx(ctx: Ctx) -> Response:
 
 @route("/imports", "imports", ("GET", "POST"))
 def imports(ctx: Ctx) -> Response:
+    from yujing.web.views_term import _import_result
+
     ws = ctx.ws
     results: list[dict[str, object]] = []
     if ctx.request.method == "POST":
         kind = ctx.get("kind")
         term_text = ctx.get("for_term")
-        term = Term.parse(term_text) if term_text else None
+        try:
+            term = Term.parse(term_text) if term_text else None
+        except (ValueError, YujingError):
+            ctx.error, ctx.error_field = f"学期「{term_text}」格式应为 2024-2025-1。", "for_term"
+            return imports_page(ctx, [], 400)
         if not ctx.files:
-            raise InputError("请选择要上传的文件（.csv、.xlsx 或 .xls）。")
+            ctx.error, ctx.error_field = "请选择要上传的文件（.csv、.xlsx 或 .xls）。", "files"
+            return imports_page(ctx, [], 400)
         for _field, name, content in ctx.files:
-            path = ws.save_upload("import", name, content)
+            try:
+                path = ws.save_upload("import", name, content)
+            except YujingError as exc:
+                ctx.error, ctx.error_field = exc.for_people(), "files"
+                return imports_page(ctx, results, 400)
             try:
                 rep = ws.import_file(
                     kind, path, skip_bad_rows=ctx.get("skip") == "1", term=term
                 )
-                results.append({"name": name, "report": rep, "error": "", "bad": rep.skipped})
+                results.append(_import_result(kind, path, rep, None))
             except YujingError as exc:
-                bad = getattr(exc, "bad_rows", ())
-                results.append(
-                    {"name": name, "report": None, "error": str(exc).split("\n")[0], "bad": bad}
-                )
+                results.append(_import_result(kind, path, None, exc))
+    return imports_page(ctx, results)
+
+
+def imports_page(ctx: Ctx, results: list[dict[str, object]], status: int = 200) -> Response:
+    """The imports page with the results of this request's files (a mapping form under a
+    file whose columns were not recognised)."""
     return ctx.render(
-        "imports.html", results=results, history=ws.registry.imports()[-30:][::-1], term=ctx.term
+        "imports.html",
+        status,
+        results=results,
+        history=ctx.ws.registry.imports()[-30:][::-1],
+        term=ctx.term,
+        next_assess=any(r["report"] and r["kind"] == "grades" for r in results),
     )
 
 
@@ -242,26 +259,39 @@ def review_window(ctx: Ctx) -> Response:
     return ctx.done("slips", f"已开放学生核查：新生成核查链接 {n} 个", _query={"term": term})
 
 
-def _qr_data_uri(text: str) -> str:
-    import qrcode
-
-    img = qrcode.make(text, box_size=4, border=2)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+def _qr_data_uri(ctx: Ctx, text: str) -> str:
+    png = ctx.ws.slip_qr(text)  # made once per link
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @route("/slips", "slips")
 def slips(ctx: Ctx) -> Response:
     term = ctx.need_term()
     base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
+    every = ctx.ws.student_slips(term)
+    classes = sorted({s.class_name for s in every})
+    # a long list is shown one class at a time (the PDF holds them all)
+    shown = ctx.query("class") or (classes[0] if len(every) > SLIPS_ON_A_PAGE and classes else "")
     items = [
-        {"slip": s, "link": f"{base}/check/{s.token}", "qr": _qr_data_uri(f"{base}/check/{s.token}")}
-        for s in ctx.ws.student_slips(term)
+        {"slip": s, "link": f"{base}/check/{s.token}", "qr": _qr_data_uri(ctx, f"{base}/check/{s.token}")}
+        for s in every
+        if not shown or s.class_name == shown
     ]
     host = (urlsplit(base).hostname or "").lower()
     on_this_machine = host in ("localhost", "::1") or host.startswith("127.")
-    return ctx.render("slips.html", term=term, items=items, on_this_machine=on_this_machine)
+    return ctx.render(
+        "slips.html",
+        term=term,
+        items=items,
+        on_this_machine=on_this_machine,
+        classes=classes if len(every) > SLIPS_ON_A_PAGE else [],
+        shown=shown,
+        total=len(every),
+    )
+
+
+SLIPS_ON_A_PAGE = 200
+"""More slips than this are shown one class at a time (the PDF holds them all)."""
 
 
 @route("/objections", "objections", ("GET", "POST"))
@@ -338,23 +368,6 @@ def batch_file(ctx: Ctx) -> Response:
     batch, what = ctx.param("batch"), ctx.param("what")
     path = ctx.ws.batch_file(batch, what)
     return _download(path, f"{batch} {path.name}")
-
-
-@route("/reprint", "reprint", ("POST",))
-def reprint(ctx: Ctx) -> Response:
-    serial = _int(ctx.get("serial"), "编号")
-    result = ctx.ws.reprint(serial)
-    return ctx.done("print", f"已重印编号 {serial}（批次 {result.batch}）")
-
-
-@route("/void", "void", ("POST",))
-def void(ctx: Ctx) -> Response:
-    serial = _int(ctx.get("serial"), "编号")
-    reason = ctx.get("reason")
-    if not reason:
-        raise InputError("请写明作废原因。")
-    ctx.ws.void(serial, reason)
-    return ctx.done("print", f"编号 {serial} 已作废：其二维码此后不再归档")
 
 
 def _int(text: str, what: str) -> int:
@@ -548,12 +561,20 @@ def student(ctx: Ctx) -> Response:
         raise InputError(f"学生名单中没有学号 {sid}。")
     term = ctx.term
     entry = next(iter(ctx.ws.registry.list_entries(term, [sid])), None) if term else None
+    due = (
+        ctx.ws.due_for(ctx.user, term, only=sid)
+        if entry is not None and entry.warned and term is not None
+        else []
+    )
+    files = ctx.ws.student_folder_files(sid)
+    this_term = str(term) if term else ""
     return ctx.render(
         "student.html",
         student=row,
         entry=entry,
         term=term,
-        files=ctx.ws.student_folder_files(sid),
+        due=due[0].items if due else (),
+        files=sorted(files, key=lambda f: f.term != this_term),
         records=ctx.ws.registry.records_of(sid),
         kinds=RECORD_KINDS,
         can_record=allowed(ctx.user, "record"),
@@ -572,30 +593,6 @@ def student_file(ctx: Ctx) -> Response:
     ctx.ws.check_student(ctx.user, sid, "档案文件")
     path = ctx.ws.student_folder_file(sid, ctx.param("fid"))
     return _download(path, inline=ctx.query("view") == "1")
-
-
-@route("/students/{sid}/record", "record", ("POST",))
-def record(ctx: Ctx) -> Response:
-    assert ctx.user is not None
-    sid = ctx.param("sid")
-    ctx.ws.check_student(ctx.user, sid, "登记记录")
-    kind = ctx.get("kind")
-    if kind not in RECORD_KINDS:
-        raise InputError(f"记录类型应为 {'、'.join(RECORD_KINDS.values())} 之一。")
-    if not ctx.get("summary"):
-        raise InputError("请填写记录内容。")
-    who = f"{ROLES[ctx.user.role]} {ctx.user.roster_name or ctx.user.name}"  # never typed in
-    filed = ctx.ws.record(
-        sid,
-        kind=kind,
-        when=ctx.get("when") or None,
-        who=who,
-        how=ctx.get("how") or "面谈",
-        summary=ctx.get("summary"),
-        term=ctx.term,
-        participants=ctx.get("participants"),
-    )
-    return ctx.done("student", f"已登记{RECORD_KINDS[kind]}：{Path(filed.path).name}", sid=sid)
 
 
 @route("/students/{sid}/attach", "attach", ("POST",))
@@ -624,7 +621,11 @@ def my(ctx: Ctx) -> Response:
 @route("/my/upload", "upload_return", ("GET", "POST"))
 def upload_return(ctx: Ctx) -> Response:
     if ctx.request.method == "POST":
-        return RedirectResponse(ctx.url("job", id=_start_scan(ctx)), status_code=303)
+        try:
+            return RedirectResponse(ctx.url("job", id=_start_scan(ctx)), status_code=303)
+        except YujingError as exc:
+            ctx.error, ctx.error_field = exc.for_people(), exc.field or "files"
+            return ctx.render("upload.html", 400)
     return ctx.render("upload.html")
 
 
@@ -711,3 +712,6 @@ def check(ctx: Ctx) -> Response:
         )
         return ctx.render("check.html", view=view, token=token, saved=True)
     return ctx.render("check.html", view=ctx.ws.check_view(token), token=token, saved=False)
+
+
+from yujing.web import views_term  # noqa: E402,F401  (registers the term's other pages)

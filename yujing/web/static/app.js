@@ -46,6 +46,14 @@
   document.querySelectorAll("a[data-back]").forEach(function (link) {
     link.addEventListener("click", function (ev) { if (window.history.length > 1) { ev.preventDefault(); window.history.back(); } });
   });
+  // a whole student card (a row with data-href) opens the student, not only its link
+  document.querySelectorAll("tr[data-href]").forEach(function (tr) {
+    tr.style.cursor = "pointer";
+    tr.addEventListener("click", function (ev) {
+      if (ev.target.closest("a, button, input, select, textarea")) return;
+      window.location.href = tr.dataset.href;
+    });
+  });
   document.querySelectorAll("label.drop").forEach(function (zone) {
     var input = zone.querySelector("input[type=file]");
     ["dragenter", "dragover"].forEach(function (e) { zone.addEventListener(e, function (ev) { ev.preventDefault(); zone.classList.add("over"); }); });
