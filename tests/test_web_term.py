@@ -17,6 +17,7 @@ from conftest import SAMPLES, TERM, sample_workspace
 from sysparts import requires_soffice
 
 from yujing.web.app import COOKIE, create_app
+from yujing.web.jobs import run_next_job
 from yujing.workspace import Workspace
 
 with warnings.catch_warnings():
@@ -130,7 +131,7 @@ def test_transcripts_per_class_as_a_job(issued: Workspace) -> None:
         follow_redirects=False,
     )
     assert resp.status_code == 303
-    assert issued.run_next_job() is not None
+    assert run_next_job(issued) is not None
     job = client.get(resp.headers["location"]).text
     assert 'data-status="done"' in job
     names = {e.student_id: e.name for e in issued.saved(TERM).warned}
@@ -186,7 +187,7 @@ def test_a_backup_is_made_in_the_background_and_downloaded(tmp_path: Path) -> No
     client, csrf = _signed_in(ws)
     resp = client.post("/backup", data={"csrf": csrf, "how": "download"}, follow_redirects=False)
     assert resp.status_code == 303
-    assert ws.run_next_job() is not None
+    assert run_next_job(ws) is not None
     job = client.get(resp.headers["location"]).text
     assert 'data-status="done"' in job
     link = re.search(r'href="(/backup/[^"]+\.zip)"', job)
@@ -200,7 +201,7 @@ def test_a_backup_is_made_in_the_background_and_downloaded(tmp_path: Path) -> No
     # into a folder on the server, outside the workspace
     target = tmp_path / "elsewhere"
     client.post("/backup", data={"csrf": csrf, "how": "folder", "folder": str(target)})
-    assert ws.run_next_job() is not None
+    assert run_next_job(ws) is not None
     assert (target / "yujing-backup.json").is_file()
     # a folder inside the workspace is refused by the job, and said so on its page
     resp = client.post(
@@ -208,7 +209,7 @@ def test_a_backup_is_made_in_the_background_and_downloaded(tmp_path: Path) -> No
         data={"csrf": csrf, "how": "folder", "folder": str(ws.root / "inside")},
         follow_redirects=False,
     )
-    assert ws.run_next_job() is not None
+    assert run_next_job(ws) is not None
     failed = client.get(resp.headers["location"]).text
     assert 'data-status="failed"' in failed and "不能在工作区" in failed
     # no folder given
@@ -231,7 +232,7 @@ def test_a_review_preview_is_rendered_once_and_kept(
     img.save(photo, "JPEG")
     ws.scan([photo])
     (item,) = ws.review_items()
-    first, media = ws.review_preview(item["id"])
+    first, media = ws.review_preview(item.id)
     assert media == "image/png" and first[:4] == b"\x89PNG"
     kept = list((ws.root / "review" / "previews").glob("*.png"))
     assert len(kept) == 1
@@ -240,6 +241,6 @@ def test_a_review_preview_is_rendered_once_and_kept(
         raise AssertionError("rendered again")
 
     monkeypatch.setattr(subprocess, "run", no_render)
-    again, _ = ws.review_preview(item["id"])
+    again, _ = ws.review_preview(item.id)
     assert again == first
     ws.close()

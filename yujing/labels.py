@@ -11,7 +11,6 @@ job kinds) are taken in as they are, so there is still one word per code.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from types import MappingProxyType
 from typing import Final
 
@@ -19,7 +18,9 @@ from yujing.accounts import ROLES
 from yujing.archive.verdicts import VERDICT_TEXT
 from yujing.checker.model import PROBLEMS, STATUSES
 from yujing.jobs import JOB_KINDS
-from yujing.model import RECORD_KINDS
+from yujing.model import RECORD_KINDS, when
+
+__all__ = ["GROUPS", "label", "when"]  # when: the one time format, defined with the plain values
 
 EVENTS: Final = {
     "init": "创建工作区",
@@ -142,23 +143,3 @@ def label(code: object, group: str) -> str:
     an unknown code is shown as it is (the crawl test finds it)."""
     text = "" if code is None else str(code)
     return GROUPS[group].get(text, text)
-
-
-def when(value: object, *, seconds: bool = False) -> str:
-    """A stored time for people: ``2026-12-08T00:01:27`` → ``2026-12-08 00:01`` (a date stays
-    a date; empty stays empty)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        return value.isoformat()
-    else:
-        text = str(value).strip()
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return text.replace("T", " ")
-        if "T" not in text and " " not in text and len(text) <= 10:
-            return text
-    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, NamedTuple
@@ -396,3 +397,23 @@ def _fields_of(cls: type) -> tuple[Any, ...]:
 
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in _fields_of(cls))
+
+
+def when(value: object, *, seconds: bool = False) -> str:
+    """A stored time for people: ``2026-12-08T00:01:27`` → ``2026-12-08 00:01`` (a date stays
+    a date; empty stays empty)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value.isoformat()
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text.replace("T", " ")
+        if "T" not in text and " " not in text and len(text) <= 10:
+            return text
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

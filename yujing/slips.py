@@ -41,9 +41,9 @@ def qr_png(text: str) -> bytes:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    from yujing.reports.term import _cjk_font
+    from yujing.reports.charts import cjk_font
 
-    found = _cjk_font()
+    found = cjk_font()
     if found is None:
         return ImageFont.load_default()
     return ImageFont.truetype(found[0], size, index=found[1])

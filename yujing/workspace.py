@@ -41,9 +41,9 @@ from yujing.files import atomic_write, bulk, sha256_file, toml_string
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack
 from yujing.jobs import JOB_KINDS, QUEUES, Claimed, run_job
-from yujing.labels import label, when
+from yujing.labels import label
 from yujing.locking import writes
-from yujing.model import Term
+from yujing.model import Term, when
 from yujing.policies import Policy
 from yujing.qr import create_secret, format_serial, read_secret
 from yujing.registry import (

@@ -38,7 +38,7 @@ from yujing.archive import (
 )
 from yujing.checker.model import AuditReport, Finding, RequirementStatus, StudentAudit
 from yujing.errors import ListStateError, SecretMissingError
-from yujing.model import ListRow, Progress, Term
+from yujing.model import ListRow, Progress, Term, when
 from yujing.policies import Requirement
 from yujing.qr import format_serial
 from yujing.registry import TABLE_TITLES, SavedList, SerialRow, now, today
@@ -622,7 +622,7 @@ def _check_seals(
     head = registry.seal_head()
     if head:  # kept with the report, it shows later which state of the registry was checked
         notes.append(
-            f"登记库封印头：{head}（{now()}）。保存本报告，与以后报告上的封印头对照，"
+            f"登记库封印头：{head}（{when(now())}）。保存本报告，与以后报告上的封印头对照，"
             "可发现登记库被整体换回旧副本。"
         )
     if not verify:
@@ -633,7 +633,7 @@ def _check_seals(
         notes.append("工作区缺少签名密钥 secret.key，登记库的封印无法核对。请从备份恢复该文件。")
         return []
     if state.checkpoint_at:
-        notes.append(f"封印检查点 registry.seal 写于 {state.checkpoint_at}，与登记库一致。")
+        notes.append(f"封印检查点 registry.seal 写于 {when(state.checkpoint_at)}，与登记库一致。")
     return [
         _finding(
             _who(people, p.student_id),

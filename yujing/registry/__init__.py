@@ -1891,7 +1891,7 @@ class Registry:
                 SealProblem(
                     CHECKPOINT_TABLE,
                     0,
-                    f"登记库的封印记录与 {path.name}（写于 {point.at}）不符："
+                    f"登记库的封印记录与 {path.name}（写于 {point.at.replace('T', ' ')[:16]}）不符："
                     + "、".join(TABLE_TITLES.get(t, t) for t in changed)
                     + "的封印记录被删除、回退或改动，或登记库文件被换成了旧的副本",
                 )

@@ -81,7 +81,8 @@ def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=1)
-def _cjk_font() -> tuple[str, int] | None:
+def cjk_font() -> tuple[str, int] | None:
+    """A CJK font for Pillow (file, face index), or None: the charts' and the slips' labels."""
     return _find_cjk_font()
 
 
@@ -92,7 +93,7 @@ class _Fonts:
     """Chart fonts: a CJK TrueType font, or Pillow's default with ASCII labels."""
 
     def __init__(self) -> None:
-        self.cjk = _cjk_font()
+        self.cjk = cjk_font()
         self._cache: dict[int, FontT] = {}
 
     def __call__(self, size: int) -> FontT:

@@ -60,4 +60,16 @@
     ["dragleave", "drop"].forEach(function (e) { zone.addEventListener(e, function () { zone.classList.remove("over"); }); });
     zone.addEventListener("drop", function (ev) { ev.preventDefault(); if (input && ev.dataTransfer.files.length) { input.files = ev.dataTransfer.files; } });
   });
+  // the phone upload page: name the files chosen with either button (拍照 / 选择文件)
+  var chosen = document.getElementById("chosen");
+  if (chosen) {
+    var inputs = document.querySelectorAll("#upload-form input[type=file]");
+    inputs.forEach(function (input) {
+      input.addEventListener("change", function () {
+        var names = [];
+        inputs.forEach(function (i) { for (var k = 0; k < i.files.length; k++) { names.push(i.files[k].name); } });
+        chosen.textContent = names.length ? "已选择 " + names.length + " 个：" + names.join("、") : "";
+      });
+    });
+  }
 })();
