@@ -38,6 +38,8 @@ import sqlite_utils
 
 from yujing.errors import RegistryError, SecretMissingError
 from yujing.faults import checkpoint
+from yujing.registry import pending_archive
+from yujing.registry.pending_archive import ArchiveCopy, copy_row
 from yujing.model import (
     Attempt,
     AttemptKind,
@@ -339,6 +341,7 @@ class Registry:
             self.db = sqlite_utils.Database(conn)
             self._ensure_schema()
             self._ensure_console_schema()
+            pending_archive.migrate(self.db)
             if secret is not None:
                 self._seal_upgrade()
         except sqlite3.Error as exc:
@@ -2005,6 +2008,74 @@ class Registry:
 
     def integrity_check(self) -> str:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
+
+    # -- long-term archive (归档: PDF/A copies, 件号, handover, closed terms) ------------------
+
+    def archive_copies(self, term: Term | str | None = None) -> list[ArchiveCopy]:
+        """The archived documents (件) of ``term`` (all when None), by 件号 order of filing."""
+        where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
+        table = self.db.table(pending_archive.COPIES)
+        return [copy_row(r) for r in table.rows_where(where, args, order_by="id")]
+
+    def archive_copy_of(self, original: str) -> ArchiveCopy | None:
+        """The latest archive copy made of the file ``original`` (path in the workspace)."""
+        rows = list(
+            self.db.table(pending_archive.COPIES).rows_where(
+                "original = ?", [original], order_by="id desc", limit=1
+            )
+        )
+        return copy_row(rows[0]) if rows else None
+
+    def next_item_no(self, fonds: str, year: int, retention: str, org: str) -> int:
+        """The next 件号 of the class (全宗, 年度, 保管期限, 机构): numbers are never reused."""
+        row = self.db.execute(
+            f"select max(item_no) from {pending_archive.COPIES} "
+            "where fonds = ? and year = ? and retention = ? and org = ?",
+            [fonds, year, retention, org],
+        ).fetchone()
+        return int(row[0] or 0) + 1
+
+    def add_archive_copy(self, values: Mapping[str, Any]) -> int:
+        """Record (and seal) one archived document and its archive copy."""
+        return self._sealed_insert(pending_archive.COPIES, values)
+
+    def archive_seal_ok(self, table: str, row_id: int) -> bool | None:
+        """Whether the row's seal matches its content (None when the registry has no key).
+        ``table`` is one of the archive's sealed tables."""
+        if table not in (pending_archive.COPIES, pending_archive.HANDOVERS):
+            raise RegistryError(f"{table} 不是归档的封印表。")
+        if self._secret is None:
+            return None
+        rows = list(self._rows(table, "where id = ?", [row_id]))
+        if not rows:
+            return False
+        stored = str(rows[0].get("seal") or "").partition(".")[0]
+        return hmac.compare_digest(stored, self._row_mac(table, rows[0]))
+
+    def add_handover(self, values: Mapping[str, Any]) -> int:
+        """Record (and seal) a term's handover (移交)."""
+        return self._sealed_insert(pending_archive.HANDOVERS, values)
+
+    def handovers(self, term: Term | str | None = None) -> list[dict[str, Any]]:
+        where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
+        return list(
+            self.db.table(pending_archive.HANDOVERS).rows_where(where, args, order_by="id")
+        )
+
+    def archive_term_state(self, term: Term | str) -> dict[str, Any] | None:
+        """The archive state of ``term`` (``closed`` / ``open``, who, why, when), if any."""
+        rows = list(self.db.table(pending_archive.TERMS).rows_where("term = ?", [str(term)]))
+        return rows[0] if rows else None
+
+    def set_archive_term_state(self, term: Term | str, status: str, who: str, reason: str) -> None:
+        """Close or reopen ``term``'s folders; logged with who and why."""
+        with self._atomic():
+            self.db.table(pending_archive.TERMS).upsert(
+                {"term": str(term), "status": status, "who": who, "reason": reason, "at": now()},
+                pk="term",
+            )
+            action = "archive-close" if status == "closed" else "archive-reopen"
+            self.log(action, f"{who}：{reason}", term=str(term))
 
 
 TABLE_TITLES = {"archive_files": "归档文件", "records": "附件与记录", "events": "操作日志"}
