@@ -143,3 +143,8 @@ class AccessDeniedError(YujingError):
 
 class TokenError(YujingError):
     """A student's check link (核查链接) is unknown, forged, or no longer valid."""
+
+
+class ArchiveStateError(YujingError):
+    """The term's archive (归档) is not in the state the command needs: closed after its
+    handover (移交后封闭), or not yet archived."""
