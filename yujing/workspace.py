@@ -71,8 +71,13 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from yujing.archive.access import FolderFile
+    from yujing.archive.catalogue import CatalogueFiles
+    from yujing.archive.handover import DueFolder, HandoverResult
     from yujing.archive.intake import IntakeResult, PageOutcome, SignatureReview
+    from yujing.archive.pdfa import PdfaResult
     from yujing.archive.records import Filed
+    from yujing.archive.settings import ArchiveSettings
+    from yujing.archive.volume import Volume
     from yujing.checker.due import StudentDue
     from yujing.checker.model import AuditReport
     from yujing.forms import FormSpec
@@ -1015,6 +1020,105 @@ class Workspace:
         from yujing.jobs import run_next_job
 
         return run_next_job(self)
+
+    # -- long-term archive (归档: PDF/A, 归档章, 目录, 卷, 移交, 保管期限) -------------------------
+
+    @property
+    def archive_settings(self) -> ArchiveSettings:
+        """The pack's 归档规则 (archive.toml; defaults when the pack has none)."""
+        from yujing.archive.settings import load_archive_settings
+
+        return load_archive_settings(self.pack.root)
+
+    def archive_pdfa(
+        self, term: Term, *, ocr: bool = False, progress: Progress | None = None
+    ) -> PdfaResult:
+        """Make the PDF/A-2b archive copy (归档件, stamped, numbered) of every file of ``term``."""
+        from yujing.archive.pdfa import archive_pdfa
+        from yujing.generator.pdf import find_converter
+
+        return archive_pdfa(
+            self,
+            term,
+            self.archive_settings,
+            ocr=ocr,
+            converter=find_converter(),
+            progress=progress,
+        )
+
+    def archive_catalogue(self, term: Term, out_dir: Path) -> list[CatalogueFiles]:
+        """The term's 归档文件目录 per college (.xlsx and PDF/A) in ``out_dir``."""
+        from yujing.archive.catalogue import write_catalogues
+        from yujing.generator.pdf import find_converter
+
+        return write_catalogues(self, term, Path(out_dir), find_converter())
+
+    def archive_volumes(
+        self,
+        term: Term,
+        out_dir: Path,
+        *,
+        classes: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> list[Volume]:
+        """One bound volume (卷) per class — or class and level — of ``term`` in ``out_dir``."""
+        from yujing.archive.volume import build_volumes
+        from yujing.generator.pdf import find_converter
+
+        return build_volumes(
+            self,
+            term,
+            self.archive_settings,
+            Path(out_dir),
+            classes=classes,
+            converter=find_converter(),
+            progress=progress,
+        )
+
+    def archive_handover(
+        self,
+        term: Term,
+        out_dir: Path,
+        *,
+        who: str,
+        recipient: str,
+        progress: Progress | None = None,
+    ) -> HandoverResult:
+        """The handover package of ``term`` and its 四性 report; records and closes the term
+        when every check passed."""
+        from yujing.archive.handover import handover
+        from yujing.generator.pdf import find_converter
+
+        return handover(
+            self,
+            term,
+            self.archive_settings,
+            Path(out_dir),
+            who=who,
+            recipient=recipient,
+            converter=find_converter(),
+            progress=progress,
+        )
+
+    def archive_reopen(self, term: Term, *, who: str, reason: str) -> None:
+        """Reopen a term closed by its handover (logged, with a reason)."""
+        from yujing.archive.handover import reopen
+
+        reopen(self, term, who=who, reason=reason)
+
+    def archive_due(self, as_of: date | None = None) -> list[DueFolder]:
+        """The students' folders whose 保管期限 has run out."""
+        from yujing.archive.handover import due
+
+        return due(self, self.archive_settings, as_of)
+
+    def archive_dispose(
+        self, student_ids: Sequence[str], backup: Path, *, who: str, as_of: date | None = None
+    ) -> list[Path]:
+        """Remove due folders, each after a checked copy into ``backup``."""
+        from yujing.archive.handover import dispose
+
+        return dispose(self, self.archive_settings, student_ids, Path(backup), who=who, as_of=as_of)
 
 
 def _read_config(path: Path) -> dict[str, Any]:

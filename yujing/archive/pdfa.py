@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pikepdf
@@ -115,10 +115,7 @@ def archive_year(term: Term | str) -> int:
 
 def doc_no(settings: ArchiveSettings, year: int, item_no: int) -> str:
     """档号 (DA/T 22-2015 §7.2): 全宗号-门类代码·年度-保管期限代码-机构代码-件号."""
-    return (
-        f"{settings.fonds}-WS·{year}-{settings.retention_code}-{settings.org_code}-"
-        f"{item_no:04d}"
-    )
+    return f"{settings.fonds}-WS·{year}-{settings.retention_code}-{settings.org_code}-{item_no:04d}"
 
 
 def _title_of(path: str) -> str:
@@ -253,7 +250,7 @@ def _quiet() -> Iterator[None]:
 def _ocrmypdf(src: Path, out: Path, *, ocr: bool) -> None:
     import ocrmypdf
 
-    kwargs: dict[str, object] = {
+    kwargs: dict[str, Any] = {
         "output_type": "pdfa-2",
         "progress_bar": False,
         "jobs": 1,
@@ -406,16 +403,12 @@ def archive_pdfa(
                 problems.append(PdfaProblem(doc.original, "原件不在档案夹中"))
                 continue
             original_sha = sha256_file(original)
-            item_no = registry.next_item_no(
-                settings.fonds, year, settings.retention, settings.org
-            )
+            item_no = registry.next_item_no(settings.fonds, year, settings.retention, settings.org)
             number = doc_no(settings, year, item_no)
             rel = PurePosixPath(doc.original)
             target_rel = str(rel.parent / COPY_FOLDER / f"{number} {rel.stem}.pdf")
             target = ws.root / target_rel
-            fields = StampFields(
-                settings.fonds, year, item_no, settings.org, settings.retention, 0
-            )
+            fields = StampFields(settings.fonds, year, item_no, settings.org, settings.retention, 0)
             source = words.get(doc.original, original)
             try:
                 pages, method = make_copy(

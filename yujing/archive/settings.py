@@ -117,7 +117,7 @@ def load_archive_settings(pack_root: Path) -> ArchiveSettings:
         or len(set(volume_by)) != len(volume_by)
     ):
         raise PackError(
-            f"{path}：archive.volume_by 应为以 \"class\" 开头的列表，可再加 \"level\"（按级别）"
+            f'{path}：archive.volume_by 应为以 "class" 开头的列表，可再加 "level"（按级别）'
         )
     code = text("org_code", DEFAULTS.org_code)
     if not code.isascii() or not code.replace("-", "").isalnum():

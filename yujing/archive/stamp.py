@@ -90,7 +90,10 @@ def _px(mm: float) -> int:
     return round(mm / 25.4 * DPI)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int) -> tuple[object, int]:
+FontT = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int) -> tuple[FontT, int]:
     while size > 8:
         font = _font(size)
         if draw.textlength(text, font=font) <= width:
@@ -125,7 +128,7 @@ def number_image(text: str, *, height_mm: float = 3.5) -> Image.Image:
     font = _font(_px(height_mm))
     probe = ImageDraw.Draw(Image.new("1", (1, 1), 1))
     left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
-    image = Image.new("1", (right - left + 4, bottom - top + 4), 1)
+    image = Image.new("1", (int(right - left) + 4, int(bottom - top) + 4), 1)
     ImageDraw.Draw(image).text((2 - left, 2 - top), text, font=font, fill=0)
     return image
 

@@ -171,9 +171,7 @@ def _toc(ws: WorkspaceView, term: Term, group: _Group, entries: Sequence[VolumeE
     )
 
 
-def _number_pages(
-    volume: pikepdf.Pdf, start: int, sources: Sequence[tuple[Path, int]]
-) -> None:
+def _number_pages(volume: pikepdf.Pdf, start: int, sources: Sequence[tuple[Path, int]]) -> None:
     """Stamp 页号 1… on the volume's pages from index ``start``, each rendered from its
     source file (path, pages) to find a blank spot."""
     index, number = start, 1

@@ -38,8 +38,6 @@ import sqlite_utils
 
 from yujing.errors import RegistryError, SecretMissingError
 from yujing.faults import checkpoint
-from yujing.registry import pending_archive
-from yujing.registry.pending_archive import ArchiveCopy, copy_row
 from yujing.model import (
     Attempt,
     AttemptKind,
@@ -51,6 +49,8 @@ from yujing.model import (
     Student,
     Term,
 )
+from yujing.registry import pending_archive
+from yujing.registry.pending_archive import ArchiveCopy, copy_row
 
 KEY_SEP = "\x1f"
 SEALED_TABLES = ("archive_files", "records", "events")
@@ -2058,9 +2058,7 @@ class Registry:
 
     def handovers(self, term: Term | str | None = None) -> list[dict[str, Any]]:
         where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
-        return list(
-            self.db.table(pending_archive.HANDOVERS).rows_where(where, args, order_by="id")
-        )
+        return list(self.db.table(pending_archive.HANDOVERS).rows_where(where, args, order_by="id"))
 
     def archive_term_state(self, term: Term | str) -> dict[str, Any] | None:
         """The archive state of ``term`` (``closed`` / ``open``, who, why, when), if any."""

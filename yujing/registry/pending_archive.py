@@ -110,15 +110,13 @@ class ArchiveCopy:
 
 
 def copy_row(row: dict[str, Any]) -> ArchiveCopy:
-    """A row of ``archive_copies`` as a value."""
-    return ArchiveCopy(
-        **{
-            name: (row.get(name) if row.get(name) is not None else _EMPTY[name])
-            for name in ArchiveCopy.__dataclass_fields__
-        }
-    )
+    """A row of ``archive_copies`` as a value (NULL as 0 or "")."""
+    ints = {"id", "pages", "year", "item_no"}
 
+    def value(name: str) -> Any:
+        v = row.get(name)
+        if v is None:
+            return 0 if name in ints else ""
+        return int(v) if name in ints else str(v)
 
-_EMPTY: dict[str, Any] = {
-    name: (0 if f.type in ("int",) else "") for name, f in ArchiveCopy.__dataclass_fields__.items()
-}
+    return ArchiveCopy(*(value(name) for name in ArchiveCopy.__dataclass_fields__))
