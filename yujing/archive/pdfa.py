@@ -68,6 +68,8 @@ KIND_TITLES = {
     "record": "附件与记录",
 }
 RENDER_SCALE = 100 / 72
+TRAILER_KEYS = {"/Root", "/Info", "/ID", "/Size", "/Prev", "/Encrypt", "/XRefStm"}
+"""Trailer keys the PDF standard defines; pikepdf's validator rejects any other."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,11 @@ def _stamp_and_save(pdf_path: Path, fields_of: StampFields, target: Path) -> int
             pages,
         )
         place_mark(pdf, 0, stamp_image(fields), gray, RENDER_SCALE)
+        if isinstance(pdf.Root.get("/OpenAction"), pikepdf.Array):
+            del pdf.Root.OpenAction  # LibreOffice's "open at page 1": a viewer hint, not content
+        for key in list(pdf.trailer.keys()):  # e.g. LibreOffice's /DocChecksum
+            if key not in TRAILER_KEYS:
+                del pdf.trailer[key]
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(target, "wb") as fh:
             pdfa.save(pdf, fh, FLAVOUR)
