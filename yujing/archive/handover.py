@@ -35,7 +35,7 @@ import hashlib
 import html
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -252,6 +252,28 @@ def _unembedded_fonts(reader: PdfReader) -> set[str]:
     return missing
 
 
+def _dictionaries(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    """Every dictionary of the file: the indirect objects (streams' dictionaries too) and the
+    direct dictionaries nested in them (an /OpenAction action is often one)."""
+    stack: list[Any] = [pdf.trailer, *pdf.objects]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            yield obj
+            children: Iterable[Any] = obj.values()
+        elif isinstance(obj, pikepdf.Array):
+            children = obj
+        else:
+            continue
+        stack.extend(
+            v
+            for v in children
+            if isinstance(v, pikepdf.Dictionary | pikepdf.Array) and not v.is_indirect
+        )
+
+
 def security(path: Path) -> Check:
     """安全性: no JavaScript or launch actions, no embedded files or attachments."""
     found: set[str] = set()
@@ -265,9 +287,7 @@ def security(path: Path) -> Check:
                     found.add("嵌入文件")
             if "/AA" in pdf.Root:
                 found.add("自动动作")
-            for obj in pdf.objects:
-                if not isinstance(obj, pikepdf.Dictionary):
-                    continue
+            for obj in _dictionaries(pdf):
                 kind = obj.get("/S")
                 if kind == pikepdf.Name.JavaScript or "/JS" in obj:
                     found.add("JavaScript")

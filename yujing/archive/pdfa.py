@@ -48,7 +48,7 @@ from yujing.archive.stamp import StampFields, place_mark, stamp_image
 from yujing.errors import ArchiveStateError, OutputError
 from yujing.files import atomic_write, sha256_file
 from yujing.locking import writes
-from yujing.model import RECORD_KINDS, Progress, Term
+from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Progress, Term
 from yujing.registry import now
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def documents(ws: WorkspaceView, term: Term) -> list[Document]:
                 "record",
                 f"{name} {kind_title}（{_title_of(str(rec['path']))}）".strip(),
                 str(rec.get("date") or rec.get("at") or "")[:10],
-                str(rec.get("who") or "") or school,
+                (str(rec.get("who") or "") if rec["kind"] in TYPED_RECORD_KINDS else "") or school,
                 str(rec["path"]),
                 klass,
             )
@@ -231,7 +231,7 @@ def ocr_available() -> bool:
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """pikepdf and OCRmyPDF log and warn about dates and fonts; library code never prints."""
-    names = ("pikepdf", "ocrmypdf", "PIL")
+    names = ("pikepdf", "ocrmypdf", "PIL", "fontTools")
     loggers = [logging.getLogger(n) for n in names]
     levels = [lg.level for lg in loggers]
     root = logging.getLogger()
