@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import TERM
 from integritylib import Issued, copy_ws, issued_fixture  # noqa: F401
-from PIL import Image
 from pikepdf import pdfa
+from PIL import Image
 from pypdf import PdfReader
 
 from yujing.archive.pdfa import COPY_FOLDER, make_copy
@@ -230,7 +230,8 @@ def test_catalogue_lists_every_document_as_text_cells(archived: Workspace, tmp_p
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     copies = ws.registry.archive_copies(TERM)
     assert [r[0] for r in rows] == [c.doc_no for c in sorted(copies, key=lambda c: c.item_no)]
-    assert all(r[5] == c.pages for r, c in zip(rows, sorted(copies, key=lambda c: c.item_no)))
+    in_order = sorted(copies, key=lambda c: c.item_no)
+    assert all(r[5] == c.pages for r, c in zip(rows, in_order, strict=True))
     assert not any(
         cell.data_type == "f" for row in sheet.iter_rows() for cell in row
     )  # no formulas
