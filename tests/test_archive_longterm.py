@@ -24,6 +24,7 @@ from integritylib import Issued, copy_ws, issued_fixture  # noqa: F401
 from pikepdf import pdfa
 from PIL import Image
 from pypdf import PdfReader
+from sysparts import requires
 
 from yujing.archive.pdfa import COPY_FOLDER, make_copy
 from yujing.archive.settings import ARCHIVE_FILE, load_archive_settings
@@ -31,11 +32,10 @@ from yujing.archive.stamp import StampFields
 from yujing.archive.volume import groups
 from yujing.cli.main import cli
 from yujing.errors import ArchiveStateError, InputError, PackError
-from yujing.generator.pdf import find_converter
 from yujing.institutions import builtin_packs, check_pack
 from yujing.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(find_converter() is None, reason="LibreOffice 未安装")
+pytestmark = requires("soffice", "poppler")
 
 SCALE = 60 / 72
 
@@ -387,3 +387,45 @@ def test_every_pack_has_archive_rules_and_pack_check_reads_them(tmp_path: Path) 
             text.replace('volume_by = ["class"]', 'volume_by = ["level"]'), encoding="utf-8"
         )
         load_archive_settings(mine)
+
+
+@requires("ghostscript", "tesseract")
+def test_a_phone_photo_becomes_pdfa_and_ocr_gives_a_chinese_text_layer(
+    archived: Workspace, tmp_path: Path
+) -> None:
+    ws = Workspace(copy_ws(archived.root, tmp_path / "ws"))
+    try:
+        if (
+            ws.registry.archive_term_state(TERM)
+            and ws.registry.archive_term_state(TERM)["status"] == "closed"
+        ):  # type: ignore[index]
+            ws.archive_reopen(TERM, who="教务员", reason="补一张照片")
+        scan = next(c for c in ws.registry.archive_copies(TERM) if c.kind == "scan")
+        page = _render(ws.root / scan.original)
+        photo = tmp_path / "谈话照片.jpg"
+        Image.fromarray(page.astype("uint8")).save(photo, quality=80, dpi=(60, 60))
+        sid = scan.student_id
+        ws.attach(sid, photo, kind="interview", term=TERM)
+        result = ws.archive_pdfa(TERM)
+        assert not result.problems and len(result.made) == 1
+        made = next(c for c in ws.registry.archive_copies(TERM) if c.original.endswith(".jpg"))
+        assert made.method == "ocrmypdf" and made.pages == 1
+        assert _pdfaid(ws.root / made.path) == {"part": "2", "conformance": "B"}
+        assert pdfa.validate_written(ws.root / made.path, "2b").passed
+        assert (ws.root / made.original).read_bytes() == photo.read_bytes()  # original kept
+        # with OCR, a scan's copy carries a Simplified Chinese text layer
+        target = tmp_path / "ocr.pdf"
+        pages, method = make_copy(
+            ws.root / scan.original,
+            StampFields("Z000", 2024, 99, "教学管理", "10年", 0),
+            target,
+            scan=True,
+            ocr=True,
+            work=tmp_path,
+        )
+        assert method == "ocrmypdf+chi_sim"
+        text = "".join(p.extract_text() for p in PdfReader(target).pages)
+        assert re.search("[学业预警通知书谈话记录]", text), text[:200]
+        assert pdfa.validate_written(target, "2b").passed
+    finally:
+        ws.close()
