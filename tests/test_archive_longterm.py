@@ -395,10 +395,8 @@ def test_a_phone_photo_becomes_pdfa_and_ocr_gives_a_chinese_text_layer(
 ) -> None:
     ws = Workspace(copy_ws(archived.root, tmp_path / "ws"))
     try:
-        if (
-            ws.registry.archive_term_state(TERM)
-            and ws.registry.archive_term_state(TERM)["status"] == "closed"
-        ):  # type: ignore[index]
+        state = ws.registry.archive_term_state(TERM)
+        if state and state["status"] == "closed":
             ws.archive_reopen(TERM, who="教务员", reason="补一张照片")
         scan = next(c for c in ws.registry.archive_copies(TERM) if c.kind == "scan")
         page = _render(ws.root / scan.original)
@@ -415,7 +413,7 @@ def test_a_phone_photo_becomes_pdfa_and_ocr_gives_a_chinese_text_layer(
         assert (ws.root / made.original).read_bytes() == photo.read_bytes()  # original kept
         # with OCR, a scan's copy carries a Simplified Chinese text layer
         target = tmp_path / "ocr.pdf"
-        pages, method = make_copy(
+        n, method = make_copy(
             ws.root / scan.original,
             StampFields("Z000", 2024, 99, "教学管理", "10年", 0),
             target,
@@ -423,7 +421,7 @@ def test_a_phone_photo_becomes_pdfa_and_ocr_gives_a_chinese_text_layer(
             ocr=True,
             work=tmp_path,
         )
-        assert method == "ocrmypdf+chi_sim"
+        assert (n, method) == (1, "ocrmypdf+chi_sim")
         text = "".join(p.extract_text() for p in PdfReader(target).pages)
         assert re.search("[学业预警通知书谈话记录]", text), text[:200]
         assert pdfa.validate_written(target, "2b").passed
