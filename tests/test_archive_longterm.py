@@ -271,6 +271,20 @@ def test_handover_records_closes_and_a_file_changed_by_hand_fails_authenticity(
         ws.archive_pdfa(TERM)
     with pytest.raises(ArchiveStateError, match="封闭"):
         ws.archive_handover(TERM, tmp_path / "again", who="教务员", recipient="校档案馆")
+    sid = copies[-1].student_id
+    with pytest.raises(ArchiveStateError, match="封闭"):
+        ws.record(
+            sid, kind="interview", when=None, who="辅导员", how="面谈", summary="补谈", term=TERM
+        )
+    with pytest.raises(ArchiveStateError, match="封闭"):
+        ws.issue(TERM)
+    rescan = tmp_path / "再次扫描.pdf"  # a page of the closed term scanned again goes to review
+    scanned = next(c for c in copies if c.kind == "scan")
+    with pikepdf.open(ws.root / scanned.original) as pdf:
+        pdf.docinfo["/Title"] = "再次扫描"
+        pdf.save(rescan)
+    (page,) = ws.scan([rescan]).pages
+    assert page.result == "review" and "封闭" in page.reason
     with pytest.raises(InputError):
         ws.archive_reopen(TERM, who="教务员", reason=" ")
     ws.archive_reopen(TERM, who="教务员", reason="补充一份谈话记录")

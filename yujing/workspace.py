@@ -647,7 +647,10 @@ class Workspace:
         progress: Progress | None = None,
     ) -> list[BatchResult]:
         """Give every student of the frozen list a serial and print all their forms."""
+        from yujing.archive.pdfa import check_open
         from yujing.generator.batch import issue
+
+        check_open(self, term)  # a term handed over to the archive is closed
 
         return issue(self, term, classes=classes, levels=levels, progress=progress)
 
