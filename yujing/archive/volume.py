@@ -144,7 +144,8 @@ def _cover(ws: WorkspaceView, term: Term, group: _Group, entries: Sequence[Volum
         ("保管期限", first.retention),
         ("件数", f"{len(entries)} 件"),
         ("页数", f"{pages} 页"),
-        ("起止件号", f"{first.doc_no} 至 {last.doc_no}"),
+        ("起止件号", f"{first.item_no:04d} 至 {last.item_no:04d}"),
+        ("档号前缀", first.doc_no.rsplit("-", 1)[0]),
     ]
     for label, value in lines:
         para = doc.add_paragraph()
