@@ -441,3 +441,62 @@ def test_a_phone_photo_becomes_pdfa_and_ocr_gives_a_chinese_text_layer(
         assert pdfa.validate_written(target, "2b").passed
     finally:
         ws.close()
+
+
+def test_console_secretary_builds_volumes_in_the_background_inspector_downloads(
+    archived: Workspace, tmp_path: Path
+) -> None:
+    import time
+    import warnings
+
+    from yujing.web.app import COOKIE, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    ws = Workspace(copy_ws(archived.root, tmp_path / "ws"))
+    state = ws.registry.archive_term_state(TERM)
+    if state and state["status"] == "closed":
+        ws.archive_reopen(TERM, who="教务员", reason="控制台测试")
+    ws.add_user("sec", role="secretary", password="password-1")
+    ws.add_user("insp", role="inspector", password="password-2")
+    ws.add_user("fdy", role="counsellor", password="password-3", roster_name="王老师")
+    sec_cookie, csrf = ws.open_session("sec")
+    insp_cookie, _ = ws.open_session("insp")
+    fdy_cookie, _ = ws.open_session("fdy")
+    with TestClient(create_app(ws.root)) as client:
+        client.cookies.set(COOKIE, sec_cookie)
+        bad = client.post(
+            "/handover/build",
+            data={"csrf": csrf, "term": str(TERM), "what": "handover", "recipient": ""},
+            follow_redirects=False,
+        )
+        assert bad.status_code == 400 and "接收人" in bad.text
+        resp = client.post(
+            "/handover/build",
+            data={"csrf": csrf, "term": str(TERM), "what": "volumes"},
+            follow_redirects=False,
+        )
+        assert resp.status_code == 303
+        job_url = resp.headers["location"]
+        for _ in range(1800):
+            page = client.get(job_url).text
+            if 'data-status="done"' in page or 'data-status="failed"' in page:
+                break
+            time.sleep(0.2)
+        assert 'data-status="done"' in page and "已组卷" in page, page
+        client.cookies.set(COOKIE, insp_cookie)
+        listing = client.get(f"/handover?term={TERM}").text
+        links = re.findall(r'href="(/handover/file\?path=[^"]+\.pdf)"', listing)
+        assert links, listing
+        got = client.get(links[0].replace("&amp;", "&"))
+        assert got.status_code == 200 and got.content.startswith(b"%PDF")
+        volume = next((ws.root / "handovers").rglob("*卷.pdf"))
+        assert any(got.content == p.read_bytes() for p in (ws.root / "handovers").rglob("*.pdf"))
+        assert pdfa.validate_written(volume, "2b").passed
+        assert client.get("/handover/file?path=../registry.sqlite").status_code == 400
+        assert client.post("/handover/build", data={"term": str(TERM)}).status_code in (400, 403)
+        client.cookies.set(COOKIE, fdy_cookie)
+        assert client.get("/handover").status_code == 403
+    ws.close()

@@ -30,6 +30,7 @@ JOB_KINDS = {
     "audit": "档案检查（含校验）",
     "reports": "学期报告",
     "transcripts": "生成成绩单",
+    "archive": "归档：组卷或移交包",
 }
 
 
@@ -96,7 +97,40 @@ def _run_job(
         assert t is not None
         filed = ws.transcripts(t, progress=progress)
         return f"已生成成绩单 {len(filed)} 份", {}
+    if kind == "archive":
+        assert t is not None
+        return _archive_job(ws, t, params, progress)
     raise InputError(f"未知的任务类型 {kind}。")
+
+
+ARCHIVE_OUT = "handovers"
+"""Where the console's archive jobs write (volumes, handover packages), inside the workspace."""
+
+
+def _archive_job(
+    ws: Workspace, term: Term, params: dict[str, Any], progress: Progress
+) -> tuple[str, dict[str, Any]]:
+    """Make the term's PDF/A copies, then its volumes or its handover package."""
+    from yujing.archive import safe_name
+
+    ws.archive_pdfa(term, progress=progress)
+    stamp = now().replace(":", "").replace("-", "")[:15]
+    if params.get("what") == "handover":
+        folder = ws.root / ARCHIVE_OUT / safe_name(f"{term} 移交包 {stamp}")
+        result = ws.archive_handover(
+            term,
+            folder,
+            who=str(params.get("account", "")),
+            recipient=str(params.get("recipient", "")),
+            progress=progress,
+        )
+        said = "已登记移交，学期已封闭" if result.recorded else "四性检测未全部通过，未登记移交"
+        return f"移交包已生成（{len(result.files)} 个文件）：{said}", {
+            "folder": str(folder.relative_to(ws.root))
+        }
+    folder = ws.root / ARCHIVE_OUT / safe_name(f"{term} 卷 {stamp}")
+    volumes = ws.archive_volumes(term, folder, progress=progress)
+    return f"已组卷 {len(volumes)} 卷", {"folder": str(folder.relative_to(ws.root))}
 
 
 def start_job(ws: Workspace, kind: str, term: str, params: dict[str, Any], account: str) -> int:

@@ -71,6 +71,10 @@ RULES: dict[str, frozenset[str] | str] = {
     # the adviser's start page and phone upload
     "my": ADVISERS,
     "upload_return": ADVISERS,
+    # the long-term archive (归档): the secretary builds, the inspector downloads
+    "archive": frozenset({SECRETARY, INSPECTOR}),
+    "archive_build": S,
+    "archive_file": frozenset({SECRETARY, INSPECTOR}),
     # background jobs
     "jobs": S,
     "job": frozenset({SECRETARY, COUNSELLOR, CLASS_TEACHER}),

@@ -630,3 +630,6 @@ def check(ctx: Ctx) -> Response:
         )
         return ctx.render("check.html", view=view, token=token, saved=True)
     return ctx.render("check.html", view=ctx.ws.check_view(token), token=token, saved=False)
+
+
+from yujing.web import archive_views  # noqa: E402, F401  (its routes join ROUTES)
