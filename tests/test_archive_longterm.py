@@ -497,6 +497,19 @@ def test_console_secretary_builds_volumes_in_the_background_inspector_downloads(
         assert pdfa.validate_written(volume, "2b").passed
         assert client.get("/handover/file?path=../registry.sqlite").status_code == 400
         assert client.post("/handover/build", data={"term": str(TERM)}).status_code in (400, 403)
+        # a folder's page shows each document's 档号/件号 and its stamp, and opens the copy
+        mine = ws.registry.archive_copies_of(sid := volume_sid(ws))
+        folder_page = client.get(f"/students/{sid}").text
+        assert all(c.doc_no in folder_page for c in mine)
+        view = re.search(r'href="(/students/[^"]+\?view=1)"[^>]*>查看</a></td></tr>', folder_page)
+        assert view is not None
+        opened = client.get(view.group(1).replace("&amp;", "&"))
+        assert opened.content == (ws.root / mine[0].path).read_bytes()
         client.cookies.set(COOKIE, fdy_cookie)
         assert client.get("/handover").status_code == 403
     ws.close()
+
+
+def volume_sid(ws: Workspace) -> str:
+    """A student with archived documents."""
+    return next(c.student_id for c in ws.registry.archive_copies(TERM) if c.kind == "scan")

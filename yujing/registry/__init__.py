@@ -2017,6 +2017,11 @@ class Registry:
         table = self.db.table(pending_archive.COPIES)
         return [copy_row(r) for r in table.rows_where(where, args, order_by="id")]
 
+    def archive_copies_of(self, student_id: str) -> list[ArchiveCopy]:
+        """A student's archived documents (件), in filing order."""
+        table = self.db.table(pending_archive.COPIES)
+        return [copy_row(r) for r in table.rows_where("student_id = ?", [student_id], order_by="id")]
+
     def archive_copy_of(self, original: str) -> ArchiveCopy | None:
         """The latest archive copy made of the file ``original`` (path in the workspace)."""
         rows = list(

@@ -77,6 +77,7 @@ def migrate(db: sqlite_utils.Database) -> None:
                     table.add_column(column, kind)
     db.execute(f"create index if not exists idx_{COPIES}_original on {COPIES}(original)")
     db.execute(f"create index if not exists idx_{COPIES}_term on {COPIES}(term)")
+    db.execute(f"create index if not exists idx_{COPIES}_student on {COPIES}(student_id)")
 
 
 @dataclass(frozen=True)

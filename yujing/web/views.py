@@ -487,6 +487,7 @@ def student(ctx: Ctx) -> Response:
         entry=entry,
         term=term,
         files=ctx.ws.student_folder_files(sid),
+        copies=ctx.ws.registry.archive_copies_of(sid),
         records=ctx.ws.registry.records_of(sid),
         kinds=RECORD_KINDS,
         can_record=ctx.user.role in ("secretary", "counsellor", "class-teacher"),
