@@ -53,6 +53,13 @@ PARTS: dict[str, SystemPart] = {
             "字体映射",
             "fontconfig fonts-noto-cjk fonts-arphic-ukai fonts-liberation2",
         ),
+        SystemPart("ghostscript", "Ghostscript", "照片转 PDF/A 归档件", "ghostscript"),
+        SystemPart(
+            "tesseract",
+            "Tesseract chi_sim",
+            "归档件中文文字层",
+            "tesseract-ocr tesseract-ocr-chi-sim",
+        ),
         SystemPart("chromium", "Chromium", "浏览器", "chromium"),
         SystemPart("chromedriver", "chromedriver", "浏览器驱动", "chromium-driver"),
     )
@@ -112,7 +119,15 @@ def chromedriver_path() -> str | None:
     return "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
 
 
+def _tesseract() -> bool:
+    from yujing.archive.pdfa import ocr_available
+
+    return ocr_available()
+
+
 _PRESENT = {
+    "ghostscript": lambda: shutil.which("gs") is not None,
+    "tesseract": _tesseract,
     "soffice": _soffice,
     "poppler": _poppler,
     "fonts": _fonts,

@@ -16,11 +16,11 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 from sysparts import requires
-from yujing.generator.pdf import convert_to_pdf, find_converter
 
 from tests.pdflines import page_chars, page_text
 from tools.synthetic import SampleSpec, write_sample
 from yujing.archive.reader import render_pdf_page, scan_page
+from yujing.converter import convert_to_pdf, find_converter
 from yujing.forms import COVER_CODE, college_label
 from yujing.generator.batch import BatchResult, issue
 from yujing.generator.context import clean

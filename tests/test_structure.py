@@ -54,7 +54,16 @@ def test_development_tools_are_not_in_the_package() -> None:
 
 
 def test_pipeline_stages_are_subpackages() -> None:
-    stages = ("imports", "engine", "warnlist", "generator", "archive", "checker", "reports")
+    stages = (
+        "imports",
+        "engine",
+        "warnlist",
+        "generator",
+        "archive",
+        "checker",
+        "reports",
+        "handover",
+    )
     missing = [s for s in stages if not (YUJING / s / "__init__.py").is_file()]
     assert not missing, missing
 
@@ -78,11 +87,7 @@ OpenCV (≈ 1 s), the QR reader, PDFium, pypdf, python-docx and LibreOffice's dr
 
 def _loaded_after(code: str) -> set[str]:
     """The modules of HEAVY that ``code``, run in a fresh interpreter, leaves loaded."""
-    probe = (
-        "import sys\n"
-        f"{code}\n"
-        f"print('LOADED:', *(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
+    probe = f"import sys\n{code}\nprint('LOADED:', *(m for m in {HEAVY!r} if m in sys.modules))\n"
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=YUJING.parent
     )

@@ -32,7 +32,7 @@ sd = _load()
 
 ALL_TOOLS = {
     "make", "apt-get", "sudo", "soffice", "fc-list", "fc-match", "pdftoppm", "pdffonts",
-    "chromium", "chromedriver", "brew",
+    "chromium", "chromedriver", "brew", "gs", "tesseract",
 }  # fmt: skip
 ALL_FONTS = (
     "Noto Serif CJK SC\nNoto Sans CJK SC\nAR PL UKai CN\n"
@@ -56,6 +56,8 @@ class FakeMachine:
         "fonts-arphic-ukai": (set(), "AR PL UKai CN\n"),
         "fonts-liberation2": (set(), "Liberation Serif\nLiberation Sans\nLiberation Mono\n"),
         "make": ({"make"}, ""),
+        "ghostscript": ({"gs"}, ""),
+        "tesseract-ocr": ({"tesseract"}, ""),
     }
 
     def __init__(

@@ -67,6 +67,9 @@ MAX_FILES_PER_CALL = 20
 POLL_SECONDS = 0.5  # how often a running call's output folder is looked at (progress)
 # Word 2007–365 import filter: a damaged .docx fails to load instead of being read as text.
 DOCX_FILTER = "MS Word 2007 XML"
+PDF_EXPORT = "pdf:writer_pdf_Export"
+PDFA_EXPORT = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+"""PDF/A-2b (LibreOffice ≥ 7.4 takes the filter options as JSON): the archive's copies."""
 
 MISSING_MESSAGE = (
     "未找到 LibreOffice（soffice），无法生成 PDF；已生成的 Word 文件（.docx）不受影响，"
@@ -299,7 +302,10 @@ def _said(stderr: bytes | None, stdout: bytes | None) -> str:
 class _Runner:
     """Runs the LibreOffice calls of the worker threads; can stop them all."""
 
-    def __init__(self, converter: Converter, stage: Path, timeout: float) -> None:
+    def __init__(
+        self, converter: Converter, stage: Path, timeout: float, export: str = PDF_EXPORT
+    ) -> None:
+        self.export = export
         self.converter = converter
         self.stage = stage
         self.timeout = timeout
@@ -331,7 +337,7 @@ class _Runner:
             "--nolockcheck",
             f"--infilter={DOCX_FILTER}",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            self.export,
             "--outdir",
             str(self.stage),
             *(str(f) for f in files),
@@ -395,8 +401,10 @@ def convert_to_pdf(
     processes: int = 2,
     progress: Progress | None = None,
     timeout: float = 600,
+    pdfa: bool = False,
 ) -> list[Path]:
-    """Convert each .docx to ``out_dir/<stem>.pdf`` with ``processes`` LibreOffice instances.
+    """Convert each .docx to ``out_dir/<stem>.pdf`` with ``processes`` LibreOffice instances
+    (as PDF/A-2b with ``pdfa``).
 
     The files are split into ``processes`` groups (about equal in bytes); each group is
     converted by its own LibreOffice instance, with its own temporary profile, at most
@@ -429,7 +437,7 @@ def convert_to_pdf(
             f"无法在 {out_dir} 中写入 PDF：{exc.strerror}。请检查目录权限和磁盘空间。"
         ) from exc
     profiles = Path(tempfile.mkdtemp(prefix="yujing-lo-"))
-    runner = _Runner(converter, stage, timeout)
+    runner = _Runner(converter, stage, timeout, PDFA_EXPORT if pdfa else PDF_EXPORT)
     groups = _groups(files, processes)
     results: queue.Queue[_Batch | None] = queue.Queue()
 

@@ -196,3 +196,8 @@ class TokenError(YujingError):
 class JobStoppedError(YujingError):
     """A background job was stopped between pages: cancelled by its owner or the secretary,
     or past its time limit (任务已停止)."""
+
+
+class ArchiveStateError(YujingError):
+    """The term's archive (归档) is not in the state the command needs: closed after its
+    handover (移交后封闭), or not yet archived."""

@@ -26,9 +26,12 @@ from yujing.roles import JobRef, allowed
 
 if TYPE_CHECKING:
     from yujing.archive.intake import IntakeResult
+    from yujing.archive.pdfa import PdfaResult
     from yujing.archive.records import Filed
+    from yujing.archive.volume import Volume
     from yujing.checker.model import AuditReport
     from yujing.generator.batch import BatchResult
+    from yujing.handover import HandoverResult
     from yujing.registry import UserRow
     from yujing.stage import WorkspaceView
 
@@ -39,11 +42,12 @@ JOB_KINDS = {
     "reports": "学期报告",
     "transcripts": "生成成绩单",
     "backup": "备份",
+    "archive": "归档：组卷或移交包",
 }
 
 QUEUES: Mapping[str, tuple[str, ...]] = {
     "uploads": ("scan",),
-    "office": ("issue", "audit", "reports", "transcripts"),
+    "office": ("issue", "audit", "reports", "transcripts", "backup", "archive"),
 }
 """The queues (任务队列), each with a worker of its own: an adviser's phone upload or a long
 scan never holds back the secretary's audit, issue or reports."""
@@ -60,6 +64,8 @@ TIME_LIMITS: Mapping[str, timedelta] = {
     "audit": timedelta(hours=1),
     "reports": timedelta(minutes=30),
     "transcripts": timedelta(hours=1),
+    "backup": timedelta(hours=1),
+    "archive": timedelta(hours=4),
 }
 """How long a job may run before the worker stops it (任务时限), checked between pages."""
 
@@ -94,6 +100,29 @@ class JobWorkspace(Protocol):
     def scan(self, paths: Sequence[Path], *, progress: Progress | None = None) -> IntakeResult: ...
 
     def backup(self, target: Path) -> Path: ...
+
+    def archive_pdfa(
+        self, term: Term, *, ocr: bool = False, progress: Progress | None = None
+    ) -> PdfaResult: ...
+
+    def archive_volumes(
+        self,
+        term: Term,
+        out_dir: Path,
+        *,
+        classes: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> list[Volume]: ...
+
+    def archive_handover(
+        self,
+        term: Term,
+        out_dir: Path,
+        *,
+        who: str,
+        recipient: str,
+        progress: Progress | None = None,
+    ) -> HandoverResult: ...
 
     def backup_zip(self) -> Path: ...
 
@@ -227,7 +256,40 @@ def run_job(
             return f"已备份到服务器上的目录 {out}", {"folder": str(out)}
         out = ws.backup_zip()
         return "备份已完成，可以下载", {"zip": out.name}
+    if kind == "archive":
+        assert t is not None
+        return _archive_job(ws, t, params, progress)
     raise InputError(f"未知的任务类型 {kind}。")
+
+
+ARCHIVE_OUT = "handovers"
+"""Where the console's archive jobs write (volumes, handover packages), inside the workspace."""
+
+
+def _archive_job(
+    ws: JobWorkspace, term: Term, params: dict[str, Any], progress: Progress
+) -> tuple[str, dict[str, Any]]:
+    """Make the term's PDF/A copies, then its volumes or its handover package."""
+    from yujing.archive import safe_name
+
+    ws.archive_pdfa(term, progress=progress)
+    stamp = now().replace(":", "").replace("-", "")[:15]
+    if params.get("what") == "handover":
+        folder = ws.root / ARCHIVE_OUT / safe_name(f"{term} 移交包 {stamp}")
+        result = ws.archive_handover(
+            term,
+            folder,
+            who=str(params.get("account", "")),
+            recipient=str(params.get("recipient", "")),
+            progress=progress,
+        )
+        said = "已登记移交，学期已封闭" if result.recorded else "四性检测未全部通过，未登记移交"
+        return f"移交包已生成（{len(result.files)} 个文件）：{said}", {
+            "folder": str(folder.relative_to(ws.root))
+        }
+    folder = ws.root / ARCHIVE_OUT / safe_name(f"{term} 卷 {stamp}")
+    volumes = ws.archive_volumes(term, folder, progress=progress)
+    return f"已组卷 {len(volumes)} 卷", {"folder": str(folder.relative_to(ws.root))}
 
 
 def count_scan_pages(ws: WorkspaceView, paths: Sequence[str]) -> int:

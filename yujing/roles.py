@@ -119,6 +119,10 @@ RULES: dict[str, Rule] = {
     # the adviser's start page and phone upload
     "my": frozenset(ADVISERS),
     "upload_return": frozenset(ADVISERS),
+    # the long-term archive (归档): the secretary builds, the inspector downloads
+    "archive": frozenset({Role.SECRETARY, Role.INSPECTOR}),
+    "archive_build": _S,
+    "archive_file": frozenset({Role.SECRETARY, Role.INSPECTOR}),
     # background jobs: the roles without ALL_JOBS only their own (JobRef)
     "jobs": _S,
     "job": _WRITERS,

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from yujing.archive.access import FolderFile
+    from yujing.archive.catalogue import CatalogueFiles
     from yujing.archive.intake import (
         Assigned,
         AssignPreview,
@@ -80,13 +81,18 @@ if TYPE_CHECKING:
         ReviewItem,
         SignatureReview,
     )
+    from yujing.archive.pdfa import PdfaResult
     from yujing.archive.records import Filed
+    from yujing.archive.settings import ArchiveSettings
+    from yujing.archive.volume import Volume
     from yujing.checker.due import StudentDue
     from yujing.checker.model import AuditReport
     from yujing.forms import FormSpec
     from yujing.generator.batch import BatchResult
+    from yujing.handover import DueFolder, HandoverResult
     from yujing.nextstep import NextStep
     from yujing.registry.migrations import SchemaStatus
+    from yujing.registry.pending_archive import ArchiveCopy
     from yujing.reports import TermSummary
     from yujing.warnlist.review import ApprovalState, CheckView, Slip, Workflow
 
@@ -716,7 +722,10 @@ class Workspace:
         progress: Progress | None = None,
     ) -> list[BatchResult]:
         """Give every student of the frozen list a serial and print all their forms."""
+        from yujing.archive.pdfa import check_open
         from yujing.generator.batch import issue
+
+        check_open(self, term)  # a term handed over to the archive is closed
 
         return issue(self, term, classes=classes, levels=levels, progress=progress)
 
@@ -982,6 +991,10 @@ class Workspace:
 
         return deny(self, user, what)
 
+    def archive_copies_of(self, student_id: str) -> list[ArchiveCopy]:
+        """A student's archived documents (归档件: PDF/A copy, 件号, 归档章), in filing order."""
+        return self.registry.archive_copies_of(student_id)
+
     def student_folder_files(self, student_id: str) -> list[FolderFile]:
         """Every file in the student's folder (一生一档), each with an opaque id."""
         from yujing.archive.access import student_folder_files
@@ -1192,6 +1205,105 @@ class Workspace:
         from yujing.backup import backups_folder
 
         return backups_folder(self)
+
+    # -- long-term archive (归档: PDF/A, 归档章, 目录, 卷, 移交, 保管期限) -------------------------
+
+    @property
+    def archive_settings(self) -> ArchiveSettings:
+        """The pack's 归档规则 (archive.toml; defaults when the pack has none)."""
+        from yujing.archive.settings import load_archive_settings
+
+        return load_archive_settings(self.pack.root)
+
+    def archive_pdfa(
+        self, term: Term, *, ocr: bool = False, progress: Progress | None = None
+    ) -> PdfaResult:
+        """Make the PDF/A-2b archive copy (归档件, stamped, numbered) of every file of ``term``."""
+        from yujing.archive.pdfa import archive_pdfa
+        from yujing.converter import find_converter
+
+        return archive_pdfa(
+            self,
+            term,
+            self.archive_settings,
+            ocr=ocr,
+            converter=find_converter(),
+            progress=progress,
+        )
+
+    def archive_catalogue(self, term: Term, out_dir: Path) -> list[CatalogueFiles]:
+        """The term's 归档文件目录 per college (.xlsx and PDF/A) in ``out_dir``."""
+        from yujing.archive.catalogue import write_catalogues
+        from yujing.converter import find_converter
+
+        return write_catalogues(self, term, Path(out_dir), find_converter())
+
+    def archive_volumes(
+        self,
+        term: Term,
+        out_dir: Path,
+        *,
+        classes: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> list[Volume]:
+        """One bound volume (卷) per class — or class and level — of ``term`` in ``out_dir``."""
+        from yujing.archive.volume import build_volumes
+        from yujing.converter import find_converter
+
+        return build_volumes(
+            self,
+            term,
+            self.archive_settings,
+            Path(out_dir),
+            classes=classes,
+            converter=find_converter(),
+            progress=progress,
+        )
+
+    def archive_handover(
+        self,
+        term: Term,
+        out_dir: Path,
+        *,
+        who: str,
+        recipient: str,
+        progress: Progress | None = None,
+    ) -> HandoverResult:
+        """The handover package of ``term`` and its 四性 report; records and closes the term
+        when every check passed."""
+        from yujing.converter import find_converter
+        from yujing.handover import handover
+
+        return handover(
+            self,
+            term,
+            self.archive_settings,
+            Path(out_dir),
+            who=who,
+            recipient=recipient,
+            converter=find_converter(),
+            progress=progress,
+        )
+
+    def archive_reopen(self, term: Term, *, who: str, reason: str) -> None:
+        """Reopen a term closed by its handover (logged, with a reason)."""
+        from yujing.handover import reopen
+
+        reopen(self, term, who=who, reason=reason)
+
+    def archive_due(self, as_of: date | None = None) -> list[DueFolder]:
+        """The students' folders whose 保管期限 has run out."""
+        from yujing.handover import due
+
+        return due(self, self.archive_settings, as_of)
+
+    def archive_dispose(
+        self, student_ids: Sequence[str], backup: Path, *, who: str, as_of: date | None = None
+    ) -> list[Path]:
+        """Remove due folders, each after a checked copy into ``backup``."""
+        from yujing.handover import dispose
+
+        return dispose(self, self.archive_settings, student_ids, Path(backup), who=who, as_of=as_of)
 
 
 def _read_config(path: Path) -> dict[str, Any]:

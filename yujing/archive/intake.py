@@ -52,6 +52,7 @@ RETAKE_REASON = "照片上读不出二维码（可能模糊、太暗、反光或
 NO_CODE = "未找到二维码（可能不是本系统打印的材料，或二维码被遮挡、污损）"
 VOIDED = "编号已作废"
 UNKNOWN_SERIAL = "编号不在登记库中"
+CLOSED = "该学期的档案已移交封闭，须先重新开启才能归档"
 CONFLICT = "一页上有两个不同的本系统二维码"
 BLANK_REASON = "空白页（双面扫描的背面）"
 
@@ -314,6 +315,11 @@ def _decide(ws: WorkspaceView, secret: bytes, page: int, codes: Sequence[str]) -
                 f"{VOIDED}（{format_serial(ref.serial)}：{row['void_reason']}）",
                 ref=ref,
                 codes=tuple(codes),
+            )
+        closed = ws.registry.archive_term_state(str(row["term"]))
+        if closed is not None and closed["status"] == "closed":
+            return _Decision(
+                page, REVIEW, f"{CLOSED}（{row['term']}）", ref=ref, codes=tuple(codes)
             )
         college = ws.registry.college_doc(ref.serial)
         if college is not None:

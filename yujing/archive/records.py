@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yujing.archive import MAX_NAME, folder_for, safe_name
+from yujing.archive.pdfa import check_open
 from yujing.docxkit import new_document
 from yujing.engine.courses import Outcome, course_results, fmt_decimal, gpa
 from yujing.errors import InputError
@@ -125,6 +126,7 @@ def attach(
     check_attachment(file)
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
+    check_open(ws, term)  # a term handed over to the archive is closed
     day = _parse_date(when, term)
     folder = folder_for(ws, sid, name) / str(term)
     digest = sha256_file(file)[:8]
@@ -261,6 +263,7 @@ def record(
             raise InputError(f"{label}「{INVISIBLE.sub('□', text)}」{reason}。")
     sid, name = _student(ws, student_id)
     term = _term(ws, term)
+    check_open(ws, term)  # a term handed over to the archive is closed
     day = _parse_date(when, term)
     folder = folder_for(ws, sid, name) / str(term)
     body = (
@@ -337,6 +340,7 @@ def transcripts(
     """Render a 成绩单 from the imported grades into each warned student's folder."""
     from docx.shared import Pt
 
+    check_open(ws, term)  # a term handed over to the archive is closed
     saved = ws.saved(term)
     wanted = [e for e in saved.warned if not students or e.student_id in students]
     if students and not wanted:

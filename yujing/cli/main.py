@@ -829,6 +829,165 @@ def archive_manifest(ctx: click.Context, output: Path) -> None:
     console.print(f"档案清单：{output}（{n} 个文件）")
 
 
+# -- long-term archive (归档: PDF/A, 归档章, 目录, 卷, 移交, 保管期限) ----------------------------
+
+OUT_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+@archive_group.command("pdfa")
+@click.option("--term", required=True, type=TERM, help="学期，如 2024-2025-1。")
+@click.option("--ocr", is_flag=True, help="扫描件加中文文字层（需安装 Tesseract chi_sim）。")
+@click.pass_context
+@handle_errors
+def archive_pdfa_cmd(ctx: click.Context, term: Term, ocr: bool) -> None:
+    """为学期的每份材料生成 PDF/A-2b 归档件（加盖归档章、编件号），原件保留不动。"""
+    ws = open_workspace(ctx)
+    with progress_bar("归档件") as progress:
+        result = ws.archive_pdfa(term, ocr=ocr, progress=progress)
+    console.print(
+        f"{term} 归档件：新生成 {len(result.made)} 份，已有 {result.skipped} 份"
+        f"（PDF/A-2b，在各档案夹的 归档件/ 中）"
+    )
+    if result.settings.defaulted:
+        console.print("[yellow]注意：[/]院校包没有 archive.toml，全宗号等使用默认值。")
+    if result.ocr == "unavailable":
+        console.print("[yellow]注意：[/]未安装 Tesseract 中文（chi_sim），扫描件未加文字层。")
+    for problem in result.problems:
+        err_console.print(f"  未能归档 {problem.original}：{problem.reason}")
+    if result.problems:
+        sys.exit(1)
+
+
+@archive_group.command("catalogue")
+@click.option("--term", required=True, type=TERM, help="学期。")
+@click.option("--output", "-o", required=True, type=OUT_DIR, help="输出目录。")
+@click.pass_context
+@handle_errors
+def archive_catalogue_cmd(ctx: click.Context, term: Term, output: Path) -> None:
+    """写出学期的归档文件目录（按学院，.xlsx 和 PDF）。"""
+    ws = open_workspace(ctx)
+    for cat in ws.archive_catalogue(term, output):
+        console.print(f"{cat.college or '未分学院'}：{cat.items} 件  {cat.xlsx}  {cat.pdf}")
+
+
+@archive_group.command("volume")
+@click.option("--term", required=True, type=TERM, help="学期。")
+@click.option("--class", "classes", multiple=True, help="只组这个班级的卷（可重复）。")
+@click.option("--output", "-o", required=True, type=OUT_DIR, help="输出目录。")
+@click.pass_context
+@handle_errors
+def archive_volume_cmd(
+    ctx: click.Context, term: Term, classes: tuple[str, ...], output: Path
+) -> None:
+    """按班级（或院校包规定的班级和级别）组卷：卷皮、卷内目录、归档件，编页号，PDF/A。"""
+    ws = open_workspace(ctx)
+    with progress_bar("组卷") as progress:
+        volumes = ws.archive_volumes(term, output, classes=classes, progress=progress)
+    for v in volumes:
+        console.print(
+            f"{v.class_name}{f' {v.level}' if v.level else ''}：{len(v.entries)} 件，"
+            f"{v.pages} 页（卷皮和卷内目录 {v.front_pages} 页）  {v.path}"
+        )
+
+
+@archive_group.command("handover")
+@click.option("--term", required=True, type=TERM, help="学期。")
+@click.option("--output", "-o", required=True, type=OUT_DIR, help="移交包目录（新的或空的）。")
+@click.option("--by", "who", required=True, help="移交人。")
+@click.option("--to", "recipient", required=True, help="接收人或接收部门。")
+@click.pass_context
+@handle_errors
+def archive_handover_cmd(
+    ctx: click.Context, term: Term, output: Path, who: str, recipient: str
+) -> None:
+    """生成移交包（卷、目录、归档件、清单、四性检测报告）；全部通过则登记移交并封闭该学期。"""
+    ws = open_workspace(ctx)
+    with progress_bar("四性检测") as progress:
+        result = ws.archive_handover(term, output, who=who, recipient=recipient, progress=progress)
+    failed = result.failed()
+    console.print(
+        f"移交包：{result.folder}（卷 {len(result.volumes)} 个，文件 {len(result.files)} 个）"
+    )
+    console.print(f"四性检测报告：{result.report_html}  {result.report_pdf}")
+    for f in failed[:20]:
+        notes = "；".join(f"{c.aspect}：{c.detail}" for c in f.checks if not c.ok)
+        err_console.print(f"  未通过 {f.file}：{notes}")
+    for problem in result.term_problems[:20]:
+        err_console.print(f"  完整性：{problem}")
+    if result.recorded:
+        console.print(f"已登记移交（{who} → {recipient}），{term} 的档案已封闭。")
+    else:
+        err_console.print("四性检测未全部通过：未登记移交，学期未封闭。")
+        sys.exit(1)
+
+
+@archive_group.command("reopen")
+@click.option("--term", required=True, type=TERM, help="学期。")
+@click.option("--by", "who", required=True, help="经办人。")
+@click.option("--reason", required=True, help="重新开启的原因。")
+@click.pass_context
+@handle_errors
+def archive_reopen_cmd(ctx: click.Context, term: Term, who: str, reason: str) -> None:
+    """重新开启已移交封闭的学期档案（记入操作日志）。"""
+    ws = open_workspace(ctx)
+    ws.archive_reopen(term, who=who, reason=reason)
+    console.print(f"{term} 的档案已重新开启（{who}：{reason}）。")
+
+
+@archive_group.command("due")
+@click.option("--as-of", "as_of", help="截至日期，如 2040-09-01（默认今天）。")
+@click.pass_context
+@handle_errors
+def archive_due_cmd(ctx: click.Context, as_of: str | None) -> None:
+    """列出保管期限已满的学生档案夹（不删除任何文件）。"""
+    ws = open_workspace(ctx)
+    folders = ws.archive_due(_as_of(as_of))
+    if not folders:
+        console.print("没有保管期限已满的档案。")
+        return
+    table = new_table("学号", "姓名", "档案夹", "最后学期", "起算", "期满")
+    for d in folders:
+        table.add_row(d.student_id, d.name, d.folder, d.last_term, d.start, d.due)
+    console.print(table)
+    console.print(f"共 {len(folders)} 个档案夹保管期限已满。")
+
+
+@archive_group.command("dispose")
+@click.argument("student_ids", nargs=-1, required=True)
+@click.option("--backup", required=True, type=OUT_DIR, help="先把档案夹备份到这个目录。")
+@click.option("--by", "who", required=True, help="经办人。")
+@click.option("--as-of", "as_of", help="截至日期（默认今天）。")
+@click.option("--yes", is_flag=True, help="确认删除（不加则只说明将做什么）。")
+@click.pass_context
+@handle_errors
+def archive_dispose_cmd(
+    ctx: click.Context,
+    student_ids: tuple[str, ...],
+    backup: Path,
+    who: str,
+    as_of: str | None,
+    yes: bool,
+) -> None:
+    """保管期限已满的档案夹：先备份并逐个核对，再删除（须加 --yes）。"""
+    ws = open_workspace(ctx)
+    if not yes:
+        console.print(f"将备份到 {backup} 后删除 {len(student_ids)} 个档案夹；确认请加 --yes。")
+        return
+    for path in ws.archive_dispose(student_ids, backup, who=who, as_of=_as_of(as_of)):
+        console.print(f"已备份并删除：{path.name}（备份 {path}）")
+
+
+def _as_of(text: str | None) -> Any:
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"日期「{text}」格式应为 2040-09-01。") from None
+
+
 # -- backups -----------------------------------------------------------------------------------
 
 

@@ -269,6 +269,12 @@ def check_pack(name_or_dir: str | Path) -> PackCheck:
                 )
     if not (pack.root / "README.md").is_file():
         problems.append(PackProblem("README.md", "", "缺少说明文件（写明依据的文件名称和文号）"))
+    from yujing.archive.settings import ARCHIVE_FILE, load_archive_settings
+
+    try:
+        load_archive_settings(pack.root)
+    except YujingError as exc:
+        problems.append(PackProblem(ARCHIVE_FILE, "", str(exc)))
     return PackCheck(pack, tuple(problems), len(forms), checked)
 
 

@@ -61,6 +61,7 @@ from yujing.model import (
     Term,
 )
 from yujing.registry import migrations as schema
+from yujing.registry import pending_archive
 from yujing.registry.boundary import sqlite_message, translate_sqlite_errors
 from yujing.registry.migrations import (
     CHAIN_SEALED,
@@ -69,6 +70,7 @@ from yujing.registry.migrations import (
     MigrationReport,
     SchemaStatus,
 )
+from yujing.registry.pending_archive import ArchiveCopy, copy_row
 from yujing.registry.sealfile import (
     CheckpointProblem,
     Head,
@@ -715,7 +717,7 @@ class Registry:
         for name, (columns, pk) in {**extra, **scans, **integrity}.items():
             if not db[name].exists():
                 db.create_table(name, columns, pk=pk)
-        for name in SEALED_TABLES:
+        for name in schema.CHAIN_SEALED_V2:  # the base schema's own; later ones by their migration
             columns = (tables.get(name) or scans[name])[0]
             columns["seal"] = text
         every = {
@@ -2307,6 +2309,78 @@ class Registry:
     def integrity_check(self) -> str:
         return str(self.db.execute("pragma integrity_check").fetchone()[0])
 
+    # -- long-term archive (归档: PDF/A copies, 件号, handover, closed terms) ------------------
+
+    def archive_copies(self, term: Term | str | None = None) -> list[ArchiveCopy]:
+        """The archived documents (件) of ``term`` (all when None), by 件号 order of filing."""
+        where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
+        table = self.db.table(pending_archive.COPIES)
+        return [copy_row(r) for r in table.rows_where(where, args, order_by="id")]
+
+    def archive_copies_of(self, student_id: str) -> list[ArchiveCopy]:
+        """A student's archived documents (件), in filing order."""
+        table = self.db.table(pending_archive.COPIES)
+        return [copy_row(r) for r in table.rows_where("student_id = ?", [student_id], order_by="id")]
+
+    def archive_copy_of(self, original: str) -> ArchiveCopy | None:
+        """The latest archive copy made of the file ``original`` (path in the workspace)."""
+        rows = list(
+            self.db.table(pending_archive.COPIES).rows_where(
+                "original = ?", [original], order_by="id desc", limit=1
+            )
+        )
+        return copy_row(rows[0]) if rows else None
+
+    def next_item_no(self, fonds: str, year: int, retention: str, org: str) -> int:
+        """The next 件号 of the class (全宗, 年度, 保管期限, 机构): numbers are never reused."""
+        row = self.db.execute(
+            f"select max(item_no) from {pending_archive.COPIES} "
+            "where fonds = ? and year = ? and retention = ? and org = ?",
+            [fonds, year, retention, org],
+        ).fetchone()
+        return int(row[0] or 0) + 1
+
+    def add_archive_copy(self, values: Mapping[str, Any]) -> int:
+        """Record (and seal) one archived document and its archive copy."""
+        return self._sealed_insert(pending_archive.COPIES, values)
+
+    def archive_seal_ok(self, table: str, row_id: int) -> bool | None:
+        """Whether the row's seal matches its content (None when the registry has no key).
+        ``table`` is one of the archive's sealed tables."""
+        if table not in (pending_archive.COPIES, pending_archive.HANDOVERS):
+            raise RegistryError(f"{table} 不是归档的封印表。")
+        if self._secret is None:
+            return None
+        rows = list(self._rows(table, "where id = ?", [row_id]))
+        if not rows:
+            return False
+        stored = str(rows[0].get("seal") or "").partition(".")[0]
+        return hmac.compare_digest(stored, self._row_mac(table, rows[0]))
+
+    def add_handover(self, values: Mapping[str, Any]) -> int:
+        """Record (and seal) a term's handover (移交)."""
+        return self._sealed_insert(pending_archive.HANDOVERS, values)
+
+    def handovers(self, term: Term | str | None = None) -> list[dict[str, Any]]:
+        where, args = ("term = ?", [str(term)]) if term is not None else (None, None)
+        return list(self.db.table(pending_archive.HANDOVERS).rows_where(where, args, order_by="id"))
+
+    def archive_term_state(self, term: Term | str) -> dict[str, Any] | None:
+        """The archive state of ``term`` (``closed`` / ``open``, who, why, when), if any."""
+        rows = list(self.db.table(pending_archive.TERMS).rows_where("term = ?", [str(term)]))
+        return rows[0] if rows else None
+
+    def set_archive_term_state(self, term: Term | str, status: str, who: str, reason: str) -> None:
+        """Close or reopen ``term``'s folders; logged with who and why."""
+        with self._atomic():
+            self.db.table(pending_archive.TERMS).upsert(
+                {"term": str(term), "status": status, "who": who, "reason": reason, "at": now()},
+                pk="term",
+            )
+            action = "archive-close" if status == "closed" else "archive-reopen"
+            self.log(action, f"{who}：{reason}", term=str(term))
+
+
     # == security (issue #18): sign-in attempts, job limits, records ==
 
     def claim_login_attempt(
@@ -2451,6 +2525,8 @@ TABLE_TITLES = {
     "signature_checks": "签字检查",
     "file_facts": "文件指纹",
     "list_submissions": "提交审核",
+    "archive_copies": "归档件",
+    "archive_handovers": "档案移交",
     "registry.seal": "封印检查点",
 }
 CHECKPOINT_TABLE = "registry.seal"

@@ -121,8 +121,11 @@ an HMAC and the table's head an HMAC'd sum of them (see yujing/registry/seals.py
 SET_SEALED = (*SET_SEALED_V2, "list_submissions")
 """Every set-sealed table (each migration that adds one names it in its ``seals``)."""
 
-CHAIN_SEALED = ("archive_files", "records", "events")
+CHAIN_SEALED_V2 = ("archive_files", "records", "events")
 """Append-only evidence tables, sealed (row HMAC + chain) since seals existed."""
+
+CHAIN_SEALED = (*CHAIN_SEALED_V2, "archive_copies", "archive_handovers")
+"""Every chain-sealed table (each migration that adds one names it in its ``seals``)."""
 
 
 def seal_columns(db: sqlite_utils.Database) -> None:
@@ -188,13 +191,22 @@ def adviser_phones(db: sqlite_utils.Database) -> None:
     pending_print.migrate(db)
 
 
+def long_term_archive(db: sqlite_utils.Database) -> None:
+    """Version 7: the archive copies (PDF/A, 件号, 归档章), the handovers and the terms closed
+    by them (:mod:`yujing.registry.pending_archive`); copies and handovers are evidence."""
+    from yujing.registry import pending_archive
+
+    pending_archive.migrate(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base-schema", base_schema),
-    Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED + SET_SEALED_V2),
+    Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED_V2 + SET_SEALED_V2),
     Migration(3, "record-archive-folders", record_folders),
     Migration(4, "list-workflow", list_workflow, seals=("list_submissions",)),
     Migration(5, "security-hardening", security_hardening),
     Migration(6, "adviser-phones", adviser_phones),
+    Migration(7, "long-term-archive", long_term_archive, seals=("archive_copies", "archive_handovers")),
 )
 """Every migration, in version order (append new ones at the end)."""
 

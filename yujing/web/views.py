@@ -575,6 +575,7 @@ def student(ctx: Ctx) -> Response:
         term=term,
         due=due[0].items if due else (),
         files=sorted(files, key=lambda f: f.term != this_term),
+        copies=ctx.ws.archive_copies_of(sid),
         records=ctx.ws.registry.records_of(sid),
         kinds=RECORD_KINDS,
         can_record=allowed(ctx.user, "record"),
@@ -714,4 +715,7 @@ def check(ctx: Ctx) -> Response:
     return ctx.render("check.html", view=ctx.ws.check_view(token), token=token, saved=False)
 
 
-from yujing.web import views_term  # noqa: E402,F401  (registers the term's other pages)
+from yujing.web import (  # noqa: E402  (the route modules register after ROUTES exists)
+    archive_views,  # noqa: F401  (its routes join ROUTES)
+    views_term,  # noqa: F401  (registers the term's other pages)
+)
