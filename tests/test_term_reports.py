@@ -342,9 +342,11 @@ def test_chart_falls_back_without_a_cjk_font(
     def no_fc_match(*args: object, **kwargs: object) -> object:
         raise FileNotFoundError("fc-match")
 
-    monkeypatch.setattr(chart_kit.subprocess, "run", no_fc_match)
-    assert chart_kit._find_cjk_font() is None
-    monkeypatch.setattr(chart_kit, "_cjk_font", lambda: None)
+    from yujing import cjkfont
+
+    monkeypatch.setattr(cjkfont.subprocess, "run", no_fc_match)
+    assert cjkfont._find_cjk_font() is None
+    monkeypatch.setattr(chart_kit, "cjk_font", lambda: None)
     _, png = chart_kit.previous_current_chart(term_summary(assessed, TERM))
     assert Image.open(io.BytesIO(png)).size == (chart_kit.CHART_W, chart_kit.CHART_H)
     fonts = chart_kit._Fonts()

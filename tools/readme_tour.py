@@ -68,11 +68,12 @@ def steps(readme: str) -> list[Step]:
         if lines[i].strip() != "```console":
             i += 1
             continue
-        may_fail = any(MAY_FAIL in lines[j] for j in range(max(0, i - 2), i))
+        may_fail = any(MAY_FAIL in lines[j] for j in range(max(0, i - 3), i))
+        indent = len(lines[i]) - len(lines[i].lstrip())  # a block inside a list item
         start, command, shown, continued = 0, [], [], False
         i += 1
         while i < len(lines) and lines[i].strip() != "```":
-            text = lines[i]
+            text = lines[i][indent:] if lines[i][:indent].strip() == "" else lines[i]
             if text.startswith("$ "):
                 if command:
                     found.append(_step(start, command, shown, may_fail))

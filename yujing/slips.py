@@ -41,7 +41,7 @@ def qr_png(text: str) -> bytes:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    from yujing.reports.charts import cjk_font
+    from yujing.cjkfont import cjk_font
 
     found = cjk_font()
     if found is None:

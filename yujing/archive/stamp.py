@@ -78,9 +78,9 @@ class Placement:
 
 @functools.lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    from yujing.reports.term import _cjk_font  # the one CJK-font finder (fc-match)
+    from yujing.cjkfont import cjk_font  # the one CJK-font finder (fc-match)
 
-    found = _cjk_font()
+    found = cjk_font()
     if found is None:
         return ImageFont.load_default(size)
     return ImageFont.truetype(found[0], size, index=found[1])

@@ -4,15 +4,14 @@ bytes (a CJK font found with ``fc-match``), one module so the documents only pla
 
 from __future__ import annotations
 
-import functools
 import io
 import re
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
+from yujing.cjkfont import cjk_font
 from yujing.policies import Policy
 from yujing.reports.figures import ClassFigures, TermSummary
 
@@ -44,46 +43,6 @@ PALETTE = ((68, 114, 196), (237, 125, 49), (165, 165, 165), (255, 192, 0), (91, 
 PREVIOUS_COLOR, CURRENT_COLOR = (165, 165, 165), (68, 114, 196)
 CHART_W, CHART_H = 1600, 900
 CLASSES_PER_CHART = 10
-
-
-def _find_cjk_font() -> tuple[str, int] | None:
-    """(font file, face index) of an installed CJK font, via ``fc-match``; None when fc-match
-    or a font covering Chinese is missing."""
-    try:
-        done = subprocess.run(
-            ["fc-match", "-f", "%{file}\n%{index}", "Noto Sans CJK SC:lang=zh-cn"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or not lines or not lines[0].strip():
-        return None
-    path = lines[0].strip()
-    index = int(lines[1]) if len(lines) > 1 and lines[1].strip().isdigit() else 0
-    try:
-        font = ImageFont.truetype(path, 32, index=index)
-        # a font without Chinese draws every character as the same box (.notdef)
-        if _glyph(font, "预") == _glyph(font, "警"):
-            return None
-    except OSError:
-        return None
-    return path, index
-
-
-def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
-    image = Image.new("L", (48, 48), 0)
-    ImageDraw.Draw(image).text((4, 4), char, fill=255, font=font)
-    return image.tobytes()
-
-
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> tuple[str, int] | None:
-    """A CJK font for Pillow (file, face index), or None: the charts' and the slips' labels."""
-    return _find_cjk_font()
 
 
 FontT = ImageFont.FreeTypeFont | ImageFont.ImageFont
