@@ -14,9 +14,9 @@ What the README shows is compared line by line, exactly, except:
 - a command whose block is preceded by ``<!-- tour: may-fail -->``, or whose shown output
   holds the CLI's ``错误：``, may end with a non-zero exit status; any other must succeed.
 
-``python -m tools.readme_tour [--keep DIR]`` runs the tour in a temporary copy of the clone
-and prints, for every step that differs, the README's lines and the real ones — the way to
-bring the README up to date after a change. ``tests/test_readme_tour.py`` runs it in CI.
+``python -m tools.readme_tour [--keep DIR] [--show]`` runs the tour in a temporary copy of the
+clone and prints, for every step that differs, the README's lines and the real ones (with
+``--show``, every step's output) — the way to bring the README up to date after a change. ``tests/test_readme_tour.py`` runs it in CI.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ELLIPSIS = "…"
 SHOWN_ROOT = "~/yujing"
 MAY_FAIL = "<!-- tour: may-fail -->"
-COPIED = ("README.md", "demo", "tests/samples", "docs", "yujing/institutions")
+COPIED = ("README.md", "demo", "tests", "docs", "yujing/institutions")
 """What of the clone the tour may name as an input (copied; the venv is used where it is)."""
 
 
@@ -186,6 +186,7 @@ def describe(outcome: Outcome) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     keep = Path(args[args.index("--keep") + 1]) if "--keep" in args else None
+    show = "--show" in args  # every step's output, to copy into the README
     base = keep or Path(tempfile.mkdtemp(prefix="yujing-tour-"))
     work = copy_clone(base / "yujing")
     bad = 0
@@ -195,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         if not outcome.matches:
             bad += 1
             print(describe(outcome), flush=True)
+        elif show:
+            print("\n".join(f"    {p}" for p in outcome.printed), flush=True)
     if keep is None:
         shutil.rmtree(base, ignore_errors=True)
     print(f"{bad} step(s) differ" if bad else "the README's tour runs as written")

@@ -40,7 +40,7 @@ from yujing.errors import (
 from yujing.files import atomic_write, bulk, sha256_file, toml_string
 from yujing.imports import KINDS, checked, import_settings, parse_file, record_key, save_column_map
 from yujing.institutions import FORMS_FILE, Pack, find_pack
-from yujing.jobs import JOB_KINDS, QUEUES, Claimed, run_job
+from yujing.jobs import ARCHIVE_OUT, JOB_KINDS, QUEUES, Claimed, run_job
 from yujing.labels import label
 from yujing.locking import writes
 from yujing.model import Term, when
@@ -98,6 +98,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ADVISER_ROLES",
+    "ARCHIVE_OUT",
     "BLANK",
     "FILED",
     "JOB_KINDS",

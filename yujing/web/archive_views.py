@@ -9,9 +9,9 @@ from pathlib import Path
 from starlette.responses import RedirectResponse, Response
 
 from yujing.errors import InputError
-from yujing.jobs import ARCHIVE_OUT
 from yujing.web.context import Ctx
 from yujing.web.views import _download, route
+from yujing.workspace import ARCHIVE_OUT
 
 WHAT = {"volumes": "组卷（每班一卷）", "handover": "移交包（含四性检测）"}
 
