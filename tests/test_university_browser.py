@@ -82,6 +82,7 @@ def test_office_supervisor_and_college_in_a_real_browser(
             assert office.url.endswith("/u/rollup")
             ws = Workspace(folder / "art")
             warned = len(ws.report(TERM).warned)
+            ws.submit_list(TERM, account="secretary")  # the college submits its list (提交审核)
             ws.close()
             cell = office.locator('#rollup-current tr[data-college="art"] td[data-col="warned"]')
             assert cell.inner_text() == str(warned)
