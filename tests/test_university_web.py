@@ -27,7 +27,7 @@ from universitylib import (
 )
 
 from yujing.university import University
-from yujing.web import views
+from yujing.web import archive_views, routing, views, views_term  # noqa: F401  (every route registered)
 from yujing.web.university import COLLEGE_RULES, RULES, UCOOKIE, create_university_app
 from yujing.workspace import Workspace
 
@@ -166,7 +166,7 @@ def test_a_university_post_needs_its_csrf_token(folder: Path, app) -> None:  # t
 # -- the colleges' consoles under /c/<slug> ----------------------------------------------------
 
 
-COLLEGE_ROUTES = [(p, n, m) for p, n, _h, m in views.ROUTES] + [
+COLLEGE_ROUTES = [(p, n, m) for p, n, _h, m in routing.ROUTES] + [
     ("/university", "c_university", ("GET",)),
     ("/university/file-report", "c_file_report", ("POST",)),
 ]

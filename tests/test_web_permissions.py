@@ -99,10 +99,10 @@ def test_every_route_has_a_rule_and_every_rule_a_use(client: TestClient) -> None
 
 
 def test_app_refuses_a_route_without_a_rule(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from yujing.web import views
+    from yujing.web import routing, views
 
     monkeypatch.setattr(
-        views, "ROUTES", [*views.ROUTES, ("/new", "new_route", views.home, ("GET",))]
+        routing, "ROUTES", [*routing.ROUTES, ("/new", "new_route", views.home, ("GET",))]
     )
     with pytest.raises(RuntimeError, match="new_route"):
         create_app(ws.root, worker=False)

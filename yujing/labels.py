@@ -18,7 +18,7 @@ from yujing.accounts import ROLES
 from yujing.archive.verdicts import VERDICT_TEXT
 from yujing.checker.model import PROBLEMS, STATUSES
 from yujing.jobs import JOB_KINDS
-from yujing.model import RECORD_KINDS, when
+from yujing.model import BATCH_STATUS, RECORD_KINDS, when
 
 __all__ = ["GROUPS", "label", "when"]  # when: the one time format, defined with the plain values
 
@@ -104,11 +104,7 @@ GROUPS: Final = MappingProxyType(
         "outcome": {"corrected": "更正", "removed": "移出", "upheld": "维持"},
         "response": {"agree": "确认无误", "object": "提出异议", "": "未回复"},
         "batch-kind": {"issue": "发出", "reprint": "重印"},
-        "batch-status": {
-            "allocated": "已分配编号",
-            "docx-only": "只生成了 Word（缺 LibreOffice）",
-            "complete": "已完成",
-        },
+        "batch-status": BATCH_STATUS,
         "serial-status": {"active": "有效", "voided": "已作废"},
         "page-result": {
             "filed": "已归档",

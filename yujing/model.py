@@ -417,3 +417,11 @@ def when(value: object, *, seconds: bool = False) -> str:
         if "T" not in text and " " not in text and len(text) <= 10:
             return text
     return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+BATCH_STATUS = {
+    "allocated": "已分配编号",
+    "docx-only": "只生成了 Word（缺 LibreOffice）",
+    "complete": "已完成",
+}
+"""A print batch's status (批次状态) as the registry stores it → its words."""

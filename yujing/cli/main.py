@@ -5,131 +5,24 @@ print as one message and exit 1; Ctrl-C exits 130.
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
+from yujing.cli.common import (
+    TERM,
+    console,
+    err_console,
+    handle_errors,
+    new_table,
+    progress_bar,
+    read_password,
+)
 from yujing.errors import InvalidValueError, YujingError
 from yujing.model import RECORD_KINDS, TYPED_RECORD_KINDS, Term
 from yujing.roles import Role
-
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table as RichTable
-
-_STYLE_TAG = re.compile(r"\[(?!(?:/|/?(?:bold red|bold|yellow|green|red|dim|cyan))\])")
-"""A ``[`` that does not open one of the few style tags the commands write."""
-
-
-def _plain_bracket_console(**options: Any) -> Console:
-    """A rich console whose markup is only the few style tags the commands write: any other
-    ``[…]`` in a message (a TOML table such as ``[import.map.grades]``, a file name, a
-    student's reason) is text, never swallowed as markup."""
-    from rich.console import Console
-
-    class PlainBracketConsole(Console):
-        def render_str(self, text: str, **kwargs: Any) -> Any:
-            markup = kwargs.get("markup")
-            if markup or (markup is None and self._markup):
-                text = _STYLE_TAG.sub(r"\\[", text)
-            return super().render_str(text, **kwargs)
-
-    return PlainBracketConsole(**options)
-
-
-class _LazyConsole:
-    """A rich Console made on first use, so that ``yujing --help`` (and every command's start)
-    does not pay for importing rich's console, tables and progress bars."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def get(self) -> Console:
-        if self._console is None:
-            self._console = _plain_bracket_console(**self._options)
-        return self._console
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
-
-
-def new_table(*headers: Any, **options: Any) -> RichTable:
-    """rich's Table, imported when a command first draws one."""
-    from rich.table import Table
-
-    return Table(*headers, **options)
-
-
-console: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
-err_console: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class TermType(click.ParamType):
-    name = "学期"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Term:
-        if isinstance(value, Term):
-            return value
-        try:
-            return Term.parse(str(value))
-        except InvalidValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-TERM = TermType()
-
-
-def handle_errors(func: F) -> F:
-    """Turn the library's errors into one message and an exit code, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except YujingError as exc:
-            err_console.print(f"[bold red]错误：[/]{exc}", markup=True, soft_wrap=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            err_console.print("已中断。已完成的部分均已保存，重新运行同一命令即可继续。")
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar fed by the library's ``progress(done, total)`` callback."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console.get() if isinstance(err_console, _LazyConsole) else err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -1395,12 +1288,6 @@ def policy_check(name_or_file: str) -> None:
 # -- the web console (issue #13): serve, user ------------------------------------------------
 
 
-def _read_password(given: str | None, confirm: bool = True) -> str:
-    if given:
-        return given
-    return str(click.prompt("密码（至少 8 位）", hide_input=True, confirmation_prompt=confirm))
-
-
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
 @click.option("--port", default=8000, show_default=True, type=int, help="端口。")
@@ -1500,7 +1387,7 @@ def user_add(
         user = ws.add_user(
             name,
             role=role,
-            password=_read_password(password),
+            password=read_password(password),
             roster_name=roster_name,
             classes=classes,
             allow_unknown=allow_unknown,
@@ -1541,7 +1428,7 @@ def user_list(ctx: click.Context) -> None:
 def user_passwd(ctx: click.Context, name: str, password: str | None) -> None:
     """重设账号 NAME 的密码（其已登录的会话随之失效）。"""
     ws = open_workspace(ctx)
-    ws.set_password(name, _read_password(password))
+    ws.set_password(name, read_password(password))
     console.print(f"已重设 {name} 的密码。")
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from yujing.cli.main import TERM, _read_password, console, err_console, handle_errors
+from yujing.cli.common import TERM, console, err_console, handle_errors, read_password
 from yujing.errors import InputError
 from yujing.model import Term
 
@@ -164,7 +164,7 @@ def user_add(directory: Path, name: str, role: str, password: str | None) -> Non
     from yujing.university import ROLES
 
     uni = _open(directory)
-    user = uni.add_user(name, role=role, password=_read_password(password))
+    user = uni.add_user(name, role=role, password=read_password(password))
     console.print(f"已添加学校账号 {user.name}（{ROLES[user.role]}）")
 
 
@@ -190,7 +190,7 @@ def user_list(directory: Path) -> None:
 def user_passwd(directory: Path, name: str, password: str | None) -> None:
     """重设学校账号 NAME 的密码（其已登录的会话随之失效）。"""
     uni = _open(directory)
-    uni.set_password(name, _read_password(password))
+    uni.set_password(name, read_password(password))
     console.print(f"已重设 {name} 的密码。")
 
 

@@ -30,9 +30,8 @@ from yujing.forms import COVER_CODE, COVER_TITLE, FormSpec, college_label, forms
 from yujing.generator.context import part_payloads, student_context
 from yujing.generator.cover import Cover, CoverLine, write_cover
 from yujing.generator.render import ChunkTask, StudentDoc, chunked, render_single, run_chunk
-from yujing.labels import label
 from yujing.locking import writer_lock, writes
-from yujing.model import ListRow, Progress, Student, Term
+from yujing.model import BATCH_STATUS, ListRow, Progress, Student, Term
 from yujing.qr import (
     RESTORE_HINT,
     create_secret,
@@ -533,7 +532,7 @@ def _render(
             }
         )
         ws.registry.log(
-            "issue", f"{batch_id}: {len(planned)} 人，{pages} 页，{label(status, 'batch-status')}",
+            "issue", f"{batch_id}: {len(planned)} 人，{pages} 页，{BATCH_STATUS.get(status, status)}",
             term=str(term),
         )
     tick()

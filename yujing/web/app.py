@@ -195,7 +195,8 @@ def uvicorn_proxy_options(ws: Workspace) -> dict[str, Any]:
 
 def create_app(root: Path, *, worker: bool = True) -> Starlette:
     """The console over the workspace at ``root``."""
-    from yujing.web.views import ROUTES
+    from yujing.web import archive_views, views, views_term  # noqa: F401  (they register their routes)
+    from yujing.web.routing import ROUTES
 
     root = Path(root).resolve()
     opened = Workspace(root)  # fails early (WorkspaceError) when root is not a workspace

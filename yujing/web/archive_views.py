@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from yujing.errors import InputError
 from yujing.web.context import Ctx
-from yujing.web.views import _download, route
+from yujing.web.routing import download, route
 from yujing.workspace import ARCHIVE_OUT
 
 WHAT = {"volumes": "组卷（每班一卷）", "handover": "移交包（含四性检测）"}
@@ -68,4 +68,4 @@ def archive_file(ctx: Ctx) -> Response:
     wanted = (root / ctx.query("path")).resolve()
     if root not in wanted.parents or not wanted.is_file():
         raise InputError("没有这个文件。")
-    return _download(wanted)
+    return download(wanted)

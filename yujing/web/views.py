@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import base64
 import json
-import mimetypes
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from yujing.errors import AccessDeniedError, InputError, YujingError
 from yujing.model import RECORD_KINDS as ALL_RECORD_KINDS
 from yujing.model import TYPED_RECORD_KINDS, Term
-from yujing.web.context import COOKIE, Ctx, Handler, csp
-from yujing.web.permissions import ACTIONS
+from yujing.web.context import COOKIE, Ctx, csp
+from yujing.web.routing import download, route, whole_number
 from yujing.workspace import (
+    IMPORT_COLUMNS,
     JOB_KINDS,
     OUTCOMES,
     JobRef,
@@ -29,37 +28,6 @@ from yujing.workspace import (
     render_audit_html,
     write_audit_xlsx,
 )
-
-ROUTES: list[tuple[str, str, Handler, tuple[str, ...]]] = []
-
-
-def route(
-    path: str, name: str, methods: tuple[str, ...] = ("GET",), *, action: str = ""
-) -> Callable[[Handler], Handler]:
-    """Register a route; its ``action`` (the key of its rule in :data:`yujing.roles.RULES`)
-    is its name unless declared."""
-
-    def register(fn: Handler) -> Handler:
-        ROUTES.append((path, name, fn, methods))
-        if action:
-            ACTIONS[name] = action
-        return fn
-
-    return register
-
-
-def _download(path: Path, name: str | None = None, inline: bool = False) -> Response:
-    if not path.is_file():
-        raise InputError("文件不存在（可能尚未生成）。")
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    shown = name or path.name
-    disposition = "inline" if inline else "attachment"
-    return FileResponse(
-        path,
-        media_type=kind,
-        headers={"content-disposition": f"{disposition}; filename*=UTF-8''{quote(shown)}"},
-    )
-
 
 # -- sign-in ---------------------------------------------------------------------------------
 
@@ -159,12 +127,11 @@ def list_(ctx: Ctx) -> Response:
 @route("/list.xlsx", "list_xlsx")
 def list_xlsx(ctx: Ctx) -> Response:
     term = ctx.need_term()
-    return _download(ctx.ws.list_path(term))
+    return download(ctx.ws.list_path(term))
 
 
 @route("/imports", "imports", ("GET", "POST"))
 def imports(ctx: Ctx) -> Response:
-    from yujing.web.views_term import _import_result
 
     ws = ctx.ws
     results: list[dict[str, object]] = []
@@ -189,9 +156,9 @@ def imports(ctx: Ctx) -> Response:
                 rep = ws.import_file(
                     kind, path, skip_bad_rows=ctx.get("skip") == "1", term=term
                 )
-                results.append(_import_result(kind, path, rep, None))
+                results.append(import_result(kind, path, rep, None))
             except YujingError as exc:
-                results.append(_import_result(kind, path, None, exc))
+                results.append(import_result(kind, path, None, exc))
     return imports_page(ctx, results)
 
 
@@ -367,13 +334,7 @@ def issue(ctx: Ctx) -> Response:
 def batch_file(ctx: Ctx) -> Response:
     batch, what = ctx.param("batch"), ctx.param("what")
     path = ctx.ws.batch_file(batch, what)
-    return _download(path, f"{batch} {path.name}")
-
-
-def _int(text: str, what: str) -> int:
-    if not (text.isascii() and text.isdigit()):  # not ², ⑤ (str.isdigit's, int() refuses)
-        raise InputError(f"{what}应为数字，而不是「{text}」。")
-    return int(text)
+    return download(path, f"{batch} {path.name}")
 
 
 # -- 回收: scans and the review queue ------------------------------------------------------------
@@ -418,24 +379,24 @@ def review(ctx: Ctx) -> Response:
 
 @route("/review/{item}/image", "review_image")
 def review_image(ctx: Ctx) -> Response:
-    content, media = ctx.ws.review_preview(_int(ctx.param("item"), "待处理项"))
+    content, media = ctx.ws.review_preview(whole_number(ctx.param("item"), "待处理项"))
     return Response(content, media_type=media)
 
 
 @route("/review/{item}/page", "review_page")
 def review_page(ctx: Ctx) -> Response:
-    item = ctx.ws.registry.review_item(_int(ctx.param("item"), "待处理项"))
+    item = ctx.ws.registry.review_item(whole_number(ctx.param("item"), "待处理项"))
     if item is None or not item["file"]:
         raise InputError("没有这一待处理项。")
-    return _download(ctx.ws.root / item["file"], inline=True)
+    return download(ctx.ws.root / item["file"], inline=True)
 
 
 @route("/review/{item}/assign", "assign", ("POST",))
 def assign(ctx: Ctx) -> Response:
     """Two steps: the typed serial and part are checked and shown (whose folder, which
     document) beside the page; only the confirmation files it."""
-    item = _int(ctx.param("item"), "待处理项")
-    serial, part = _int(ctx.get("serial"), "编号"), ctx.get("part")
+    item = whole_number(ctx.param("item"), "待处理项")
+    serial, part = whole_number(ctx.get("serial"), "编号"), ctx.get("part")
     if ctx.get("confirm") != "1":
         pending = ctx.ws.assign_preview(item, serial, part)
         return ctx.render(
@@ -451,7 +412,7 @@ def assign(ctx: Ctx) -> Response:
 @route("/review/{item}/set-aside", "review_discard", ("POST",))
 def review_discard(ctx: Ctx) -> Response:
     item = ctx.ws.set_aside(
-        _int(ctx.param("item"), "待处理项"), ctx.get("what"), ctx.get("note")
+        whole_number(ctx.param("item"), "待处理项"), ctx.get("what"), ctx.get("note")
     )
     what = "不是本系统材料" if item.status == "discarded" else "重复"
     return ctx.done(
@@ -485,7 +446,7 @@ def audit_xlsx(ctx: Ctx) -> Response:
     term = ctx.need_term()
     out = ctx.ws.root / "reports" / f"{term} 档案检查报告.xlsx"
     write_audit_xlsx(ctx.ws.audit(term), out)
-    return _download(out)
+    return download(out)
 
 
 @route("/audit/verify", "audit_verify", ("POST",))
@@ -530,7 +491,7 @@ def report_file(ctx: Ctx) -> Response:
     wanted = ctx.param("name")
     for path in _report_files(ctx):
         if path.name == wanted:
-            return _download(path)
+            return download(path)
     raise InputError("没有这份报告。")
 
 
@@ -593,7 +554,7 @@ def student_file(ctx: Ctx) -> Response:
     sid = ctx.param("sid")
     ctx.ws.check_student(ctx.user, sid, "档案文件")
     path = ctx.ws.student_folder_file(sid, ctx.param("fid"))
-    return _download(path, inline=ctx.query("view") == "1")
+    return download(path, inline=ctx.query("view") == "1")
 
 
 @route("/students/{sid}/attach", "attach", ("POST",))
@@ -641,7 +602,7 @@ def jobs(ctx: Ctx) -> Response:
 @route("/jobs/{id}", "job")
 def job(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    row = ctx.ws.registry.job(_int(ctx.param("id"), "任务号"))
+    row = ctx.ws.registry.job(whole_number(ctx.param("id"), "任务号"))
     if row is None:
         raise InputError("没有这个任务。")
     if not allowed(ctx.user, "job", JobRef(row["account"] or "")):
@@ -654,7 +615,7 @@ def job(ctx: Ctx) -> Response:
 @route("/jobs/{id}/cancel", "job_cancel", ("POST",))
 def job_cancel(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    job_id = _int(ctx.param("id"), "任务号")
+    job_id = whole_number(ctx.param("id"), "任务号")
     status = ctx.ws.cancel_job(job_id, ctx.user)
     message = "任务已取消" if status == "cancelled" else "已请求取消：任务将在处理完当前一页后停止"
     return ctx.done("job", message, id=job_id)
@@ -663,7 +624,7 @@ def job_cancel(ctx: Ctx) -> Response:
 @route("/jobs/{id}/rerun", "job_rerun", ("POST",))
 def job_rerun(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    new = ctx.ws.rerun_job(_int(ctx.param("id"), "任务号"), ctx.user.name)
+    new = ctx.ws.rerun_job(whole_number(ctx.param("id"), "任务号"), ctx.user.name)
     ctx.request.app.state.wake()
     return RedirectResponse(ctx.url("job", id=new), status_code=303)
 
@@ -715,7 +676,20 @@ def check(ctx: Ctx) -> Response:
     return ctx.render("check.html", view=ctx.ws.check_view(token), token=token, saved=False)
 
 
-from yujing.web import (  # noqa: E402  (the route modules register after ROUTES exists)
-    archive_views,  # noqa: F401  (its routes join ROUTES)
-    views_term,  # noqa: F401  (registers the term's other pages)
-)
+def import_result(
+    kind: str, path: Path, report: object, exc: YujingError | None
+) -> dict[str, object]:
+    """One file's import result as the imports page shows it, with the mapping form's data
+    when the file's columns were not recognised."""
+    columns = getattr(exc, "columns", ())
+    return {
+        "name": path.name,
+        "file": f"{path.parent.name}/{path.name}",
+        "kind": kind,
+        "report": report,
+        "error": exc.for_people() if exc else "",
+        "bad": getattr(exc, "bad_rows", ()) or getattr(report, "skipped", ()),
+        "columns": columns,
+        "missing": getattr(exc, "missing", ()),
+        "fields": IMPORT_COLUMNS.get(kind, ()) if columns else (),
+    }

@@ -16,7 +16,8 @@ from starlette.responses import RedirectResponse, Response
 
 from yujing.errors import InputError, YujingError
 from yujing.web.context import Ctx, Handler
-from yujing.web.views import _download, _int, print_, route, student
+from yujing.web.routing import download, route, whole_number
+from yujing.web.views import RECORD_KINDS, import_result, imports_page, print_, student
 from yujing.workspace import IMPORT_COLUMNS, label
 
 
@@ -46,7 +47,7 @@ def form(page: Handler) -> Callable[[Handler], Handler]:
 @route("/reprint", "reprint", ("POST",))
 @form(print_)
 def reprint(ctx: Ctx) -> Response:
-    serial = _int(ctx.get("serial"), "编号")
+    serial = whole_number(ctx.get("serial"), "编号")
     result = ctx.ws.reprint(serial)
     return ctx.done(
         "print", f"已重印编号 {serial}（批次 {result.batch}）", _query={"term": ctx.get("term")}
@@ -56,7 +57,7 @@ def reprint(ctx: Ctx) -> Response:
 @route("/void", "void", ("POST",))
 @form(print_)
 def void(ctx: Ctx) -> Response:
-    serial = _int(ctx.get("serial"), "编号")
+    serial = whole_number(ctx.get("serial"), "编号")
     row = ctx.ws.void(serial, ctx.get("reason"))
     return ctx.done(
         "print",
@@ -69,8 +70,6 @@ def void(ctx: Ctx) -> Response:
 @route("/students/{sid}/record", "record", ("POST",))
 @form(student)
 def record(ctx: Ctx) -> Response:
-    from yujing.web.views import RECORD_KINDS
-
     assert ctx.user is not None
     sid = ctx.param("sid")
     ctx.ws.check_student(ctx.user, sid, "登记记录")
@@ -132,8 +131,6 @@ def transcripts(ctx: Ctx) -> Response:
 def import_map(ctx: Ctx) -> Response:
     """Import an uploaded file again under the mapping typed into the form, saving it for the
     next term when asked (what ``yujing import KIND FILE --map … --save-map`` does)."""
-    from yujing.web.views import imports_page
-
     ws = ctx.ws
     kind = ctx.get("kind")
     if kind not in IMPORT_COLUMNS:
@@ -153,8 +150,8 @@ def import_map(ctx: Ctx) -> Response:
             skip_bad_rows=ctx.get("skip") == "1",
         )
     except YujingError as exc:
-        return imports_page(ctx, [_import_result(kind, upload, None, exc)], status=400)
-    return imports_page(ctx, [_import_result(kind, upload, report, None)])
+        return imports_page(ctx, [import_result(kind, upload, None, exc)], status=400)
+    return imports_page(ctx, [import_result(kind, upload, report, None)])
 
 
 UPLOAD_REF = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}/[^/\\]+$")
@@ -166,25 +163,6 @@ def _upload(ctx: Ctx, ref: str) -> Path:
     if not UPLOAD_REF.match(ref) or ".." in ref or not path.is_file():
         raise InputError("上传的文件已不在服务器上，请重新上传。", field="files")
     return path
-
-
-def _import_result(
-    kind: str, path: Path, report: object, exc: YujingError | None
-) -> dict[str, object]:
-    """One file's import result as the imports page shows it, with the mapping form's data
-    when the file's columns were not recognised."""
-    columns = getattr(exc, "columns", ())
-    return {
-        "name": path.name,
-        "file": f"{path.parent.name}/{path.name}",
-        "kind": kind,
-        "report": report,
-        "error": exc.for_people() if exc else "",
-        "bad": getattr(exc, "bad_rows", ()) or getattr(report, "skipped", ()),
-        "columns": columns,
-        "missing": getattr(exc, "missing", ()),
-        "fields": IMPORT_COLUMNS.get(kind, ()) if columns else (),
-    }
 
 
 # -- 签字复核: the crops and a person's verdict -----------------------------------------------------------
@@ -206,21 +184,21 @@ def signatures(ctx: Ctx) -> Response:
 
 @route("/signatures/{item}/crop", "signature_crop")
 def signature_crop(ctx: Ctx) -> Response:
-    check = _int(ctx.param("item"), "签字检查")
-    n = _int(ctx.query("n", "0"), "签字处")
+    check = whole_number(ctx.param("item"), "签字检查")
+    n = whole_number(ctx.query("n", "0"), "签字处")
     crops = next(
         (r.crops for r in ctx.ws.signature_reviews(everything=True) if r.record.id == check), ()
     )
     if n >= len(crops):
         raise InputError("没有这个签字处的截图。")
-    return _download(crops[n], inline=True)
+    return download(crops[n], inline=True)
 
 
 @route("/signatures/{item}/confirm", "signature_confirm", ("POST",))
 @form(signatures)
 def signature_confirm(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    check = _int(ctx.param("item"), "签字检查")
+    check = whole_number(ctx.param("item"), "签字检查")
     verdict = ctx.get("verdict")
     who = (
         ctx.get("who") or f"{label(ctx.user.role, 'role')} {ctx.user.roster_name or ctx.user.name}"
@@ -270,7 +248,7 @@ def backup_file(ctx: Ctx) -> Response:
     wanted = ctx.param("name")
     for path in _backups(ctx):
         if path.name == wanted:
-            return _download(path)
+            return download(path)
     raise InputError("没有这份备份。")
 
 
@@ -281,7 +259,7 @@ def backup_file(ctx: Ctx) -> Response:
 def slips_pdf(ctx: Ctx) -> Response:
     term = ctx.need_term()
     base = ctx.ws.public_url or str(ctx.request.base_url).rstrip("/")
-    return _download(ctx.ws.slips_pdf(term, base))
+    return download(ctx.ws.slips_pdf(term, base))
 
 
 # -- 请重拍: an adviser's photo without a readable code, sent on to the review queue -------------------
@@ -294,7 +272,7 @@ def job_send_on(ctx: Ctx) -> Response:
     import json
 
     assert ctx.user is not None
-    row = ctx.ws.registry.job(_int(ctx.param("id"), "任务号"))
+    row = ctx.ws.registry.job(whole_number(ctx.param("id"), "任务号"))
     if row is None or row["kind"] != "scan" or row["account"] != ctx.user.name:
         raise InputError("没有这个上传任务。")
     pages = json.loads(row["result"] or "{}").get("pages", [])
