@@ -914,9 +914,10 @@ class Workspace:
         roster_name: str = "",
         classes: Sequence[str] = (),
         allow_unknown: bool = False,
+        phone: str = "",
     ) -> UserRow:
         """Add a console account; an adviser's roster name and classes must be in the roster
-        unless ``allow_unknown``."""
+        unless ``allow_unknown``; an adviser's ``phone`` is printed where the roster has none."""
         from yujing.accounts import add_user
 
         return add_user(
@@ -927,6 +928,7 @@ class Workspace:
             roster_name=roster_name,
             classes=classes,
             allow_unknown=allow_unknown,
+            phone=phone,
         )
 
     def roster_choices(self) -> dict[str, tuple[str, ...]]:
