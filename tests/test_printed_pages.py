@@ -356,3 +356,43 @@ def test_class_piles_follow_the_roster_order_of_classes(
     assert len(numbers) > 2 and numbers == sorted(numbers)
     piles = [int(re.sub(r"\D", "", s.class_name)) for s in result.students]
     assert piles == sorted(piles)
+
+
+def test_a_counsellor_accounts_phone_is_printed_where_the_roster_has_none(
+    tmp_path: Path,
+) -> None:
+    """The roster has no 辅导员电话 column: the notices of one counsellor's students print the
+    phone of that counsellor's account; the others are counted as going out without one."""
+    sample = write_sample(tmp_path / "sample", SampleSpec(students=12, weak_share=0.6))
+    ws = Workspace.init(tmp_path / "ws", pack="anshan", school="示例大学")
+    ws.import_file("roster", sample.roster)
+    for grades in sample.grades:
+        ws.import_file("grades", grades)
+    ws.import_file("flags", sample.flags)
+    report = ws.assess(TERM)
+    ws.freeze(TERM)
+    roster = ws.registry.students()
+    assert not any(s.counsellor_phone for s in roster.values())
+    warned = [roster[e.student_id] for e in report.warned]
+    name = warned[0].counsellor
+    assert name
+    with pytest.raises(Exception, match="只能含数字"):
+        ws.add_user("甲", role="counsellor", roster_name=name, password="pass-word-1", phone="问")
+    ws.add_user(
+        "辅导员甲", role="counsellor", roster_name=name, password="pass-word-1", phone="0513-85012345"
+    )
+    (result,) = issue(ws, TERM, converter=CONVERTER)
+    mine = others = 0
+    for student in result.students:
+        pages = _form_pages(ws, student.serial, "counsellor_phone")
+        if not pages:
+            continue
+        joined = "".join(pages)
+        if roster[student.student_id].counsellor == name:
+            assert _squash("联系电话：0513-85012345") in joined, student.student_id
+            mine += 1
+        else:
+            assert "0513-85012345" not in joined
+            others += 1
+    assert mine and result.without_phone == others
+    ws.close()

@@ -558,3 +558,14 @@ def test_student_check_links_point_into_their_college(folder: Path, app) -> None
     entry = client.get(f"/c/art/check/{links[0]}")
     assert entry.status_code == 200 and "核查" in entry.text
     assert client.get(f"/c/mech/check/{links[0]}").status_code in (400, 403, 404)
+
+
+def test_no_link_puts_words_in_the_university_banner(folder: Path, app) -> None:  # type: ignore[no-untyped-def]
+    """The green banner comes from a signed cookie a redirect left, never from the URL."""
+    client = _client(app)
+    _uni_session(folder, client, OFFICE)
+    forged = "请立即转账到此账户"
+    page = client.get(f"/u/rollup?ok={forged}")
+    assert page.status_code == 200 and forged not in page.text
+    _college_session(folder, "art", client, "secretary", path="/c/art")
+    assert forged not in client.get(f"/c/art/university?ok={forged}").text

@@ -218,3 +218,20 @@ def test_import_and_assess_report_progress(anshan_ws: Workspace) -> None:
     calls.clear()
     anshan_ws.assess(TERM, progress=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (8, 8)
+
+
+@pytest.mark.parametrize("key", ["public_url", "cas_url"])
+def test_a_web_address_without_its_scheme_is_refused_by_name(tmp_path: Path, key: str) -> None:
+    ws = Workspace.init(tmp_path / "ws", pack="anshan", school="示例大学")
+    config = ws.root / "yujing.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f'\n[web]\n{key} = "yujing.college.edu.cn/"\n',
+        encoding="utf-8",
+    )
+    again = Workspace(ws.root)
+    with pytest.raises(WorkspaceError, match=rf"\[web\] {key}「yujing.college.edu.cn」应以 http"):
+        getattr(again, key)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('"yujing', '"https://yujing'), encoding="utf-8"
+    )
+    assert getattr(Workspace(ws.root), key) == "https://yujing.college.edu.cn"

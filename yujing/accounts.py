@@ -16,6 +16,7 @@ from yujing.errors import (
     RosterMismatchError,
 )
 from yujing.imports.values import INVISIBLE, invisible_in
+from yujing.model import is_phone
 from yujing.registry import (
     SessionRow,
     UserRow,
@@ -76,11 +77,13 @@ def add_user(
     classes: Sequence[str] = (),
     allow_unknown: bool = False,
     roles: Mapping[str, str] = ROLES,
+    phone: str = "",
 ) -> UserRow:
     """Add an account with one of ``roles`` (a college's console roles by default; the
     university registry passes its own: 教务处, 督查). An adviser's roster name and classes
     must be in the roster (学生名单) unless ``allow_unknown`` (e.g. an account made before the
-    roster is imported)."""
+    roster is imported). An adviser's ``phone`` (联系电话) is printed on the notices of their
+    students where the roster gives none."""
     name = name.strip()
     if not name or any(c in name for c in "/\\\n\r\t<>\"'"):
         raise AccountError("账号名不能为空，也不能含有 / \\ < > 引号或换行。")
@@ -100,6 +103,11 @@ def add_user(
         )
     if role in ADVISER_ROLES and not allow_unknown:
         check_roster_scope(ws, Role(role), roster_name, classes)
+    phone = phone.strip()
+    if phone and not is_phone(phone):
+        raise AccountError(
+            f"联系电话「{phone}」只能含数字和 - + ( )。", field="phone", cli="（--phone）"
+        )
     _check_password(password)
     registry = ws.registry
     with registry.transaction():
@@ -107,6 +115,7 @@ def add_user(
             {
                 "name": name,
                 "role": role,
+                "phone": phone or None,
                 "roster_name": roster_name.strip(),
                 "classes": "\n".join(c.strip() for c in classes if c.strip()),
                 "password_hash": _hasher().hash(password),

@@ -425,3 +425,8 @@ BATCH_STATUS = {
     "complete": "已完成",
 }
 """A print batch's status (批次状态) as the registry stores it → its words."""
+
+
+def is_phone(text: str) -> bool:
+    """Whether ``text`` reads as a phone number (联系电话): digits and - + ( ) and spaces only."""
+    return all(ch.isdigit() or ch in "-+ ()" for ch in text)

@@ -328,32 +328,29 @@ class Workspace:
         """学院联系电话 (config ``phone``); may be ""."""
         return str(self.config.get("phone", "")).strip()
 
+    def _web_url(self, key: str, example: str) -> str:
+        """An address of the config's ``[web]`` table (``key``), without a trailing /; "" when
+        not set; refused unless it starts with http:// or https://."""
+        web = self._settings.get("web", {})
+        url = str(web.get(key, "") if isinstance(web, dict) else "").strip().rstrip("/")
+        if url and not url.startswith(("http://", "https://")):
+            raise WorkspaceError(
+                f"{CONFIG_NAME} 的 [web] {key}「{url}」应以 http:// 或 https:// 开头，如 {example}"
+            )
+        return url
+
     @property
     def public_url(self) -> str:
         """控制台对外地址: the address students and staff open the console at (config
         ``[web] public_url``, e.g. ``https://yujing.college.edu.cn``), printed in the links of
         the student check slips; "" when not set (the address the page was asked at is used)."""
-        web = self._settings.get("web", {})
-        url = str(web.get("public_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
-        if url and not url.startswith(("http://", "https://")):
-            raise WorkspaceError(
-                f"{CONFIG_NAME} 的 [web] public_url「{url}」应以 http:// 或 https:// 开头，"
-                "如 https://yujing.college.edu.cn"
-            )
-        return url
+        return self._web_url("public_url", "https://yujing.college.edu.cn")
 
     @property
     def cas_url(self) -> str:
         """统一身份认证 (CAS) server of the console's sign-in (config ``[web] cas_url``, e.g.
         ``https://cas.college.edu.cn/cas``); "" when not set (local passwords only)."""
-        web = self._settings.get("web", {})
-        url = str(web.get("cas_url", "") if isinstance(web, dict) else "").strip().rstrip("/")
-        if url and not url.startswith(("http://", "https://")):
-            raise WorkspaceError(
-                f"{CONFIG_NAME} 的 [web] cas_url「{url}」应以 http:// 或 https:// 开头，"
-                "如 https://cas.college.edu.cn/cas"
-            )
-        return url
+        return self._web_url("cas_url", "https://cas.college.edu.cn/cas")
 
     @property
     def trusted_proxies(self) -> tuple[str, ...]:
@@ -914,9 +911,10 @@ class Workspace:
         roster_name: str = "",
         classes: Sequence[str] = (),
         allow_unknown: bool = False,
+        phone: str = "",
     ) -> UserRow:
         """Add a console account; an adviser's roster name and classes must be in the roster
-        unless ``allow_unknown``."""
+        unless ``allow_unknown``; an adviser's ``phone`` is printed where the roster has none."""
         from yujing.accounts import add_user
 
         return add_user(
@@ -927,6 +925,7 @@ class Workspace:
             roster_name=roster_name,
             classes=classes,
             allow_unknown=allow_unknown,
+            phone=phone,
         )
 
     def roster_choices(self) -> dict[str, tuple[str, ...]]:

@@ -1358,6 +1358,11 @@ def user_group() -> None:
 @click.option("--class", "classes", multiple=True, help="所带班级（可多次给出）。")
 @click.option("--password", help="初始密码（不给则提示输入）。")
 @click.option(
+    "--phone",
+    default="",
+    help="辅导员的联系电话：学生名单中没有“辅导员电话”时，印在其学生的通知书上。",
+)
+@click.option(
     "--allow-unknown",
     is_flag=True,
     help="名单中的姓名或班级在学生名单中找不到时仍添加（如学生名单尚未导入）。",
@@ -1371,6 +1376,7 @@ def user_add(
     roster_name: str,
     classes: tuple[str, ...],
     password: str | None,
+    phone: str,
     allow_unknown: bool,
 ) -> None:
     """添加账号 NAME。辅导员、班主任的姓名和班级须在学生名单中。"""
@@ -1391,6 +1397,7 @@ def user_add(
             roster_name=roster_name,
             classes=classes,
             allow_unknown=allow_unknown,
+            phone=phone,
         )
     except RosterMismatchError as exc:
         raise RosterMismatchError(
@@ -1408,13 +1415,14 @@ def user_list(ctx: click.Context) -> None:
     from yujing.workspace import ROLES
 
     ws = open_workspace(ctx)
-    table = new_table("账号", "角色", "名单中的姓名", "班级", "状态")
+    table = new_table("账号", "角色", "名单中的姓名", "班级", "电话", "状态")
     for u in ws.users():
         table.add_row(
             u.name,
             ROLES[u.role],
             u.roster_name,
             "、".join(u.classes),
+            u.phone,
             "已停用" if u.disabled else "正常",
         )
     console.print(table)

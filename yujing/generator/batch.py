@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -312,6 +312,12 @@ def _render(
     issued_on = today()
     all_forms = ws.forms
     planned: list[_Planned] = []
+    # where the roster has no 辅导员电话, the counsellor's own account gives it
+    account_phones = {
+        u.roster_name: u.phone
+        for u in ws.registry.users()
+        if u.role == "counsellor" and u.phone and u.roster_name and not u.disabled
+    }
     for sid, serial in serials.items():
         entry = by_id.get(sid)
         if entry is None or not entry.warned:
@@ -324,6 +330,8 @@ def _render(
             grade=entry.grade,
             class_name=entry.class_name,
         )
+        if not student.counsellor_phone and account_phones.get(student.counsellor):
+            student = replace(student, counsellor_phone=account_phones[student.counsellor])
         planned.append(_Planned(student, entry, serial, forms_for_level(all_forms, entry.level)))
     rank = class_order(roster.values())
     planned.sort(
@@ -361,8 +369,8 @@ def _render(
     without = [p for p in planned if not p.student.counsellor_phone and set(p.forms) & set(phoned)]
     if without:
         notes.append(
-            f"{len(without)} 名学生的通知上“辅导员联系电话”为空（学生名单中没有辅导员电话），"
-            "打印后需手写；在名单中加“辅导员电话”一列重新导入即可印上"
+            f"{len(without)} 名学生的通知上“辅导员联系电话”为空（学生名单和辅导员账号中都没有），"
+            "打印后需手写；在名单中加“辅导员电话”一列重新导入，或在辅导员账号中填写电话，即可印上"
         )
     tasks: list[ChunkTask] = []
     for form in (f for f in all_forms if f.per_student):

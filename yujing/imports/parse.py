@@ -49,6 +49,7 @@ from yujing.model import (
     Progress,
     Student,
     Term,
+    is_phone,
 )
 
 
@@ -409,7 +410,7 @@ def _student_parser(ids: StudentIds) -> RowParser:
         phones = {}
         for key, title in _PHONES:
             phone = values.get(key, "")
-            if phone and not all(ch.isdigit() or ch in "-+ ()" for ch in phone):
+            if phone and not is_phone(phone):
                 raise RowError(key, phone, f"{title}只能含数字和 - + ( )")
             phones[key] = phone
         return (

@@ -2596,6 +2596,8 @@ class UserRow:
     classes: tuple[str, ...]
     disabled: bool
     created_at: str
+    phone: str = ""
+    """联系电话 (an adviser's, printed on the notices where the roster has none)."""
 
 
 @dataclass(frozen=True)
@@ -2617,5 +2619,6 @@ def _user(row: Mapping[str, Any]) -> UserRow:
         classes,
         bool(row.get("disabled")),
         row.get("created_at") or "",
+        row.get("phone") or "",
     )
 

@@ -199,6 +199,15 @@ def long_term_archive(db: sqlite_utils.Database) -> None:
     pending_archive.migrate(db)
 
 
+def account_phones(db: sqlite_utils.Database) -> None:
+    """Version 8: an adviser account's 联系电话, printed on the notices where the roster has no
+    辅导员电话. ``users`` is sealed: the column is nullable with no default, so every existing
+    row keeps its seal."""
+    table = db.table("users")
+    if table.exists() and "phone" not in table.columns_dict:
+        table.add_column("phone", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base-schema", base_schema),
     Migration(2, "seal-evidence-tables", seal_columns, seals=CHAIN_SEALED_V2 + SET_SEALED_V2),
@@ -207,6 +216,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "security-hardening", security_hardening),
     Migration(6, "adviser-phones", adviser_phones),
     Migration(7, "long-term-archive", long_term_archive, seals=("archive_copies", "archive_handovers")),
+    Migration(8, "account-phones", account_phones),
 )
 """Every migration, in version order (append new ones at the end)."""
 

@@ -50,6 +50,7 @@ from yujing.university import OFFICE, ROLES, SUPERVISOR, University
 from yujing.web.app import HERE, MAX_UPLOAD, _SecurityHeaders, create_app
 from yujing.web.cas import cas_login_url, cas_user, service_url
 from yujing.web.context import COOKIE as COLLEGE_COOKIE
+from yujing.web.context import FLASH_COOKIE, seal_flash, unseal_flash
 from yujing.web.jobs import Workers
 from yujing.workspace import ROLES as COLLEGE_ROLES
 from yujing.workspace import Workspace, allowed, render_audit_html
@@ -132,10 +133,12 @@ class UCtx:
             route=self.route,
             university=self.uni.name,
             cas_url=self.uni.cas_url,
-            msg=self.query("ok"),
+            msg=_flash(self.request),
             **values,
         )
         response = HTMLResponse(html, status_code=status)
+        if FLASH_COOKIE in self.request.cookies:
+            response.delete_cookie(FLASH_COOKIE, path="/")
         if self.pre_csrf and self.session is None:
             response.set_cookie(
                 PRE_COOKIE, self.pre_csrf, httponly=True, samesite="strict", path="/"
@@ -143,10 +146,29 @@ class UCtx:
         return response
 
     def done(self, path: str, message: str = "", **query: str) -> RedirectResponse:
-        if message:
-            query["ok"] = message
         q = urlencode({k: v for k, v in query.items() if v})
-        return RedirectResponse(path + (f"?{q}" if q else ""), status_code=303)
+        return _with_flash(
+            RedirectResponse(path + (f"?{q}" if q else ""), status_code=303), self.request, message
+        )
+
+
+def _flash(request: Request) -> str:
+    """The banner's message, from the signed cookie a redirect left (never from the URL, so
+    nobody can put words in the green banner with a link)."""
+    return unseal_flash(request.app.state.flash_key, request.cookies.get(FLASH_COOKIE, ""))
+
+
+def _with_flash(response: RedirectResponse, request: Request, message: str) -> RedirectResponse:
+    if message:
+        response.set_cookie(
+            FLASH_COOKIE,
+            seal_flash(request.app.state.flash_key, message),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
 
 
 UHandler = Callable[[UCtx], Response]
@@ -763,7 +785,7 @@ class _CollegePage:
             route="c_university",
             steps=(),
             school=self.ws.school,
-            msg=self.request.query_params.get("ok", ""),
+            msg=_flash(self.request),
             can=self.can,
             **values,
         )
@@ -822,8 +844,10 @@ def college_file_report(page: _CollegePage) -> Response:
     filing = page.uni.file_report(page.slug, term)
     with page.ws.registry.transaction():
         page.ws.registry.log("report-filed", f"{filing.report} 报教务处备案", term=str(term))
-    return RedirectResponse(
-        f"/university?ok={quote('已报教务处备案：' + filing.report)}", status_code=303
+    return _with_flash(
+        RedirectResponse("/university", status_code=303),
+        page.request,
+        f"已报教务处备案：{filing.report}",
     )
 
 
@@ -895,6 +919,9 @@ def create_university_app(root: Path, *, worker: bool = True) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.root = root
+    app.state.flash_key = secrets.token_bytes(32)  # signs the banner's cookie (per process)
+    for college_app in college_apps.values():  # one key, whichever app a request reaches
+        college_app.state.flash_key = app.state.flash_key
     app.state.env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),

@@ -645,6 +645,7 @@ def users(ctx: Ctx) -> Response:
             roster_name=ctx.get("roster_name"),
             classes=classes,
             allow_unknown=ctx.get("allow_unknown") == "1",
+            phone=ctx.get("phone"),
         )
         return ctx.done("users", f"已添加账号 {user.name}")
     return ctx.render("users.html", users=ctx.ws.users(), choices=ctx.ws.roster_choices())
