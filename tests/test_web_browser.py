@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import scanlib
@@ -62,6 +63,19 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
+
+
+def _shot(page: Any, path: Path, **options: Any) -> None:
+    """A screenshot for docs/console/. A page that is still navigating (the job page reloads
+    itself) can refuse a capture; the test waits for the page to settle and takes it again —
+    a picture is not what the test asserts."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.screenshot(path=path, **options)
+    except PlaywrightError:
+        page.wait_for_load_state()
+        page.screenshot(path=path, **options)
 
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
@@ -187,7 +201,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     # -- the secretary: sign in, import, assess, open the student check
     sec = browser.new_context(**desk).new_page()  # type: ignore[attr-defined]
     sec.goto(f"{base}/login")
-    sec.screenshot(path=shots / "01-login.png")
+    _shot(sec, path=shots / "01-login.png")
     _login(sec, base, "教务员")
     sec.goto(f"{base}/imports")
     sec.select_option("select[name=kind]", "roster")
@@ -199,7 +213,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     sec.set_input_files("input[name=files]", [str(g) for g in grades])
     sec.click("button.primary")
     assert sec.inner_text("main").count("新增") >= len(grades)
-    sec.screenshot(path=shots / "02-imports.png", full_page=False)
+    _shot(sec, path=shots / "02-imports.png", full_page=False)
 
     sec.goto(f"{base}/list")
     sec.fill("input[name=term]", str(TERM))
@@ -208,10 +222,10 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     warned = sec.query_selector_all("#warned tbody tr")
     assert len(warned) > 10
     assert "新增" in sec.inner_text("#warned")
-    sec.screenshot(path=shots / "03-list.png")
+    _shot(sec, path=shots / "03-list.png")
     sec.click("form[action='/review-window'] button")
     assert "核查链接" in sec.inner_text(".ok")
-    sec.screenshot(path=shots / "04-slips.png")
+    _shot(sec, path=shots / "04-slips.png")
     links = [e.inner_text() for e in sec.query_selector_all(".slip .link")]
     assert len(links) == len(warned)
 
@@ -223,7 +237,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     student.fill("textarea[name=reason]", "补考成绩未录入")
     student.click("button[value=object]")
     assert "异议已交" in student.inner_text("main")
-    student.screenshot(path=shots / "05-student-check.png", full_page=True)
+    _shot(student, path=shots / "05-student-check.png", full_page=True)
     student.goto(f"{base}/list")
     assert "/login" in student.url  # a link opens nothing else
 
@@ -250,7 +264,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     rev.fill("input[name=comment]", "同意，按期发放通知书")
     rev.click("button[value=approve]")
     assert "已审核同意" in rev.inner_text(".ok")
-    rev.screenshot(path=shots / "06-reviewer.png")
+    _shot(rev, path=shots / "06-reviewer.png")
     assert rev.goto(f"{base}/print").status == 403
 
     # -- the secretary freezes, issues two classes, downloads print.pdf
@@ -262,9 +276,9 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     sec.check(f"input[name=classes][value='{MINE}']")
     sec.check(f"input[name=classes][value='{OTHERS}']")
     sec.click("form[action='/issue'] button.primary")
-    sec.screenshot(path=shots / "07-issue-progress.png")
+    _shot(sec, path=shots / "07-issue-progress.png")
     assert _wait_job(sec) == "done", sec.inner_text("main")
-    sec.screenshot(path=shots / "08-issue-done.png")
+    _shot(sec, path=shots / "08-issue-done.png")
     with sec.expect_download() as dl:
         sec.click("text=下载 print.pdf")
     pdf = tmp_path / "print.pdf"
@@ -279,7 +293,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     covers = tmp_path / "covers.pdf"
     dl.value.save_as(covers)
     assert len(PdfReader(covers).pages) == 2  # one cover sheet per class
-    sec.screenshot(path=shots / "08b-print.png")
+    _shot(sec, path=shots / "08b-print.png")
 
     ws = Workspace(root)
     roster = ws.registry.students()
@@ -307,17 +321,17 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     classes = {r.inner_text() for r in cou.query_selector_all("#due tbody tr td:nth-child(2)")}
     assert classes and classes <= {"机械2201", "机械2202"}
     assert roster[theirs[0]].student_id not in table
-    cou.screenshot(path=shots / "09-counsellor-start.png", full_page=True)
+    _shot(cou, path=shots / "09-counsellor-start.png", full_page=True)
     assert cou.goto(f"{base}/students/{theirs[0]}").status == 403
     cou.goto(f"{base}/students/{sid}?term={TERM}")
     cou.select_option("select[name=kind]", "interview")
     cou.fill("textarea[name=summary]", "分析挂科原因，制定补考复习计划")
     cou.click("#record button.primary")
     assert "已登记谈话记录" in cou.inner_text(".ok")
-    cou.screenshot(path=shots / "10-counsellor-student.png", full_page=True)
+    _shot(cou, path=shots / "10-counsellor-student.png", full_page=True)
 
     cou.goto(f"{base}/my/upload")
-    cou.screenshot(path=shots / "11-counsellor-upload.png")
+    _shot(cou, path=shots / "11-counsellor-upload.png")
     # separate buttons: 拍照 opens the camera for one page; 选择文件/PDF takes several, no camera
     camera = cou.query_selector("#pick-camera input")
     files = cou.query_selector("#pick-files input")
@@ -331,7 +345,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     cou.click("button.primary")
     assert _wait_job(cou, 300) == "done", cou.inner_text("main")
     assert "已归档 1 页" in cou.inner_text("main")
-    cou.screenshot(path=shots / "12-counsellor-filed.png", full_page=True)
+    _shot(cou, path=shots / "12-counsellor-filed.png", full_page=True)
     folder = next((root / "archive").glob(f"{sid}-*"))
     filed = [f.name for f in (folder / str(TERM)).iterdir() if "回收" in f.name]
     assert filed, list((folder / str(TERM)).iterdir())
@@ -353,7 +367,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     retake = cou.inner_text("#job-problems")
     assert "请重拍" in retake and "读不出二维码" in retake
     assert cou.query_selector("form[action$='/send-on'] button") is not None
-    cou.screenshot(path=shots / "16-counsellor-retake.png", full_page=True)
+    _shot(cou, path=shots / "16-counsellor-retake.png", full_page=True)
     _thumb_sized(cou, base, sid)
 
     # -- the secretary files a page whose code was torn off from the review queue, by a click
@@ -370,13 +384,13 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     assert sec.input_value(".review select[name=part]") == ""  # no part preselected
     sec.fill(".review input[name=serial]", str(serials[theirs[0]]))
     sec.select_option(".review select[name=part]", "N1")
-    sec.screenshot(path=shots / "14-review-queue.png")
+    _shot(sec, path=shots / "14-review-queue.png")
     sec.click(".review form[action$='/assign'] button")
     # the page beside whose it would be: nothing is filed before the confirmation
     confirm = sec.inner_text(".review .confirm")
     assert roster[theirs[0]].name in confirm and roster[theirs[0]].class_name in confirm
     assert not [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
-    sec.screenshot(path=shots / "14b-review-confirm.png")
+    _shot(sec, path=shots / "14b-review-confirm.png")
     sec.click(".review .confirm button.primary")
     assert theirs[0] in sec.inner_text(".ok") and "archive" not in sec.inner_text(".ok")
     assert [f for f in (other_folder / str(TERM)).iterdir() if "人工归档" in f.name]
@@ -387,7 +401,7 @@ def _term(browser: object, base: str, root: Path, shots: Path, tmp_path: Path) -
     insp.goto(f"{base}/audit")
     after = _problems(insp)
     assert after.get("缺失", 0) < before["缺失"], (before, after)
-    insp.screenshot(path=shots / "13-inspector-audit.png")
+    _shot(insp, path=shots / "13-inspector-audit.png")
     insp.goto(f"{base}/students/{sid}?term={TERM}")
     assert "谈话记录" in insp.inner_text("main")
     assert insp.query_selector("#record") is None  # read-only
@@ -437,7 +451,7 @@ def _secretary_steps(sec: object, base: str, root: Path, shots: Path, tmp_path: 
     sec.click("button.primary")  # type: ignore[attr-defined]
     assert _wait_job(sec, 300) == "done", sec.inner_text("main")  # type: ignore[attr-defined]
     assert "已为" in sec.inner_text("main")  # type: ignore[attr-defined]
-    sec.screenshot(path=shots / "15-transcripts.png", full_page=True)  # type: ignore[attr-defined]
+    _shot(sec, path=shots / "15-transcripts.png", full_page=True)  # type: ignore[attr-defined]
 
     sec.goto(f"{base}/signatures?all=1")  # type: ignore[attr-defined]
     cards = sec.query_selector_all("section[id^=sig-]")  # type: ignore[attr-defined]
@@ -445,14 +459,14 @@ def _secretary_steps(sec: object, base: str, root: Path, shots: Path, tmp_path: 
     sec.wait_for_load_state("load")  # type: ignore[attr-defined]
     crop = cards[0].query_selector(".crops img")
     assert crop is not None and crop.evaluate("i => i.naturalWidth") > 20
-    sec.screenshot(path=shots / "17-signatures.png")  # type: ignore[attr-defined]
+    _shot(sec, path=shots / "17-signatures.png")  # type: ignore[attr-defined]
     cards[0].query_selector("button[value=signed]").click()
     assert "已确认第" in sec.inner_text(".ok")  # type: ignore[attr-defined]
 
     sec.goto(f"{base}/backup")  # type: ignore[attr-defined]
     sec.click("button.primary")  # type: ignore[attr-defined]
     assert _wait_job(sec, 300) == "done", sec.inner_text("main")  # type: ignore[attr-defined]
-    sec.screenshot(path=shots / "18-backup.png")  # type: ignore[attr-defined]
+    _shot(sec, path=shots / "18-backup.png")  # type: ignore[attr-defined]
     with sec.expect_download() as dl:  # type: ignore[attr-defined]
         sec.click("a[href^='/backup/']")  # type: ignore[attr-defined]
     saved = tmp_path / "backup.zip"
@@ -474,7 +488,7 @@ def _secretary_steps(sec: object, base: str, root: Path, shots: Path, tmp_path: 
     }  # fmt: skip
     for field, header in mapping.items():
         sec.select_option(f"select[name='map.{field}']", header)  # type: ignore[attr-defined]
-    sec.screenshot(path=shots / "19-import-map.png", full_page=True)  # type: ignore[attr-defined]
+    _shot(sec, path=shots / "19-import-map.png", full_page=True)  # type: ignore[attr-defined]
     sec.click("#map-form button.primary")  # type: ignore[attr-defined]
     assert "列映射已存入工作区配置" in sec.inner_text("main")  # type: ignore[attr-defined]
     assert "[import.map.grades]" in (root / "yujing.toml").read_text("utf-8")
