@@ -285,6 +285,13 @@ def test_handover_records_closes_and_a_file_changed_by_hand_fails_authenticity(
         pdf.save(rescan)
     (page,) = ws.scan([rescan]).pages
     assert page.result == "review" and "封闭" in page.reason
+    # nor can it be filed by hand from the queue, nor a notice of the term be reprinted
+    serial = next(iter(ws.registry.active_serials(TERM).values()))
+    item = ws.review_items()[-1]
+    with pytest.raises(ArchiveStateError, match="封闭"):
+        ws.assign(item.id, serial, "N1", confirmed=True)
+    with pytest.raises(ArchiveStateError, match="封闭"):
+        ws.reprint(serial)
     with pytest.raises(InputError):
         ws.archive_reopen(TERM, who="教务员", reason=" ")
     ws.archive_reopen(TERM, who="教务员", reason="补充一份谈话记录")

@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yujing.archive import COLLEGE_FOLDER, college_folder, folder_for, safe_name
+from yujing.archive.pdfa import check_open
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import COVER_TITLE, part_by_code
 from yujing.locking import writes
-from yujing.model import Progress
+from yujing.model import Progress, Term
 from yujing.qr import PartRef, Rejection, format_serial, load_secret, verify
 from yujing.registry import SignatureRecord, now
 from yujing.roles import ROLES
@@ -903,6 +904,7 @@ def assign(
     """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档), once a
     person has checked :func:`assign_preview` (``confirmed``); refused otherwise."""
     preview = assign_preview(ws, item_id, serial, part)
+    check_open(ws, Term.parse(preview.term))  # a term handed over to the archive is closed
     if not confirmed:
         raise InputError(
             f"请先核对再确认归档：第 {item_id} 项将归入 {preview.who} 的「{preview.title}」"
