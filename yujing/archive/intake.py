@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yujing.archive import COLLEGE_FOLDER, college_folder, folder_for, safe_name
-from yujing.archive.pdfa import check_open
 from yujing.errors import FormsError, InputError, UnreadableFileError
 from yujing.files import atomic_write, sha256_file
 from yujing.forms import COVER_TITLE, part_by_code
@@ -904,6 +903,8 @@ def assign(
     """File review item ``item_id`` by hand as part ``part`` of ``serial`` (人工归档), once a
     person has checked :func:`assign_preview` (``confirmed``); refused otherwise."""
     preview = assign_preview(ws, item_id, serial, part)
+    from yujing.archive.pdfa import check_open  # (pdfa loads PDFium: only when filing)
+
     check_open(ws, Term.parse(preview.term))  # a term handed over to the archive is closed
     if not confirmed:
         raise InputError(

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yujing.archive import college_folder, folder_for, safe_name
-from yujing.archive.pdfa import check_open
 from yujing.errors import InputError, ListStateError, SecretMissingError
 from yujing.files import sha256_file
 from yujing.forms import COVER_CODE, COVER_TITLE, FormSpec, college_label, forms_for_level
@@ -206,6 +205,8 @@ def reprint(
             cli=f"（yujing issue --term {row['term']}）",
         )
     term = Term.parse(row["term"])
+    from yujing.archive.pdfa import check_open  # (pdfa loads PDFium: only when printing)
+
     check_open(ws, term)  # a term handed over to the archive is closed
     saved = ws.saved(term)
     n = sum(1 for b in ws.registry.batches(term) if b["kind"] == "reprint") + 1
