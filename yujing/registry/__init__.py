@@ -745,6 +745,15 @@ class Registry:
 
     # -- events ------------------------------------------------------------------------
 
+    @contextmanager
+    def acting_as(self, account: str) -> Iterator[None]:
+        """Log every event of the block with ``account`` (who did it: the signed-in account)."""
+        before, self.account = self.account, account
+        try:
+            yield
+        finally:
+            self.account = before
+
     def log(self, action: str, detail: str = "", *, term: str = "", student_id: str = "") -> None:
         """Append to the event log (操作日志), sealed."""
         self._sealed_insert(

@@ -202,12 +202,8 @@ class University:
     @contextmanager
     def acting_as(self, account: str) -> Iterator[None]:
         """Log every event of the block with ``account``."""
-        registry = self.registry
-        before, registry.account = registry.account, account
-        try:
+        with self.registry.acting_as(account):
             yield
-        finally:
-            registry.account = before
 
     # -- colleges (学院) -----------------------------------------------------------------------
 
