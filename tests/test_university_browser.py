@@ -8,15 +8,11 @@ to ``$YUJING_SCREENSHOTS`` or the test's tmp folder."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serverlib import serving
 from universitylib import OFFICE, PASSWORD, SUPERVISOR, TERM, build_university, role_account
 
 from yujing.workspace import Workspace
@@ -26,37 +22,12 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     folder = build_university(tmp_path)
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yujing.cli.main", "-w", str(folder), "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/login", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError((tmp_path / "serve.log").read_text())
+    with serving(folder, tmp_path) as base:
         yield base, folder
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def _sign_in(page: object, url: str, name: str) -> None:

@@ -14,17 +14,13 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import scanlib
+from serverlib import serving
 
 from yujing.model import Term
 from yujing.workspace import Workspace
@@ -57,11 +53,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils"),
 ]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 
@@ -102,28 +93,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     )
     ws.add_user("督导", role="inspector", password=PASSWORDS["督导"])
     ws.close()
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yujing.cli.main", "-w", str(root), "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/login", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError((tmp_path / "serve.log").read_text())
+    with serving(root, tmp_path) as base:
         yield base, root
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def _login(page: object, base: str, name: str) -> None:
